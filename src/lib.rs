@@ -1,0 +1,9 @@
+//! lbc: one IR for nginx, HAProxy, keepalived and LVS.
+//!
+//! The pipeline: [`source`] loads files → [`syntax`] parses each format into a lossless tree →
+//! `lower` maps trees onto the [`ir`] → [`rules`] check it and `emit` writes any format.
+
+pub mod syntax;
+pub mod diagnostic;
+pub mod ir;
+pub mod source;

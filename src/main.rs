@@ -1,0 +1,2 @@
+//! The `lbc` binary: parses the command line and hands over to [`lbc::cli`].
+fn main() {}

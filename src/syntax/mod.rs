@@ -1,0 +1,3 @@
+//! Syntax layers, one folder per format: source text to lossless trees, and lowering to the IR.
+
+pub mod nginx;

@@ -1,0 +1,199 @@
+//! The nginx concrete syntax tree: directives, arguments and blocks with byte ranges into the
+//! file. Together with the token stream it is lossless: every byte of the source is covered.
+
+use super::lexer::Token;
+
+/// A byte range in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct TextRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl TextRange {
+    pub fn new(start: usize, end: usize) -> Self {
+        TextRange { start: start as u32, end: end as u32 }
+    }
+    pub fn cover(self, other: TextRange) -> TextRange {
+        TextRange { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+    pub fn len(self) -> u32 {
+        self.end - self.start
+    }
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+/// A parsed file: the full token stream (trivia included), the top-level items and the syntax
+/// errors found while building them.
+#[derive(Debug, Clone, Default)]
+pub struct SyntaxTree {
+    pub tokens: Vec<Token>,
+    pub items: Vec<Item>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// A syntax error with the range it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub range: TextRange,
+    pub message: String,
+    pub label: String,
+    pub help: Option<String>,
+    /// A second place worth showing (e.g. the `}` that closed the wrong block).
+    pub related: Option<(TextRange, String)>,
+}
+
+/// One entry of a block: a directive, or bytes the parser skipped to recover from an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    Directive(Directive),
+    Error(TextRange),
+}
+
+/// `name arg… ;`, `name arg… { … }` or `name arg… { raw }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    pub name: Arg,
+    pub args: Vec<Arg>,
+    pub body: Body,
+    pub range: TextRange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// Ended by `;`.
+    Semi(TextRange),
+    Block(Block),
+    /// A foreign-language block (`content_by_lua_block { … }`), kept verbatim.
+    Raw(TextRange),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub open: TextRange,
+    pub items: Vec<Item>,
+    /// The closing brace; an empty range at the end of the file when the block was never closed.
+    pub close: TextRange,
+    pub closed: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    Word,
+    DoubleQuoted,
+    SingleQuoted,
+}
+
+/// One argument (or directive name) exactly as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arg {
+    pub kind: ArgKind,
+    pub range: TextRange,
+}
+
+impl Arg {
+    /// The source text, quotes included.
+    pub fn raw<'a>(&self, src: &'a str) -> &'a str {
+        &src[self.range.start as usize..self.range.end as usize]
+    }
+
+    pub fn is_quoted(&self) -> bool {
+        self.kind != ArgKind::Word
+    }
+
+    /// The value nginx sees: quotes removed and `\"`, `\'`, `\\`, `\t`, `\r`, `\n` unescaped
+    /// (other backslashes stay, which keeps regexes such as `\.php` intact).
+    pub fn value(&self, src: &str) -> String {
+        let raw = self.raw(src);
+        let inner = match self.kind {
+            ArgKind::Word => raw,
+            _ => &raw[1..raw.len().saturating_sub(1).max(1)],
+        };
+        unescape(inner)
+    }
+
+    /// The range of the value without its quotes.
+    pub fn value_range(&self) -> TextRange {
+        match self.kind {
+            ArgKind::Word => self.range,
+            _ => TextRange { start: self.range.start + 1, end: self.range.end.saturating_sub(1) },
+        }
+    }
+}
+
+/// nginx's escape handling in `ngx_conf_read_token`.
+pub fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some(&q @ ('"' | '\'' | '\\')) => {
+                    out.push(q);
+                    chars.next();
+                    continue;
+                }
+                Some('t') => {
+                    out.push('\t');
+                    chars.next();
+                    continue;
+                }
+                Some('r') => {
+                    out.push('\r');
+                    chars.next();
+                    continue;
+                }
+                Some('n') => {
+                    out.push('\n');
+                    chars.next();
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Directive {
+    pub fn block(&self) -> Option<&Block> {
+        match &self.body {
+            Body::Block(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Directives inside this one's block (errors skipped).
+    pub fn children(&self) -> impl Iterator<Item = &Directive> {
+        self.block().into_iter().flat_map(|b| b.directives())
+    }
+
+    /// From the start of the name to the end of the last argument: where labels point.
+    pub fn head_range(&self) -> TextRange {
+        self.args.last().map_or(self.name.range, |a| self.name.range.cover(a.range))
+    }
+}
+
+impl Block {
+    pub fn directives(&self) -> impl Iterator<Item = &Directive> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Directive(d) => Some(d),
+            Item::Error(_) => None,
+        })
+    }
+}
+
+impl SyntaxTree {
+    pub fn directives(&self) -> impl Iterator<Item = &Directive> {
+        self.items.iter().filter_map(|i| match i {
+            Item::Directive(d) => Some(d),
+            Item::Error(_) => None,
+        })
+    }
+}

@@ -1,0 +1,231 @@
+//! The nginx lexer: a logos token stream that keeps every byte (trivia included), following the
+//! word rules of nginx's own `ngx_conf_read_token`.
+
+use logos::Logos;
+
+/// One token kind. Trivia (whitespace, newlines, comments, a BOM) is kept so the token stream
+/// covers the whole file: concatenating the token texts gives back the source exactly.
+#[derive(Logos, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    #[regex(r"[ \t\x0B\x0C]+")]
+    Whitespace,
+    #[regex(r"\r?\n|\r")]
+    Newline,
+    #[regex(r"#[^\r\n]*")]
+    Comment,
+    #[token("{")]
+    LBrace,
+    #[token("}")]
+    RBrace,
+    #[token(";")]
+    Semi,
+    /// A double-quoted string, escapes included (`"a \" b"`).
+    #[regex(r#""([^"\\]|\\(.|\n))*""#)]
+    DString,
+    /// A single-quoted string.
+    #[regex(r#"'([^'\\]|\\(.|\n))*'"#)]
+    SString,
+    /// An unquoted word. Starts with anything that is not trivia, a brace, `;`, a quote or `#`;
+    /// continues as nginx does (see [`word_tail`]).
+    #[regex(r#"[^ \t\x0B\x0C\r\n;{}"'#]"#, word_tail)]
+    Word,
+    /// The body of a `*_by_lua_block { … }`, braces included; produced by [`lex`], not logos.
+    RawBlock,
+    /// The UTF-8 byte order mark at the start of a file.
+    Bom,
+    /// Bytes that form no token: an unterminated quoted string.
+    Error,
+}
+
+impl TokenKind {
+    pub fn is_trivia(self) -> bool {
+        matches!(
+            self,
+            TokenKind::Whitespace | TokenKind::Newline | TokenKind::Comment | TokenKind::Bom
+        )
+    }
+}
+
+/// Extends a word the way nginx does: it ends at whitespace, `;` or `{`, except that `{` right
+/// after `$` belongs to the word (`${var}`); `\` protects the next byte; quotes and `}` inside a
+/// word are ordinary characters.
+fn word_tail(lex: &mut logos::Lexer<TokenKind>) {
+    let first = lex.slice().as_bytes()[0];
+    let rest = lex.remainder().as_bytes();
+    let mut i = 0;
+    let mut after_dollar = first == b'$';
+    let mut escaped = first == b'\\';
+    while i < rest.len() {
+        let c = rest[i];
+        if escaped {
+            escaped = false;
+            after_dollar = false;
+            i += 1;
+            continue;
+        }
+        match c {
+            b' ' | b'\t' | b'\r' | b'\n' | 0x0B | 0x0C | b';' => break,
+            b'{' if !after_dollar => break,
+            b'\\' => escaped = true,
+            _ => {}
+        }
+        after_dollar = c == b'$';
+        i += 1;
+    }
+    // Never split a UTF-8 sequence: `i` only stops on ASCII bytes or the end.
+    lex.bump(i);
+}
+
+/// A token: its kind and byte span in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Token {
+    pub fn text<'a>(&self, src: &'a str) -> &'a str {
+        &src[self.start as usize..self.end as usize]
+    }
+}
+
+/// Directives whose `{ … }` holds foreign code (Lua) rather than nginx directives.
+pub fn is_raw_block_directive(name: &str) -> bool {
+    name.ends_with("_by_lua_block")
+        || name == "lua_block"
+        || name == "init_by_lua_block"
+        || name == "perl_block"
+}
+
+/// Tokenizes a whole file. Never fails: bytes that form no token become [`TokenKind::Error`].
+pub fn lex(src: &str) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(src.len() / 4);
+    let mut offset = 0usize;
+    if src.starts_with('\u{FEFF}') {
+        tokens.push(Token { kind: TokenKind::Bom, start: 0, end: 3 });
+        offset = 3;
+    }
+    // Whether the next token starts a directive, and whether the current directive's name asks
+    // for a raw block (`set_by_lua_block $res { … }`, `"rewrite_by_lua_block" { … }`).
+    let mut at_name = true;
+    let mut raw_pending = false;
+    'outer: while offset < src.len() {
+        let mut lexer = TokenKind::lexer(&src[offset..]);
+        while let Some(res) = lexer.next() {
+            let span = lexer.span();
+            let start = offset + span.start;
+            let end = offset + span.end;
+            let kind = res.unwrap_or(TokenKind::Error);
+            if kind == TokenKind::LBrace && raw_pending {
+                let close = scan_lua_block(src, start);
+                tokens.push(Token { kind: TokenKind::RawBlock, start: start as u32, end: close as u32 });
+                offset = close;
+                raw_pending = false;
+                at_name = true;
+                continue 'outer;
+            }
+            match kind {
+                TokenKind::Semi | TokenKind::LBrace | TokenKind::RBrace => {
+                    at_name = true;
+                    raw_pending = false;
+                }
+                TokenKind::Word | TokenKind::DString | TokenKind::SString if at_name => {
+                    let text = src[start..end].trim_matches(['"', '\'']);
+                    raw_pending = is_raw_block_directive(text);
+                    at_name = false;
+                }
+                _ => {}
+            }
+            if kind == TokenKind::Error && matches!(src.as_bytes()[start], b'"' | b'\'') {
+                // An unterminated quote: nginx reads to the end of the file looking for its
+                // twin. Stop the error at the end of the line instead, so the lines after it
+                // are still checked.
+                let eol = src[start..].find(['\r', '\n']).map_or(src.len(), |i| start + i);
+                tokens.push(Token { kind, start: start as u32, end: eol as u32 });
+                offset = eol;
+                continue 'outer;
+            }
+            tokens.push(Token { kind, start: start as u32, end: end as u32 });
+        }
+        break;
+    }
+    tokens
+}
+
+/// Finds the end (exclusive) of a Lua block starting at the `{` at `open`, skipping Lua strings,
+/// long brackets and comments. Unterminated blocks run to the end of the file.
+fn scan_lua_block(src: &str, open: usize) -> usize {
+    let b = src.as_bytes();
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < b.len() {
+        match b[i] {
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                i += 2;
+                if let Some(end) = long_bracket_end(b, i) {
+                    i = end;
+                    continue;
+                }
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'[' => {
+                if let Some(end) = long_bracket_end(b, i) {
+                    i = end;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// If a Lua long bracket (`[[`, `[==[`) opens at `i`, returns the index just past its closing.
+fn long_bracket_end(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut j = i + 1;
+    while b.get(j) == Some(&b'=') {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'[') {
+        return None;
+    }
+    let level = j - i - 1;
+    let mut k = j + 1;
+    while k < b.len() {
+        if b[k] == b']' {
+            let mut m = k + 1;
+            while b.get(m) == Some(&b'=') {
+                m += 1;
+            }
+            if m - k - 1 == level && b.get(m) == Some(&b']') {
+                return Some(m + 1);
+            }
+        }
+        k += 1;
+    }
+    Some(b.len())
+}

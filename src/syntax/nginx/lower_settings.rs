@@ -1,0 +1,221 @@
+//! Lowering of scope settings (static content, proxying, timeouts, headers, compression,
+//! caching, access, limits) and of `listen`.
+
+use super::cst::Directive;
+use super::lower::Walker;
+use crate::ir::{
+    AccessRule, CacheValid, Compression, Duration, ErrorPage, Header, LimitConn, LimitReq,
+    Listener, Protocol, Setting, Settings, Size,
+};
+use crate::source::FileId;
+
+/// Applies a setting directive; false when it is not one lbc models (the caller keeps it as
+/// opaque). Malformed values are also left opaque: the argument rules report them.
+pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settings) -> bool {
+    let args = w.args(file, d);
+    let origin = w.origin(file, d.range);
+    let one = args.first().cloned();
+    let flag = |v: &Option<String>| match v.as_deref() {
+        Some("on") => Some(true),
+        Some("off") => Some(false),
+        _ => None,
+    };
+    let dur = |v: &Option<String>| v.as_deref().and_then(|v| Duration::parse_nginx(v, 1000));
+    let t = &mut s.timeouts;
+    macro_rules! put {
+        ($field:expr, $value:expr) => {{
+            match $value {
+                Some(v) => {
+                    $field = Some(Setting::new(v, origin));
+                    true
+                }
+                None => false,
+            }
+        }};
+    }
+    let handled = match name {
+        "root" => put!(s.root, one),
+        "alias" => put!(s.alias, one),
+        "index" => put!(s.index, Some(args)),
+        "autoindex" => put!(s.autoindex, flag(&one)),
+        "try_files" => put!(s.try_files, Some(args)),
+        "expires" => put!(s.expires, Some(args.join(" "))),
+        "default_type" => put!(s.default_type, one),
+        "proxy_connect_timeout" => put!(t.connect, dur(&one)),
+        "proxy_read_timeout" => put!(t.upstream_read, dur(&one)),
+        "proxy_send_timeout" => put!(t.upstream_send, dur(&one)),
+        "proxy_timeout" => put!(t.idle, dur(&one)),
+        "send_timeout" => put!(t.client, dur(&one)),
+        "client_header_timeout" => put!(t.client_header, dur(&one)),
+        "client_body_timeout" => put!(t.client_body, dur(&one)),
+        "keepalive_timeout" if args.len() == 1 => put!(t.keepalive, dur(&one)),
+        "proxy_http_version" => put!(s.proxy_http_version, one),
+        "proxy_next_upstream" => put!(s.proxy_next_upstream, Some(args)),
+        "proxy_next_upstream_tries" => put!(s.proxy_next_upstream_tries, one.and_then(|v| v.parse().ok())),
+        "proxy_buffering" => put!(s.proxy_buffering, flag(&one)),
+        "proxy_set_header" if args.len() == 2 => {
+            s.proxy_headers.push(Header { name: args[0].clone(), value: args[1].clone(), always: false, origin });
+            true
+        }
+        "proxy_hide_header" if args.len() == 1 => {
+            s.proxy_hide_headers.push(Setting::new(args[0].clone(), origin));
+            true
+        }
+        "add_header" if args.len() == 2 || (args.len() == 3 && args[2] == "always") => {
+            s.response_headers.push(Header {
+                name: args[0].clone(),
+                value: args[1].clone(),
+                always: args.len() == 3,
+                origin,
+            });
+            true
+        }
+        "error_page" => error_page(&args, origin).map(|e| s.error_pages.push(e)).is_some(),
+        "charset" => put!(s.charset, one),
+        "client_max_body_size" => put!(s.client_max_body_size, one.and_then(|v| Size::parse_nginx(&v))),
+        "keepalive_requests" => put!(s.keepalive_requests, one.and_then(|v| v.parse().ok())),
+        "access_log" => put!(s.access_log, Some(args)),
+        "allow" | "deny" if args.len() == 1 => {
+            s.access.push(AccessRule { allow: name == "allow", source: args[0].clone(), origin });
+            true
+        }
+        "valid_referers" => put!(s.valid_referers, Some(args)),
+        "auth_basic" => put!(s.auth_basic, one),
+        "limit_req" => {
+            let mut l = LimitReq { zone: String::new(), burst: 0, nodelay: false, delay: None, origin };
+            for a in &args {
+                if let Some(z) = a.strip_prefix("zone=") {
+                    l.zone = z.to_string();
+                } else if let Some(b) = a.strip_prefix("burst=") {
+                    let Ok(b) = b.parse() else { return false };
+                    l.burst = b;
+                } else if let Some(b) = a.strip_prefix("delay=") {
+                    let Ok(b) = b.parse() else { return false };
+                    l.delay = Some(b);
+                } else if a == "nodelay" {
+                    l.nodelay = true;
+                } else {
+                    return false;
+                }
+            }
+            if l.zone.is_empty() {
+                return false;
+            }
+            s.limit_req.push(l);
+            true
+        }
+        "limit_conn" if args.len() == 2 => match args[1].parse() {
+            Ok(limit) => {
+                s.limit_conn.push(LimitConn { zone: args[0].clone(), limit, origin });
+                true
+            }
+            Err(_) => false,
+        },
+        "proxy_cache" => put!(s.cache.get_or_insert_with(Default::default).zone, one),
+        "proxy_cache_key" => put!(s.cache.get_or_insert_with(Default::default).key, one),
+        "proxy_cache_valid" => {
+            let Some((time, codes)) = args.split_last() else { return false };
+            let Some(time) = Duration::parse_nginx(time, 1000) else { return false };
+            s.cache.get_or_insert_with(Default::default).valid.push(CacheValid {
+                codes: codes.to_vec(),
+                time,
+                origin,
+            });
+            true
+        }
+        _ if name.starts_with("gzip") => gzip(s.compression.get_or_insert_with(Default::default), name, args, origin, flag(&one)),
+        _ => false,
+    };
+    // A malformed gzip/cache directive must not leave an empty block behind.
+    if s.compression.as_ref().is_some_and(|c| c == &Compression::default()) {
+        s.compression = None;
+    }
+    if s.cache.as_ref().is_some_and(|c| c == &Default::default()) {
+        s.cache = None;
+    }
+    handled
+}
+
+fn gzip(c: &mut Compression, name: &str, args: Vec<String>, origin: crate::ir::Origin, flag: Option<bool>) -> bool {
+    let one = args.first().cloned();
+    macro_rules! put {
+        ($field:expr, $value:expr) => {{
+            match $value {
+                Some(v) => {
+                    $field = Some(Setting::new(v, origin));
+                    true
+                }
+                None => false,
+            }
+        }};
+    }
+    match name {
+        "gzip" => put!(c.enabled, flag),
+        "gzip_comp_level" => put!(c.level, one.and_then(|v| v.parse().ok())),
+        "gzip_min_length" => put!(c.min_length, one.and_then(|v| Size::parse_nginx(&v))),
+        "gzip_types" => put!(c.types, Some(args)),
+        "gzip_vary" => put!(c.vary, flag),
+        "gzip_proxied" => put!(c.proxied, Some(args)),
+        "gzip_http_version" => put!(c.http_version, one),
+        "gzip_static" => put!(c.static_files, one),
+        "gzip_disable" => put!(c.disable, Some(args)),
+        _ => false,
+    }
+}
+
+fn error_page(args: &[String], origin: crate::ir::Origin) -> Option<ErrorPage> {
+    let (uri, rest) = args.split_last()?;
+    let mut codes = Vec::new();
+    let mut response_code = None;
+    for a in rest {
+        if let Some(r) = a.strip_prefix('=') {
+            response_code = Some(r.to_string());
+        } else {
+            codes.push(a.parse().ok()?);
+        }
+    }
+    if codes.is_empty() {
+        return None;
+    }
+    Some(ErrorPage { codes, response_code, uri: uri.clone(), origin })
+}
+
+/// `listen ADDRESS[:PORT] [default_server] [ssl] [http2] [proxy_protocol] [udp] …`.
+pub fn listener(w: &Walker, file: FileId, d: &Directive, protocol: Protocol) -> Option<Listener> {
+    let args = w.args(file, d);
+    let first = args.first()?;
+    let mut l = Listener {
+        address: None,
+        port: None,
+        unix: None,
+        protocol,
+        tls: false,
+        http2: false,
+        default_server: false,
+        proxy_protocol: false,
+        options: Vec::new(),
+        origin: w.origin(file, d.range),
+    };
+    if let Some(path) = first.strip_prefix("unix:") {
+        l.unix = Some(path.to_string());
+    } else if let Ok(port) = first.parse::<u16>() {
+        l.port = Some(port);
+    } else {
+        let (host, port) = super::lower_items::split_host_port(first);
+        l.port = Some(port.unwrap_or(80));
+        if host != "*" {
+            l.address = Some(host);
+        }
+    }
+    for a in &args[1..] {
+        match a.as_str() {
+            "default_server" | "default" => l.default_server = true,
+            "ssl" => l.tls = true,
+            "http2" => l.http2 = true,
+            "proxy_protocol" => l.proxy_protocol = true,
+            "udp" => l.protocol = Protocol::Udp,
+            _ => l.options.push(a.clone()),
+        }
+    }
+    Some(l)
+}

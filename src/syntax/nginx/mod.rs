@@ -1,0 +1,14 @@
+//! The nginx front-end: lexer, lossless syntax tree, parser, directive table and lowering.
+
+pub mod cst;
+pub mod lexer;
+pub mod parser;
+
+pub use parser::parse;
+pub mod directives;
+pub mod lower;
+mod lower_items;
+mod lower_settings;
+
+pub use lower::{lower, Lowered, Options, Visit};
+pub use lower_items::split_location;

@@ -1,0 +1,236 @@
+//! The nginx parser driver: lexes, balances braces, runs the LALRPOP grammar with error
+//! recovery and turns its errors into [`SyntaxError`]s. Parsing never fails.
+
+use lalrpop_util::{lalrpop_mod, ErrorRecovery, ParseError};
+
+use super::cst::{Block, Item, SyntaxError, SyntaxTree, TextRange};
+use super::lexer::{lex, TokenKind};
+
+lalrpop_mod!(
+    #[allow(clippy::all, unused)]
+    grammar,
+    "/nginx.rs"
+);
+
+/// Parses one file into a lossless tree plus its syntax errors.
+pub fn parse(src: &str) -> SyntaxTree {
+    let tokens = lex(src);
+    let mut errors = Vec::new();
+    let mut stream: Vec<(usize, TokenKind, usize)> = Vec::with_capacity(tokens.len() / 2);
+    let mut open: Vec<usize> = Vec::new();
+    for t in &tokens {
+        if t.kind.is_trivia() {
+            continue;
+        }
+        let (s, e) = (t.start as usize, t.end as usize);
+        match t.kind {
+            TokenKind::LBrace => open.push(s),
+            TokenKind::RBrace if open.pop().is_none() => {
+                errors.push(SyntaxError {
+                    range: TextRange::new(s, e),
+                    message: "unexpected `}`: no block is open here".into(),
+                    label: "this `}` closes nothing".into(),
+                    help: Some("remove it, or look for a block closed too early above".into()),
+                    related: None,
+                });
+                continue;
+            }
+            _ => {}
+        }
+        stream.push((s, t.kind, e));
+    }
+    // Close what is still open with empty `}` at the end; `unclosed_blocks` reports them.
+    for _ in &open {
+        stream.push((src.len(), TokenKind::RBrace, src.len()));
+    }
+    let mut recovered: Vec<ErrorRecovery<usize, TokenKind, ()>> = Vec::new();
+    let items = match grammar::FileParser::new().parse(&mut recovered, stream.into_iter().map(Ok))
+    {
+        Ok(items) => items,
+        Err(e) => {
+            errors.push(convert(src, e));
+            Vec::new()
+        }
+    };
+    for r in recovered {
+        errors.push(convert(src, r.error));
+    }
+    let mut tree = SyntaxTree { tokens, items, errors };
+    unclosed_blocks(src, &mut tree);
+    tree.errors.sort_by_key(|e| (e.range.start, e.range.end));
+    tree
+}
+
+fn describe(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Word => "a word",
+        TokenKind::DString | TokenKind::SString => "a quoted string",
+        TokenKind::LBrace => "`{`",
+        TokenKind::RBrace => "`}`",
+        TokenKind::Semi => "`;`",
+        TokenKind::RawBlock => "a raw block",
+        _ => "an invalid token",
+    }
+}
+
+fn convert(src: &str, e: ParseError<usize, TokenKind, ()>) -> SyntaxError {
+    let simple = |s: usize, e: usize, message: String, label: &str, help: Option<&str>| SyntaxError {
+        range: TextRange::new(s, e),
+        message,
+        label: label.into(),
+        help: help.map(Into::into),
+        related: None,
+    };
+    match e {
+        ParseError::UnrecognizedToken { token: (s, TokenKind::Error, e), .. }
+        | ParseError::InvalidToken { location: s @ e } => {
+            let quote = src[s..].chars().next().unwrap_or('"');
+            simple(
+                s,
+                e.max(s + 1),
+                format!("unterminated string: no closing {quote}"),
+                "this string is never closed",
+                Some("close the quote on the same line; nginx would read to the end of the file looking for it"),
+            )
+        }
+        ParseError::UnrecognizedToken { token: (s, tok, e), expected } => {
+            let wants_semi = expected.iter().any(|x| x == "\";\"");
+            if s == src.len() && e == s {
+                // The `}` the driver added to close blocks at the end of the file.
+                return simple(
+                    s.saturating_sub(1),
+                    s,
+                    "unexpected end of file, expecting `;`".into(),
+                    "the file ends inside a directive",
+                    Some("end the last directive with `;`"),
+                );
+            }
+            match tok {
+                TokenKind::RBrace | TokenKind::Word | TokenKind::DString | TokenKind::SString
+                    if wants_semi =>
+                {
+                    simple(
+                        s,
+                        e,
+                        format!("unexpected {}, expecting `;`", describe(tok)),
+                        "the directive before this is not terminated",
+                        Some("end the directive with `;`"),
+                    )
+                }
+                TokenKind::Semi | TokenKind::LBrace | TokenKind::RawBlock => simple(
+                    s,
+                    e,
+                    format!("unexpected {}: a directive name is missing", describe(tok)),
+                    "expected a directive name before this",
+                    None,
+                ),
+                _ => simple(
+                    s,
+                    e,
+                    format!("unexpected {}", describe(tok)),
+                    "unexpected here",
+                    None,
+                ),
+            }
+        }
+        ParseError::UnrecognizedEof { location, .. } => simple(
+            location.saturating_sub(1),
+            location,
+            "unexpected end of file, expecting `;` or `}`".into(),
+            "the file ends inside a directive",
+            Some("end the last directive with `;`"),
+        ),
+        ParseError::ExtraToken { token: (s, tok, e) } => simple(
+            s,
+            e,
+            format!("unexpected {}", describe(tok)),
+            "unexpected here",
+            None,
+        ),
+        ParseError::User { .. } => simple(0, 0, "parse error".into(), "here", None),
+    }
+}
+
+/// Column (in characters) of the first non-blank character of the line holding `pos`.
+fn indent_of_line(src: &str, pos: usize) -> usize {
+    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    src[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .map(|c| if c == '\t' { 4 } else { 1 })
+        .sum()
+}
+
+fn header(src: &str, d: &super::cst::Directive) -> String {
+    let mut s = d.name.raw(src).to_string();
+    for a in &d.args {
+        s.push(' ');
+        s.push_str(a.raw(src));
+    }
+    s
+}
+
+/// Reports blocks left open at the end of the file. nginx only says "unexpected end of file,
+/// expecting }"; the indentation usually tells which block lost its brace: the first nested
+/// block whose `}` sits left of its own header borrowed the brace of an outer block.
+fn unclosed_blocks(src: &str, tree: &mut SyntaxTree) {
+    fn walk<'a>(
+        src: &str,
+        items: &'a [Item],
+        unclosed: &mut Vec<&'a super::cst::Directive>,
+        suspect: &mut Option<&'a super::cst::Directive>,
+    ) {
+        for item in items {
+            let Item::Directive(d) = item else { continue };
+            let Some(b) = d.block() else { continue };
+            if !b.closed {
+                unclosed.push(d);
+            } else if suspect.is_none()
+                && !unclosed.is_empty()
+                && indent_of_line(src, b.close.start as usize)
+                    < indent_of_line(src, d.range.start as usize)
+            {
+                *suspect = Some(d);
+            }
+            walk(src, &b.items, unclosed, suspect);
+        }
+    }
+    let mut unclosed = Vec::new();
+    let mut suspect = None;
+    walk(src, &tree.items, &mut unclosed, &mut suspect);
+    let Some(outer) = unclosed.first() else { return };
+    let eof = src.len();
+    let err = match suspect {
+        Some(d) => {
+            let b: &Block = d.block().expect("suspect has a block");
+            let line = src[..b.close.start as usize].matches('\n').count() + 1;
+            SyntaxError {
+                range: d.head_range(),
+                message: format!(
+                    "unexpected end of file, expecting `}}`: `{}` is never closed",
+                    header(src, d)
+                ),
+                label: "this block is missing its `}`".into(),
+                help: Some(format!(
+                    "add `}}` to close `{}` before line {line}",
+                    header(src, d)
+                )),
+                related: Some((
+                    b.close,
+                    format!("this `}}` is indented like `{}`, the block it was meant to close", header(src, outer)),
+                )),
+            }
+        }
+        None => SyntaxError {
+            range: outer.head_range(),
+            message: format!(
+                "unexpected end of file, expecting `}}`: `{}` is never closed",
+                header(src, outer)
+            ),
+            label: "this block is never closed".into(),
+            help: Some("add the missing `}`".into()),
+            related: Some((TextRange::new(eof, eof), "the file ends here".into())),
+        },
+    };
+    tree.errors.push(err);
+}
