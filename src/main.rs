@@ -1,2 +1,4 @@
 //! The `lbc` binary: parses the command line and hands over to [`lbc::cli`].
-fn main() {}
+fn main() {
+    std::process::exit(lbc::cli::run(std::env::args_os()));
+}

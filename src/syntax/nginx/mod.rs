@@ -12,3 +12,8 @@ mod lower_settings;
 
 pub use lower::{lower, Lowered, Options, Visit};
 pub use lower_items::split_location;
+
+/// Splits `host:port` (shared with rules that read `proxy_pass` targets).
+pub fn split_host_port_pub(s: &str) -> (String, Option<u16>) {
+    lower_items::split_host_port(s)
+}

@@ -1,0 +1,66 @@
+//! `lbc check`: runs every rule over files analysed as one deployment.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{InputArgs, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostic::{self, Severity};
+use crate::load::load;
+use crate::rules::{self, RuleContext};
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files (or directories) to check together.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: OutputFormat,
+    /// Exit with 1 when there are warnings, too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+pub fn run(a: &CheckArgs) -> i32 {
+    let loaded = match load(&a.files, &a.input.load_options()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let mut diags = loaded.diagnostics.clone();
+    diags.extend(rules::run(&RuleContext { sources: &loaded.sources, ir: &loaded.ir, nginx: &loaded.nginx }));
+    diagnostic::sort(&mut diags);
+    let (errors, warnings, infos) = diagnostic::counts(&diags);
+    match a.format {
+        OutputFormat::Json => println!("{}", diagnostic::render_json(&loaded.sources, &diags, loaded.inputs)),
+        OutputFormat::Human => {
+            let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+            print!("{}", diagnostic::render_human(&loaded.sources, &diags, super::use_color(), width));
+            let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+            println!(
+                "{}, {}, {} in {}",
+                plural(errors, "error"),
+                plural(warnings, "warning"),
+                plural(infos, "note"),
+                plural(loaded.inputs, "file")
+            );
+        }
+    }
+    let fail = errors > 0 || (a.deny_warnings && diags.iter().any(|d| d.severity == Severity::Warning));
+    if fail {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

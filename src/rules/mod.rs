@@ -1,0 +1,89 @@
+//! Rules: the registry, the context every rule reads, and the runner. One rule per file, each
+//! with its documentation as its doc comment (printed by `lbc rule CODE` and in the book).
+
+pub mod nginx;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ir::Ir;
+use crate::source::SourceMap;
+use crate::syntax::nginx::Lowered;
+
+/// What rules read: the sources, the IR and the format-specific views that front-ends keep.
+pub struct RuleContext<'a> {
+    pub sources: &'a SourceMap,
+    pub ir: &'a Ir,
+    pub nginx: &'a [Lowered],
+}
+
+/// A registered rule.
+pub struct Rule {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    /// The full documentation (Markdown): what it does, why it matters, examples.
+    pub doc: &'static str,
+    /// Runs the rule. Rules reported by a front-end while parsing have none.
+    pub check: Option<fn(&RuleContext, &mut Vec<Diagnostic>)>,
+}
+
+/// Declares a rule from its doc comment: `declare_rule!(/// docs… pub NAME, "code", severity, check)`.
+#[macro_export]
+macro_rules! declare_rule {
+    ($(#[doc = $doc:literal])* pub $name:ident, $code:literal, $sev:ident, $check:expr) => {
+        $(#[doc = $doc])*
+        pub static $name: $crate::rules::Rule = $crate::rules::Rule {
+            code: $code,
+            severity: $crate::diagnostic::Severity::$sev,
+            summary: first_line(concat!($($doc, "\n"),*)),
+            doc: concat!($($doc, "\n"),*),
+            check: $check,
+        };
+    };
+}
+
+/// The first line of a doc comment, trimmed (usable in statics).
+pub const fn first_line(doc: &'static str) -> &'static str {
+    let bytes = doc.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() && bytes[start] == b' ' {
+        start += 1;
+    }
+    let mut end = start;
+    while end < bytes.len() && bytes[end] != b'\n' {
+        end += 1;
+    }
+    let (_, rest) = bytes.split_at(start);
+    let (line, _) = rest.split_at(end - start);
+    match std::str::from_utf8(line) {
+        Ok(s) => s,
+        Err(_) => "",
+    }
+}
+
+/// Every rule, in code order.
+pub fn all() -> Vec<&'static Rule> {
+    let mut v = nginx::RULES.to_vec();
+    v.sort_by_key(|r| r.code);
+    v
+}
+
+pub fn find(code: &str) -> Option<&'static Rule> {
+    all().into_iter().find(|r| r.code == code)
+}
+
+/// Runs every rule.
+pub fn run(cx: &RuleContext) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for rule in all() {
+        if let Some(check) = rule.check {
+            check(cx, &mut out);
+        }
+    }
+    out
+}
+
+/// A doc comment's text without the single leading space rustdoc keeps on each line.
+pub fn unindent(doc: &str) -> String {
+    doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+}

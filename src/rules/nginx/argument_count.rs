@@ -1,0 +1,67 @@
+//! `nginx/argument-count`: a directive with the wrong number of arguments, or a block where a
+//! `;` belongs (or the reverse).
+
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::{first_line, RuleContext};
+use crate::source::Span;
+use crate::syntax::nginx::directives::{self as dt};
+
+declare_rule! {
+    /// A directive with a number of arguments its module does not accept, or with a `{ }`
+    /// block it does not take (or without one it needs).
+    ///
+    /// ## Why is this bad?
+    /// `nginx -t` fails: `invalid number of arguments in "location" directive`,
+    /// `directive "server" has no opening "{"`.
+    ///
+    /// A regular expression with an unquoted space is the usual cause for `location`:
+    /// ```nginx
+    /// location ~ .*\. (htm|html)$ { }
+    /// ```
+    /// ## Use instead
+    /// ```nginx
+    /// location ~ .*\.(htm|html)$ { }
+    /// ```
+    pub ARGUMENT_COUNT, "nginx/argument-count", Error, Some(check)
+}
+
+fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
+    for l in cx.nginx {
+        for v in &l.visits {
+            let specs: Vec<_> = dt::lookup(&v.name).iter().filter(|s| s.contexts & v.ctx != 0).collect();
+            if specs.is_empty() {
+                continue; // unknown or misplaced: other rules report it
+            }
+            let block_ok = specs.iter().any(|s| (s.arity & dt::BLOCK != 0) == v.has_block);
+            let span = Span::new(v.file, v.head.start, v.head.end);
+            if !block_ok {
+                let (msg, help) = if v.has_block {
+                    (format!("`{}` does not take a block", v.name), "end it with `;` instead of `{ … }`")
+                } else {
+                    (format!("`{}` needs a block", v.name), "follow the arguments with `{ … }`")
+                };
+                out.push(
+                    Diagnostic::new(ARGUMENT_COUNT.code, Severity::Error, msg, span)
+                        .label("here")
+                        .help(help),
+                );
+                continue;
+            }
+            if specs.iter().any(|s| dt::arity_accepts(s.arity, v.nargs)) {
+                continue;
+            }
+            let mut d = Diagnostic::new(
+                ARGUMENT_COUNT.code,
+                Severity::Error,
+                format!("invalid number of arguments in `{}`: {}", v.name, v.nargs),
+                span,
+            )
+            .label(format!("{} argument{}", v.nargs, if v.nargs == 1 { "" } else { "s" }));
+            if v.name == "location" && v.nargs > 2 {
+                d = d.help("a location takes a modifier and one pattern; a regular expression containing spaces must be quoted, and a stray space usually is a typo");
+            }
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! `nginx/invalid-regex`: a regular expression PCRE would refuse.
+
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ir::NameKind;
+use crate::rules::{first_line, RuleContext};
+
+declare_rule! {
+    /// A regex location or `server_name` whose pattern does not compile.
+    ///
+    /// ## What it does
+    /// Compiles each `location ~`/`~*` pattern and each `server_name ~…` with a PCRE-compatible
+    /// engine (lookaround and backreferences included) and reports the error.
+    ///
+    /// ## Why is this bad?
+    /// `nginx -t` fails: `pcre2_compile() failed: missing closing parenthesis`.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// location ~ .*\.(htm|html|gif| { }
+    /// ```
+    pub INVALID_REGEX, "nginx/invalid-regex", Error, Some(check)
+}
+
+/// Compiles `pattern` as nginx would (`caseless` for `~*`); the error message when it fails.
+pub fn compile_error(pattern: &str, caseless: bool) -> Option<String> {
+    let p = if caseless { format!("(?i){pattern}") } else { pattern.to_string() };
+    match fancy_regex::Regex::new(&p) {
+        Ok(_) => None,
+        Err(fancy_regex::Error::ParseError(_, e)) => Some(e.to_string()),
+        // Engine limits (size, unsupported features) are not nginx errors.
+        Err(_) => None,
+    }
+}
+
+fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
+    for (_, r) in super::routes(cx.ir) {
+        let m = &r.matcher;
+        if !m.kind.is_regex() {
+            continue;
+        }
+        if let Some(e) = compile_error(&m.pattern, m.kind == crate::ir::MatchKind::RegexCaseless) {
+            out.push(
+                Diagnostic::new(INVALID_REGEX.code, Severity::Error, format!("invalid regular expression `{}`: {e}", m.pattern), m.origin.span())
+                    .label(e)
+                    .help("fix the pattern; nginx refuses to start with a regex that does not compile"),
+            );
+        }
+    }
+    for s in &cx.ir.services {
+        for n in &s.server_names {
+            if n.kind != NameKind::Regex {
+                continue;
+            }
+            if let Some(e) = compile_error(&n.name[1..], false) {
+                out.push(
+                    Diagnostic::new(INVALID_REGEX.code, Severity::Error, format!("invalid regular expression in server_name `{}`: {e}", n.name), n.origin.span())
+                        .label(e),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! `nginx/undefined-upstream`: `proxy_pass` to a name that is no upstream.
+
+use std::collections::HashSet;
+
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ir::{Action, Protocol};
+use crate::rules::{first_line, RuleContext};
+
+declare_rule! {
+    /// `proxy_pass http://NAME` where `NAME` is neither an upstream nor an IP address, in a
+    /// configuration that does define upstreams.
+    ///
+    /// ## What it does
+    /// Resolves each `proxy_pass` target against the upstreams of its protocol (`http` or
+    /// `stream`) and flags names that match none, suggesting the likely one. It is an error
+    /// when some upstream is never used (the reference almost surely meant it), a warning
+    /// otherwise (the name may be a real host).
+    ///
+    /// ## Why is this bad?
+    /// nginx resolves an unknown name with DNS when it starts: it fails with `host not found in
+    /// upstream`, or worse, proxies to whatever that name resolves to, bypassing the pool.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// upstream app.com { server 10.0.0.1:8080; }
+    /// server { location / { proxy_pass http://plugin.com; } }
+    /// ```
+    pub UNDEFINED_UPSTREAM, "nginx/undefined-upstream", Error, Some(check)
+}
+
+/// The host part of a proxy_pass target (`http://host:port/uri` or stream `host:port`).
+pub fn target_host(target: &str) -> Option<(String, bool)> {
+    let rest = match target.split_once("://") {
+        Some((_, rest)) => rest,
+        None => target,
+    };
+    if rest.contains('$') || rest.starts_with("unix:") {
+        return None;
+    }
+    let authority = rest.split('/').next()?;
+    let (host, port) = crate::syntax::nginx::split_host_port_pub(authority);
+    Some((host, port.is_some()))
+}
+
+fn is_ip(host: &str) -> bool {
+    host.parse::<std::net::IpAddr>().is_ok()
+}
+
+fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
+    let mut proxies = Vec::new();
+    for s in &cx.ir.services {
+        if let Some(a) = &s.action {
+            proxies.push((s.protocol, a));
+        }
+    }
+    for (s, r) in super::routes(cx.ir) {
+        if let Some(a) = &r.action {
+            proxies.push((s.protocol, a));
+        }
+    }
+    let family = |p: Protocol| if p == Protocol::Http { Protocol::Http } else { Protocol::Tcp };
+    let mut used: HashSet<(Protocol, String)> = HashSet::new();
+    let mut unknown = Vec::new();
+    for (proto, a) in &proxies {
+        let Action::Proxy { target, origin, .. } = a else { continue };
+        let Some((host, has_port)) = target_host(target) else { continue };
+        let fam = family(*proto);
+        let is_pool = cx.ir.pools.iter().any(|p| family(p.protocol) == fam && p.name == host);
+        if is_pool && !has_port {
+            used.insert((fam, host));
+        } else if !is_pool && !is_ip(&host) && host != "localhost" {
+            unknown.push((fam, host, *origin));
+        }
+    }
+    for (fam, host, origin) in unknown {
+        let pools: Vec<&str> = cx.ir.pools.iter().filter(|p| family(p.protocol) == fam).map(|p| p.name.as_str()).collect();
+        if pools.is_empty() {
+            continue;
+        }
+        let unused: Vec<&str> = pools.iter().copied().filter(|p| !used.contains(&(fam, p.to_string()))).collect();
+        let guess = super::unknown_directive::suggest(&host, pools.iter().copied())
+            .or_else(|| (unused.len() == 1).then(|| unused[0]));
+        let severity = if unused.is_empty() { Severity::Warning } else { Severity::Error };
+        let mut d = Diagnostic::new(
+            UNDEFINED_UPSTREAM.code,
+            severity,
+            format!("`{host}` is not an upstream"),
+            origin.span(),
+        )
+        .label("no upstream has this name");
+        if let Some(g) = guess {
+            if let Some(p) = cx.ir.pools.iter().find(|p| p.name == g && family(p.protocol) == fam) {
+                let note = if unused.contains(&g) { "this upstream is never used" } else { "did you mean this upstream?" };
+                d = d.with_secondary(p.origin.span(), note);
+            }
+            d = d.help(format!("did you mean `{g}`? nginx will otherwise resolve `{host}` with DNS at start-up and fail with `host not found in upstream` if it does not resolve"));
+        } else {
+            d = d.help(format!("nginx will resolve `{host}` with DNS at start-up; defined upstreams: {}", pools.join(", ")));
+        }
+        out.push(d);
+    }
+}

@@ -1,0 +1,150 @@
+//! `nginx/unreachable-location`: a location no request can ever select.
+
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ir::{MatchKind, Route};
+use crate::matcher::uri_lang::{is_subset, Budget, Lang};
+use crate::rules::{first_line, RuleContext};
+
+declare_rule! {
+    /// A location that no request URI can ever select, under nginx's real matching order.
+    ///
+    /// ## What it does
+    /// nginx picks a location in this order: an exact (`=`) match wins at once; otherwise the
+    /// longest matching prefix is remembered, and if it is `^~` it wins; otherwise the regex
+    /// locations are tried in file order and the first match wins; otherwise the remembered
+    /// prefix wins. lbc builds the set of URIs each location could receive (exactly, with
+    /// automata over the regexes) and reports the locations whose set is empty, naming the
+    /// location that takes their requests:
+    ///
+    /// * a regex whose every match is taken by an earlier regex (the same pattern, a
+    ///   case-insensitive twin, or a more general one such as `\.php` before `\.php$`);
+    /// * a regex that only matches URIs under a `^~` prefix;
+    /// * a prefix location every URI of which is taken by exact locations and regexes.
+    ///
+    /// Regexes using PCRE-only features (lookaround, backreferences) are left out of the
+    /// analysis rather than guessed at.
+    ///
+    /// ## Example
+    /// ```nginx
+    /// location ^~ /static/ { root /srv; }
+    /// location ~ ^/static/.*\.js$ { expires 1d; }   # never used
+    /// ```
+    /// ## Use instead
+    /// Nest the regex inside the `^~` location, or drop `^~`.
+    pub UNREACHABLE_LOCATION, "nginx/unreachable-location", Warning, Some(check)
+}
+
+fn regex_lang(r: &Route) -> Lang {
+    Lang::Regex { pattern: r.matcher.pattern.clone(), case_insensitive: r.matcher.kind == MatchKind::RegexCaseless }
+}
+
+fn is_prefix(r: &Route) -> bool {
+    matches!(r.matcher.kind, MatchKind::Prefix | MatchKind::PrefixNoRegex)
+}
+
+/// URIs whose longest matching prefix location is `p`.
+fn prefix_domain(p: &Route, siblings: &[Route]) -> Lang {
+    let longer: Vec<Lang> = siblings
+        .iter()
+        .filter(|q| is_prefix(q) && q.matcher.pattern.len() > p.matcher.pattern.len() && q.matcher.pattern.starts_with(&p.matcher.pattern))
+        .map(|q| Lang::Prefix(q.matcher.pattern.as_bytes().to_vec()))
+        .collect();
+    let base = Lang::Prefix(p.matcher.pattern.as_bytes().to_vec());
+    if longer.is_empty() {
+        base
+    } else {
+        Lang::Diff(Box::new(base), Box::new(Lang::Union(longer)))
+    }
+}
+
+/// One place that can take requests from another location, and the URIs it takes.
+struct Taker<'a> {
+    route: &'a Route,
+    lang: Lang,
+}
+
+fn covered(target: &Lang, takers: &[Taker], budget: &Budget) -> Option<Vec<usize>> {
+    // A single location that takes everything is the clearest answer.
+    for (i, t) in takers.iter().enumerate() {
+        if is_subset(target, &t.lang, budget) == Ok(true) {
+            return Some(vec![i]);
+        }
+    }
+    if takers.len() < 2 {
+        return None;
+    }
+    let all = Lang::Union(takers.iter().map(|t| t.lang.clone()).collect());
+    (is_subset(target, &all, budget) == Ok(true)).then(|| (0..takers.len()).collect())
+}
+
+fn report(r: &Route, takers: &[Taker], which: Vec<usize>, why: &str, out: &mut Vec<Diagnostic>) {
+    let names: Vec<String> = which.iter().map(|&i| format!("`{}`", takers[i].route.matcher.display())).collect();
+    let mut d = Diagnostic::new(
+        UNREACHABLE_LOCATION.code,
+        Severity::Warning,
+        format!("location `{}` can never be selected: {} takes every request it would match", r.matcher.display(), names.join(" and ")),
+        r.matcher.origin.span(),
+    )
+    .label("unreachable");
+    for &i in &which {
+        d = d.with_secondary(takers[i].route.matcher.origin.span(), "this location wins");
+    }
+    out.push(d.help(why.to_string()));
+}
+
+fn siblings(routes: &[Route], budget: &Budget, out: &mut Vec<Diagnostic>) {
+    let exacts: Vec<Taker> = routes
+        .iter()
+        .filter(|r| r.matcher.kind == MatchKind::Exact)
+        .map(|r| Taker { route: r, lang: Lang::Exact(r.matcher.pattern.as_bytes().to_vec()) })
+        .collect();
+    let no_regex: Vec<Taker> = routes
+        .iter()
+        .filter(|r| r.matcher.kind == MatchKind::PrefixNoRegex)
+        .map(|r| Taker { route: r, lang: prefix_domain(r, routes) })
+        .collect();
+    let usable = |r: &Route| crate::matcher::uri_lang::check_regex(&r.matcher.pattern, r.matcher.kind == MatchKind::RegexCaseless).is_ok();
+    let regexes: Vec<&Route> = routes.iter().filter(|r| r.matcher.kind.is_regex()).collect();
+    for (i, r) in regexes.iter().enumerate() {
+        if !usable(r) {
+            continue;
+        }
+        let mut takers: Vec<Taker> = regexes[..i]
+            .iter()
+            .filter(|e| usable(e))
+            .map(|e| Taker { route: e, lang: regex_lang(e) })
+            .collect();
+        let first_regex_takers = takers.len();
+        takers.extend(no_regex.iter().map(|t| Taker { route: t.route, lang: t.lang.clone() }));
+        takers.extend(exacts.iter().map(|t| Taker { route: t.route, lang: t.lang.clone() }));
+        if let Some(which) = covered(&regex_lang(r), &takers, budget) {
+            let why = if which.iter().all(|&w| w < first_regex_takers) {
+                "nginx tries regex locations in file order and stops at the first match: move this one above, make the earlier pattern stricter, or remove it"
+            } else {
+                "a `^~` prefix stops the regex search for the URIs under it: nest this regex inside that location, or drop `^~`"
+            };
+            report(r, &takers, which, why, out);
+        }
+    }
+    for r in routes.iter().filter(|r| r.matcher.kind == MatchKind::Prefix) {
+        let mut takers: Vec<Taker> = regexes.iter().filter(|e| usable(e)).map(|e| Taker { route: e, lang: regex_lang(e) }).collect();
+        takers.extend(exacts.iter().map(|t| Taker { route: t.route, lang: t.lang.clone() }));
+        if takers.is_empty() {
+            continue;
+        }
+        if let Some(which) = covered(&prefix_domain(r, routes), &takers, budget) {
+            report(r, &takers, which, "every URI under this prefix is matched by an exact location or a regex, which nginx prefers to a plain prefix: use `^~` to make the prefix win, or remove it", out);
+        }
+    }
+    for r in routes {
+        siblings(&r.routes, budget, out);
+    }
+}
+
+fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
+    let budget = Budget::default();
+    for s in &cx.ir.services {
+        siblings(&s.routes, &budget, out);
+    }
+}
