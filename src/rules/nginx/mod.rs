@@ -7,6 +7,8 @@ mod frontend;
 mod invalid_regex;
 mod ip_hash_backup;
 mod ip_hash_weight;
+mod listen_conflict;
+mod regex_optional_suffix;
 mod rlimit_below_connections;
 mod undefined_upstream;
 pub use undefined_upstream::target_host;
@@ -29,6 +31,8 @@ pub static RULES: &[&Rule] = &[
     &rlimit_below_connections::RLIMIT_BELOW_CONNECTIONS,
     &undefined_upstream::UNDEFINED_UPSTREAM,
     &invalid_regex::INVALID_REGEX,
+    &regex_optional_suffix::REGEX_OPTIONAL_SUFFIX,
+    &listen_conflict::LISTEN_CONFLICT,
 ];
 
 /// Every route of every nginx service, nested ones included, with its service.

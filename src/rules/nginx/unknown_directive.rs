@@ -52,6 +52,18 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 span,
             )
             .label("nginx does not know this directive");
+            let head = cx.sources.slice(Span::new(v.file, v.head.start, v.head.end));
+            let swallowed = head.lines().skip(1).find_map(|l| {
+                let word = l.split_whitespace().next()?;
+                (!directives::lookup(word).is_empty()).then(|| l.trim())
+            });
+            if let Some(next) = swallowed {
+                let at = v.head.start + head.find(next).unwrap_or(0) as u32;
+                let next_span = Span::new(v.file, at, at + next.len() as u32);
+                d = d.with_secondary(next_span, format!("with no `;` before it, this line is read as arguments of `{}`", v.name));
+                out.push(d.help(format!("remove `{}`, or end it with `;` so the next line is a directive of its own", v.name)));
+                continue;
+            }
             d = match suggest(&v.name, directives::names()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("check the spelling, or the module that provides it is not one lbc knows"),

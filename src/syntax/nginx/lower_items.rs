@@ -30,7 +30,7 @@ pub fn new_service(protocol: Protocol, origin: Origin) -> Service {
 pub fn directive(w: &mut Walker, file: FileId, d: &Directive, name: &str, ctx: Ctx, target: &mut Target) {
     let block_items = d.block().map(|b| b.items.clone());
     // Free-form blocks are kept whole; their bodies are not directives.
-    if FREE_FORM_BLOCKS.contains(&name) && block_items.is_some() {
+    if (FREE_FORM_BLOCKS.contains(&name) || dt::has_freeform_body(name)) && block_items.is_some() {
         push_opaque(w, file, d, target);
         return;
     }
@@ -246,7 +246,7 @@ fn service(
         (_, items) => {
             let handled = items.is_none() && super::lower_settings::apply(w, file, d, name, &mut svc.settings);
             if !handled {
-                if let Some(items) = items {
+                if let Some(items) = items.filter(|_| allowed(name, ctx)) {
                     w.walk(file, &items, ctx, name, &mut Target::Nowhere);
                 }
                 svc.settings.opaque.push(w.opaque(file, d, None));
@@ -281,13 +281,19 @@ fn route_item(
         (_, items) => {
             let handled = items.is_none() && super::lower_settings::apply(w, file, d, name, &mut route.settings);
             if !handled {
-                if let Some(items) = items {
+                if let Some(items) = items.filter(|_| allowed(name, dt::HTTP_LOC)) {
                     w.walk(file, &items, dt::HTTP_LOC, name, &mut Target::Nowhere);
                 }
                 route.settings.opaque.push(w.opaque(file, d, None));
             }
         }
     }
+}
+
+/// Whether nginx allows `name` in `ctx`; the children of a misplaced block are not walked, as
+/// their context would be wrong and only add noise to the one real error.
+fn allowed(name: &str, ctx: Ctx) -> bool {
+    dt::lookup(name).iter().any(|s| s.contexts & ctx != 0)
 }
 
 /// The content handler a directive installs, if it is one.

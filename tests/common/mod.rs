@@ -1,0 +1,50 @@
+//! Shared helpers for the integration tests: run `lbc check` in-process and render its output
+//! deterministically (no colour, fixed width).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use lbc::diagnostic::{self, Diagnostic};
+use lbc::load::{load, LoadOptions};
+use lbc::rules::{self, RuleContext};
+
+pub struct Checked {
+    pub diagnostics: Vec<Diagnostic>,
+    pub human: String,
+    pub json: serde_json::Value,
+}
+
+pub fn check(paths: &[PathBuf]) -> Checked {
+    let loaded = load(paths, &LoadOptions::default()).expect("fixture loads");
+    let mut diags = loaded.diagnostics.clone();
+    diags.extend(rules::run(&RuleContext { sources: &loaded.sources, ir: &loaded.ir, nginx: &loaded.nginx }));
+    diagnostic::sort(&mut diags);
+    let human = diagnostic::render_human(&loaded.sources, &diags, false, 100);
+    let json = serde_json::from_str(&diagnostic::render_json(&loaded.sources, &diags, loaded.inputs)).unwrap();
+    Checked { diagnostics: diags, human, json }
+}
+
+pub fn check_file(path: &Path) -> Checked {
+    check(&[path.to_path_buf()])
+}
+
+/// The repository root (tests run from the package directory).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared`, where the corpus and the seeds live (next to the checkout, also in CI).
+pub fn shared() -> PathBuf {
+    root().join("..").join("shared")
+}
+
+/// Files of a directory, sorted.
+pub fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
