@@ -3,11 +3,11 @@
 //! The pipeline: [`source`] loads files → [`syntax`] parses each format into a lossless tree →
 //! `lower` maps trees onto the [`ir`] → [`rules`] check it and `emit` writes any format.
 
-pub mod source;
-pub mod syntax;
+pub mod cli;
+pub mod diagnostic;
 pub mod ir;
 pub mod load;
 pub mod matcher;
 pub mod rules;
-pub mod diagnostic;
-pub mod cli;
+pub mod source;
+pub mod syntax;

@@ -59,11 +59,17 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let rd = std::fs::read_dir(p).map_err(|e| LoadError(format!("{}: {e}", p.display())))?;
+            let rd =
+                std::fs::read_dir(p).map_err(|e| LoadError(format!("{}: {e}", p.display())))?;
             let mut files: Vec<PathBuf> = rd
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|f| f.is_file() && !f.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .filter(|f| {
+                    f.is_file()
+                        && !f
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .collect();
             files.sort();
             out.extend(files);
@@ -76,7 +82,13 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
 
 /// Loads the given files as one deployment.
 pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> {
-    let mut l = Loaded { ir: Ir { schema_version: SCHEMA_VERSION, ..Ir::default() }, ..Loaded::default() };
+    let mut l = Loaded {
+        ir: Ir {
+            schema_version: SCHEMA_VERSION,
+            ..Ir::default()
+        },
+        ..Loaded::default()
+    };
     let files = expand(paths)?;
     l.inputs = files.len();
     for path in &files {
@@ -84,15 +96,22 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
         if l.sources.find(path).is_some() {
             continue;
         }
-        let id = l.sources.load(path).map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
-        let format = opts.from.unwrap_or_else(|| detect(path, &l.sources.get(id).text));
+        let id = l
+            .sources
+            .load(path)
+            .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+        let format = opts
+            .from
+            .unwrap_or_else(|| detect(path, &l.sources.get(id).text));
         match format {
             Format::Yaml | Format::Json => {
                 let text = &l.sources.get(id).text;
                 let ir: Ir = if format == Format::Yaml {
-                    serde_yaml::from_str(text).map_err(|e| LoadError(format!("{}: {e}", path.display())))?
+                    serde_yaml::from_str(text)
+                        .map_err(|e| LoadError(format!("{}: {e}", path.display())))?
                 } else {
-                    serde_json::from_str(text).map_err(|e| LoadError(format!("{}: {e}", path.display())))?
+                    serde_json::from_str(text)
+                        .map_err(|e| LoadError(format!("{}: {e}", path.display())))?
                 };
                 if ir.schema_version != SCHEMA_VERSION {
                     return Err(LoadError(format!(
@@ -102,13 +121,18 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
                     )));
                 }
                 if files.len() > 1 {
-                    return Err(LoadError("an IR document must be converted on its own".into()));
+                    return Err(LoadError(
+                        "an IR document must be converted on its own".into(),
+                    ));
                 }
                 l.ir = ir;
                 return Ok(l);
             }
             Format::Nginx => {
-                let nopts = nginx::Options { prefix: opts.prefix.clone(), context: opts.context };
+                let nopts = nginx::Options {
+                    prefix: opts.prefix.clone(),
+                    context: opts.context,
+                };
                 let lowered = nginx::lower(&mut l.sources, id, &nopts, &mut l.ir);
                 l.diagnostics.extend(lowered.diagnostics.iter().cloned());
                 l.nginx.push(lowered);
@@ -124,7 +148,10 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
     l.ir.sources = l
         .sources
         .ids()
-        .map(|id| SourceRef { path: l.sources.get(id).name(), format: Format::Nginx })
+        .map(|id| SourceRef {
+            path: l.sources.get(id).name(),
+            format: Format::Nginx,
+        })
         .collect();
     link_pools(&mut l.ir);
     Ok(l)
@@ -135,7 +162,11 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
 pub fn link_pools(ir: &mut Ir) {
     use crate::ir::{Protocol, Route};
     let fam = |p: Protocol| p == Protocol::Http;
-    let pools: Vec<(bool, String)> = ir.pools.iter().map(|p| (fam(p.protocol), p.name.clone())).collect();
+    let pools: Vec<(bool, String)> = ir
+        .pools
+        .iter()
+        .map(|p| (fam(p.protocol), p.name.clone()))
+        .collect();
     let resolve = |http: bool, a: &mut Option<Action>| {
         if let Some(Action::Proxy { target, pool, .. }) = a {
             if let Some((host, has_port)) = crate::rules::nginx::target_host(target) {

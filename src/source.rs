@@ -66,7 +66,12 @@ impl SourceMap {
     fn add_decoded(&mut self, path: PathBuf, text: String, latin1: bool) -> FileId {
         let id = FileId(self.files.len() as u32);
         let index = SimpleFile::new(path.display().to_string(), text.clone());
-        self.files.push(SourceFile { path, text, latin1, index });
+        self.files.push(SourceFile {
+            path,
+            text,
+            latin1,
+            index,
+        });
         id
     }
 
@@ -79,7 +84,10 @@ impl SourceMap {
 
     /// The file already loaded from this path, if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -105,7 +113,10 @@ impl SourceMap {
         let offset = floor_char_boundary(&f.text, offset);
         let line = f.index.line_index((), offset).unwrap_or(0);
         let column = f.index.column_number((), line, offset).unwrap_or(1);
-        LineCol { line: line + 1, column }
+        LineCol {
+            line: line + 1,
+            column,
+        }
     }
 
     pub fn slice(&self, span: Span) -> &str {

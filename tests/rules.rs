@@ -15,8 +15,17 @@ fn fixture_dir(code: &str) -> PathBuf {
 fn every_rule_has_fixtures() {
     for rule in lbc::rules::all() {
         let dir = fixture_dir(rule.code);
-        assert!(dir.join("fail.conf").is_file(), "{} has no fail.conf in {}", rule.code, dir.display());
-        assert!(dir.join("pass.conf").is_file(), "{} has no pass.conf", rule.code);
+        assert!(
+            dir.join("fail.conf").is_file(),
+            "{} has no fail.conf in {}",
+            rule.code,
+            dir.display()
+        );
+        assert!(
+            dir.join("pass.conf").is_file(),
+            "{} has no pass.conf",
+            rule.code
+        );
     }
 }
 
@@ -24,7 +33,9 @@ fn every_rule_has_fixtures() {
 fn fail_fixtures_trigger_their_rule() {
     for rule in lbc::rules::all() {
         // Relative paths keep snapshots independent of where the checkout lives.
-        let rel = PathBuf::from("fixtures/rules").join(rule.code).join("fail.conf");
+        let rel = PathBuf::from("fixtures/rules")
+            .join(rule.code)
+            .join("fail.conf");
         std::env::set_current_dir(root()).unwrap();
         let out = check_file(&rel);
         assert!(
@@ -49,9 +60,28 @@ fn pass_fixtures_are_clean() {
     for rule in lbc::rules::all() {
         let path = fixture_dir(rule.code).join("pass.conf");
         let out = check_file(&path);
-        let own: Vec<_> = out.diagnostics.iter().filter(|d| d.code == rule.code).collect();
-        assert!(own.is_empty(), "{} triggers {}:\n{}", path.display(), rule.code, out.human);
-        let errors: Vec<_> = out.diagnostics.iter().filter(|d| d.severity == lbc::diagnostic::Severity::Error).collect();
-        assert!(errors.is_empty(), "{} has errors:\n{}", path.display(), out.human);
+        let own: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == rule.code)
+            .collect();
+        assert!(
+            own.is_empty(),
+            "{} triggers {}:\n{}",
+            path.display(),
+            rule.code,
+            out.human
+        );
+        let errors: Vec<_> = out
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == lbc::diagnostic::Severity::Error)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{} has errors:\n{}",
+            path.display(),
+            out.human
+        );
     }
 }

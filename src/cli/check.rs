@@ -39,14 +39,27 @@ pub fn run(a: &CheckArgs) -> i32 {
         }
     };
     let mut diags = loaded.diagnostics.clone();
-    diags.extend(rules::run(&RuleContext { sources: &loaded.sources, ir: &loaded.ir, nginx: &loaded.nginx }));
+    diags.extend(rules::run(&RuleContext {
+        sources: &loaded.sources,
+        ir: &loaded.ir,
+        nginx: &loaded.nginx,
+    }));
     diagnostic::sort(&mut diags);
     let (errors, warnings, infos) = diagnostic::counts(&diags);
     match a.format {
-        OutputFormat::Json => println!("{}", diagnostic::render_json(&loaded.sources, &diags, loaded.inputs)),
+        OutputFormat::Json => println!(
+            "{}",
+            diagnostic::render_json(&loaded.sources, &diags, loaded.inputs)
+        ),
         OutputFormat::Human => {
-            let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
-            print!("{}", diagnostic::render_human(&loaded.sources, &diags, super::use_color(), width));
+            let width = std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(100);
+            print!(
+                "{}",
+                diagnostic::render_human(&loaded.sources, &diags, super::use_color(), width)
+            );
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
             println!(
                 "{}, {}, {} in {}",
@@ -57,7 +70,8 @@ pub fn run(a: &CheckArgs) -> i32 {
             );
         }
     }
-    let fail = errors > 0 || (a.deny_warnings && diags.iter().any(|d| d.severity == Severity::Warning));
+    let fail =
+        errors > 0 || (a.deny_warnings && diags.iter().any(|d| d.severity == Severity::Warning));
     if fail {
         EXIT_FINDINGS
     } else {

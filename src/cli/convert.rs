@@ -40,7 +40,10 @@ pub fn run(a: &ConvertArgs) -> i32 {
     let mut diags = loaded.diagnostics.clone();
     diagnostic::sort(&mut diags);
     if !diags.is_empty() {
-        eprint!("{}", diagnostic::render_human(&loaded.sources, &diags, false, 100));
+        eprint!(
+            "{}",
+            diagnostic::render_human(&loaded.sources, &diags, false, 100)
+        );
     }
     if diags.iter().any(|d| d.severity == Severity::Error) {
         eprintln!("error: not converting: the input has errors");

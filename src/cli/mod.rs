@@ -18,7 +18,11 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_FAILURE: i32 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "lbc", version, about = "Config compiler, linter and migration tool for nginx, HAProxy, keepalived and LVS")]
+#[command(
+    name = "lbc",
+    version,
+    about = "Config compiler, linter and migration tool for nginx, HAProxy, keepalived and LVS"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -95,7 +99,11 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { EXIT_FAILURE } else { EXIT_OK };
+            return if e.use_stderr() {
+                EXIT_FAILURE
+            } else {
+                EXIT_OK
+            };
         }
     };
     match cli.command {

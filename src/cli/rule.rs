@@ -19,7 +19,12 @@ pub fn run(a: &RuleArgs) -> i32 {
         }
         Some(code) => match rules::find(code) {
             Some(r) => {
-                println!("# {}\n\nDefault severity: {}\n\n{}", r.code, r.severity, rules::unindent(r.doc));
+                println!(
+                    "# {}\n\nDefault severity: {}\n\n{}",
+                    r.code,
+                    r.severity,
+                    rules::unindent(r.doc)
+                );
                 EXIT_OK
             }
             None => {

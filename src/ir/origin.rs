@@ -24,7 +24,11 @@ impl Origin {
 
 impl From<Span> for Origin {
     fn from(s: Span) -> Self {
-        Origin { file: s.file.0, start: s.start, end: s.end }
+        Origin {
+            file: s.file.0,
+            start: s.start,
+            end: s.end,
+        }
     }
 }
 

@@ -151,6 +151,10 @@ pub enum CheckKind {
         tls: bool,
     },
     /// An external command (keepalived `MISC_CHECK`).
-    Script { command: String },
-    Dns { name: String },
+    Script {
+        command: String,
+    },
+    Dns {
+        name: String,
+    },
 }

@@ -180,7 +180,11 @@ pub enum Action {
     Status { origin: Origin },
     /// A directive that hands the request to something lbc does not model (`fastcgi_pass`,
     /// `uwsgi_pass`, `grpc_pass`, `content_by_lua_block` …).
-    Other { directive: String, args: Vec<String>, origin: Origin },
+    Other {
+        directive: String,
+        args: Vec<String>,
+        origin: Origin,
+    },
 }
 
 impl Action {

@@ -85,5 +85,8 @@ pub fn run(cx: &RuleContext) -> Vec<Diagnostic> {
 
 /// A doc comment's text without the single leading space rustdoc keeps on each line.
 pub fn unindent(doc: &str) -> String {
-    doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+    doc.lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -17,11 +17,24 @@ pub struct Checked {
 pub fn check(paths: &[PathBuf]) -> Checked {
     let loaded = load(paths, &LoadOptions::default()).expect("fixture loads");
     let mut diags = loaded.diagnostics.clone();
-    diags.extend(rules::run(&RuleContext { sources: &loaded.sources, ir: &loaded.ir, nginx: &loaded.nginx }));
+    diags.extend(rules::run(&RuleContext {
+        sources: &loaded.sources,
+        ir: &loaded.ir,
+        nginx: &loaded.nginx,
+    }));
     diagnostic::sort(&mut diags);
     let human = diagnostic::render_human(&loaded.sources, &diags, false, 100);
-    let json = serde_json::from_str(&diagnostic::render_json(&loaded.sources, &diags, loaded.inputs)).unwrap();
-    Checked { diagnostics: diags, human, json }
+    let json = serde_json::from_str(&diagnostic::render_json(
+        &loaded.sources,
+        &diags,
+        loaded.inputs,
+    ))
+    .unwrap();
+    Checked {
+        diagnostics: diags,
+        human,
+        json,
+    }
 }
 
 pub fn check_file(path: &Path) -> Checked {

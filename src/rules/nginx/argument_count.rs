@@ -29,17 +29,28 @@ declare_rule! {
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.nginx {
         for v in &l.visits {
-            let specs: Vec<_> = dt::lookup(&v.name).iter().filter(|s| s.contexts & v.ctx != 0).collect();
+            let specs: Vec<_> = dt::lookup(&v.name)
+                .iter()
+                .filter(|s| s.contexts & v.ctx != 0)
+                .collect();
             if specs.is_empty() {
                 continue; // unknown or misplaced: other rules report it
             }
-            let block_ok = specs.iter().any(|s| (s.arity & dt::BLOCK != 0) == v.has_block);
+            let block_ok = specs
+                .iter()
+                .any(|s| (s.arity & dt::BLOCK != 0) == v.has_block);
             let span = Span::new(v.file, v.head.start, v.head.end);
             if !block_ok {
                 let (msg, help) = if v.has_block {
-                    (format!("`{}` does not take a block", v.name), "end it with `;` instead of `{ … }`")
+                    (
+                        format!("`{}` does not take a block", v.name),
+                        "end it with `;` instead of `{ … }`",
+                    )
                 } else {
-                    (format!("`{}` needs a block", v.name), "follow the arguments with `{ … }`")
+                    (
+                        format!("`{}` needs a block", v.name),
+                        "follow the arguments with `{ … }`",
+                    )
                 };
                 out.push(
                     Diagnostic::new(ARGUMENT_COUNT.code, Severity::Error, msg, span)
@@ -57,7 +68,11 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 format!("invalid number of arguments in `{}`: {}", v.name, v.nargs),
                 span,
             )
-            .label(format!("{} argument{}", v.nargs, if v.nargs == 1 { "" } else { "s" }));
+            .label(format!(
+                "{} argument{}",
+                v.nargs,
+                if v.nargs == 1 { "" } else { "s" }
+            ));
             if v.name == "location" && v.nargs > 2 {
                 d = d.help("a location takes a modifier and one pattern; a regular expression containing spaces must be quoted, and a stray space usually is a typo");
             }

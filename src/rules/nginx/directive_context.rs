@@ -72,7 +72,11 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                     span,
                 )
                 .label(format!("not allowed in {}", context_name(v.ctx)))
-                .help(format!("`{}` is allowed in: {}", v.name, dt::describe_contexts(allowed))),
+                .help(format!(
+                    "`{}` is allowed in: {}",
+                    v.name,
+                    dt::describe_contexts(allowed)
+                )),
             );
         }
     }

@@ -24,7 +24,11 @@ declare_rule! {
 
 /// Compiles `pattern` as nginx would (`caseless` for `~*`); the error message when it fails.
 pub fn compile_error(pattern: &str, caseless: bool) -> Option<String> {
-    let p = if caseless { format!("(?i){pattern}") } else { pattern.to_string() };
+    let p = if caseless {
+        format!("(?i){pattern}")
+    } else {
+        pattern.to_string()
+    };
     match fancy_regex::Regex::new(&p) {
         Ok(_) => None,
         Err(fancy_regex::Error::ParseError(_, e)) => Some(e.to_string()),
@@ -41,9 +45,14 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         }
         if let Some(e) = compile_error(&m.pattern, m.kind == crate::ir::MatchKind::RegexCaseless) {
             out.push(
-                Diagnostic::new(INVALID_REGEX.code, Severity::Error, format!("invalid regular expression `{}`: {e}", m.pattern), m.origin.span())
-                    .label(e)
-                    .help("fix the pattern; nginx refuses to start with a regex that does not compile"),
+                Diagnostic::new(
+                    INVALID_REGEX.code,
+                    Severity::Error,
+                    format!("invalid regular expression `{}`: {e}", m.pattern),
+                    m.origin.span(),
+                )
+                .label(e)
+                .help("fix the pattern; nginx refuses to start with a regex that does not compile"),
             );
         }
     }
@@ -54,8 +63,16 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             }
             if let Some(e) = compile_error(&n.name[1..], false) {
                 out.push(
-                    Diagnostic::new(INVALID_REGEX.code, Severity::Error, format!("invalid regular expression in server_name `{}`: {e}", n.name), n.origin.span())
-                        .label(e),
+                    Diagnostic::new(
+                        INVALID_REGEX.code,
+                        Severity::Error,
+                        format!(
+                            "invalid regular expression in server_name `{}`: {e}",
+                            n.name
+                        ),
+                        n.origin.span(),
+                    )
+                    .label(e),
                 );
             }
         }

@@ -33,12 +33,20 @@ fn overlaps(a: &Listener, b: &Listener) -> bool {
 }
 
 fn endpoint(l: &Listener) -> String {
-    format!("{}:{}", l.address.as_deref().unwrap_or("*"), l.port.unwrap_or(80))
+    format!(
+        "{}:{}",
+        l.address.as_deref().unwrap_or("*"),
+        l.port.unwrap_or(80)
+    )
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
-    let listeners: Vec<(&Service, &Listener)> =
-        cx.ir.services.iter().flat_map(|s| s.listeners.iter().map(move |l| (s, l))).collect();
+    let listeners: Vec<(&Service, &Listener)> = cx
+        .ir
+        .services
+        .iter()
+        .flat_map(|s| s.listeners.iter().map(move |l| (s, l)))
+        .collect();
     for (i, (sa, la)) in listeners.iter().enumerate() {
         for (sb, lb) in &listeners[..i] {
             let both_http = sa.protocol == Protocol::Http && sb.protocol == Protocol::Http;
@@ -62,7 +70,9 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.nginx {
         let Some(inc) = l.visits.iter().find(|v| {
             v.name == "include" && v.ctx == dt::HTTP && {
-                let text = cx.sources.slice(Span::new(v.file, v.head.start, v.head.end));
+                let text = cx
+                    .sources
+                    .slice(Span::new(v.file, v.head.start, v.head.end));
                 text.contains("conf.d/") && text.contains('*')
             }
         }) else {
@@ -70,7 +80,9 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         };
         for (s, listener) in &listeners {
             let port = listener.port.unwrap_or(80);
-            let http_on_port = listeners.iter().any(|(o, ol)| o.protocol == Protocol::Http && ol.port == Some(port));
+            let http_on_port = listeners
+                .iter()
+                .any(|(o, ol)| o.protocol == Protocol::Http && ol.port == Some(port));
             if s.protocol == Protocol::Tcp && (port == 80 || port == 443) && !http_on_port {
                 out.push(
                     Diagnostic::new(

@@ -37,7 +37,11 @@ pub static RULES: &[&Rule] = &[
 
 /// Every route of every nginx service, nested ones included, with its service.
 pub(crate) fn routes(ir: &crate::ir::Ir) -> Vec<(&crate::ir::Service, &crate::ir::Route)> {
-    fn walk<'a>(s: &'a crate::ir::Service, rs: &'a [crate::ir::Route], out: &mut Vec<(&'a crate::ir::Service, &'a crate::ir::Route)>) {
+    fn walk<'a>(
+        s: &'a crate::ir::Service,
+        rs: &'a [crate::ir::Route],
+        out: &mut Vec<(&'a crate::ir::Service, &'a crate::ir::Route)>,
+    ) {
         for r in rs {
             out.push((s, r));
             walk(s, &r.routes, out);

@@ -41,7 +41,7 @@ pub fn required_form(pattern: &str) -> Option<String> {
         i -= 1;
         let escaped = {
             let mut n = 0;
-            while i >= n + 1 && b[i - n - 1] == b'\\' {
+            while i > n && b[i - n - 1] == b'\\' {
                 n += 1;
             }
             n % 2 == 1
@@ -68,11 +68,21 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         if !m.kind.is_regex() {
             continue;
         }
-        let Some(required) = required_form(&m.pattern) else { continue };
+        let Some(required) = required_form(&m.pattern) else {
+            continue;
+        };
         let ci = m.kind == crate::ir::MatchKind::RegexCaseless;
-        let loose = Lang::Regex { pattern: m.pattern.clone(), case_insensitive: ci };
-        let strict = Lang::Regex { pattern: required.clone(), case_insensitive: ci };
-        let Ok(Some(witness)) = difference_witness(&loose, &strict, &budget) else { continue };
+        let loose = Lang::Regex {
+            pattern: m.pattern.clone(),
+            case_insensitive: ci,
+        };
+        let strict = Lang::Regex {
+            pattern: required.clone(),
+            case_insensitive: ci,
+        };
+        let Ok(Some(witness)) = difference_witness(&loose, &strict, &budget) else {
+            continue;
+        };
         let example = String::from_utf8_lossy(&witness).into_owned();
         out.push(
             Diagnostic::new(

@@ -35,14 +35,23 @@ fn proxies(ir: &Ir) -> bool {
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     let p = &cx.ir.process;
-    let (Some(rl), Some(wc)) = (&p.rlimit_nofile, &p.worker_connections) else { return };
+    let (Some(rl), Some(wc)) = (&p.rlimit_nofile, &p.worker_connections) else {
+        return;
+    };
     let proxied = proxies(cx.ir);
-    let need = if proxied { wc.value.saturating_mul(2) } else { wc.value };
+    let need = if proxied {
+        wc.value.saturating_mul(2)
+    } else {
+        wc.value
+    };
     if rl.value >= need {
         return;
     }
     let why = if proxied {
-        format!("each proxied request holds two descriptors, so {} connections need at least {need}", wc.value)
+        format!(
+            "each proxied request holds two descriptors, so {} connections need at least {need}",
+            wc.value
+        )
     } else {
         format!("{} connections need at least {need} descriptors", wc.value)
     };
@@ -50,11 +59,17 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         Diagnostic::new(
             RLIMIT_BELOW_CONNECTIONS.code,
             Severity::Warning,
-            format!("`worker_rlimit_nofile {}` is below what `worker_connections {}` needs", rl.value, wc.value),
+            format!(
+                "`worker_rlimit_nofile {}` is below what `worker_connections {}` needs",
+                rl.value, wc.value
+            ),
             rl.origin.span(),
         )
         .label(format!("{} descriptors per worker", rl.value))
         .with_secondary(wc.origin.span(), "connections per worker")
-        .help(format!("{why}; raise `worker_rlimit_nofile` to {} or more", need.max(rl.value))),
+        .help(format!(
+            "{why}; raise `worker_rlimit_nofile` to {} or more",
+            need.max(rl.value)
+        )),
     );
 }

@@ -59,14 +59,28 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             proxies.push((s.protocol, a));
         }
     }
-    let family = |p: Protocol| if p == Protocol::Http { Protocol::Http } else { Protocol::Tcp };
+    let family = |p: Protocol| {
+        if p == Protocol::Http {
+            Protocol::Http
+        } else {
+            Protocol::Tcp
+        }
+    };
     let mut used: HashSet<(Protocol, String)> = HashSet::new();
     let mut unknown = Vec::new();
     for (proto, a) in &proxies {
-        let Action::Proxy { target, origin, .. } = a else { continue };
-        let Some((host, has_port)) = target_host(target) else { continue };
+        let Action::Proxy { target, origin, .. } = a else {
+            continue;
+        };
+        let Some((host, has_port)) = target_host(target) else {
+            continue;
+        };
         let fam = family(*proto);
-        let is_pool = cx.ir.pools.iter().any(|p| family(p.protocol) == fam && p.name == host);
+        let is_pool = cx
+            .ir
+            .pools
+            .iter()
+            .any(|p| family(p.protocol) == fam && p.name == host);
         if is_pool && !has_port {
             used.insert((fam, host));
         } else if !is_pool && !is_ip(&host) && host != "localhost" {
@@ -74,14 +88,28 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         }
     }
     for (fam, host, origin) in unknown {
-        let pools: Vec<&str> = cx.ir.pools.iter().filter(|p| family(p.protocol) == fam).map(|p| p.name.as_str()).collect();
+        let pools: Vec<&str> = cx
+            .ir
+            .pools
+            .iter()
+            .filter(|p| family(p.protocol) == fam)
+            .map(|p| p.name.as_str())
+            .collect();
         if pools.is_empty() {
             continue;
         }
-        let unused: Vec<&str> = pools.iter().copied().filter(|p| !used.contains(&(fam, p.to_string()))).collect();
+        let unused: Vec<&str> = pools
+            .iter()
+            .copied()
+            .filter(|p| !used.contains(&(fam, p.to_string())))
+            .collect();
         let guess = super::unknown_directive::suggest(&host, pools.iter().copied())
             .or_else(|| (unused.len() == 1).then(|| unused[0]));
-        let severity = if unused.is_empty() { Severity::Warning } else { Severity::Error };
+        let severity = if unused.is_empty() {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
         let mut d = Diagnostic::new(
             UNDEFINED_UPSTREAM.code,
             severity,
@@ -90,13 +118,25 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         )
         .label("no upstream has this name");
         if let Some(g) = guess {
-            if let Some(p) = cx.ir.pools.iter().find(|p| p.name == g && family(p.protocol) == fam) {
-                let note = if unused.contains(&g) { "this upstream is never used" } else { "did you mean this upstream?" };
+            if let Some(p) = cx
+                .ir
+                .pools
+                .iter()
+                .find(|p| p.name == g && family(p.protocol) == fam)
+            {
+                let note = if unused.contains(&g) {
+                    "this upstream is never used"
+                } else {
+                    "did you mean this upstream?"
+                };
                 d = d.with_secondary(p.origin.span(), note);
             }
             d = d.help(format!("did you mean `{g}`? nginx will otherwise resolve `{host}` with DNS at start-up and fail with `host not found in upstream` if it does not resolve"));
         } else {
-            d = d.help(format!("nginx will resolve `{host}` with DNS at start-up; defined upstreams: {}", pools.join(", ")));
+            d = d.help(format!(
+                "nginx will resolve `{host}` with DNS at start-up; defined upstreams: {}",
+                pools.join(", ")
+            ));
         }
         out.push(d);
     }

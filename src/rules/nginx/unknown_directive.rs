@@ -30,7 +30,13 @@ declare_rule! {
 
 /// The known name closest to `name`, when it is close enough to be a typo.
 pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = if name.len() <= 4 { 1 } else if name.len() <= 10 { 2 } else { 3 };
+    let limit = if name.len() <= 4 {
+        1
+    } else if name.len() <= 10 {
+        2
+    } else {
+        3
+    };
     candidates
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
         .filter(|(d, _)| *d <= limit)
@@ -52,7 +58,9 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 span,
             )
             .label("nginx does not know this directive");
-            let head = cx.sources.slice(Span::new(v.file, v.head.start, v.head.end));
+            let head = cx
+                .sources
+                .slice(Span::new(v.file, v.head.start, v.head.end));
             let swallowed = head.lines().skip(1).find_map(|l| {
                 let word = l.split_whitespace().next()?;
                 (!directives::lookup(word).is_empty()).then(|| l.trim())
@@ -60,13 +68,24 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             if let Some(next) = swallowed {
                 let at = v.head.start + head.find(next).unwrap_or(0) as u32;
                 let next_span = Span::new(v.file, at, at + next.len() as u32);
-                d = d.with_secondary(next_span, format!("with no `;` before it, this line is read as arguments of `{}`", v.name));
-                out.push(d.help(format!("remove `{}`, or end it with `;` so the next line is a directive of its own", v.name)));
+                d = d.with_secondary(
+                    next_span,
+                    format!(
+                        "with no `;` before it, this line is read as arguments of `{}`",
+                        v.name
+                    ),
+                );
+                out.push(d.help(format!(
+                    "remove `{}`, or end it with `;` so the next line is a directive of its own",
+                    v.name
+                )));
                 continue;
             }
             d = match suggest(&v.name, directives::names()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
-                None => d.help("check the spelling, or the module that provides it is not one lbc knows"),
+                None => d.help(
+                    "check the spelling, or the module that provides it is not one lbc knows",
+                ),
             };
             out.push(d);
         }

@@ -36,7 +36,10 @@ declare_rule! {
 }
 
 fn regex_lang(r: &Route) -> Lang {
-    Lang::Regex { pattern: r.matcher.pattern.clone(), case_insensitive: r.matcher.kind == MatchKind::RegexCaseless }
+    Lang::Regex {
+        pattern: r.matcher.pattern.clone(),
+        case_insensitive: r.matcher.kind == MatchKind::RegexCaseless,
+    }
 }
 
 fn is_prefix(r: &Route) -> bool {
@@ -47,7 +50,11 @@ fn is_prefix(r: &Route) -> bool {
 fn prefix_domain(p: &Route, siblings: &[Route]) -> Lang {
     let longer: Vec<Lang> = siblings
         .iter()
-        .filter(|q| is_prefix(q) && q.matcher.pattern.len() > p.matcher.pattern.len() && q.matcher.pattern.starts_with(&p.matcher.pattern))
+        .filter(|q| {
+            is_prefix(q)
+                && q.matcher.pattern.len() > p.matcher.pattern.len()
+                && q.matcher.pattern.starts_with(&p.matcher.pattern)
+        })
         .map(|q| Lang::Prefix(q.matcher.pattern.as_bytes().to_vec()))
         .collect();
     let base = Lang::Prefix(p.matcher.pattern.as_bytes().to_vec());
@@ -79,11 +86,18 @@ fn covered(target: &Lang, takers: &[Taker], budget: &Budget) -> Option<Vec<usize
 }
 
 fn report(r: &Route, takers: &[Taker], which: Vec<usize>, why: &str, out: &mut Vec<Diagnostic>) {
-    let names: Vec<String> = which.iter().map(|&i| format!("`{}`", takers[i].route.matcher.display())).collect();
+    let names: Vec<String> = which
+        .iter()
+        .map(|&i| format!("`{}`", takers[i].route.matcher.display()))
+        .collect();
     let mut d = Diagnostic::new(
         UNREACHABLE_LOCATION.code,
         Severity::Warning,
-        format!("location `{}` can never be selected: {} takes every request it would match", r.matcher.display(), names.join(" and ")),
+        format!(
+            "location `{}` can never be selected: {} takes every request it would match",
+            r.matcher.display(),
+            names.join(" and ")
+        ),
         r.matcher.origin.span(),
     )
     .label("unreachable");
@@ -97,15 +111,30 @@ fn siblings(routes: &[Route], budget: &Budget, out: &mut Vec<Diagnostic>) {
     let exacts: Vec<Taker> = routes
         .iter()
         .filter(|r| r.matcher.kind == MatchKind::Exact)
-        .map(|r| Taker { route: r, lang: Lang::Exact(r.matcher.pattern.as_bytes().to_vec()) })
+        .map(|r| Taker {
+            route: r,
+            lang: Lang::Exact(r.matcher.pattern.as_bytes().to_vec()),
+        })
         .collect();
     let no_regex: Vec<Taker> = routes
         .iter()
         .filter(|r| r.matcher.kind == MatchKind::PrefixNoRegex)
-        .map(|r| Taker { route: r, lang: prefix_domain(r, routes) })
+        .map(|r| Taker {
+            route: r,
+            lang: prefix_domain(r, routes),
+        })
         .collect();
-    let usable = |r: &Route| crate::matcher::uri_lang::check_regex(&r.matcher.pattern, r.matcher.kind == MatchKind::RegexCaseless).is_ok();
-    let regexes: Vec<&Route> = routes.iter().filter(|r| r.matcher.kind.is_regex()).collect();
+    let usable = |r: &Route| {
+        crate::matcher::uri_lang::check_regex(
+            &r.matcher.pattern,
+            r.matcher.kind == MatchKind::RegexCaseless,
+        )
+        .is_ok()
+    };
+    let regexes: Vec<&Route> = routes
+        .iter()
+        .filter(|r| r.matcher.kind.is_regex())
+        .collect();
     for (i, r) in regexes.iter().enumerate() {
         if !usable(r) {
             continue;
@@ -113,11 +142,20 @@ fn siblings(routes: &[Route], budget: &Budget, out: &mut Vec<Diagnostic>) {
         let mut takers: Vec<Taker> = regexes[..i]
             .iter()
             .filter(|e| usable(e))
-            .map(|e| Taker { route: e, lang: regex_lang(e) })
+            .map(|e| Taker {
+                route: e,
+                lang: regex_lang(e),
+            })
             .collect();
         let first_regex_takers = takers.len();
-        takers.extend(no_regex.iter().map(|t| Taker { route: t.route, lang: t.lang.clone() }));
-        takers.extend(exacts.iter().map(|t| Taker { route: t.route, lang: t.lang.clone() }));
+        takers.extend(no_regex.iter().map(|t| Taker {
+            route: t.route,
+            lang: t.lang.clone(),
+        }));
+        takers.extend(exacts.iter().map(|t| Taker {
+            route: t.route,
+            lang: t.lang.clone(),
+        }));
         if let Some(which) = covered(&regex_lang(r), &takers, budget) {
             let why = if which.iter().all(|&w| w < first_regex_takers) {
                 "nginx tries regex locations in file order and stops at the first match: move this one above, make the earlier pattern stricter, or remove it"
@@ -127,9 +165,22 @@ fn siblings(routes: &[Route], budget: &Budget, out: &mut Vec<Diagnostic>) {
             report(r, &takers, which, why, out);
         }
     }
-    for r in routes.iter().filter(|r| r.matcher.kind == MatchKind::Prefix) {
-        let mut takers: Vec<Taker> = regexes.iter().filter(|e| usable(e)).map(|e| Taker { route: e, lang: regex_lang(e) }).collect();
-        takers.extend(exacts.iter().map(|t| Taker { route: t.route, lang: t.lang.clone() }));
+    for r in routes
+        .iter()
+        .filter(|r| r.matcher.kind == MatchKind::Prefix)
+    {
+        let mut takers: Vec<Taker> = regexes
+            .iter()
+            .filter(|e| usable(e))
+            .map(|e| Taker {
+                route: e,
+                lang: regex_lang(e),
+            })
+            .collect();
+        takers.extend(exacts.iter().map(|t| Taker {
+            route: t.route,
+            lang: t.lang.clone(),
+        }));
         if takers.is_empty() {
             continue;
         }

@@ -12,10 +12,16 @@ pub struct TextRange {
 
 impl TextRange {
     pub fn new(start: usize, end: usize) -> Self {
-        TextRange { start: start as u32, end: end as u32 }
+        TextRange {
+            start: start as u32,
+            end: end as u32,
+        }
     }
     pub fn cover(self, other: TextRange) -> TextRange {
-        TextRange { start: self.start.min(other.start), end: self.end.max(other.end) }
+        TextRange {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
     pub fn len(self) -> u32 {
         self.end - self.start
@@ -118,7 +124,10 @@ impl Arg {
     pub fn value_range(&self) -> TextRange {
         match self.kind {
             ArgKind::Word => self.range,
-            _ => TextRange { start: self.range.start + 1, end: self.range.end.saturating_sub(1) },
+            _ => TextRange {
+                start: self.range.start + 1,
+                end: self.range.end.saturating_sub(1),
+            },
         }
     }
 }
@@ -176,7 +185,9 @@ impl Directive {
 
     /// From the start of the name to the end of the last argument: where labels point.
     pub fn head_range(&self) -> TextRange {
-        self.args.last().map_or(self.name.range, |a| self.name.range.cover(a.range))
+        self.args
+            .last()
+            .map_or(self.name.range, |a| self.name.range.cover(a.range))
     }
 }
 

@@ -103,7 +103,11 @@ pub fn lex(src: &str) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(src.len() / 4);
     let mut offset = 0usize;
     if src.starts_with('\u{FEFF}') {
-        tokens.push(Token { kind: TokenKind::Bom, start: 0, end: 3 });
+        tokens.push(Token {
+            kind: TokenKind::Bom,
+            start: 0,
+            end: 3,
+        });
         offset = 3;
     }
     // Whether the next token starts a directive, and whether the current directive's name asks
@@ -119,7 +123,11 @@ pub fn lex(src: &str) -> Vec<Token> {
             let kind = res.unwrap_or(TokenKind::Error);
             if kind == TokenKind::LBrace && raw_pending {
                 let close = scan_lua_block(src, start);
-                tokens.push(Token { kind: TokenKind::RawBlock, start: start as u32, end: close as u32 });
+                tokens.push(Token {
+                    kind: TokenKind::RawBlock,
+                    start: start as u32,
+                    end: close as u32,
+                });
                 offset = close;
                 raw_pending = false;
                 at_name = true;
@@ -141,12 +149,22 @@ pub fn lex(src: &str) -> Vec<Token> {
                 // An unterminated quote: nginx reads to the end of the file looking for its
                 // twin. Stop the error at the end of the line instead, so the lines after it
                 // are still checked.
-                let eol = src[start..].find(['\r', '\n']).map_or(src.len(), |i| start + i);
-                tokens.push(Token { kind, start: start as u32, end: eol as u32 });
+                let eol = src[start..]
+                    .find(['\r', '\n'])
+                    .map_or(src.len(), |i| start + i);
+                tokens.push(Token {
+                    kind,
+                    start: start as u32,
+                    end: eol as u32,
+                });
                 offset = eol;
                 continue 'outer;
             }
-            tokens.push(Token { kind, start: start as u32, end: end as u32 });
+            tokens.push(Token {
+                kind,
+                start: start as u32,
+                end: end as u32,
+            });
         }
         break;
     }

@@ -49,10 +49,17 @@ pub struct Lowered {
 /// Parses and lowers the file `main` (already in `sources`) and everything it includes into `ir`.
 pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir) -> Lowered {
     let prefix = opts.prefix.clone().unwrap_or_else(|| {
-        sources.get(main).path.parent().map(Path::to_path_buf).unwrap_or_default()
+        sources
+            .get(main)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
     });
     let tree = super::parse(&sources.get(main).text);
-    let context = opts.context.unwrap_or_else(|| infer_context(&sources.get(main).text, &tree));
+    let context = opts
+        .context
+        .unwrap_or_else(|| infer_context(&sources.get(main).text, &tree));
     let mut w = Walker {
         sources,
         prefix,
@@ -82,9 +89,17 @@ pub fn infer_context(src: &str, tree: &SyntaxTree) -> Ctx {
         .collect();
     let has = |n: &str| names.iter().any(|(m, _)| m == n);
     if names.is_empty()
-        || ["http", "events", "stream", "mail", "worker_processes", "user", "pid"]
-            .iter()
-            .any(|n| has(n))
+        || [
+            "http",
+            "events",
+            "stream",
+            "mail",
+            "worker_processes",
+            "user",
+            "pid",
+        ]
+        .iter()
+        .any(|n| has(n))
     {
         return dt::MAIN;
     }
@@ -102,7 +117,14 @@ pub fn infer_context(src: &str, tree: &SyntaxTree) -> Ctx {
         return if stream_server { dt::STREAM } else { dt::HTTP };
     }
     // Otherwise the first context where every known directive is allowed.
-    for ctx in [dt::HTTP, dt::HTTP_SRV, dt::HTTP_LOC, dt::MAIN, dt::STREAM, dt::STREAM_SRV] {
+    for ctx in [
+        dt::HTTP,
+        dt::HTTP_SRV,
+        dt::HTTP_LOC,
+        dt::MAIN,
+        dt::STREAM,
+        dt::STREAM_SRV,
+    ] {
         let fits = names.iter().all(|(n, _)| {
             let specs = dt::lookup(n);
             specs.is_empty() || specs.iter().any(|s| s.contexts & ctx != 0)
@@ -155,7 +177,11 @@ impl<'a> Walker<'a> {
     }
 
     pub fn origin(&self, file: FileId, r: TextRange) -> Origin {
-        Origin { file: file.0, start: r.start, end: r.end }
+        Origin {
+            file: file.0,
+            start: r.start,
+            end: r.end,
+        }
     }
 
     pub fn text(&self, file: FileId) -> &str {
@@ -176,12 +202,20 @@ impl<'a> Walker<'a> {
         match ctx {
             dt::MAIN => self.walk(main, &items, ctx, "", &mut Target::Main),
             dt::HTTP | dt::STREAM => {
-                let protocol = if ctx == dt::HTTP { Protocol::Http } else { Protocol::Tcp };
+                let protocol = if ctx == dt::HTTP {
+                    Protocol::Http
+                } else {
+                    Protocol::Tcp
+                };
                 let i = self.family(protocol, whole);
                 self.walk(main, &items, ctx, "", &mut Target::Family(i));
             }
             dt::HTTP_SRV | dt::STREAM_SRV => {
-                let protocol = if ctx == dt::HTTP_SRV { Protocol::Http } else { Protocol::Tcp };
+                let protocol = if ctx == dt::HTTP_SRV {
+                    Protocol::Http
+                } else {
+                    Protocol::Tcp
+                };
                 let mut svc = items::new_service(protocol, whole);
                 self.walk(main, &items, ctx, "", &mut Target::Service(&mut svc));
                 self.ir.services.push(svc);
@@ -211,12 +245,24 @@ impl<'a> Walker<'a> {
         if let Some(i) = self.ir.defaults.iter().position(|d| d.protocol == protocol) {
             return i;
         }
-        self.ir.defaults.push(Defaults { protocol, name: None, settings: Default::default(), origin });
+        self.ir.defaults.push(Defaults {
+            protocol,
+            name: None,
+            settings: Default::default(),
+            origin,
+        });
         self.ir.defaults.len() - 1
     }
 
     /// Walks the items of a block in context `ctx`.
-    pub fn walk(&mut self, file: FileId, items: &[Item], ctx: Ctx, parent: &str, target: &mut Target) {
+    pub fn walk(
+        &mut self,
+        file: FileId,
+        items: &[Item],
+        ctx: Ctx,
+        parent: &str,
+        target: &mut Target,
+    ) {
         for item in items {
             let Item::Directive(d) = item else { continue };
             let name = self.value(file, &d.name);
@@ -240,10 +286,7 @@ impl<'a> Walker<'a> {
 
     /// Opaque copy of a directive and its block.
     pub fn opaque(&self, file: FileId, d: &Directive, context: Option<&str>) -> Opaque {
-        let children = d
-            .children()
-            .map(|c| self.opaque(file, c, None))
-            .collect();
+        let children = d.children().map(|c| self.opaque(file, c, None)).collect();
         Opaque {
             name: self.value(file, &d.name),
             args: self.args(file, d),
@@ -258,7 +301,14 @@ impl<'a> Walker<'a> {
         Setting::new(value, self.origin(file, d.range))
     }
 
-    fn include(&mut self, file: FileId, d: &Directive, ctx: Ctx, parent: &str, target: &mut Target) {
+    fn include(
+        &mut self,
+        file: FileId,
+        d: &Directive,
+        ctx: Ctx,
+        parent: &str,
+        target: &mut Target,
+    ) {
         let Some(arg) = d.args.first() else { return };
         let pattern = self.value(file, arg);
         let span = Span::new(file, arg.range.start, arg.range.end);
@@ -271,7 +321,10 @@ impl<'a> Walker<'a> {
         let paths: Vec<PathBuf> = if is_glob {
             match glob::glob(&path.to_string_lossy()) {
                 Ok(paths) => {
-                    let mut v: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+                    let mut v: Vec<PathBuf> = paths
+                        .filter_map(Result::ok)
+                        .filter(|p| p.is_file())
+                        .collect();
                     v.sort();
                     v
                 }
@@ -301,7 +354,8 @@ impl<'a> Walker<'a> {
                         id
                     }
                     Err(err) => {
-                        self.diagnostics.push(include_not_found(&pattern, &p, &err, span));
+                        self.diagnostics
+                            .push(include_not_found(&pattern, &p, &err, span));
                         continue;
                     }
                 },
@@ -360,7 +414,10 @@ fn include_not_found(pattern: &str, path: &Path, err: &std::io::Error, span: Spa
     let d = Diagnostic::new(
         "nginx/include-not-found",
         severity,
-        format!("included file `{pattern}` not found ({}: {err})", path.display()),
+        format!(
+            "included file `{pattern}` not found ({}: {err})",
+            path.display()
+        ),
         span,
     )
     .label("this file cannot be read");

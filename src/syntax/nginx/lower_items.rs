@@ -10,8 +10,14 @@ use crate::ir::{
 use crate::source::FileId;
 
 /// Blocks whose bodies are data, not directives.
-pub const FREE_FORM_BLOCKS: &[&str] =
-    &["map", "geo", "types", "split_clients", "match", "charset_map"];
+pub const FREE_FORM_BLOCKS: &[&str] = &[
+    "map",
+    "geo",
+    "types",
+    "split_clients",
+    "match",
+    "charset_map",
+];
 
 pub fn new_service(protocol: Protocol, origin: Origin) -> Service {
     Service {
@@ -27,7 +33,14 @@ pub fn new_service(protocol: Protocol, origin: Origin) -> Service {
 }
 
 /// Lowers one directive `d` (named `name`) found in context `ctx` into `target`.
-pub fn directive(w: &mut Walker, file: FileId, d: &Directive, name: &str, ctx: Ctx, target: &mut Target) {
+pub fn directive(
+    w: &mut Walker,
+    file: FileId,
+    d: &Directive,
+    name: &str,
+    ctx: Ctx,
+    target: &mut Target,
+) {
     let block_items = d.block().map(|b| b.items.clone());
     // Free-form blocks are kept whole; their bodies are not directives.
     if (FREE_FORM_BLOCKS.contains(&name) || dt::has_freeform_body(name)) && block_items.is_some() {
@@ -56,7 +69,10 @@ fn push_opaque(w: &mut Walker, file: FileId, d: &Directive, target: &mut Target)
     let o = w.opaque(file, d, None);
     match target {
         Target::Main => w.ir.opaque.push(o),
-        Target::Events => w.ir.opaque.push(Opaque { context: Some("events".into()), ..o }),
+        Target::Events => w.ir.opaque.push(Opaque {
+            context: Some("events".into()),
+            ..o
+        }),
         Target::Family(i) => w.ir.defaults[*i].settings.opaque.push(o),
         Target::Service(s) => s.settings.opaque.push(o),
         Target::Route(r) => r.settings.opaque.push(o),
@@ -71,7 +87,13 @@ fn first(w: &Walker, file: FileId, d: &Directive) -> String {
     d.args.first().map(|a| w.value(file, a)).unwrap_or_default()
 }
 
-fn main(w: &mut Walker, file: FileId, d: &Directive, name: &str, items: Option<Vec<super::cst::Item>>) {
+fn main(
+    w: &mut Walker,
+    file: FileId,
+    d: &Directive,
+    name: &str,
+    items: Option<Vec<super::cst::Item>>,
+) {
     let arg = first(w, file, d);
     match (name, items) {
         ("events", Some(items)) => w.walk(file, &items, dt::EVENTS, name, &mut Target::Events),
@@ -89,7 +111,11 @@ fn main(w: &mut Walker, file: FileId, d: &Directive, name: &str, items: Option<V
             w.ir.opaque.push(o);
         }
         ("worker_processes", None) => {
-            let v = if arg == "auto" { Some(Workers::Auto) } else { arg.parse().ok().map(Workers::Count) };
+            let v = if arg == "auto" {
+                Some(Workers::Auto)
+            } else {
+                arg.parse().ok().map(Workers::Count)
+            };
             match v {
                 Some(v) => w.ir.process.workers = Some(w.setting(file, d, v)),
                 None => push_opaque(w, file, d, &mut Target::Main),
@@ -131,8 +157,11 @@ fn family(
     items: Option<Vec<super::cst::Item>>,
 ) {
     let protocol = w.ir.defaults[i].protocol;
-    let (srv_ctx, ups_ctx) =
-        if ctx == dt::HTTP { (dt::HTTP_SRV, dt::HTTP_UPS) } else { (dt::STREAM_SRV, dt::STREAM_UPS) };
+    let (srv_ctx, ups_ctx) = if ctx == dt::HTTP {
+        (dt::HTTP_SRV, dt::HTTP_UPS)
+    } else {
+        (dt::STREAM_SRV, dt::STREAM_UPS)
+    };
     match (name, items) {
         ("server", Some(items)) => {
             let mut svc = new_service(protocol, w.origin(file, d.range));
@@ -163,7 +192,8 @@ fn family(
         }
         (_, items) => {
             let mut settings = std::mem::take(&mut w.ir.defaults[i].settings);
-            let handled = items.is_none() && super::lower_settings::apply(w, file, d, name, &mut settings);
+            let handled =
+                items.is_none() && super::lower_settings::apply(w, file, d, name, &mut settings);
             w.ir.defaults[i].settings = settings;
             if !handled {
                 push_opaque(w, file, d, &mut Target::Family(i));
@@ -174,8 +204,15 @@ fn family(
 
 fn zone(w: &Walker, file: FileId, d: &Directive, name: &str) -> Option<Zone> {
     let args = w.args(file, d);
-    let param = |key: &str| args.iter().find_map(|a| a.strip_prefix(key).map(str::to_string));
-    let zone_arg = if name == "proxy_cache_path" { param("keys_zone=")? } else { param("zone=")? };
+    let param = |key: &str| {
+        args.iter()
+            .find_map(|a| a.strip_prefix(key).map(str::to_string))
+    };
+    let zone_arg = if name == "proxy_cache_path" {
+        param("keys_zone=")?
+    } else {
+        param("zone=")?
+    };
     let (zname, size) = match zone_arg.split_once(':') {
         Some((n, s)) => (n.to_string(), ir::Size::parse_nginx(s)),
         None => (zone_arg.clone(), None),
@@ -188,9 +225,14 @@ fn zone(w: &Walker, file: FileId, d: &Directive, name: &str) -> Option<Zone> {
             } else {
                 rate.strip_suffix("r/m")?.parse::<f64>().ok()? / 60.0
             };
-            ZoneKind::RequestRate { key: args.first()?.clone(), rate_per_second: per_second }
+            ZoneKind::RequestRate {
+                key: args.first()?.clone(),
+                rate_per_second: per_second,
+            }
         }
-        "limit_conn_zone" => ZoneKind::Connections { key: args.first()?.clone() },
+        "limit_conn_zone" => ZoneKind::Connections {
+            key: args.first()?.clone(),
+        },
         _ => ZoneKind::Cache {
             path: args.first()?.clone(),
             levels: param("levels="),
@@ -198,7 +240,12 @@ fn zone(w: &Walker, file: FileId, d: &Directive, name: &str) -> Option<Zone> {
             max_size: param("max_size=").and_then(|v| ir::Size::parse_nginx(&v)),
         },
     };
-    Some(Zone { name: zname, size, kind, origin: w.origin(file, d.range) })
+    Some(Zone {
+        name: zname,
+        size,
+        kind,
+        origin: w.origin(file, d.range),
+    })
 }
 
 fn service(
@@ -228,12 +275,22 @@ fn service(
                 } else {
                     NameKind::Exact
                 };
-                svc.server_names.push(ServerName { name: n, kind, origin: w.origin(file, a.range) });
+                svc.server_names.push(ServerName {
+                    name: n,
+                    kind,
+                    origin: w.origin(file, a.range),
+                });
             }
         }
         ("location", Some(items)) => {
             let mut route = new_route(w, file, d);
-            w.walk(file, &items, dt::HTTP_LOC, name, &mut Target::Route(&mut route));
+            w.walk(
+                file,
+                &items,
+                dt::HTTP_LOC,
+                name,
+                &mut Target::Route(&mut route),
+            );
             svc.routes.push(route);
         }
         ("if", Some(items)) => {
@@ -244,7 +301,8 @@ fn service(
             svc.action = action(w, file, d, name);
         }
         (_, items) => {
-            let handled = items.is_none() && super::lower_settings::apply(w, file, d, name, &mut svc.settings);
+            let handled = items.is_none()
+                && super::lower_settings::apply(w, file, d, name, &mut svc.settings);
             if !handled {
                 if let Some(items) = items.filter(|_| allowed(name, ctx)) {
                     w.walk(file, &items, ctx, name, &mut Target::Nowhere);
@@ -267,11 +325,21 @@ fn route_item(
     match (name, items) {
         ("location", Some(items)) => {
             let mut nested = new_route(w, file, d);
-            w.walk(file, &items, dt::HTTP_LOC, name, &mut Target::Route(&mut nested));
+            w.walk(
+                file,
+                &items,
+                dt::HTTP_LOC,
+                name,
+                &mut Target::Route(&mut nested),
+            );
             route.routes.push(nested);
         }
         ("if" | "limit_except", Some(items)) => {
-            let ctx = if name == "if" { dt::HTTP_LIF } else { dt::HTTP_LMT };
+            let ctx = if name == "if" {
+                dt::HTTP_LIF
+            } else {
+                dt::HTTP_LMT
+            };
             w.walk(file, &items, ctx, name, &mut Target::Nowhere);
             route.settings.opaque.push(w.opaque(file, d, None));
         }
@@ -279,7 +347,8 @@ fn route_item(
             route.action = action(w, file, d, name);
         }
         (_, items) => {
-            let handled = items.is_none() && super::lower_settings::apply(w, file, d, name, &mut route.settings);
+            let handled = items.is_none()
+                && super::lower_settings::apply(w, file, d, name, &mut route.settings);
             if !handled {
                 if let Some(items) = items.filter(|_| allowed(name, dt::HTTP_LOC)) {
                     w.walk(file, &items, dt::HTTP_LOC, name, &mut Target::Nowhere);
@@ -301,19 +370,39 @@ fn action(w: &Walker, file: FileId, d: &Directive, name: &str) -> Option<Action>
     let origin = w.origin(file, d.range);
     let args = w.args(file, d);
     match name {
-        "proxy_pass" => Some(Action::Proxy { target: args.first()?.clone(), pool: None, origin }),
+        "proxy_pass" => Some(Action::Proxy {
+            target: args.first()?.clone(),
+            pool: None,
+            origin,
+        }),
         "return" => {
             let (status, rest) = match args.first()?.parse::<u16>() {
                 Ok(code) => (code, args.get(1).cloned()),
                 // `return URL` is a 302.
                 Err(_) => (302, args.first().cloned()),
             };
-            Some(Action::Return { status, body_or_url: rest, origin })
+            Some(Action::Return {
+                status,
+                body_or_url: rest,
+                origin,
+            })
         }
         "stub_status" => Some(Action::Status { origin }),
-        "fastcgi_pass" | "uwsgi_pass" | "scgi_pass" | "grpc_pass" | "memcached_pass"
-        | "empty_gif" | "content_by_lua" | "content_by_lua_block" | "content_by_lua_file"
-        | "js_content" | "perl" | "dav_methods" | "mp4" | "flv" | "pass" => Some(Action::Other {
+        "fastcgi_pass"
+        | "uwsgi_pass"
+        | "scgi_pass"
+        | "grpc_pass"
+        | "memcached_pass"
+        | "empty_gif"
+        | "content_by_lua"
+        | "content_by_lua_block"
+        | "content_by_lua_file"
+        | "js_content"
+        | "perl"
+        | "dav_methods"
+        | "mp4"
+        | "flv"
+        | "pass" => Some(Action::Other {
             directive: name.to_string(),
             args,
             origin,
@@ -329,7 +418,11 @@ fn new_route(w: &Walker, file: FileId, d: &Directive) -> Route {
     let head = d.args.last().map_or(head, |l| head.cover(l.range));
     let (kind, pattern) = split_location(&args);
     Route {
-        matcher: Matcher { kind, pattern, origin: w.origin(file, head) },
+        matcher: Matcher {
+            kind,
+            pattern,
+            origin: w.origin(file, head),
+        },
         action: None,
         settings: Default::default(),
         routes: Vec::new(),
@@ -349,7 +442,12 @@ pub fn split_location(args: &[String]) -> (MatchKind, String) {
     match args {
         [] => (MatchKind::Prefix, String::new()),
         [one] => {
-            for (m, k) in [("^~", MatchKind::PrefixNoRegex), ("~*", MatchKind::RegexCaseless), ("~", MatchKind::Regex), ("=", MatchKind::Exact)] {
+            for (m, k) in [
+                ("^~", MatchKind::PrefixNoRegex),
+                ("~*", MatchKind::RegexCaseless),
+                ("~", MatchKind::Regex),
+                ("=", MatchKind::Exact),
+            ] {
                 if let Some(rest) = one.strip_prefix(m) {
                     return (k, rest.to_string());
                 }
@@ -378,8 +476,13 @@ fn pool_item(w: &mut Walker, file: FileId, d: &Directive, name: &str, pool: &mut
         "least_conn" => (pool.algorithm, pool.algorithm_origin) = (Algorithm::LeastConn, origin),
         "hash" if !args.is_empty() => {
             let consistent = args.get(1).is_some_and(|a| a == "consistent");
-            (pool.algorithm, pool.algorithm_origin) =
-                (Algorithm::Hash { key: args[0].clone(), consistent }, origin)
+            (pool.algorithm, pool.algorithm_origin) = (
+                Algorithm::Hash {
+                    key: args[0].clone(),
+                    consistent,
+                },
+                origin,
+            )
         }
         "random" => {
             let two = args.first().is_some_and(|a| a == "two");
@@ -419,11 +522,19 @@ fn server(w: &Walker, file: FileId, d: &Directive) -> Option<Server> {
         let o = Some(w.origin(file, raw.range));
         let (key, val) = a.split_once('=').unwrap_or((a.as_str(), ""));
         let ok = match key {
-            "weight" => val.parse().ok().map(|v| (s.weight, s.weight_origin) = (Some(v), o)).is_some(),
+            "weight" => val
+                .parse()
+                .ok()
+                .map(|v| (s.weight, s.weight_origin) = (Some(v), o))
+                .is_some(),
             "max_fails" => val.parse().ok().map(|v| s.max_fails = Some(v)).is_some(),
             "max_conns" => val.parse().ok().map(|v| s.max_conns = Some(v)).is_some(),
-            "fail_timeout" => ir::Duration::parse_nginx(val, 1000).map(|v| s.fail_timeout = Some(v)).is_some(),
-            "slow_start" => ir::Duration::parse_nginx(val, 1000).map(|v| s.slow_start = Some(v)).is_some(),
+            "fail_timeout" => ir::Duration::parse_nginx(val, 1000)
+                .map(|v| s.fail_timeout = Some(v))
+                .is_some(),
+            "slow_start" => ir::Duration::parse_nginx(val, 1000)
+                .map(|v| s.slow_start = Some(v))
+                .is_some(),
             "backup" if val.is_empty() => {
                 (s.backup, s.backup_origin) = (true, o);
                 true

@@ -51,14 +51,23 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         "keepalive_timeout" if args.len() == 1 => put!(t.keepalive, dur(&one)),
         "proxy_http_version" => put!(s.proxy_http_version, one),
         "proxy_next_upstream" => put!(s.proxy_next_upstream, Some(args)),
-        "proxy_next_upstream_tries" => put!(s.proxy_next_upstream_tries, one.and_then(|v| v.parse().ok())),
+        "proxy_next_upstream_tries" => put!(
+            s.proxy_next_upstream_tries,
+            one.and_then(|v| v.parse().ok())
+        ),
         "proxy_buffering" => put!(s.proxy_buffering, flag(&one)),
         "proxy_set_header" if args.len() == 2 => {
-            s.proxy_headers.push(Header { name: args[0].clone(), value: args[1].clone(), always: false, origin });
+            s.proxy_headers.push(Header {
+                name: args[0].clone(),
+                value: args[1].clone(),
+                always: false,
+                origin,
+            });
             true
         }
         "proxy_hide_header" if args.len() == 1 => {
-            s.proxy_hide_headers.push(Setting::new(args[0].clone(), origin));
+            s.proxy_hide_headers
+                .push(Setting::new(args[0].clone(), origin));
             true
         }
         "add_header" if args.len() == 2 || (args.len() == 3 && args[2] == "always") => {
@@ -70,19 +79,34 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
             });
             true
         }
-        "error_page" => error_page(&args, origin).map(|e| s.error_pages.push(e)).is_some(),
+        "error_page" => error_page(&args, origin)
+            .map(|e| s.error_pages.push(e))
+            .is_some(),
         "charset" => put!(s.charset, one),
-        "client_max_body_size" => put!(s.client_max_body_size, one.and_then(|v| Size::parse_nginx(&v))),
+        "client_max_body_size" => put!(
+            s.client_max_body_size,
+            one.and_then(|v| Size::parse_nginx(&v))
+        ),
         "keepalive_requests" => put!(s.keepalive_requests, one.and_then(|v| v.parse().ok())),
         "access_log" => put!(s.access_log, Some(args)),
         "allow" | "deny" if args.len() == 1 => {
-            s.access.push(AccessRule { allow: name == "allow", source: args[0].clone(), origin });
+            s.access.push(AccessRule {
+                allow: name == "allow",
+                source: args[0].clone(),
+                origin,
+            });
             true
         }
         "valid_referers" => put!(s.valid_referers, Some(args)),
         "auth_basic" => put!(s.auth_basic, one),
         "limit_req" => {
-            let mut l = LimitReq { zone: String::new(), burst: 0, nodelay: false, delay: None, origin };
+            let mut l = LimitReq {
+                zone: String::new(),
+                burst: 0,
+                nodelay: false,
+                delay: None,
+                origin,
+            };
             for a in &args {
                 if let Some(z) = a.strip_prefix("zone=") {
                     l.zone = z.to_string();
@@ -106,7 +130,11 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         }
         "limit_conn" if args.len() == 2 => match args[1].parse() {
             Ok(limit) => {
-                s.limit_conn.push(LimitConn { zone: args[0].clone(), limit, origin });
+                s.limit_conn.push(LimitConn {
+                    zone: args[0].clone(),
+                    limit,
+                    origin,
+                });
                 true
             }
             Err(_) => false,
@@ -114,20 +142,36 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         "proxy_cache" => put!(s.cache.get_or_insert_with(Default::default).zone, one),
         "proxy_cache_key" => put!(s.cache.get_or_insert_with(Default::default).key, one),
         "proxy_cache_valid" => {
-            let Some((time, codes)) = args.split_last() else { return false };
-            let Some(time) = Duration::parse_nginx(time, 1000) else { return false };
-            s.cache.get_or_insert_with(Default::default).valid.push(CacheValid {
-                codes: codes.to_vec(),
-                time,
-                origin,
-            });
+            let Some((time, codes)) = args.split_last() else {
+                return false;
+            };
+            let Some(time) = Duration::parse_nginx(time, 1000) else {
+                return false;
+            };
+            s.cache
+                .get_or_insert_with(Default::default)
+                .valid
+                .push(CacheValid {
+                    codes: codes.to_vec(),
+                    time,
+                    origin,
+                });
             true
         }
-        _ if name.starts_with("gzip") => gzip(s.compression.get_or_insert_with(Default::default), name, args, origin, flag(&one)),
+        _ if name.starts_with("gzip") => gzip(
+            s.compression.get_or_insert_with(Default::default),
+            name,
+            args,
+            origin,
+            flag(&one),
+        ),
         _ => false,
     };
     // A malformed gzip/cache directive must not leave an empty block behind.
-    if s.compression.as_ref().is_some_and(|c| c == &Compression::default()) {
+    if s.compression
+        .as_ref()
+        .is_some_and(|c| c == &Compression::default())
+    {
         s.compression = None;
     }
     if s.cache.as_ref().is_some_and(|c| c == &Default::default()) {
@@ -136,7 +180,13 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
     handled
 }
 
-fn gzip(c: &mut Compression, name: &str, args: Vec<String>, origin: crate::ir::Origin, flag: Option<bool>) -> bool {
+fn gzip(
+    c: &mut Compression,
+    name: &str,
+    args: Vec<String>,
+    origin: crate::ir::Origin,
+    flag: Option<bool>,
+) -> bool {
     let one = args.first().cloned();
     macro_rules! put {
         ($field:expr, $value:expr) => {{
@@ -177,7 +227,12 @@ fn error_page(args: &[String], origin: crate::ir::Origin) -> Option<ErrorPage> {
     if codes.is_empty() {
         return None;
     }
-    Some(ErrorPage { codes, response_code, uri: uri.clone(), origin })
+    Some(ErrorPage {
+        codes,
+        response_code,
+        uri: uri.clone(),
+        origin,
+    })
 }
 
 /// `listen ADDRESS[:PORT] [default_server] [ssl] [http2] [proxy_protocol] [udp] …`.

@@ -44,8 +44,7 @@ pub fn parse(src: &str) -> SyntaxTree {
         stream.push((src.len(), TokenKind::RBrace, src.len()));
     }
     let mut recovered: Vec<ErrorRecovery<usize, TokenKind, ()>> = Vec::new();
-    let items = match grammar::FileParser::new().parse(&mut recovered, stream.into_iter().map(Ok))
-    {
+    let items = match grammar::FileParser::new().parse(&mut recovered, stream.into_iter().map(Ok)) {
         Ok(items) => items,
         Err(e) => {
             errors.push(convert(src, e));
@@ -55,7 +54,11 @@ pub fn parse(src: &str) -> SyntaxTree {
     for r in recovered {
         errors.push(convert(src, r.error));
     }
-    let mut tree = SyntaxTree { tokens, items, errors };
+    let mut tree = SyntaxTree {
+        tokens,
+        items,
+        errors,
+    };
     unclosed_blocks(src, &mut tree);
     tree.errors.sort_by_key(|e| (e.range.start, e.range.end));
     tree
@@ -74,15 +77,19 @@ fn describe(kind: TokenKind) -> &'static str {
 }
 
 fn convert(src: &str, e: ParseError<usize, TokenKind, ()>) -> SyntaxError {
-    let simple = |s: usize, e: usize, message: String, label: &str, help: Option<&str>| SyntaxError {
-        range: TextRange::new(s, e),
-        message,
-        label: label.into(),
-        help: help.map(Into::into),
-        related: None,
-    };
+    let simple =
+        |s: usize, e: usize, message: String, label: &str, help: Option<&str>| SyntaxError {
+            range: TextRange::new(s, e),
+            message,
+            label: label.into(),
+            help: help.map(Into::into),
+            related: None,
+        };
     match e {
-        ParseError::UnrecognizedToken { token: (s, TokenKind::Error, e), .. }
+        ParseError::UnrecognizedToken {
+            token: (s, TokenKind::Error, e),
+            ..
+        }
         | ParseError::InvalidToken { location: s @ e } => {
             let quote = src[s..].chars().next().unwrap_or('"');
             simple(
@@ -93,7 +100,10 @@ fn convert(src: &str, e: ParseError<usize, TokenKind, ()>) -> SyntaxError {
                 Some("close the quote on the same line; nginx would read to the end of the file looking for it"),
             )
         }
-        ParseError::UnrecognizedToken { token: (s, tok, e), expected } => {
+        ParseError::UnrecognizedToken {
+            token: (s, tok, e),
+            expected,
+        } => {
             let wants_semi = expected.iter().any(|x| x == "\";\"");
             if s == src.len() && e == s {
                 // The `}` the driver added to close blocks at the end of the file.
@@ -198,7 +208,9 @@ fn unclosed_blocks(src: &str, tree: &mut SyntaxTree) {
     let mut unclosed = Vec::new();
     let mut suspect = None;
     walk(src, &tree.items, &mut unclosed, &mut suspect);
-    let Some(outer) = unclosed.first() else { return };
+    let Some(outer) = unclosed.first() else {
+        return;
+    };
     let eof = src.len();
     let err = match suspect {
         Some(d) => {
@@ -217,7 +229,10 @@ fn unclosed_blocks(src: &str, tree: &mut SyntaxTree) {
                 )),
                 related: Some((
                     b.close,
-                    format!("this `}}` is indented like `{}`, the block it was meant to close", header(src, outer)),
+                    format!(
+                        "this `}}` is indented like `{}`, the block it was meant to close",
+                        header(src, outer)
+                    ),
                 )),
             }
         }

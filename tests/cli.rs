@@ -1,0 +1,210 @@
+//! The `lbc` binary end to end: exit codes, the JSON report shape, `convert` and `rule`.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn lbc(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("lbc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exit_codes() {
+    assert_eq!(
+        lbc(&["check", "fixtures/rules/nginx/ip-hash-backup/pass.conf"]).0,
+        0
+    );
+    assert_eq!(
+        lbc(&["check", "fixtures/rules/nginx/ip-hash-backup/fail.conf"]).0,
+        1
+    );
+    // Warnings only: 0, unless --deny-warnings.
+    assert_eq!(
+        lbc(&["check", "fixtures/rules/nginx/ip-hash-weight/fail.conf"]).0,
+        0
+    );
+    assert_eq!(
+        lbc(&[
+            "check",
+            "--deny-warnings",
+            "fixtures/rules/nginx/ip-hash-weight/fail.conf"
+        ])
+        .0,
+        1
+    );
+    // lbc could not run: unreadable file, bad usage.
+    let (code, _, err) = lbc(&["check", "fixtures/does-not-exist.conf"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("does-not-exist.conf"), "{err}");
+    assert_eq!(lbc(&["check"]).0, 2);
+    assert_eq!(lbc(&["check", "--format", "xml", "x.conf"]).0, 2);
+}
+
+#[test]
+fn json_shape() {
+    let (code, out, _) = lbc(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/rules/nginx/ip-hash-backup/fail.conf",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &v["diagnostics"][0];
+    let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut want = vec![
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "help",
+    ];
+    want.sort();
+    let mut got = keys.clone();
+    got.sort();
+    assert_eq!(got, want);
+    assert_eq!(d["code"], "nginx/ip-hash-backup");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "fixtures/rules/nginx/ip-hash-backup/fail.conf");
+    // `backup` on line 6, column 30 (1-based), one word long.
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(6), Some(30))
+    );
+    assert_eq!(
+        (d["end_line"].as_u64(), d["end_column"].as_u64()),
+        (Some(6), Some(36))
+    );
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"errors": 2, "warnings": 0, "infos": 0, "files": 1})
+    );
+}
+
+#[test]
+fn convert_round_trips_through_yaml_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("ir.yaml");
+    let json1 = dir.path().join("ir1.json");
+    let json2 = dir.path().join("ir2.json");
+    let src = "fixtures/seeds/nginx/000-seckill-full.conf";
+    assert_eq!(
+        lbc(&["convert", src, "--to", "yaml", "-o", yaml.to_str().unwrap()]).0,
+        0
+    );
+    assert_eq!(
+        lbc(&[
+            "convert",
+            src,
+            "--to",
+            "json",
+            "-o",
+            json1.to_str().unwrap()
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        lbc(&[
+            "convert",
+            yaml.to_str().unwrap(),
+            "--to",
+            "json",
+            "-o",
+            json2.to_str().unwrap()
+        ])
+        .0,
+        0
+    );
+    let a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json1).unwrap()).unwrap();
+    let b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json2).unwrap()).unwrap();
+    assert_eq!(a, b);
+    // And the YAML carries what the file says.
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    assert!(text.contains("name: myserver"), "{text}");
+    assert!(text.contains("fail_timeout: 30s"), "{text}");
+}
+
+#[test]
+fn convert_refuses_broken_input() {
+    let (code, out, err) = lbc(&[
+        "convert",
+        "fixtures/seeds/nginx/000-load-balance-myserver.conf",
+        "--to",
+        "yaml",
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("never closed"), "{err}");
+}
+
+#[test]
+fn fragment_context_flag() {
+    // A bare list of location-level directives: inferred, or forced with --context.
+    let f = "fixtures/seeds/nginx/002-valid-referers.location.conf";
+    assert_eq!(lbc(&["check", f]).0, 0);
+    assert_eq!(lbc(&["check", "--context", "location", f]).0, 0);
+    let (code, out, _) = lbc(&["check", "--context", "main", f]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("nginx/directive-context"), "{out}");
+}
+
+#[test]
+fn rule_docs() {
+    let (code, out, _) = lbc(&["rule", "nginx/ip-hash-weight"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("/24"), "{out}");
+    let (code, out, _) = lbc(&["rule"]);
+    assert_eq!(code, 0);
+    assert!(out.lines().count() >= 15, "{out}");
+    assert_eq!(lbc(&["rule", "nginx/nope"]).0, 2);
+}
+
+#[test]
+fn prefix_resolves_includes() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = PathBuf::from(dir.path()).join("conf");
+    std::fs::create_dir_all(conf.join("sites")).unwrap();
+    std::fs::write(conf.join("mime.types"), "types { text/html html; }\n").unwrap();
+    std::fs::write(
+        conf.join("sites/a.conf"),
+        "server { listen 80; location / { proxy_pas http://x; } }\n",
+    )
+    .unwrap();
+    let main = dir.path().join("nginx.conf");
+    std::fs::write(
+        &main,
+        "events {}\nhttp {\n    include mime.types;\n    include sites/*.conf;\n}\n",
+    )
+    .unwrap();
+    let (code, out, _) = lbc(&[
+        "check",
+        "--format",
+        "json",
+        "--prefix",
+        conf.to_str().unwrap(),
+        main.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["code"], "nginx/unknown-directive");
+    // The diagnostic points into the included file.
+    assert!(d["file"].as_str().unwrap().ends_with("sites/a.conf"), "{d}");
+    assert_eq!(d["help"], "did you mean `proxy_pass`?");
+}
