@@ -162,7 +162,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
 pub fn link_pools(ir: &mut Ir) {
     use crate::ir::{Protocol, Route};
     let fam = |p: Protocol| p == Protocol::Http;
-    let pools: Vec<(bool, String)> = ir
+    let pools: std::collections::HashSet<(bool, String)> = ir
         .pools
         .iter()
         .map(|p| (fam(p.protocol), p.name.clone()))
@@ -170,7 +170,7 @@ pub fn link_pools(ir: &mut Ir) {
     let resolve = |http: bool, a: &mut Option<Action>| {
         if let Some(Action::Proxy { target, pool, .. }) = a {
             if let Some((host, has_port)) = crate::rules::nginx::target_host(target) {
-                if !has_port && pools.iter().any(|(h, n)| *h == http && *n == host) {
+                if !has_port && pools.contains(&(http, host.clone())) {
                     *pool = Some(host);
                 }
             }

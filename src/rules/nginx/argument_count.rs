@@ -29,7 +29,8 @@ declare_rule! {
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.nginx {
         for v in &l.visits {
-            let specs: Vec<_> = dt::lookup(&v.name)
+            let specs: Vec<_> = v
+                .specs
                 .iter()
                 .filter(|s| s.contexts & v.ctx != 0)
                 .collect();

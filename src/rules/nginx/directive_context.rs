@@ -58,7 +58,7 @@ pub fn context_name(ctx: dt::Ctx) -> &'static str {
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.nginx {
         for v in &l.visits {
-            let specs = dt::lookup(&v.name);
+            let specs = v.specs;
             if specs.is_empty() || specs.iter().any(|s| s.contexts & v.ctx != 0) {
                 continue;
             }

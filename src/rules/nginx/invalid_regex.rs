@@ -38,12 +38,19 @@ pub fn compile_error(pattern: &str, caseless: bool) -> Option<String> {
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
+    // Generated configs repeat the same patterns thousands of times: compile each once.
+    let mut seen: std::collections::HashMap<(String, bool), Option<String>> = Default::default();
     for (_, r) in super::routes(cx.ir) {
         let m = &r.matcher;
         if !m.kind.is_regex() {
             continue;
         }
-        if let Some(e) = compile_error(&m.pattern, m.kind == crate::ir::MatchKind::RegexCaseless) {
+        let caseless = m.kind == crate::ir::MatchKind::RegexCaseless;
+        let err = seen
+            .entry((m.pattern.clone(), caseless))
+            .or_insert_with(|| compile_error(&m.pattern, caseless))
+            .clone();
+        if let Some(e) = err {
             out.push(
                 Diagnostic::new(
                     INVALID_REGEX.code,

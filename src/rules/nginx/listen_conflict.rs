@@ -47,23 +47,24 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         .iter()
         .flat_map(|s| s.listeners.iter().map(move |l| (s, l)))
         .collect();
-    for (i, (sa, la)) in listeners.iter().enumerate() {
-        for (sb, lb) in &listeners[..i] {
-            let both_http = sa.protocol == Protocol::Http && sb.protocol == Protocol::Http;
-            if both_http || std::ptr::eq(*sa, *sb) || !overlaps(la, lb) {
-                continue;
+    // Only listeners on the same port can overlap: compare within each port.
+    let mut by_port: std::collections::BTreeMap<Option<u16>, Vec<(&Service, &Listener)>> = Default::default();
+    for &(s, l) in &listeners {
+        by_port.entry(l.port).or_default().push((s, l));
+    }
+    for group in by_port.values() {
+        // Many http servers on one port are virtual hosts; only a stream server can conflict.
+        if group.iter().all(|(s, _)| s.protocol == Protocol::Http) {
+            continue;
+        }
+        for (i, (sa, la)) in group.iter().enumerate() {
+            for (sb, lb) in &group[..i] {
+                let both_http = sa.protocol == Protocol::Http && sb.protocol == Protocol::Http;
+                if both_http || std::ptr::eq(*sa, *sb) || !overlaps(la, lb) {
+                    continue;
+                }
+                out.push(conflict(sa, la, sb, lb));
             }
-            out.push(
-                Diagnostic::new(
-                    LISTEN_CONFLICT.code,
-                    Severity::Error,
-                    format!("`listen {}` conflicts with another server on the same port", endpoint(la)),
-                    la.origin.span(),
-                )
-                .label(format!("{} server binds {}", kind(sa), endpoint(la)))
-                .with_secondary(lb.origin.span(), format!("{} server already binds {}", kind(sb), endpoint(lb)))
-                .help("nginx -t passes, but nginx fails to start with `Address already in use`: move one of them to another port or address"),
-            );
         }
     }
     // A stream server on 80/443 next to an http block that pulls in the distribution's conf.d.
@@ -98,6 +99,18 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+fn conflict(sa: &Service, la: &Listener, sb: &Service, lb: &Listener) -> Diagnostic {
+    Diagnostic::new(
+        LISTEN_CONFLICT.code,
+        Severity::Error,
+        format!("`listen {}` conflicts with another server on the same port", endpoint(la)),
+        la.origin.span(),
+    )
+    .label(format!("{} server binds {}", kind(sa), endpoint(la)))
+    .with_secondary(lb.origin.span(), format!("{} server already binds {}", kind(sb), endpoint(lb)))
+    .help("nginx -t passes, but nginx fails to start with `Address already in use`: move one of them to another port or address")
 }
 
 fn kind(s: &Service) -> &'static str {

@@ -66,6 +66,8 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             Protocol::Tcp
         }
     };
+    let pool_names: HashSet<(Protocol, &str)> =
+        cx.ir.pools.iter().map(|p| (family(p.protocol), p.name.as_str())).collect();
     let mut used: HashSet<(Protocol, String)> = HashSet::new();
     let mut unknown = Vec::new();
     for (proto, a) in &proxies {
@@ -76,11 +78,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let fam = family(*proto);
-        let is_pool = cx
-            .ir
-            .pools
-            .iter()
-            .any(|p| family(p.protocol) == fam && p.name == host);
+        let is_pool = pool_names.contains(&(fam, host.as_str()));
         if is_pool && !has_port {
             used.insert((fam, host));
         } else if !is_pool && !is_ip(&host) && host != "localhost" {

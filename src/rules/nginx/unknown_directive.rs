@@ -47,7 +47,7 @@ pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.nginx {
         for v in &l.visits {
-            if !directives::lookup(&v.name).is_empty() {
+            if !v.specs.is_empty() {
                 continue;
             }
             let span = Span::new(v.file, v.name_range.start, v.name_range.end);

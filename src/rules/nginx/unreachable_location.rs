@@ -1,5 +1,7 @@
 //! `nginx/unreachable-location`: a location no request can ever select.
 
+use std::collections::HashMap;
+
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{MatchKind, Route};
@@ -85,11 +87,20 @@ fn covered(target: &Lang, takers: &[Taker], budget: &Budget) -> Option<Vec<usize
     (is_subset(target, &all, budget) == Ok(true)).then(|| (0..takers.len()).collect())
 }
 
-fn report(r: &Route, takers: &[Taker], which: Vec<usize>, why: &str, out: &mut Vec<Diagnostic>) {
-    let names: Vec<String> = which
-        .iter()
-        .map(|&i| format!("`{}`", takers[i].route.matcher.display()))
-        .collect();
+/// A finding of one sibling set, by position, so it can be replayed on an identical set.
+#[derive(Clone)]
+struct Finding {
+    route: usize,
+    winners: Vec<usize>,
+    why: &'static str,
+}
+
+/// Sibling sets seen so far, by their matchers: configs generated from templates repeat the
+/// same locations in thousands of servers, and the automata work is the expensive part.
+type Memo = HashMap<Vec<(MatchKind, String)>, Vec<Finding>>;
+
+fn report(r: &Route, winners: &[&Route], why: &str, out: &mut Vec<Diagnostic>) {
+    let names: Vec<String> = winners.iter().map(|w| format!("`{}`", w.matcher.display())).collect();
     let mut d = Diagnostic::new(
         UNREACHABLE_LOCATION.code,
         Severity::Warning,
@@ -101,13 +112,37 @@ fn report(r: &Route, takers: &[Taker], which: Vec<usize>, why: &str, out: &mut V
         r.matcher.origin.span(),
     )
     .label("unreachable");
-    for &i in &which {
-        d = d.with_secondary(takers[i].route.matcher.origin.span(), "this location wins");
+    for w in winners {
+        d = d.with_secondary(w.matcher.origin.span(), "this location wins");
     }
     out.push(d.help(why.to_string()));
 }
 
-fn siblings(routes: &[Route], budget: &Budget, out: &mut Vec<Diagnostic>) {
+fn siblings(routes: &[Route], budget: &Budget, memo: &mut Memo, out: &mut Vec<Diagnostic>) {
+    let key: Vec<(MatchKind, String)> = routes.iter().map(|r| (r.matcher.kind, r.matcher.pattern.clone())).collect();
+    let findings = match memo.get(&key) {
+        Some(f) => f.clone(),
+        None => {
+            let f = analyse(routes, budget);
+            memo.insert(key, f.clone());
+            f
+        }
+    };
+    for f in findings {
+        let winners: Vec<&Route> = f.winners.iter().map(|&i| &routes[i]).collect();
+        report(&routes[f.route], &winners, f.why, out);
+    }
+    for r in routes {
+        siblings(&r.routes, budget, memo, out);
+    }
+}
+
+fn position(routes: &[Route], r: &Route) -> usize {
+    routes.iter().position(|x| std::ptr::eq(x, r)).expect("route is a sibling")
+}
+
+fn analyse(routes: &[Route], budget: &Budget) -> Vec<Finding> {
+    let mut found = Vec::new();
     let exacts: Vec<Taker> = routes
         .iter()
         .filter(|r| r.matcher.kind == MatchKind::Exact)
@@ -162,7 +197,8 @@ fn siblings(routes: &[Route], budget: &Budget, out: &mut Vec<Diagnostic>) {
             } else {
                 "a `^~` prefix stops the regex search for the URIs under it: nest this regex inside that location, or drop `^~`"
             };
-            report(r, &takers, which, why, out);
+            let winners = which.iter().map(|&w| position(routes, takers[w].route)).collect();
+            found.push(Finding { route: position(routes, r), winners, why });
         }
     }
     for r in routes
@@ -185,17 +221,21 @@ fn siblings(routes: &[Route], budget: &Budget, out: &mut Vec<Diagnostic>) {
             continue;
         }
         if let Some(which) = covered(&prefix_domain(r, routes), &takers, budget) {
-            report(r, &takers, which, "every URI under this prefix is matched by an exact location or a regex, which nginx prefers to a plain prefix: use `^~` to make the prefix win, or remove it", out);
+            let winners = which.iter().map(|&w| position(routes, takers[w].route)).collect();
+            found.push(Finding {
+                route: position(routes, r),
+                winners,
+                why: "every URI under this prefix is matched by an exact location or a regex, which nginx prefers to a plain prefix: use `^~` to make the prefix win, or remove it",
+            });
         }
     }
-    for r in routes {
-        siblings(&r.routes, budget, out);
-    }
+    found
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     let budget = Budget::default();
+    let mut memo = Memo::new();
     for s in &cx.ir.services {
-        siblings(&s.routes, &budget, out);
+        siblings(&s.routes, &budget, &mut memo, out);
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use super::cst::{Arg, Directive, Item, SyntaxTree, TextRange};
 use super::directives::{self as dt, Ctx};
@@ -34,6 +35,8 @@ pub struct Visit {
     pub ctx: Ctx,
     /// The enclosing block's directive name (`""` at the top of the main file).
     pub parent: String,
+    /// What the directive table says of this name (empty when unknown).
+    pub specs: &'static [dt::DirectiveSpec],
 }
 
 /// The result of lowering one nginx configuration (a main file and what it includes).
@@ -41,7 +44,7 @@ pub struct Lowered {
     pub main: FileId,
     /// The context the main file was read in.
     pub context: Ctx,
-    pub trees: HashMap<FileId, SyntaxTree>,
+    pub trees: HashMap<FileId, Rc<SyntaxTree>>,
     pub visits: Vec<Visit>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -139,7 +142,7 @@ pub fn infer_context(src: &str, tree: &SyntaxTree) -> Ctx {
 pub(super) struct Walker<'a> {
     pub sources: &'a mut SourceMap,
     prefix: PathBuf,
-    trees: HashMap<FileId, SyntaxTree>,
+    trees: HashMap<FileId, Rc<SyntaxTree>>,
     visits: Vec<Visit>,
     pub diagnostics: Vec<Diagnostic>,
     /// Files being walked, outermost first: an include of one of them is a cycle.
@@ -173,7 +176,7 @@ impl<'a> Walker<'a> {
             }
             self.diagnostics.push(d);
         }
-        self.trees.insert(file, tree);
+        self.trees.insert(file, Rc::new(tree));
     }
 
     pub fn origin(&self, file: FileId, r: TextRange) -> Origin {
@@ -197,7 +200,8 @@ impl<'a> Walker<'a> {
     }
 
     fn lower_root(&mut self, main: FileId, ctx: Ctx) {
-        let items = self.trees[&main].items.clone();
+        let tree = Rc::clone(&self.trees[&main]);
+        let items = &tree.items;
         let whole = self.origin(main, TextRange::new(0, self.text(main).len()));
         match ctx {
             dt::MAIN => self.walk(main, &items, ctx, "", &mut Target::Main),
@@ -275,6 +279,7 @@ impl<'a> Walker<'a> {
                 has_block: d.block().is_some(),
                 ctx,
                 parent: parent.to_string(),
+                specs: dt::lookup(&name),
             });
             if name == "include" {
                 self.include(file, d, ctx, parent, target);
@@ -379,8 +384,8 @@ impl<'a> Walker<'a> {
                 continue;
             }
             self.stack.push(id);
-            let items = self.trees[&id].items.clone();
-            self.walk(id, &items, ctx, parent, target);
+            let tree = Rc::clone(&self.trees[&id]);
+            self.walk(id, &tree.items, ctx, parent, target);
             self.stack.pop();
         }
     }

@@ -41,7 +41,7 @@ pub fn directive(
     ctx: Ctx,
     target: &mut Target,
 ) {
-    let block_items = d.block().map(|b| b.items.clone());
+    let block_items = d.block().map(|b| b.items.as_slice());
     // Free-form blocks are kept whole; their bodies are not directives.
     if (FREE_FORM_BLOCKS.contains(&name) || dt::has_freeform_body(name)) && block_items.is_some() {
         push_opaque(w, file, d, target);
@@ -59,7 +59,7 @@ pub fn directive(
         Target::Pool(pool) => pool_item(w, file, d, name, pool),
         Target::Nowhere => {
             if let Some(items) = block_items {
-                w.walk(file, &items, ctx, name, &mut Target::Nowhere);
+                w.walk(file, items, ctx, name, &mut Target::Nowhere);
             }
         }
     }
@@ -92,21 +92,21 @@ fn main(
     file: FileId,
     d: &Directive,
     name: &str,
-    items: Option<Vec<super::cst::Item>>,
+    items: Option<&[super::cst::Item]>,
 ) {
     let arg = first(w, file, d);
     match (name, items) {
-        ("events", Some(items)) => w.walk(file, &items, dt::EVENTS, name, &mut Target::Events),
+        ("events", Some(items)) => w.walk(file, items, dt::EVENTS, name, &mut Target::Events),
         ("http", Some(items)) => {
             let i = w.family(Protocol::Http, w.origin(file, d.range));
-            w.walk(file, &items, dt::HTTP, name, &mut Target::Family(i));
+            w.walk(file, items, dt::HTTP, name, &mut Target::Family(i));
         }
         ("stream", Some(items)) => {
             let i = w.family(Protocol::Tcp, w.origin(file, d.range));
-            w.walk(file, &items, dt::STREAM, name, &mut Target::Family(i));
+            w.walk(file, items, dt::STREAM, name, &mut Target::Family(i));
         }
         ("mail", Some(items)) => {
-            w.walk(file, &items, dt::MAIL, name, &mut Target::Nowhere);
+            w.walk(file, items, dt::MAIL, name, &mut Target::Nowhere);
             let o = w.opaque(file, d, None);
             w.ir.opaque.push(o);
         }
@@ -154,7 +154,7 @@ fn family(
     name: &str,
     ctx: Ctx,
     i: usize,
-    items: Option<Vec<super::cst::Item>>,
+    items: Option<&[super::cst::Item]>,
 ) {
     let protocol = w.ir.defaults[i].protocol;
     let (srv_ctx, ups_ctx) = if ctx == dt::HTTP {
@@ -165,7 +165,7 @@ fn family(
     match (name, items) {
         ("server", Some(items)) => {
             let mut svc = new_service(protocol, w.origin(file, d.range));
-            w.walk(file, &items, srv_ctx, name, &mut Target::Service(&mut svc));
+            w.walk(file, items, srv_ctx, name, &mut Target::Service(&mut svc));
             w.ir.services.push(svc);
         }
         ("upstream", Some(items)) => {
@@ -181,7 +181,7 @@ fn family(
                 opaque: Vec::new(),
                 origin: w.origin(file, d.range),
             };
-            w.walk(file, &items, ups_ctx, name, &mut Target::Pool(&mut pool));
+            w.walk(file, items, ups_ctx, name, &mut Target::Pool(&mut pool));
             w.ir.pools.push(pool);
         }
         ("limit_req_zone" | "limit_conn_zone" | "proxy_cache_path", None) => {
@@ -255,7 +255,7 @@ fn service(
     name: &str,
     ctx: Ctx,
     svc: &mut Service,
-    items: Option<Vec<super::cst::Item>>,
+    items: Option<&[super::cst::Item]>,
 ) {
     match (name, items) {
         ("listen", None) => {
@@ -294,7 +294,7 @@ fn service(
             svc.routes.push(route);
         }
         ("if", Some(items)) => {
-            w.walk(file, &items, dt::HTTP_SIF, name, &mut Target::Nowhere);
+            w.walk(file, items, dt::HTTP_SIF, name, &mut Target::Nowhere);
             svc.settings.opaque.push(w.opaque(file, d, None));
         }
         (_, None) if action(w, file, d, name).is_some() && svc.action.is_none() => {
@@ -305,7 +305,7 @@ fn service(
                 && super::lower_settings::apply(w, file, d, name, &mut svc.settings);
             if !handled {
                 if let Some(items) = items.filter(|_| allowed(name, ctx)) {
-                    w.walk(file, &items, ctx, name, &mut Target::Nowhere);
+                    w.walk(file, items, ctx, name, &mut Target::Nowhere);
                 }
                 svc.settings.opaque.push(w.opaque(file, d, None));
             }
@@ -320,7 +320,7 @@ fn route_item(
     name: &str,
     _ctx: Ctx,
     route: &mut Route,
-    items: Option<Vec<super::cst::Item>>,
+    items: Option<&[super::cst::Item]>,
 ) {
     match (name, items) {
         ("location", Some(items)) => {
@@ -340,7 +340,7 @@ fn route_item(
             } else {
                 dt::HTTP_LMT
             };
-            w.walk(file, &items, ctx, name, &mut Target::Nowhere);
+            w.walk(file, items, ctx, name, &mut Target::Nowhere);
             route.settings.opaque.push(w.opaque(file, d, None));
         }
         (_, None) if action(w, file, d, name).is_some() && route.action.is_none() => {
@@ -351,7 +351,7 @@ fn route_item(
                 && super::lower_settings::apply(w, file, d, name, &mut route.settings);
             if !handled {
                 if let Some(items) = items.filter(|_| allowed(name, dt::HTTP_LOC)) {
-                    w.walk(file, &items, dt::HTTP_LOC, name, &mut Target::Nowhere);
+                    w.walk(file, items, dt::HTTP_LOC, name, &mut Target::Nowhere);
                 }
                 route.settings.opaque.push(w.opaque(file, d, None));
             }
