@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use codespan_reporting::files::{Files, SimpleFile};
+use std::sync::OnceLock;
+
+use codespan_reporting::files::line_starts;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -31,7 +33,8 @@ pub struct SourceFile {
     /// every byte and makes lines and columns right; `latin1` records it so writers re-encode.
     pub text: String,
     pub latin1: bool,
-    index: SimpleFile<String, String>,
+    /// Byte offsets where lines start; computed on first use (only rendering needs it).
+    lines: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -65,12 +68,11 @@ impl SourceMap {
 
     fn add_decoded(&mut self, path: PathBuf, text: String, latin1: bool) -> FileId {
         let id = FileId(self.files.len() as u32);
-        let index = SimpleFile::new(path.display().to_string(), text.clone());
         self.files.push(SourceFile {
             path,
             text,
             latin1,
-            index,
+            lines: OnceLock::new(),
         });
         id
     }
@@ -111,8 +113,9 @@ impl SourceMap {
         let f = self.get(id);
         let offset = (offset as usize).min(f.text.len());
         let offset = floor_char_boundary(&f.text, offset);
-        let line = f.index.line_index((), offset).unwrap_or(0);
-        let column = f.index.column_number((), line, offset).unwrap_or(1);
+        let starts = f.lines.get_or_init(|| line_starts(&f.text).collect());
+        let line = starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let column = f.text[starts[line]..offset].chars().count() + 1;
         LineCol {
             line: line + 1,
             column,

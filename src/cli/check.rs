@@ -31,6 +31,8 @@ pub enum OutputFormat {
 }
 
 pub fn run(a: &CheckArgs) -> i32 {
+    let timings = std::env::var_os("LBC_TIMINGS").is_some();
+    let start = std::time::Instant::now();
     let loaded = match load(&a.files, &a.input.load_options()) {
         Ok(l) => l,
         Err(e) => {
@@ -38,6 +40,7 @@ pub fn run(a: &CheckArgs) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    let loaded_at = start.elapsed();
     let mut diags = loaded.diagnostics.clone();
     diags.extend(rules::run(&RuleContext {
         sources: &loaded.sources,
@@ -45,6 +48,12 @@ pub fn run(a: &CheckArgs) -> i32 {
         nginx: &loaded.nginx,
     }));
     diagnostic::sort(&mut diags);
+    if timings {
+        eprintln!(
+            "lbc: load {loaded_at:?}, rules {:?}",
+            start.elapsed() - loaded_at
+        );
+    }
     let (errors, warnings, infos) = diagnostic::counts(&diags);
     match a.format {
         OutputFormat::Json => println!(

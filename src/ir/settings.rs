@@ -6,11 +6,49 @@ use serde::{Deserialize, Serialize};
 
 use super::{Duration, Opaque, Origin, Setting, Size};
 
-/// Settings of one scope; every field is optional (not set at this scope).
+/// Settings of one scope; every field is optional (not set at this scope). Groups are boxed so
+/// that the many scopes that set little stay small.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    // Static content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<Box<Content>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<Box<Timeouts>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<Box<Proxy>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<Box<Client>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Box<Compression>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<Box<Cache>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Box<Access>>,
+    /// Headers added to responses (`add_header`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<Header>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error_pages: Vec<ErrorPage>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limit_req: Vec<LimitReq>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub limit_conn: Vec<LimitConn>,
+    /// Directives of this scope the IR does not model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque: Vec<Opaque>,
+}
+
+impl Settings {
+    pub fn is_empty(&self) -> bool {
+        self == &Settings::default()
+    }
+}
+
+/// Static content: where files come from and how they are served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Content {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root: Option<Setting<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -25,68 +63,52 @@ pub struct Settings {
     pub expires: Option<Setting<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_type: Option<Setting<String>>,
-
-    // Timeouts.
-    #[serde(default, skip_serializing_if = "Timeouts::is_empty")]
-    pub timeouts: Timeouts,
-
-    // Proxying.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proxy_http_version: Option<Setting<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proxy_next_upstream: Option<Setting<Vec<String>>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proxy_next_upstream_tries: Option<Setting<u32>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proxy_buffering: Option<Setting<bool>>,
-    /// Headers set on the request to the upstream (`proxy_set_header`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub proxy_headers: Vec<Header>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub proxy_hide_headers: Vec<Setting<String>>,
-
-    // Responses.
-    /// Headers added to responses (`add_header`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub response_headers: Vec<Header>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub error_pages: Vec<ErrorPage>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compression: Option<Compression>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cache: Option<Cache>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charset: Option<Setting<String>>,
+}
 
-    // Clients.
+/// How requests are passed to upstreams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Proxy {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_max_body_size: Option<Setting<Size>>,
+    pub http_version: Option<Setting<String>>,
+    /// When to try the next server (`proxy_next_upstream`, HAProxy `retry-on`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_upstream: Option<Setting<Vec<String>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_upstream_tries: Option<Setting<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffering: Option<Setting<bool>>,
+    /// Headers set on the request to the upstream (`proxy_set_header`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<Header>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hide_headers: Vec<Setting<String>>,
+}
+
+/// Limits and logging of client requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body_size: Option<Setting<Size>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keepalive_requests: Option<Setting<u64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_log: Option<Setting<Vec<String>>>,
+}
 
-    // Access control and limits.
+/// Who may access: `allow`/`deny` in order, referer checks, basic auth.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub access: Vec<AccessRule>,
+    pub rules: Vec<AccessRule>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_referers: Option<Setting<Vec<String>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_basic: Option<Setting<String>>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub limit_req: Vec<LimitReq>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub limit_conn: Vec<LimitConn>,
-
-    /// Directives of this scope the IR does not model.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub opaque: Vec<Opaque>,
-}
-
-impl Settings {
-    pub fn is_empty(&self) -> bool {
-        self == &Settings::default()
-    }
 }
 
 /// Timeouts of one scope.
@@ -115,12 +137,6 @@ pub struct Timeouts {
     /// Idle keep-alive connections from clients (`keepalive_timeout`, `timeout http-keep-alive`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keepalive: Option<Setting<Duration>>,
-}
-
-impl Timeouts {
-    pub fn is_empty(&self) -> bool {
-        self == &Timeouts::default()
-    }
 }
 
 /// A header name and value (with nginx `always` for response headers).

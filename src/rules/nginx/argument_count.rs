@@ -29,11 +29,7 @@ declare_rule! {
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.nginx {
         for v in &l.visits {
-            let specs: Vec<_> = v
-                .specs
-                .iter()
-                .filter(|s| s.contexts & v.ctx != 0)
-                .collect();
+            let specs: Vec<_> = v.specs.iter().filter(|s| s.contexts & v.ctx != 0).collect();
             if specs.is_empty() {
                 continue; // unknown or misplaced: other rules report it
             }

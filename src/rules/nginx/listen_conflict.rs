@@ -48,7 +48,8 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         .flat_map(|s| s.listeners.iter().map(move |l| (s, l)))
         .collect();
     // Only listeners on the same port can overlap: compare within each port.
-    let mut by_port: std::collections::BTreeMap<Option<u16>, Vec<(&Service, &Listener)>> = Default::default();
+    let mut by_port: std::collections::BTreeMap<Option<u16>, Vec<(&Service, &Listener)>> =
+        Default::default();
     for &(s, l) in &listeners {
         by_port.entry(l.port).or_default().push((s, l));
     }

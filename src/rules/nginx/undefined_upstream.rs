@@ -66,8 +66,12 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             Protocol::Tcp
         }
     };
-    let pool_names: HashSet<(Protocol, &str)> =
-        cx.ir.pools.iter().map(|p| (family(p.protocol), p.name.as_str())).collect();
+    let pool_names: HashSet<(Protocol, &str)> = cx
+        .ir
+        .pools
+        .iter()
+        .map(|p| (family(p.protocol), p.name.as_str()))
+        .collect();
     let mut used: HashSet<(Protocol, String)> = HashSet::new();
     let mut unknown = Vec::new();
     for (proto, a) in &proxies {

@@ -100,7 +100,10 @@ struct Finding {
 type Memo = HashMap<Vec<(MatchKind, String)>, Vec<Finding>>;
 
 fn report(r: &Route, winners: &[&Route], why: &str, out: &mut Vec<Diagnostic>) {
-    let names: Vec<String> = winners.iter().map(|w| format!("`{}`", w.matcher.display())).collect();
+    let names: Vec<String> = winners
+        .iter()
+        .map(|w| format!("`{}`", w.matcher.display()))
+        .collect();
     let mut d = Diagnostic::new(
         UNREACHABLE_LOCATION.code,
         Severity::Warning,
@@ -119,7 +122,10 @@ fn report(r: &Route, winners: &[&Route], why: &str, out: &mut Vec<Diagnostic>) {
 }
 
 fn siblings(routes: &[Route], budget: &Budget, memo: &mut Memo, out: &mut Vec<Diagnostic>) {
-    let key: Vec<(MatchKind, String)> = routes.iter().map(|r| (r.matcher.kind, r.matcher.pattern.clone())).collect();
+    let key: Vec<(MatchKind, String)> = routes
+        .iter()
+        .map(|r| (r.matcher.kind, r.matcher.pattern.clone()))
+        .collect();
     let findings = match memo.get(&key) {
         Some(f) => f.clone(),
         None => {
@@ -138,7 +144,10 @@ fn siblings(routes: &[Route], budget: &Budget, memo: &mut Memo, out: &mut Vec<Di
 }
 
 fn position(routes: &[Route], r: &Route) -> usize {
-    routes.iter().position(|x| std::ptr::eq(x, r)).expect("route is a sibling")
+    routes
+        .iter()
+        .position(|x| std::ptr::eq(x, r))
+        .expect("route is a sibling")
 }
 
 fn analyse(routes: &[Route], budget: &Budget) -> Vec<Finding> {
@@ -197,8 +206,15 @@ fn analyse(routes: &[Route], budget: &Budget) -> Vec<Finding> {
             } else {
                 "a `^~` prefix stops the regex search for the URIs under it: nest this regex inside that location, or drop `^~`"
             };
-            let winners = which.iter().map(|&w| position(routes, takers[w].route)).collect();
-            found.push(Finding { route: position(routes, r), winners, why });
+            let winners = which
+                .iter()
+                .map(|&w| position(routes, takers[w].route))
+                .collect();
+            found.push(Finding {
+                route: position(routes, r),
+                winners,
+                why,
+            });
         }
     }
     for r in routes
@@ -221,7 +237,10 @@ fn analyse(routes: &[Route], budget: &Budget) -> Vec<Finding> {
             continue;
         }
         if let Some(which) = covered(&prefix_domain(r, routes), &takers, budget) {
-            let winners = which.iter().map(|&w| position(routes, takers[w].route)).collect();
+            let winners = which
+                .iter()
+                .map(|&w| position(routes, takers[w].route))
+                .collect();
             found.push(Finding {
                 route: position(routes, r),
                 winners,

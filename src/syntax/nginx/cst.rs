@@ -54,7 +54,7 @@ pub struct SyntaxError {
 /// One entry of a block: a directive, or bytes the parser skipped to recover from an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
-    Directive(Directive),
+    Directive(Box<Directive>),
     Error(TextRange),
 }
 
@@ -118,6 +118,16 @@ impl Arg {
             _ => &raw[1..raw.len().saturating_sub(1).max(1)],
         };
         unescape(inner)
+    }
+
+    /// Like [`Arg::value`], without allocating for the common unquoted word.
+    pub fn value_cow<'a>(&self, src: &'a str) -> std::borrow::Cow<'a, str> {
+        let raw = self.raw(src);
+        if self.kind == ArgKind::Word && !raw.contains('\\') {
+            std::borrow::Cow::Borrowed(raw)
+        } else {
+            std::borrow::Cow::Owned(self.value(src))
+        }
     }
 
     /// The range of the value without its quotes.
@@ -194,7 +204,7 @@ impl Directive {
 impl Block {
     pub fn directives(&self) -> impl Iterator<Item = &Directive> {
         self.items.iter().filter_map(|i| match i {
-            Item::Directive(d) => Some(d),
+            Item::Directive(d) => Some(&**d),
             Item::Error(_) => None,
         })
     }
@@ -203,7 +213,7 @@ impl Block {
 impl SyntaxTree {
     pub fn directives(&self) -> impl Iterator<Item = &Directive> {
         self.items.iter().filter_map(|i| match i {
-            Item::Directive(d) => Some(d),
+            Item::Directive(d) => Some(&**d),
             Item::Error(_) => None,
         })
     }

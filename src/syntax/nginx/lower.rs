@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::cst::{Arg, Directive, Item, SyntaxTree, TextRange};
 use super::directives::{self as dt, Ctx};
@@ -27,14 +27,13 @@ pub struct Options {
 #[derive(Debug, Clone)]
 pub struct Visit {
     pub file: FileId,
-    pub name: String,
+    /// The name; borrowed from the directive table when known (most are), to save allocations.
+    pub name: std::borrow::Cow<'static, str>,
     pub name_range: TextRange,
     pub head: TextRange,
     pub nargs: usize,
     pub has_block: bool,
     pub ctx: Ctx,
-    /// The enclosing block's directive name (`""` at the top of the main file).
-    pub parent: String,
     /// What the directive table says of this name (empty when unknown).
     pub specs: &'static [dt::DirectiveSpec],
 }
@@ -44,7 +43,7 @@ pub struct Lowered {
     pub main: FileId,
     /// The context the main file was read in.
     pub context: Ctx,
-    pub trees: HashMap<FileId, Rc<SyntaxTree>>,
+    pub trees: HashMap<FileId, Arc<SyntaxTree>>,
     pub visits: Vec<Visit>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -142,7 +141,7 @@ pub fn infer_context(src: &str, tree: &SyntaxTree) -> Ctx {
 pub(super) struct Walker<'a> {
     pub sources: &'a mut SourceMap,
     prefix: PathBuf,
-    trees: HashMap<FileId, Rc<SyntaxTree>>,
+    trees: HashMap<FileId, Arc<SyntaxTree>>,
     visits: Vec<Visit>,
     pub diagnostics: Vec<Diagnostic>,
     /// Files being walked, outermost first: an include of one of them is a cycle.
@@ -176,7 +175,7 @@ impl<'a> Walker<'a> {
             }
             self.diagnostics.push(d);
         }
-        self.trees.insert(file, Rc::new(tree));
+        self.trees.insert(file, Arc::new(tree));
     }
 
     pub fn origin(&self, file: FileId, r: TextRange) -> Origin {
@@ -200,7 +199,7 @@ impl<'a> Walker<'a> {
     }
 
     fn lower_root(&mut self, main: FileId, ctx: Ctx) {
-        let tree = Rc::clone(&self.trees[&main]);
+        let tree = Arc::clone(&self.trees[&main]);
         let items = &tree.items;
         let whole = self.origin(main, TextRange::new(0, self.text(main).len()));
         match ctx {
@@ -269,7 +268,13 @@ impl<'a> Walker<'a> {
     ) {
         for item in items {
             let Item::Directive(d) = item else { continue };
-            let name = self.value(file, &d.name);
+            let text = &self.sources.get(file).text;
+            let name = d.name.value_cow(text);
+            let specs = dt::lookup(&name);
+            let name: std::borrow::Cow<'static, str> = match specs.first() {
+                Some(s) => s.name.into(),
+                None => name.into_owned().into(),
+            };
             self.visits.push(Visit {
                 file,
                 name: name.clone(),
@@ -278,8 +283,7 @@ impl<'a> Walker<'a> {
                 nargs: d.args.len(),
                 has_block: d.block().is_some(),
                 ctx,
-                parent: parent.to_string(),
-                specs: dt::lookup(&name),
+                specs,
             });
             if name == "include" {
                 self.include(file, d, ctx, parent, target);
@@ -384,7 +388,7 @@ impl<'a> Walker<'a> {
                 continue;
             }
             self.stack.push(id);
-            let tree = Rc::clone(&self.trees[&id]);
+            let tree = Arc::clone(&self.trees[&id]);
             self.walk(id, &tree.items, ctx, parent, target);
             self.stack.pop();
         }

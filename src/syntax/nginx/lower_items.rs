@@ -297,9 +297,10 @@ fn service(
             w.walk(file, items, dt::HTTP_SIF, name, &mut Target::Nowhere);
             svc.settings.opaque.push(w.opaque(file, d, None));
         }
-        (_, None) if action(w, file, d, name).is_some() && svc.action.is_none() => {
-            svc.action = action(w, file, d, name);
-        }
+        (_, None) if svc.action.is_none() && is_action(name) => match action(w, file, d, name) {
+            Some(a) => svc.action = Some(a),
+            None => svc.settings.opaque.push(w.opaque(file, d, None)),
+        },
         (_, items) => {
             let handled = items.is_none()
                 && super::lower_settings::apply(w, file, d, name, &mut svc.settings);
@@ -343,9 +344,10 @@ fn route_item(
             w.walk(file, items, ctx, name, &mut Target::Nowhere);
             route.settings.opaque.push(w.opaque(file, d, None));
         }
-        (_, None) if action(w, file, d, name).is_some() && route.action.is_none() => {
-            route.action = action(w, file, d, name);
-        }
+        (_, None) if route.action.is_none() && is_action(name) => match action(w, file, d, name) {
+            Some(a) => route.action = Some(a),
+            None => route.settings.opaque.push(w.opaque(file, d, None)),
+        },
         (_, items) => {
             let handled = items.is_none()
                 && super::lower_settings::apply(w, file, d, name, &mut route.settings);
@@ -363,6 +365,31 @@ fn route_item(
 /// their context would be wrong and only add noise to the one real error.
 fn allowed(name: &str, ctx: Ctx) -> bool {
     dt::lookup(name).iter().any(|s| s.contexts & ctx != 0)
+}
+
+/// Directives that install a content handler (see [`action`]).
+fn is_action(name: &str) -> bool {
+    matches!(
+        name,
+        "proxy_pass"
+            | "return"
+            | "stub_status"
+            | "fastcgi_pass"
+            | "uwsgi_pass"
+            | "scgi_pass"
+            | "grpc_pass"
+            | "memcached_pass"
+            | "empty_gif"
+            | "content_by_lua"
+            | "content_by_lua_block"
+            | "content_by_lua_file"
+            | "js_content"
+            | "perl"
+            | "dav_methods"
+            | "mp4"
+            | "flv"
+            | "pass"
+    )
 }
 
 /// The content handler a directive installs, if it is one.

@@ -21,12 +21,13 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         _ => None,
     };
     let dur = |v: &Option<String>| v.as_deref().and_then(|v| Duration::parse_nginx(v, 1000));
-    let t = &mut s.timeouts;
+    // Sets `s.GROUP.FIELD`, creating the group only when the value is valid.
     macro_rules! put {
-        ($field:expr, $value:expr) => {{
+        ($group:ident . $field:ident, $value:expr) => {{
             match $value {
                 Some(v) => {
-                    $field = Some(Setting::new(v, origin));
+                    s.$group.get_or_insert_with(Default::default).$field =
+                        Some(Setting::new(v, origin));
                     true
                 }
                 None => false,
@@ -34,39 +35,43 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         }};
     }
     let handled = match name {
-        "root" => put!(s.root, one),
-        "alias" => put!(s.alias, one),
-        "index" => put!(s.index, Some(args)),
-        "autoindex" => put!(s.autoindex, flag(&one)),
-        "try_files" => put!(s.try_files, Some(args)),
-        "expires" => put!(s.expires, Some(args.join(" "))),
-        "default_type" => put!(s.default_type, one),
-        "proxy_connect_timeout" => put!(t.connect, dur(&one)),
-        "proxy_read_timeout" => put!(t.upstream_read, dur(&one)),
-        "proxy_send_timeout" => put!(t.upstream_send, dur(&one)),
-        "proxy_timeout" => put!(t.idle, dur(&one)),
-        "send_timeout" => put!(t.client, dur(&one)),
-        "client_header_timeout" => put!(t.client_header, dur(&one)),
-        "client_body_timeout" => put!(t.client_body, dur(&one)),
-        "keepalive_timeout" if args.len() == 1 => put!(t.keepalive, dur(&one)),
-        "proxy_http_version" => put!(s.proxy_http_version, one),
-        "proxy_next_upstream" => put!(s.proxy_next_upstream, Some(args)),
-        "proxy_next_upstream_tries" => put!(
-            s.proxy_next_upstream_tries,
-            one.and_then(|v| v.parse().ok())
-        ),
-        "proxy_buffering" => put!(s.proxy_buffering, flag(&one)),
+        "root" => put!(content.root, one),
+        "alias" => put!(content.alias, one),
+        "index" => put!(content.index, Some(args)),
+        "autoindex" => put!(content.autoindex, flag(&one)),
+        "try_files" => put!(content.try_files, Some(args)),
+        "expires" => put!(content.expires, Some(args.join(" "))),
+        "default_type" => put!(content.default_type, one),
+        "proxy_connect_timeout" => put!(timeouts.connect, dur(&one)),
+        "proxy_read_timeout" => put!(timeouts.upstream_read, dur(&one)),
+        "proxy_send_timeout" => put!(timeouts.upstream_send, dur(&one)),
+        "proxy_timeout" => put!(timeouts.idle, dur(&one)),
+        "send_timeout" => put!(timeouts.client, dur(&one)),
+        "client_header_timeout" => put!(timeouts.client_header, dur(&one)),
+        "client_body_timeout" => put!(timeouts.client_body, dur(&one)),
+        "keepalive_timeout" if args.len() == 1 => put!(timeouts.keepalive, dur(&one)),
+        "proxy_http_version" => put!(proxy.http_version, one),
+        "proxy_next_upstream" => put!(proxy.next_upstream, Some(args)),
+        "proxy_next_upstream_tries" => {
+            put!(proxy.next_upstream_tries, one.and_then(|v| v.parse().ok()))
+        }
+        "proxy_buffering" => put!(proxy.buffering, flag(&one)),
         "proxy_set_header" if args.len() == 2 => {
-            s.proxy_headers.push(Header {
-                name: args[0].clone(),
-                value: args[1].clone(),
-                always: false,
-                origin,
-            });
+            s.proxy
+                .get_or_insert_with(Default::default)
+                .headers
+                .push(Header {
+                    name: args[0].clone(),
+                    value: args[1].clone(),
+                    always: false,
+                    origin,
+                });
             true
         }
         "proxy_hide_header" if args.len() == 1 => {
-            s.proxy_hide_headers
+            s.proxy
+                .get_or_insert_with(Default::default)
+                .hide_headers
                 .push(Setting::new(args[0].clone(), origin));
             true
         }
@@ -82,23 +87,26 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         "error_page" => error_page(&args, origin)
             .map(|e| s.error_pages.push(e))
             .is_some(),
-        "charset" => put!(s.charset, one),
+        "charset" => put!(content.charset, one),
         "client_max_body_size" => put!(
-            s.client_max_body_size,
+            client.max_body_size,
             one.and_then(|v| Size::parse_nginx(&v))
         ),
-        "keepalive_requests" => put!(s.keepalive_requests, one.and_then(|v| v.parse().ok())),
-        "access_log" => put!(s.access_log, Some(args)),
+        "keepalive_requests" => put!(client.keepalive_requests, one.and_then(|v| v.parse().ok())),
+        "access_log" => put!(client.access_log, Some(args)),
         "allow" | "deny" if args.len() == 1 => {
-            s.access.push(AccessRule {
-                allow: name == "allow",
-                source: args[0].clone(),
-                origin,
-            });
+            s.access
+                .get_or_insert_with(Default::default)
+                .rules
+                .push(AccessRule {
+                    allow: name == "allow",
+                    source: args[0].clone(),
+                    origin,
+                });
             true
         }
-        "valid_referers" => put!(s.valid_referers, Some(args)),
-        "auth_basic" => put!(s.auth_basic, one),
+        "valid_referers" => put!(access.valid_referers, Some(args)),
+        "auth_basic" => put!(access.auth_basic, one),
         "limit_req" => {
             let mut l = LimitReq {
                 zone: String::new(),
@@ -139,8 +147,8 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
             }
             Err(_) => false,
         },
-        "proxy_cache" => put!(s.cache.get_or_insert_with(Default::default).zone, one),
-        "proxy_cache_key" => put!(s.cache.get_or_insert_with(Default::default).key, one),
+        "proxy_cache" => put!(cache.zone, one),
+        "proxy_cache_key" => put!(cache.key, one),
         "proxy_cache_valid" => {
             let Some((time, codes)) = args.split_last() else {
                 return false;
@@ -170,11 +178,11 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
     // A malformed gzip/cache directive must not leave an empty block behind.
     if s.compression
         .as_ref()
-        .is_some_and(|c| c == &Compression::default())
+        .is_some_and(|c| **c == Compression::default())
     {
         s.compression = None;
     }
-    if s.cache.as_ref().is_some_and(|c| c == &Default::default()) {
+    if s.cache.as_ref().is_some_and(|c| **c == Default::default()) {
         s.cache = None;
     }
     handled
