@@ -1560,8 +1560,7 @@ pub fn lookup(name: &str) -> &'static [DirectiveSpec] {
     static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, (u16, u16), Fnv>> =
         std::sync::OnceLock::new();
     let index = INDEX.get_or_init(|| {
-        let mut m =
-            std::collections::HashMap::with_capacity_and_hasher(DIRECTIVES.len(), Fnv::default());
+        let mut m = std::collections::HashMap::with_capacity_and_hasher(DIRECTIVES.len(), Fnv);
         for (i, d) in DIRECTIVES.iter().enumerate() {
             m.entry(d.name).or_insert((i as u16, i as u16)).1 = i as u16 + 1;
         }

@@ -203,7 +203,7 @@ impl<'a> Walker<'a> {
         let items = &tree.items;
         let whole = self.origin(main, TextRange::new(0, self.text(main).len()));
         match ctx {
-            dt::MAIN => self.walk(main, &items, ctx, "", &mut Target::Main),
+            dt::MAIN => self.walk(main, items, ctx, "", &mut Target::Main),
             dt::HTTP | dt::STREAM => {
                 let protocol = if ctx == dt::HTTP {
                     Protocol::Http
@@ -211,7 +211,7 @@ impl<'a> Walker<'a> {
                     Protocol::Tcp
                 };
                 let i = self.family(protocol, whole);
-                self.walk(main, &items, ctx, "", &mut Target::Family(i));
+                self.walk(main, items, ctx, "", &mut Target::Family(i));
             }
             dt::HTTP_SRV | dt::STREAM_SRV => {
                 let protocol = if ctx == dt::HTTP_SRV {
@@ -220,7 +220,7 @@ impl<'a> Walker<'a> {
                     Protocol::Tcp
                 };
                 let mut svc = items::new_service(protocol, whole);
-                self.walk(main, &items, ctx, "", &mut Target::Service(&mut svc));
+                self.walk(main, items, ctx, "", &mut Target::Service(&mut svc));
                 self.ir.services.push(svc);
             }
             _ => {
@@ -236,7 +236,7 @@ impl<'a> Walker<'a> {
                     routes: Vec::new(),
                     origin: whole,
                 };
-                self.walk(main, &items, ctx, "", &mut Target::Route(&mut route));
+                self.walk(main, items, ctx, "", &mut Target::Route(&mut route));
                 svc.routes.push(route);
                 self.ir.services.push(svc);
             }

@@ -286,7 +286,7 @@ fn service(
             let mut route = new_route(w, file, d);
             w.walk(
                 file,
-                &items,
+                items,
                 dt::HTTP_LOC,
                 name,
                 &mut Target::Route(&mut route),
@@ -328,7 +328,7 @@ fn route_item(
             let mut nested = new_route(w, file, d);
             w.walk(
                 file,
-                &items,
+                items,
                 dt::HTTP_LOC,
                 name,
                 &mut Target::Route(&mut nested),
