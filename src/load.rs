@@ -14,6 +14,7 @@ pub struct LoadOptions {
     pub from: Option<Format>,
     pub prefix: Option<PathBuf>,
     pub context: Option<Ctx>,
+    pub root: Option<PathBuf>,
 }
 
 /// Everything a run knows: sources, the IR, front-end views and front-end diagnostics.
@@ -132,6 +133,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
                 let nopts = nginx::Options {
                     prefix: opts.prefix.clone(),
                     context: opts.context,
+                    root: opts.root.clone(),
                 };
                 let lowered = nginx::lower(&mut l.sources, id, &nopts, &mut l.ir);
                 l.diagnostics.extend(lowered.diagnostics.iter().cloned());

@@ -44,6 +44,9 @@ pub struct InputArgs {
     /// Directory relative `include`s are resolved against (default: the file's directory).
     #[arg(long, value_name = "DIR")]
     pub prefix: Option<PathBuf>,
+    /// Resolve absolute `include` paths under this directory (a copy of a server's files).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
     /// Context of an nginx fragment (inferred when not given).
     #[arg(long, value_enum)]
     pub context: Option<ContextArg>,
@@ -77,6 +80,7 @@ impl InputArgs {
                 FormatArg::Json => crate::ir::Format::Json,
             }),
             prefix: self.prefix.clone(),
+            root: self.root.clone(),
             context: self.context.map(|c| match c {
                 ContextArg::Main => dt::MAIN,
                 ContextArg::Http => dt::HTTP,

@@ -12,10 +12,18 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
     pub human: String,
     pub json: serde_json::Value,
+    /// Every line covered by a label (primary or secondary) of an error, in the checked files.
+    pub error_lines: Vec<usize>,
 }
 
 pub fn check(paths: &[PathBuf]) -> Checked {
-    let loaded = load(paths, &LoadOptions::default()).expect("fixture loads");
+    // Absolute includes (`/etc/nginx/mime.types`) resolve under an empty root, so results do
+    // not depend on what this machine has installed.
+    let opts = LoadOptions {
+        root: Some(PathBuf::from("fixtures/no-root")),
+        ..LoadOptions::default()
+    };
+    let loaded = load(paths, &opts).expect("fixture loads");
     let mut diags = loaded.diagnostics.clone();
     diags.extend(rules::run(&RuleContext {
         sources: &loaded.sources,
@@ -30,10 +38,22 @@ pub fn check(paths: &[PathBuf]) -> Checked {
         loaded.inputs,
     ))
     .unwrap();
+    let mut error_lines = Vec::new();
+    for d in diags
+        .iter()
+        .filter(|d| d.severity == lbc::diagnostic::Severity::Error)
+    {
+        for l in std::iter::once(&d.primary).chain(&d.secondary) {
+            let a = loaded.sources.line_col(l.span.file, l.span.start).line;
+            let b = loaded.sources.line_col(l.span.file, l.span.end).line;
+            error_lines.extend(a..=b);
+        }
+    }
     Checked {
         diagnostics: diags,
         human,
         json,
+        error_lines,
     }
 }
 

@@ -22,12 +22,38 @@ declare_rule! {
     pub INVALID_REGEX, "nginx/invalid-regex", Error, Some(check)
 }
 
+/// Rewrites PCRE's `\Q…\E` literal quoting, which the checking engine lacks, as escapes.
+fn expand_quoting(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(i) = rest.find("\\Q") {
+        // An escaped backslash before `Q` (`\\Q`) is not a quote start.
+        let backslashes = rest[..i].chars().rev().take_while(|c| *c == '\\').count();
+        if backslashes % 2 == 1 {
+            out.push_str(&rest[..i + 2]);
+            rest = &rest[i + 2..];
+            continue;
+        }
+        out.push_str(&rest[..i]);
+        let quoted = &rest[i + 2..];
+        let (lit, after) = match quoted.find("\\E") {
+            Some(j) => (&quoted[..j], &quoted[j + 2..]),
+            None => (quoted, ""),
+        };
+        out.push_str(&fancy_regex::escape(lit));
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Compiles `pattern` as nginx would (`caseless` for `~*`); the error message when it fails.
 pub fn compile_error(pattern: &str, caseless: bool) -> Option<String> {
+    let pattern = expand_quoting(pattern);
     let p = if caseless {
         format!("(?i){pattern}")
     } else {
-        pattern.to_string()
+        pattern
     };
     match fancy_regex::Regex::new(&p) {
         Ok(_) => None,
@@ -83,5 +109,23 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pcre_constructs() {
+        assert_eq!(
+            compile_error(r"^(?P<name>[a-z]+)\Q.example.com\E$", false),
+            None
+        );
+        assert_eq!(expand_quoting(r"a\Q.b\Ec"), r"a\.bc");
+        assert_eq!(compile_error(r"MSIE [1-6]\.(?!.*SV1)", false), None);
+        assert_eq!(compile_error(r"^/(?<x>a)(?>b)", false), None);
+        assert!(compile_error(r"(htm|html|", false).is_some());
+        assert!(compile_error(r"[a-z", true).is_some());
     }
 }

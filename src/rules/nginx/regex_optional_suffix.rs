@@ -72,6 +72,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let ci = m.kind == crate::ir::MatchKind::RegexCaseless;
+        // URIs start with `/`: keep the example realistic.
         let loose = Lang::Regex {
             pattern: m.pattern.clone(),
             case_insensitive: ci,
@@ -80,6 +81,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             pattern: required.clone(),
             case_insensitive: ci,
         };
+        let loose = Lang::Inter(vec![loose, Lang::Prefix(b"/".to_vec())]);
         let Ok(Some(witness)) = difference_witness(&loose, &strict, &budget) else {
             continue;
         };

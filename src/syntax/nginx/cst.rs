@@ -193,6 +193,19 @@ impl Directive {
         self.block().into_iter().flat_map(|b| b.directives())
     }
 
+    /// From the name to the token that ends the statement (`;`, `{`, or a raw block's start).
+    pub fn statement_range(&self) -> TextRange {
+        let end = match &self.body {
+            Body::Semi(r) => *r,
+            Body::Block(b) => b.open,
+            Body::Raw(r) => TextRange {
+                start: r.start,
+                end: r.start + 1,
+            },
+        };
+        self.name.range.cover(end)
+    }
+
     /// From the start of the name to the end of the last argument: where labels point.
     pub fn head_range(&self) -> TextRange {
         self.args

@@ -21,6 +21,9 @@ pub struct Options {
     pub prefix: Option<PathBuf>,
     /// Context of a fragment; inferred when `None`.
     pub context: Option<Ctx>,
+    /// Directory absolute `include` paths are resolved under (a copy of a server's file tree);
+    /// `None` reads them from this machine.
+    pub root: Option<PathBuf>,
 }
 
 /// One directive as seen by the walk, with the context it appeared in.
@@ -30,6 +33,7 @@ pub struct Visit {
     /// The name; borrowed from the directive table when known (most are), to save allocations.
     pub name: std::borrow::Cow<'static, str>,
     pub name_range: TextRange,
+    /// From the name to the `;` or `{` that ends the statement (where nginx reports errors).
     pub head: TextRange,
     pub nargs: usize,
     pub has_block: bool,
@@ -65,6 +69,7 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
     let mut w = Walker {
         sources,
         prefix,
+        root: opts.root.clone(),
         trees: HashMap::new(),
         visits: Vec::new(),
         diagnostics: Vec::new(),
@@ -141,6 +146,7 @@ pub fn infer_context(src: &str, tree: &SyntaxTree) -> Ctx {
 pub(super) struct Walker<'a> {
     pub sources: &'a mut SourceMap,
     prefix: PathBuf,
+    root: Option<PathBuf>,
     trees: HashMap<FileId, Arc<SyntaxTree>>,
     visits: Vec<Visit>,
     pub diagnostics: Vec<Diagnostic>,
@@ -279,7 +285,7 @@ impl<'a> Walker<'a> {
                 file,
                 name: name.clone(),
                 name_range: d.name.range,
-                head: d.head_range(),
+                head: d.statement_range(),
                 nargs: d.args.len(),
                 has_block: d.block().is_some(),
                 ctx,
@@ -322,7 +328,10 @@ impl<'a> Walker<'a> {
         let pattern = self.value(file, arg);
         let span = Span::new(file, arg.range.start, arg.range.end);
         let path = if Path::new(&pattern).is_absolute() {
-            PathBuf::from(&pattern)
+            match &self.root {
+                Some(root) => root.join(pattern.trim_start_matches('/')),
+                None => PathBuf::from(&pattern),
+            }
         } else {
             self.prefix.join(&pattern)
         };
