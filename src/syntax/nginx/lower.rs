@@ -62,7 +62,11 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
             .map(Path::to_path_buf)
             .unwrap_or_default()
     });
+    let started = std::time::Instant::now();
     let tree = super::parse(&sources.get(main).text);
+    if std::env::var_os("LBC_TIMINGS").is_some() {
+        eprintln!("lbc: parse {} {:?}", sources.get(main).name(), started.elapsed());
+    }
     let context = opts
         .context
         .unwrap_or_else(|| infer_context(&sources.get(main).text, &tree));

@@ -40,6 +40,7 @@ pub fn parse(src: &str) -> SyntaxTree {
         stream.push((s, t.kind, e));
     }
     // Close what is still open with empty `}` at the end; `unclosed_blocks` reports them.
+    let any_unclosed = !open.is_empty();
     for _ in &open {
         stream.push((src.len(), TokenKind::RBrace, src.len()));
     }
@@ -59,7 +60,9 @@ pub fn parse(src: &str) -> SyntaxTree {
         items,
         errors,
     };
-    unclosed_blocks(src, &mut tree);
+    if any_unclosed {
+        unclosed_blocks(src, &mut tree);
+    }
     tree.errors.sort_by_key(|e| (e.range.start, e.range.end));
     tree
 }
