@@ -65,7 +65,11 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
     let started = std::time::Instant::now();
     let tree = super::parse(&sources.get(main).text);
     if std::env::var_os("LBC_TIMINGS").is_some() {
-        eprintln!("lbc: parse {} {:?}", sources.get(main).name(), started.elapsed());
+        eprintln!(
+            "lbc: parse {} {:?}",
+            sources.get(main).name(),
+            started.elapsed()
+        );
     }
     let context = opts
         .context
