@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Action, Format, Ir, SourceRef, SCHEMA_VERSION};
 use crate::source::SourceMap;
-use crate::syntax::nginx::{self, directives::Ctx, Lowered};
+use crate::syntax::nginx::{self, directives::Ctx};
+use crate::syntax::{haproxy, keepalived, lvs};
 
 /// What to load and how.
 #[derive(Debug, Clone, Default)]
@@ -22,7 +23,10 @@ pub struct LoadOptions {
 pub struct Loaded {
     pub sources: SourceMap,
     pub ir: Ir,
-    pub nginx: Vec<Lowered>,
+    pub nginx: Vec<nginx::Lowered>,
+    pub haproxy: Vec<haproxy::Lowered>,
+    pub keepalived: Vec<keepalived::Lowered>,
+    pub lvs: Vec<lvs::Lowered>,
     pub diagnostics: Vec<Diagnostic>,
     /// Files named on the command line (not counting includes).
     pub inputs: usize,
@@ -38,8 +42,13 @@ impl std::fmt::Display for LoadError {
     }
 }
 
-/// The format of a file, from its name first, then its content.
+/// The format of a file: YAML/JSON by extension, then by content (section keywords of HAProxy,
+/// keepalived blocks, ipvsadm commands or listings), then by name, nginx otherwise.
 pub fn detect(path: &Path, text: &str) -> Format {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     match path.extension().and_then(|e| e.to_str()) {
         Some("yaml" | "yml") => return Format::Yaml,
         Some("json") => return Format::Json,
@@ -52,7 +61,84 @@ pub fn detect(path: &Path, text: &str) -> Format {
     if t.starts_with('{') && t.contains("\"schema_version\"") {
         return Format::Json;
     }
-    Format::Nginx
+    if let Some(f) = detect_content(text) {
+        return f;
+    }
+    if name.contains("keepalived") {
+        Format::Keepalived
+    } else if name.contains("haproxy") || name.ends_with(".cfg") {
+        Format::Haproxy
+    } else if name.contains("ipvsadm") || name.contains("lvs") || name.ends_with(".sh") {
+        Format::Ipvsadm
+    } else {
+        Format::Nginx
+    }
+}
+
+fn detect_content(text: &str) -> Option<Format> {
+    const KEEPALIVED: &[&str] = &[
+        "global_defs",
+        "vrrp_instance",
+        "vrrp_script",
+        "vrrp_sync_group",
+        "virtual_server",
+        "virtual_server_group",
+        "static_ipaddress",
+        "static_routes",
+        "vrrp_track_process",
+    ];
+    const HAPROXY: &[&str] = &[
+        "global",
+        "defaults",
+        "frontend",
+        "backend",
+        "listen",
+        "userlist",
+        "resolvers",
+        "peers",
+        "cache",
+        "program",
+        "http-errors",
+        "ring",
+        "mailers",
+    ];
+    let (mut keepalived, mut haproxy, mut ipvs) = (0, 0, 0);
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') || l.starts_with('!') {
+            continue;
+        }
+        let first = l.split_whitespace().next().unwrap_or("");
+        if l.starts_with("IP Virtual Server version")
+            || l.starts_with("-A -")
+            || l.starts_with("-a -")
+        {
+            ipvs += 2;
+        }
+        if l.contains("ipvsadm ") || l.contains("ipvsadm\t") || l.contains("$ipv ") {
+            ipvs += 1;
+        }
+        if KEEPALIVED.contains(&first) && l.contains('{') {
+            keepalived += 2;
+        }
+        // HAProxy sections start at column 0 and have no braces.
+        if !line.starts_with([' ', '\t'])
+            && HAPROXY.contains(&first)
+            && !l.contains('{')
+            && !l.ends_with(';')
+        {
+            haproxy += 2;
+        }
+    }
+    [
+        (keepalived, Format::Keepalived),
+        (haproxy, Format::Haproxy),
+        (ipvs, Format::Ipvsadm),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n >= 2)
+    .max_by_key(|(n, _)| *n)
+    .map(|(_, f)| f)
 }
 
 /// Expands directories into the files they hold (sorted; hidden files skipped).
@@ -92,6 +178,8 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
     };
     let files = expand(paths)?;
     l.inputs = files.len();
+    // The format of each input; files an input includes share its format.
+    let mut formats: std::collections::HashMap<crate::source::FileId, Format> = Default::default();
     for path in &files {
         // A file already pulled in by an include of an earlier input is not lowered twice.
         if l.sources.find(path).is_some() {
@@ -139,20 +227,44 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
                 l.diagnostics.extend(lowered.diagnostics.iter().cloned());
                 l.nginx.push(lowered);
             }
+            Format::Haproxy if haproxy::AVAILABLE => {
+                let lowered = haproxy::lower(&mut l.sources, id, &mut l.ir);
+                l.diagnostics.extend(lowered.diagnostics.iter().cloned());
+                l.haproxy.push(lowered);
+            }
+            Format::Keepalived if keepalived::AVAILABLE => {
+                let lowered = keepalived::lower(&mut l.sources, id, &mut l.ir);
+                l.diagnostics.extend(lowered.diagnostics.iter().cloned());
+                l.keepalived.push(lowered);
+            }
+            Format::Ipvsadm if lvs::AVAILABLE => {
+                let lowered = lvs::lower(&mut l.sources, id, &mut l.ir);
+                l.diagnostics.extend(lowered.diagnostics.iter().cloned());
+                l.lvs.push(lowered);
+            }
             other => {
                 return Err(LoadError(format!(
-                    "{}: the {other:?} front-end is not available yet; use --from nginx|yaml|json",
+                    "{}: this looks like a {other} file, which lbc cannot read yet; use --from nginx|yaml|json if that is wrong",
                     path.display()
                 )))
             }
         }
+        formats.insert(id, format);
     }
     l.ir.sources = l
         .sources
         .ids()
-        .map(|id| SourceRef {
-            path: l.sources.get(id).name(),
-            format: Format::Nginx,
+        .map(|id| {
+            // An included file takes the format of the closest input loaded before it.
+            let format = formats
+                .iter()
+                .filter(|(f, _)| **f <= id)
+                .max_by_key(|(f, _)| **f)
+                .map_or(Format::Nginx, |(_, fmt)| *fmt);
+            SourceRef {
+                path: l.sources.get(id).name(),
+                format,
+            }
         })
         .collect();
     link_pools(&mut l.ir);
@@ -188,5 +300,27 @@ pub fn link_pools(ir: &mut Ir) {
         let http = fam(s.protocol);
         resolve(http, &mut s.action);
         walk(&mut s.routes, http, &resolve);
+    }
+}
+
+impl Loaded {
+    /// What rules read.
+    pub fn rule_context(&self) -> crate::rules::RuleContext<'_> {
+        crate::rules::RuleContext {
+            sources: &self.sources,
+            ir: &self.ir,
+            nginx: &self.nginx,
+            haproxy: &self.haproxy,
+            keepalived: &self.keepalived,
+            lvs: &self.lvs,
+        }
+    }
+
+    /// Front-end diagnostics plus every rule's, sorted: what `lbc check` reports.
+    pub fn check(&self) -> Vec<Diagnostic> {
+        let mut diags = self.diagnostics.clone();
+        diags.extend(crate::rules::run(&self.rule_context()));
+        crate::diagnostic::sort(&mut diags);
+        diags
     }
 }

@@ -208,3 +208,47 @@ fn prefix_resolves_includes() {
     assert!(d["file"].as_str().unwrap().ends_with("sites/a.conf"), "{d}");
     assert_eq!(d["help"], "did you mean `proxy_pass`?");
 }
+
+#[test]
+fn formats_are_detected_from_content() {
+    use lbc::ir::Format;
+    use lbc::load::detect;
+    use std::path::Path;
+    let cases = [
+        (
+            "x.conf",
+            "global\n    maxconn 100\ndefaults\n    mode http\n",
+            Format::Haproxy,
+        ),
+        (
+            "x.conf",
+            "vrrp_instance VI_1 {\n    state MASTER\n}\n",
+            Format::Keepalived,
+        ),
+        (
+            "x.txt",
+            "IP Virtual Server version 1.2.1 (size=4096)\n",
+            Format::Ipvsadm,
+        ),
+        (
+            "rules",
+            "-A -t 10.0.0.1:80 -s rr\n-a -t 10.0.0.1:80 -r 10.0.0.2:80 -g -w 1\n",
+            Format::Ipvsadm,
+        ),
+        (
+            "x.sh",
+            "#!/bin/sh\nipvsadm -A -t $VIP:80 -s wlc\n",
+            Format::Ipvsadm,
+        ),
+        (
+            "nginx.conf",
+            "events {}\nhttp { server { listen 80; } }\n",
+            Format::Nginx,
+        ),
+        ("site", "server {\n    listen 80;\n}\n", Format::Nginx),
+        ("x.yaml", "schema_version: 1\n", Format::Yaml),
+    ];
+    for (name, text, want) in cases {
+        assert_eq!(detect(Path::new(name), text), want, "{name}: {text:?}");
+    }
+}

@@ -5,7 +5,6 @@ mod common;
 
 use common::{files_in, shared};
 use lbc::load::{load, LoadOptions};
-use lbc::rules::{self, RuleContext};
 use lbc::syntax::nginx::parse;
 
 /// Corpus files that are not well-formed on purpose, with the reason. Each must still produce
@@ -90,11 +89,7 @@ fn corpus_goes_through_every_rule() {
     for path in files_in(&shared().join("corpus/nginx")) {
         let loaded = load(std::slice::from_ref(&path), &LoadOptions::default())
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let diags = rules::run(&RuleContext {
-            sources: &loaded.sources,
-            ir: &loaded.ir,
-            nginx: &loaded.nginx,
-        });
+        let diags = loaded.check();
         // Rendering must work for every diagnostic (spans inside their files).
         let _ = lbc::diagnostic::render_human(&loaded.sources, &diags, false, 100);
         // The IR round-trips through YAML and JSON unchanged.

@@ -1,55 +1,51 @@
 //! Every rule has a fixture that triggers it (snapshot of the rendered diagnostics) and one that
-//! does not: `fixtures/rules/<format>/<name>/{fail,pass}.conf`.
+//! does not: `fixtures/rules/<format>/<name>/{fail,pass}.<ext>`, or `fail/` and `pass/`
+//! directories whose files are checked together as one deployment (cross-file rules).
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use common::{check_file, root};
+use common::{check, files_in, root};
 
-fn fixture_dir(code: &str) -> PathBuf {
-    root().join("fixtures/rules").join(code)
+/// The inputs of the `fail` or `pass` case of a rule: one file, or every file of a directory.
+fn case(code: &str, which: &str) -> Vec<PathBuf> {
+    let dir = PathBuf::from("fixtures/rules").join(code);
+    let abs = root().join(&dir);
+    let entry = std::fs::read_dir(&abs)
+        .unwrap_or_else(|e| panic!("{}: {e}", abs.display()))
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .find(|n| n == which || n.starts_with(&format!("{which}.")))
+        .unwrap_or_else(|| panic!("{code} has no `{which}` fixture in {}", dir.display()));
+    let path = dir.join(&entry);
+    if root().join(&path).is_dir() {
+        files_in(&root().join(&path))
+            .into_iter()
+            .map(|f| path.join(f.file_name().unwrap()))
+            .collect()
+    } else {
+        vec![path]
+    }
 }
 
-#[test]
-fn every_rule_has_fixtures() {
-    for rule in lbc::rules::all() {
-        let dir = fixture_dir(rule.code);
-        assert!(
-            dir.join("fail.conf").is_file(),
-            "{} has no fail.conf in {}",
-            rule.code,
-            dir.display()
-        );
-        assert!(
-            dir.join("pass.conf").is_file(),
-            "{} has no pass.conf",
-            rule.code
-        );
-    }
+fn in_root(paths: &[PathBuf]) -> Vec<PathBuf> {
+    // Relative paths keep snapshots independent of where the checkout lives.
+    std::env::set_current_dir(root()).unwrap();
+    paths.iter().map(|p| Path::new(p).to_path_buf()).collect()
 }
 
 #[test]
 fn fail_fixtures_trigger_their_rule() {
     for rule in lbc::rules::all() {
-        // Relative paths keep snapshots independent of where the checkout lives.
-        let rel = PathBuf::from("fixtures/rules")
-            .join(rule.code)
-            .join("fail.conf");
-        std::env::set_current_dir(root()).unwrap();
-        let out = check_file(&rel);
+        let inputs = in_root(&case(rule.code, "fail"));
+        let out = check(&inputs);
         assert!(
             out.diagnostics.iter().any(|d| d.code == rule.code),
-            "{} does not trigger {}:\n{}",
-            rel.display(),
+            "{inputs:?} does not trigger {}:\n{}",
             rule.code,
             out.human
         );
-        for d in &out.diagnostics {
-            if d.code == rule.code {
-                assert_eq!(d.severity.max(rule.severity), d.severity.max(rule.severity));
-            }
-        }
         let name = rule.code.replace('/', "__");
         insta::assert_snapshot!(name, out.human);
     }
@@ -58,8 +54,8 @@ fn fail_fixtures_trigger_their_rule() {
 #[test]
 fn pass_fixtures_are_clean() {
     for rule in lbc::rules::all() {
-        let path = fixture_dir(rule.code).join("pass.conf");
-        let out = check_file(&path);
+        let inputs = in_root(&case(rule.code, "pass"));
+        let out = check(&inputs);
         let own: Vec<_> = out
             .diagnostics
             .iter()
@@ -67,8 +63,7 @@ fn pass_fixtures_are_clean() {
             .collect();
         assert!(
             own.is_empty(),
-            "{} triggers {}:\n{}",
-            path.display(),
+            "{inputs:?} triggers {}:\n{}",
             rule.code,
             out.human
         );
@@ -77,11 +72,6 @@ fn pass_fixtures_are_clean() {
             .iter()
             .filter(|d| d.severity == lbc::diagnostic::Severity::Error)
             .collect();
-        assert!(
-            errors.is_empty(),
-            "{} has errors:\n{}",
-            path.display(),
-            out.human
-        );
+        assert!(errors.is_empty(), "{inputs:?} has errors:\n{}", out.human);
     }
 }

@@ -7,7 +7,6 @@ use clap::ValueEnum;
 use super::{InputArgs, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic::{self, Severity};
 use crate::load::load;
-use crate::rules::{self, RuleContext};
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
@@ -41,13 +40,7 @@ pub fn run(a: &CheckArgs) -> i32 {
         }
     };
     let loaded_at = start.elapsed();
-    let mut diags = loaded.diagnostics.clone();
-    diags.extend(rules::run(&RuleContext {
-        sources: &loaded.sources,
-        ir: &loaded.ir,
-        nginx: &loaded.nginx,
-    }));
-    diagnostic::sort(&mut diags);
+    let diags = loaded.check();
     if timings {
         eprintln!(
             "lbc: load {loaded_at:?}, rules {:?}",

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Algorithm, Duration, HealthCheck, Opaque, Origin, Protocol};
 
 /// A VRRP instance (keepalived `vrrp_instance`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct VrrpInstance {
     pub name: String,
@@ -28,19 +28,85 @@ pub struct VrrpInstance {
     pub track_scripts: Vec<TrackScript>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub nopreempt: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preempt_delay: Option<Duration>,
+    /// Interfaces whose failure puts the instance in FAULT (`track_interface`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub track_interfaces: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unicast_src_ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unicast_peers: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opaque: Vec<Opaque>,
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// keepalived `vrrp_sync_group`: instances that change state together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct VrrpSyncGroup {
+    pub name: String,
+    pub instances: Vec<String>,
+    pub origin: Origin,
+}
+
+/// An address configured on an interface outside VRRP: keepalived `static_ipaddress`, or the
+/// `ifconfig`/`ip addr` lines of an LVS script (the VIP on a director, or on a DR real
+/// server's loopback).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceAddress {
+    pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix_len: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub origin: Origin,
+}
+
+/// A static route (keepalived `static_routes`, `route add` in a script).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct StaticRoute {
+    pub destination: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    pub origin: Origin,
+}
+
+/// A kernel setting a script or config applies (`net.ipv4.conf.lo.arp_ignore = 1`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Sysctl {
+    pub key: String,
+    pub value: String,
+    pub origin: Origin,
+}
+
+/// keepalived `virtual_server_group`: several VIP:port (or fwmark) entries sharing one service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct VirtualServiceGroup {
+    pub name: String,
+    /// `IP PORT`, `IP-RANGE PORT` or `fwmark N`, as written.
+    pub members: Vec<String>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum VrrpState {
+    #[default]
     Master,
     Backup,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct VrrpAuth {
     pub kind: String,
@@ -49,7 +115,7 @@ pub struct VrrpAuth {
 }
 
 /// A virtual IP address an instance holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct VirtualIp {
     pub address: String,
@@ -63,7 +129,7 @@ pub struct VirtualIp {
 }
 
 /// `track_script { NAME [weight W] }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TrackScript {
     pub name: String,
@@ -73,7 +139,7 @@ pub struct TrackScript {
 }
 
 /// keepalived `vrrp_script`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct VrrpScript {
     pub name: String,
@@ -90,7 +156,7 @@ pub struct VrrpScript {
 }
 
 /// An IPVS virtual service (keepalived `virtual_server`, `ipvsadm -A`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct VirtualService {
     pub protocol: Protocol,
@@ -104,8 +170,20 @@ pub struct VirtualService {
     /// Persistence timeout (`persistence_timeout`, `-p`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistence: Option<Duration>,
+    /// Persistence granularity (`persistence_granularity`, `-M`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistence_netmask: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarding: Option<Forwarding>,
+    /// The `virtual_server_group` this service is defined for, instead of one address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Seconds between checker runs (keepalived `delay_loop`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delay_loop: Option<Duration>,
+    /// Served when every real server is down (keepalived `sorry_server`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sorry_server: Option<Box<RealServer>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub real_servers: Vec<RealServer>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -114,10 +192,11 @@ pub struct VirtualService {
 }
 
 /// How IPVS forwards packets to a real server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Forwarding {
     /// Direct routing (`-g`, `lb_kind DR`).
+    #[default]
     Dr,
     /// Masquerading (`-m`, `lb_kind NAT`).
     Nat,
@@ -125,7 +204,7 @@ pub enum Forwarding {
     Tun,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RealServer {
     pub address: String,
@@ -135,7 +214,14 @@ pub struct RealServer {
     pub weight: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarding: Option<Forwarding>,
+    /// Connection thresholds (`-x`/`-y`, `uthreshold`/`lthreshold`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upper_threshold: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lower_threshold: Option<u32>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checks: Vec<HealthCheck>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque: Vec<Opaque>,
     pub origin: Origin,
 }

@@ -45,29 +45,54 @@ pub struct Ir {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vrrp_scripts: Vec<VrrpScript>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vrrp_sync_groups: Vec<VrrpSyncGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub virtual_services: Vec<VirtualService>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub virtual_service_groups: Vec<VirtualServiceGroup>,
+    /// Addresses, routes and kernel settings a host applies outside VRRP.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interface_addresses: Vec<InterfaceAddress>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub static_routes: Vec<StaticRoute>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sysctls: Vec<Sysctl>,
     /// Top-level directives the IR does not model.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opaque: Vec<Opaque>,
 }
 
 /// A source file and its format.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
     pub path: String,
     pub format: Format,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    #[default]
     Nginx,
     Haproxy,
     Keepalived,
     Ipvsadm,
     Yaml,
     Json,
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Format::Nginx => "nginx",
+            Format::Haproxy => "HAProxy",
+            Format::Keepalived => "keepalived",
+            Format::Ipvsadm => "LVS/ipvsadm",
+            Format::Yaml => "YAML",
+            Format::Json => "JSON",
+        })
+    }
 }
 
 /// Process-level tuning.
@@ -109,19 +134,22 @@ pub enum Workers {
 }
 
 /// Settings shared by a protocol family.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     pub protocol: Protocol,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// The defaults section this one inherits from (HAProxy `defaults NAME from OTHER`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Settings::is_empty")]
     pub settings: Settings,
     pub origin: Origin,
 }
 
 /// A directive lbc does not model, kept with its origin and its block's contents.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Opaque {
     pub name: String,

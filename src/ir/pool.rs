@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Duration, Opaque, Origin, Protocol};
 
 /// A named group of servers requests are balanced over.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Pool {
     pub name: String,
@@ -25,16 +25,23 @@ pub struct Pool {
     /// Active health checks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub health_checks: Vec<HealthCheck>,
+    /// Pool-level settings (HAProxy backend timeouts, retries, cookies, stats …).
+    #[serde(default, skip_serializing_if = "crate::ir::Settings::is_empty")]
+    pub settings: crate::ir::Settings,
+    /// The named defaults section it inherits from (HAProxy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opaque: Vec<Opaque>,
     pub origin: Origin,
 }
 
 /// How a pool picks a server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Algorithm {
     /// Weighted round-robin (nginx default, HAProxy `roundrobin`, IPVS `wrr`).
+    #[default]
     RoundRobin,
     /// Round-robin ignoring weights (IPVS `rr`).
     UnweightedRoundRobin,
@@ -79,7 +86,7 @@ impl Algorithm {
 }
 
 /// One server of a pool.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Server {
     /// IP address, host name or `unix:/path`, without the port.
@@ -108,6 +115,12 @@ pub struct Server {
     pub backup_origin: Option<Origin>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub down: bool,
+    /// The server's own active check (HAProxy `check inter rise fall`), when enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<HealthCheck>,
+    /// Stickiness cookie value (HAProxy `cookie`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<String>,
     /// Re-resolve the host name at run time (nginx `resolve`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub resolve: bool,
@@ -118,7 +131,7 @@ pub struct Server {
 }
 
 /// An active health check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct HealthCheck {
     pub kind: CheckKind,
@@ -137,9 +150,10 @@ pub struct HealthCheck {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum CheckKind {
+    #[default]
     Tcp,
     Http {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -17,7 +17,7 @@ pub enum Protocol {
 }
 
 /// A virtual host / frontend: where it listens, which names it answers, how it routes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -34,11 +34,29 @@ pub struct Service {
     pub action: Option<Action>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<Route>,
+    /// Named conditions (HAProxy `acl NAME criterion value…`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acls: Vec<Acl>,
+    /// The named defaults section this service inherits from (HAProxy `defaults NAME`/`from`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub defaults: Option<String>,
+    pub origin: Origin,
+}
+
+/// A named condition (HAProxy ACL): a fetch/criterion and the values it is compared with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Acl {
+    pub name: String,
+    /// `path_beg`, `hdr(host) -i`, `src`, … as written.
+    pub criterion: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
     pub origin: Origin,
 }
 
 /// A listening endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Listener {
     /// IP address or host; `None` means every address.
@@ -65,7 +83,7 @@ pub struct Listener {
 }
 
 /// A name a service answers to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ServerName {
     pub name: String,
@@ -73,9 +91,10 @@ pub struct ServerName {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum NameKind {
+    #[default]
     Exact,
     /// `*.example.com` or `.example.com`.
     LeadingWildcard,
@@ -86,10 +105,13 @@ pub enum NameKind {
 }
 
 /// A route: an nginx `location` (or an HAProxy ACL-selected backend).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     pub matcher: Matcher,
+    /// An extra condition on top of the matcher (HAProxy `use_backend B if COND`), as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
     #[serde(default, skip_serializing_if = "Settings::is_empty")]
@@ -101,7 +123,7 @@ pub struct Route {
 }
 
 /// How a route selects requests; nginx location semantics.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Matcher {
     pub kind: MatchKind,
@@ -110,10 +132,11 @@ pub struct Matcher {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum MatchKind {
     /// `location = /uri`
+    #[default]
     Exact,
     /// `location /uri`
     Prefix,

@@ -25,6 +25,9 @@ pub struct Settings {
     pub cache: Option<Box<Cache>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access: Option<Box<Access>>,
+    /// A statistics page (HAProxy `stats …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<Box<Stats>>,
     /// Headers added to responses (`add_header`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub response_headers: Vec<Header>,
@@ -85,6 +88,12 @@ pub struct Proxy {
     pub headers: Vec<Header>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hide_headers: Vec<Setting<String>>,
+    /// Connection retries (HAProxy `retries`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<Setting<u32>>,
+    /// Retry on another server (HAProxy `option redispatch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redispatch: Option<Setting<bool>>,
 }
 
 /// Limits and logging of client requests.
@@ -97,6 +106,9 @@ pub struct Client {
     pub keepalive_requests: Option<Setting<u64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_log: Option<Setting<Vec<String>>>,
+    /// Concurrent connections accepted (HAProxy `maxconn` in a frontend or defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_connections: Option<Setting<u64>>,
 }
 
 /// Who may access: `allow`/`deny` in order, referer checks, basic auth.
@@ -137,10 +149,38 @@ pub struct Timeouts {
     /// Idle keep-alive connections from clients (`keepalive_timeout`, `timeout http-keep-alive`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keepalive: Option<Setting<Duration>>,
+    /// Waiting for a complete request (`timeout http-request`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_request: Option<Setting<Duration>>,
+    /// Waiting in the queue for a free server slot (`timeout queue`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<Setting<Duration>>,
+    /// Health check connect/read (`timeout check`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Setting<Duration>>,
+}
+
+/// A statistics page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Stats {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<Setting<bool>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<Setting<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<Setting<String>>,
+    /// `user:password` pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub auth: Vec<Setting<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<Setting<Duration>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<Setting<String>>,
 }
 
 /// A header name and value (with nginx `always` for response headers).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Header {
     pub name: String,
@@ -150,7 +190,7 @@ pub struct Header {
     pub origin: Origin,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ErrorPage {
     pub codes: Vec<u16>,
@@ -198,7 +238,7 @@ pub struct Cache {
     pub valid: Vec<CacheValid>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct CacheValid {
     /// Status codes, or `any`; empty means nginx's default (200 301 302).
@@ -209,7 +249,7 @@ pub struct CacheValid {
 }
 
 /// `allow`/`deny` in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AccessRule {
     pub allow: bool,
@@ -219,7 +259,7 @@ pub struct AccessRule {
 }
 
 /// `limit_req zone=NAME [burst=N] [nodelay | delay=N]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LimitReq {
     pub zone: String,
@@ -233,7 +273,7 @@ pub struct LimitReq {
 }
 
 /// `limit_conn NAME N`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct LimitConn {
     pub zone: String,

@@ -1,18 +1,24 @@
 //! Rules: the registry, the context every rule reads, and the runner. One rule per file, each
 //! with its documentation as its doc comment (printed by `lbc rule CODE` and in the book).
 
+pub mod haproxy;
+pub mod keepalived;
+pub mod lvs;
 pub mod nginx;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::Ir;
 use crate::source::SourceMap;
-use crate::syntax::nginx::Lowered;
+use crate::syntax;
 
 /// What rules read: the sources, the IR and the format-specific views that front-ends keep.
 pub struct RuleContext<'a> {
     pub sources: &'a SourceMap,
     pub ir: &'a Ir,
-    pub nginx: &'a [Lowered],
+    pub nginx: &'a [syntax::nginx::Lowered],
+    pub haproxy: &'a [syntax::haproxy::Lowered],
+    pub keepalived: &'a [syntax::keepalived::Lowered],
+    pub lvs: &'a [syntax::lvs::Lowered],
 }
 
 /// A registered rule.
@@ -64,6 +70,9 @@ pub const fn first_line(doc: &'static str) -> &'static str {
 /// Every rule, in code order.
 pub fn all() -> Vec<&'static Rule> {
     let mut v = nginx::RULES.to_vec();
+    v.extend_from_slice(haproxy::RULES);
+    v.extend_from_slice(keepalived::RULES);
+    v.extend_from_slice(lvs::RULES);
     v.sort_by_key(|r| r.code);
     v
 }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use lbc::diagnostic::{self, Diagnostic};
 use lbc::load::{load, LoadOptions};
-use lbc::rules::{self, RuleContext};
 
 pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
@@ -24,13 +23,7 @@ pub fn check(paths: &[PathBuf]) -> Checked {
         ..LoadOptions::default()
     };
     let loaded = load(paths, &opts).expect("fixture loads");
-    let mut diags = loaded.diagnostics.clone();
-    diags.extend(rules::run(&RuleContext {
-        sources: &loaded.sources,
-        ir: &loaded.ir,
-        nginx: &loaded.nginx,
-    }));
-    diagnostic::sort(&mut diags);
+    let diags = loaded.check();
     let human = diagnostic::render_human(&loaded.sources, &diags, false, 100);
     let json = serde_json::from_str(&diagnostic::render_json(
         &loaded.sources,

@@ -249,6 +249,7 @@ impl<'a> Walker<'a> {
                     settings: Default::default(),
                     routes: Vec::new(),
                     origin: whole,
+                    ..Default::default()
                 };
                 self.walk(main, items, ctx, "", &mut Target::Route(&mut route));
                 svc.routes.push(route);
@@ -267,6 +268,7 @@ impl<'a> Walker<'a> {
             name: None,
             settings: Default::default(),
             origin,
+            ..Default::default()
         });
         self.ir.defaults.len() - 1
     }

@@ -29,6 +29,7 @@ pub fn new_service(protocol: Protocol, origin: Origin) -> Service {
         action: None,
         routes: Vec::new(),
         origin,
+        ..Default::default()
     }
 }
 
@@ -180,6 +181,7 @@ fn family(
                 health_checks: Vec::new(),
                 opaque: Vec::new(),
                 origin: w.origin(file, d.range),
+                ..Default::default()
             };
             w.walk(file, items, ups_ctx, name, &mut Target::Pool(&mut pool));
             w.ir.pools.push(pool);
@@ -454,6 +456,7 @@ fn new_route(w: &Walker, file: FileId, d: &Directive) -> Route {
         settings: Default::default(),
         routes: Vec::new(),
         origin: w.origin(file, d.range),
+        ..Default::default()
     }
 }
 
@@ -544,6 +547,7 @@ fn server(w: &Walker, file: FileId, d: &Directive) -> Option<Server> {
         resolve: false,
         other: Vec::new(),
         origin: w.origin(file, d.range),
+        ..Default::default()
     };
     for (a, raw) in args.iter().zip(&d.args).skip(1) {
         let o = Some(w.origin(file, raw.range));

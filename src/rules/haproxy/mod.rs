@@ -1,0 +1,5 @@
+//! haproxy rules.
+
+use super::Rule;
+
+pub static RULES: &[&Rule] = &[];

@@ -1,0 +1,5 @@
+//! keepalived rules.
+
+use super::Rule;
+
+pub static RULES: &[&Rule] = &[];

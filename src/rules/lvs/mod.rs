@@ -1,0 +1,5 @@
+//! lvs rules.
+
+use super::Rule;
+
+pub static RULES: &[&Rule] = &[];
