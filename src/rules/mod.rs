@@ -101,6 +101,20 @@ pub fn run(cx: &RuleContext) -> Vec<Diagnostic> {
     })
 }
 
+/// The part of `span` on its first line: for labels on a whole block, its header.
+pub fn header_span(sources: &SourceMap, span: crate::source::Span) -> crate::source::Span {
+    let text = sources.slice(span);
+    let len = text.find('\n').unwrap_or(text.len());
+    let len = text[..len]
+        .trim_end_matches(['{', ' ', '\t', '\r'])
+        .len()
+        .max(1);
+    crate::source::Span {
+        end: span.start + len as u32,
+        ..span
+    }
+}
+
 /// A doc comment's text without the single leading space rustdoc keeps on each line.
 pub fn unindent(doc: &str) -> String {
     doc.lines()

@@ -131,7 +131,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 } else {
                     "did you mean this upstream?"
                 };
-                d = d.with_secondary(p.origin.span(), note);
+                d = d.with_secondary(crate::rules::header_span(cx.sources, p.origin.span()), note);
             }
             d = d.help(format!("did you mean `{g}`? nginx will otherwise resolve `{host}` with DNS at start-up and fail with `host not found in upstream` if it does not resolve"));
         } else {

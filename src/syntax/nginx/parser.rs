@@ -164,6 +164,13 @@ fn convert(src: &str, e: ParseError<usize, TokenKind, ()>) -> SyntaxError {
     }
 }
 
+/// The last non-blank character of the file (where "the file ends" is worth pointing).
+fn last_char(src: &str) -> TextRange {
+    let trimmed = src.trim_end();
+    let start = trimmed.char_indices().last().map_or(0, |(i, _)| i);
+    TextRange::new(start, trimmed.len())
+}
+
 /// Column (in characters) of the first non-blank character of the line holding `pos`.
 fn indent_of_line(src: &str, pos: usize) -> usize {
     let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
@@ -214,7 +221,6 @@ fn unclosed_blocks(src: &str, tree: &mut SyntaxTree) {
     let Some(outer) = unclosed.first() else {
         return;
     };
-    let eof = src.len();
     let err = match suspect {
         Some(d) => {
             let b: &Block = d.block().expect("suspect has a block");
@@ -247,7 +253,10 @@ fn unclosed_blocks(src: &str, tree: &mut SyntaxTree) {
             ),
             label: "this block is never closed".into(),
             help: Some("add the missing `}`".into()),
-            related: Some((TextRange::new(eof, eof), "the file ends here".into())),
+            related: Some((
+                last_char(src),
+                "the file ends here, inside this block".into(),
+            )),
         },
     };
     tree.errors.push(err);
