@@ -1,11 +1,12 @@
 //! Loading a run's inputs: reads each file, picks its front-end (by `--from`, extension or
 //! content) and lowers everything into one IR, keeping front-end diagnostics.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Action, Format, Ir, SourceRef, SCHEMA_VERSION};
-use crate::source::SourceMap;
+use crate::source::{FileId, SourceMap};
 use crate::syntax::nginx::{self, directives::Ctx};
 use crate::syntax::{haproxy, keepalived, lvs};
 
@@ -141,6 +142,44 @@ fn detect_content(text: &str) -> Option<Format> {
     .map(|(_, f)| f)
 }
 
+/// Whether an nginx file is a whole configuration (has `http`/`events`/`stream` at the top).
+fn looks_like_main(text: &str) -> bool {
+    text.lines().any(|l| {
+        let mut words = l.split(|c: char| c.is_whitespace() || c == '{');
+        matches!(words.next(), Some("http" | "events" | "stream")) && l.contains('{')
+    })
+}
+
+/// Reads an IR document. Its origins name the files it was made from: those are loaded (or
+/// stand in empty when absent) at the same indices, so diagnostics point into them.
+fn load_ir(path: &Path, format: Format, text: &str) -> Result<Loaded, LoadError> {
+    let ir: Ir = if format == Format::Yaml {
+        serde_yaml::from_str(text).map_err(|e| LoadError(format!("{}: {e}", path.display())))?
+    } else {
+        serde_json::from_str(text).map_err(|e| LoadError(format!("{}: {e}", path.display())))?
+    };
+    if ir.schema_version != SCHEMA_VERSION {
+        return Err(LoadError(format!(
+            "{}: schema_version {} is not supported (this lbc reads {SCHEMA_VERSION})",
+            path.display(),
+            ir.schema_version
+        )));
+    }
+    let mut sources = SourceMap::new();
+    for s in &ir.sources {
+        let p = PathBuf::from(&s.path);
+        if sources.load(&p).is_err() {
+            sources.add(p, String::new());
+        }
+    }
+    Ok(Loaded {
+        sources,
+        ir,
+        inputs: 1,
+        ..Loaded::default()
+    })
+}
+
 /// Expands directories into the files they hold (sorted; hidden files skipped).
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();
@@ -178,12 +217,12 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
     };
     let files = expand(paths)?;
     l.inputs = files.len();
-    // The format of each input; files an input includes share its format.
-    let mut formats: std::collections::HashMap<crate::source::FileId, Format> = Default::default();
+    // Read every input first, so that a file one input includes is recognized when it is also
+    // named on the command line, and lowered once, in its real context.
+    let mut inputs: Vec<(FileId, Format)> = Vec::new();
     for path in &files {
-        // A file already pulled in by an include of an earlier input is not lowered twice.
         if l.sources.find(path).is_some() {
-            continue;
+            continue; // named twice
         }
         let id = l
             .sources
@@ -192,30 +231,27 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
         let format = opts
             .from
             .unwrap_or_else(|| detect(path, &l.sources.get(id).text));
+        inputs.push((id, format));
+    }
+    // Whole nginx configurations first: what they include is then lowered where it belongs.
+    inputs
+        .sort_by_key(|&(id, f)| !(f == Format::Nginx && looks_like_main(&l.sources.get(id).text)));
+    // The format of each input; files an input includes share its format.
+    let mut formats: HashMap<FileId, Format> = Default::default();
+    let mut lowered_files: HashSet<FileId> = Default::default();
+    for (id, format) in inputs {
+        if lowered_files.contains(&id) {
+            continue;
+        }
+        let path = l.sources.get(id).path.clone();
         match format {
             Format::Yaml | Format::Json => {
-                let text = &l.sources.get(id).text;
-                let ir: Ir = if format == Format::Yaml {
-                    serde_yaml::from_str(text)
-                        .map_err(|e| LoadError(format!("{}: {e}", path.display())))?
-                } else {
-                    serde_json::from_str(text)
-                        .map_err(|e| LoadError(format!("{}: {e}", path.display())))?
-                };
-                if ir.schema_version != SCHEMA_VERSION {
-                    return Err(LoadError(format!(
-                        "{}: schema_version {} is not supported (this lbc reads {SCHEMA_VERSION})",
-                        path.display(),
-                        ir.schema_version
-                    )));
-                }
                 if files.len() > 1 {
                     return Err(LoadError(
                         "an IR document must be converted on its own".into(),
                     ));
                 }
-                l.ir = ir;
-                return Ok(l);
+                return load_ir(&path, format, &l.sources.get(id).text.clone());
             }
             Format::Nginx => {
                 let nopts = nginx::Options {
@@ -224,6 +260,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
                     root: opts.root.clone(),
                 };
                 let lowered = nginx::lower(&mut l.sources, id, &nopts, &mut l.ir);
+                lowered_files.extend(lowered.trees.keys().copied());
                 l.diagnostics.extend(lowered.diagnostics.iter().cloned());
                 l.nginx.push(lowered);
             }
@@ -250,6 +287,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
             }
         }
         formats.insert(id, format);
+        lowered_files.insert(id);
     }
     l.ir.sources = l
         .sources
@@ -283,7 +321,7 @@ pub fn link_pools(ir: &mut Ir) {
         .collect();
     let resolve = |http: bool, a: &mut Option<Action>| {
         if let Some(Action::Proxy { target, pool, .. }) = a {
-            if let Some((host, has_port)) = crate::rules::nginx::target_host(target) {
+            if let Some((host, has_port)) = nginx::target_host(target) {
                 if !has_port && pools.contains(&(http, host.clone())) {
                     *pool = Some(host);
                 }

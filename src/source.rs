@@ -33,6 +33,8 @@ pub struct SourceFile {
     /// every byte and makes lines and columns right; `latin1` records it so writers re-encode.
     pub text: String,
     pub latin1: bool,
+    /// The canonical path, when the file exists on disk: two spellings of one file are one file.
+    canonical: Option<PathBuf>,
     /// Byte offsets where lines start; computed on first use (only rendering needs it).
     lines: OnceLock<Vec<usize>>,
 }
@@ -68,10 +70,12 @@ impl SourceMap {
 
     fn add_decoded(&mut self, path: PathBuf, text: String, latin1: bool) -> FileId {
         let id = FileId(self.files.len() as u32);
+        let canonical = std::fs::canonicalize(&path).ok();
         self.files.push(SourceFile {
             path,
             text,
             latin1,
+            canonical,
             lines: OnceLock::new(),
         });
         id
@@ -86,9 +90,10 @@ impl SourceMap {
 
     /// The file already loaded from this path, if any.
     pub fn find(&self, path: &Path) -> Option<FileId> {
+        let canonical = std::fs::canonicalize(path).ok();
         self.files
             .iter()
-            .position(|f| f.path == path)
+            .position(|f| f.path == path || (canonical.is_some() && f.canonical == canonical))
             .map(|i| FileId(i as u32))
     }
 

@@ -252,3 +252,79 @@ fn formats_are_detected_from_content() {
         assert_eq!(detect(Path::new(name), text), want, "{name}: {text:?}");
     }
 }
+
+#[test]
+fn an_input_included_by_another_is_lowered_once_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("conf.d")).unwrap();
+    std::fs::write(
+        dir.path().join("conf.d/app.conf"),
+        "server { listen 80; location / { proxy_pass http://app; } }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("nginx.conf"), "events {}\nhttp {\n    upstream app { server 127.0.0.1:1; }\n    include conf.d/*.conf;\n}\n").unwrap();
+    let app = dir.path().join("conf.d/app.conf");
+    let main = dir.path().join("./nginx.conf");
+    // The include first on the command line, spelled differently: no panic, one service.
+    let loaded = lbc::load::load(&[app, main], &Default::default()).unwrap();
+    assert_eq!(loaded.ir.services.len(), 1);
+    assert_eq!(loaded.nginx.len(), 1);
+    assert!(loaded.check().is_empty(), "{:?}", loaded.check());
+}
+
+#[test]
+fn checking_an_ir_document_points_into_the_original_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("ir.yaml");
+    let src = "fixtures/rules/nginx/ip-hash-backup/fail.conf";
+    assert_eq!(
+        lbc(&["convert", src, "--to", "yaml", "-o", yaml.to_str().unwrap()]).0,
+        0
+    );
+    let (code, out, _) = lbc(&["check", "--format", "json", yaml.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["file"], src);
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(6), Some(30))
+    );
+}
+
+#[test]
+fn lua_blocks_are_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("lua.conf");
+    std::fs::write(
+        &f,
+        "http { server { listen 80; location / { content_by_lua_block { ngx.say(\"}\") } } } }\n",
+    )
+    .unwrap();
+    let (code, out, _) = lbc(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn output_to_a_closed_pipe_does_not_panic() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lbc"))
+        .args(["rule"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0));
+}

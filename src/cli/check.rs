@@ -49,27 +49,28 @@ pub fn run(a: &CheckArgs) -> i32 {
     }
     let (errors, warnings, infos) = diagnostic::counts(&diags);
     match a.format {
-        OutputFormat::Json => println!(
-            "{}",
-            diagnostic::render_json(&loaded.sources, &diags, loaded.inputs)
-        ),
+        OutputFormat::Json => {
+            super::out(&(diagnostic::render_json(&loaded.sources, &diags, loaded.inputs) + "\n"))
+        }
         OutputFormat::Human => {
             let width = std::env::var("COLUMNS")
                 .ok()
                 .and_then(|c| c.parse().ok())
                 .unwrap_or(100);
-            print!(
-                "{}",
-                diagnostic::render_human(&loaded.sources, &diags, super::use_color(), width)
-            );
+            super::out(&diagnostic::render_human(
+                &loaded.sources,
+                &diags,
+                super::use_color(),
+                width,
+            ));
             let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-            println!(
-                "{}, {}, {} in {}",
+            super::out(&format!(
+                "{}, {}, {} info in {}\n",
                 plural(errors, "error"),
                 plural(warnings, "warning"),
-                plural(infos, "note"),
+                infos,
                 plural(loaded.inputs, "file")
-            );
+            ));
         }
     }
     let fail =

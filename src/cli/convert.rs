@@ -60,7 +60,7 @@ pub fn run(a: &ConvertArgs) -> i32 {
                 return EXIT_FAILURE;
             }
         }
-        None => print!("{text}"),
+        None => super::out(&text),
     }
     EXIT_OK
 }

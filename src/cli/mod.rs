@@ -62,6 +62,7 @@ pub enum ContextArg {
     Server,
     Location,
     Stream,
+    StreamServer,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,9 +88,20 @@ impl InputArgs {
                 ContextArg::Server => dt::HTTP_SRV,
                 ContextArg::Location => dt::HTTP_LOC,
                 ContextArg::Stream => dt::STREAM,
+                ContextArg::StreamServer => dt::STREAM_SRV,
             }),
         }
     }
+}
+
+/// Writes to stdout. Errors are ignored: when the reader went away (`lbc check … | head`) the
+/// rest of the output has nowhere to go, and the exit code still tells the result.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }
 
 /// Whether to colour output written to stdout.

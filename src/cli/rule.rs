@@ -13,18 +13,23 @@ pub fn run(a: &RuleArgs) -> i32 {
     match &a.code {
         None => {
             for r in rules::all() {
-                println!("{:<34} {:<8} {}", r.code, r.severity, r.summary);
+                super::out(&format!(
+                    "{:<34} {:<8} {}\n",
+                    r.code,
+                    r.severity,
+                    r.summary_text()
+                ));
             }
             EXIT_OK
         }
         Some(code) => match rules::find(code) {
             Some(r) => {
-                println!(
-                    "# {}\n\nDefault severity: {}\n\n{}",
+                super::out(&format!(
+                    "# {}\n\nDefault severity: {}\n\n{}\n",
                     r.code,
                     r.severity,
                     rules::unindent(r.doc)
-                );
+                ));
                 EXIT_OK
             }
             None => {

@@ -157,7 +157,8 @@ pub struct Opaque {
     pub args: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Opaque>,
-    /// Where it stood when that is not clear from its place in the IR (`events`, `mail`).
+    /// Where it stood when that is not clear from its place in the IR (`events` for the
+    /// nginx `events {}` block; other front-ends name their sections).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// True for `{ }` blocks (even empty ones).

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Opaque, Origin, Settings};
+use super::{Origin, Settings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -220,6 +220,3 @@ impl Action {
         }
     }
 }
-
-/// For reading serialized opaque lists in services and routes.
-pub type OpaqueList = Vec<Opaque>;

@@ -25,7 +25,7 @@ pub struct RuleContext<'a> {
 pub struct Rule {
     pub code: &'static str,
     pub severity: Severity,
-    /// One line: what the rule flags.
+    /// The doc comment's first paragraph: what the rule flags.
     pub summary: &'static str,
     /// The full documentation (Markdown): what it does, why it matters, examples.
     pub doc: &'static str,
@@ -48,22 +48,29 @@ macro_rules! declare_rule {
     };
 }
 
-/// The first line of a doc comment, trimmed (usable in statics).
+/// The first paragraph of a doc comment (usable in statics); see [`Rule::summary_text`].
 pub const fn first_line(doc: &'static str) -> &'static str {
     let bytes = doc.as_bytes();
-    let mut start = 0;
-    while start < bytes.len() && bytes[start] == b' ' {
-        start += 1;
-    }
-    let mut end = start;
-    while end < bytes.len() && bytes[end] != b'\n' {
+    let mut end = 0;
+    while end < bytes.len()
+        && !(bytes[end] == b'\n' && end + 1 < bytes.len() && bytes[end + 1] == b'\n')
+    {
         end += 1;
     }
-    let (_, rest) = bytes.split_at(start);
-    let (line, _) = rest.split_at(end - start);
-    match std::str::from_utf8(line) {
+    let (head, _) = bytes.split_at(end);
+    match std::str::from_utf8(head) {
         Ok(s) => s,
         Err(_) => "",
+    }
+}
+
+impl Rule {
+    /// The summary on one line, whitespace normalized.
+    pub fn summary_text(&self) -> String {
+        self.summary
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

@@ -9,7 +9,8 @@ use crate::syntax::nginx::directives::{self as dt};
 
 declare_rule! {
     /// A directive with a number of arguments its module does not accept, or with a `{ }`
-    /// block it does not take (or without one it needs).
+    /// block it does not take (or without one it needs), or a `location` modifier nginx
+    /// does not know.
     ///
     /// ## Why is this bad?
     /// `nginx -t` fails: `invalid number of arguments in "location" directive`,
@@ -57,6 +58,9 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             if specs.iter().any(|s| dt::arity_accepts(s.arity, v.nargs)) {
+                if v.name == "location" && v.nargs == 2 {
+                    invalid_modifier(cx, v, out);
+                }
                 continue;
             }
             let mut d = Diagnostic::new(
@@ -76,4 +80,28 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             out.push(d);
         }
     }
+}
+
+/// `location MOD PATTERN` with a modifier nginx does not know (`~~`, `=~`, `^`).
+fn invalid_modifier(cx: &RuleContext, v: &crate::syntax::nginx::Visit, out: &mut Vec<Diagnostic>) {
+    let head = cx
+        .sources
+        .slice(Span::new(v.file, v.head.start, v.head.end));
+    let Some(modifier) = head.split_whitespace().nth(1) else {
+        return;
+    };
+    if matches!(modifier, "=" | "~" | "~*" | "^~") {
+        return;
+    }
+    let at = v.head.start + head.find(modifier).unwrap_or(0) as u32;
+    out.push(
+        Diagnostic::new(
+            ARGUMENT_COUNT.code,
+            Severity::Error,
+            format!("invalid location modifier `{modifier}`"),
+            Span::new(v.file, at, at + modifier.len() as u32),
+        )
+        .label("not a location modifier")
+        .help("use `=` (exact), `^~` (prefix that stops the regex search), `~` (regex) or `~*` (caseless regex), or quote a pattern that contains a space"),
+    );
 }

@@ -22,8 +22,8 @@ declare_rule! {
     /// upstream app { server 10.0.0.3 backup; ip_hash; server 10.0.0.1; }
     /// ```
     /// ## Use instead
-    /// Drop `backup` (mark the server `down` while it should not serve), or use the default
-    /// round-robin or `hash $remote_addr consistent;` which support `backup`.
+    /// Drop `backup`, or balance with the default round-robin or `least_conn`, the methods that
+    /// support backup servers (`hash` and `random` reject `backup` too).
     pub IP_HASH_BACKUP, "nginx/ip-hash-backup", Error, Some(check)
 }
 
@@ -41,7 +41,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 b.span(),
             )
             .label("ip_hash does not support backup servers")
-            .help("remove `backup`, or switch the upstream to round-robin or `hash $remote_addr consistent;`");
+            .help("remove `backup`, or balance with round-robin or `least_conn`, which support backup servers (hash and random do not)");
             if let Some(a) = pool.algorithm_origin {
                 d = d.with_secondary(a.span(), "ip_hash chosen here");
             }

@@ -11,7 +11,6 @@ mod listen_conflict;
 mod regex_optional_suffix;
 mod rlimit_below_connections;
 mod undefined_upstream;
-pub use undefined_upstream::target_host;
 mod unknown_directive;
 mod unreachable_location;
 

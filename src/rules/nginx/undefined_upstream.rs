@@ -6,6 +6,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Action, Protocol};
 use crate::rules::{first_line, RuleContext};
+use crate::syntax::nginx::target_host;
 
 declare_rule! {
     /// `proxy_pass http://NAME` where `NAME` is neither an upstream nor an IP address, in a
@@ -27,20 +28,6 @@ declare_rule! {
     /// server { location / { proxy_pass http://plugin.com; } }
     /// ```
     pub UNDEFINED_UPSTREAM, "nginx/undefined-upstream", Error, Some(check)
-}
-
-/// The host part of a proxy_pass target (`http://host:port/uri` or stream `host:port`).
-pub fn target_host(target: &str) -> Option<(String, bool)> {
-    let rest = match target.split_once("://") {
-        Some((_, rest)) => rest,
-        None => target,
-    };
-    if rest.contains('$') || rest.starts_with("unix:") {
-        return None;
-    }
-    let authority = rest.split('/').next()?;
-    let (host, port) = crate::syntax::nginx::split_host_port_pub(authority);
-    Some((host, port.is_some()))
 }
 
 fn is_ip(host: &str) -> bool {

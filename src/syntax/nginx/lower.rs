@@ -297,7 +297,7 @@ impl<'a> Walker<'a> {
                 name_range: d.name.range,
                 head: d.statement_range(),
                 nargs: d.args.len(),
-                has_block: d.block().is_some(),
+                has_block: !matches!(d.body, super::cst::Body::Semi(_)),
                 ctx,
                 specs,
             });
@@ -376,11 +376,7 @@ impl<'a> Walker<'a> {
             let id = match self.sources.find(&p) {
                 Some(id) => id,
                 None => match self.sources.load(&p) {
-                    Ok(id) => {
-                        let tree = super::parse(&self.sources.get(id).text);
-                        self.add_tree(id, tree);
-                        id
-                    }
+                    Ok(id) => id,
                     Err(err) => {
                         self.diagnostics
                             .push(include_not_found(&pattern, &p, &err, span));
@@ -388,6 +384,11 @@ impl<'a> Walker<'a> {
                     }
                 },
             };
+            // The file may have been loaded as another input of the run: parse it once here.
+            if !self.trees.contains_key(&id) {
+                let tree = super::parse(&self.sources.get(id).text);
+                self.add_tree(id, tree);
+            }
             if let Some(pos) = self.stack.iter().position(|f| *f == id) {
                 let chain: Vec<String> = self.stack[pos..]
                     .iter()

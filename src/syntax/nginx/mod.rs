@@ -17,3 +17,17 @@ pub use lower_items::split_location;
 pub fn split_host_port_pub(s: &str) -> (String, Option<u16>) {
     lower_items::split_host_port(s)
 }
+
+/// The host part of a proxy_pass target (`http://host:port/uri` or stream `host:port`).
+pub fn target_host(target: &str) -> Option<(String, bool)> {
+    let rest = match target.split_once("://") {
+        Some((_, rest)) => rest,
+        None => target,
+    };
+    if rest.contains('$') || rest.starts_with("unix:") {
+        return None;
+    }
+    let authority = rest.split('/').next()?;
+    let (host, port) = lower_items::split_host_port(authority);
+    Some((host, port.is_some()))
+}
