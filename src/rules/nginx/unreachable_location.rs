@@ -68,6 +68,7 @@ fn prefix_domain(p: &Route, siblings: &[Route]) -> Lang {
 }
 
 /// One place that can take requests from another location, and the URIs it takes.
+#[derive(Clone)]
 struct Taker<'a> {
     route: &'a Route,
     lang: Lang,
@@ -152,100 +153,68 @@ fn position(routes: &[Route], r: &Route) -> usize {
 
 fn analyse(routes: &[Route], budget: &Budget) -> Vec<Finding> {
     let mut found = Vec::new();
-    let exacts: Vec<Taker> = routes
-        .iter()
-        .filter(|r| r.matcher.kind == MatchKind::Exact)
-        .map(|r| Taker {
-            route: r,
-            lang: Lang::Exact(r.matcher.pattern.as_bytes().to_vec()),
-        })
-        .collect();
-    let no_regex: Vec<Taker> = routes
-        .iter()
-        .filter(|r| r.matcher.kind == MatchKind::PrefixNoRegex)
-        .map(|r| Taker {
-            route: r,
-            lang: prefix_domain(r, routes),
-        })
-        .collect();
-    let usable = |r: &Route| {
-        crate::matcher::uri_lang::check_regex(
-            &r.matcher.pattern,
-            r.matcher.kind == MatchKind::RegexCaseless,
-        )
-        .is_ok()
+    let takers_of = |kind: MatchKind, lang: &dyn Fn(&Route) -> Lang| -> Vec<Taker> {
+        routes
+            .iter()
+            .filter(|r| r.matcher.kind == kind)
+            .map(|r| Taker {
+                route: r,
+                lang: lang(r),
+            })
+            .collect()
     };
-    let regexes: Vec<&Route> = routes
+    let exacts = takers_of(MatchKind::Exact, &|r| {
+        Lang::Exact(r.matcher.pattern.as_bytes().to_vec())
+    });
+    let no_regex = takers_of(MatchKind::PrefixNoRegex, &|r| prefix_domain(r, routes));
+    // Regexes in file order; those the analysis cannot model (PCRE-only syntax) are left out,
+    // which can only hide a finding, never invent one.
+    let regexes: Vec<Taker> = routes
         .iter()
         .filter(|r| r.matcher.kind.is_regex())
+        .filter(|r| {
+            let caseless = r.matcher.kind == MatchKind::RegexCaseless;
+            crate::matcher::uri_lang::check_regex(&r.matcher.pattern, caseless).is_ok()
+        })
+        .map(|r| Taker {
+            route: r,
+            lang: regex_lang(r),
+        })
         .collect();
-    for (i, r) in regexes.iter().enumerate() {
-        if !usable(r) {
-            continue;
-        }
-        let mut takers: Vec<Taker> = regexes[..i]
+    let mut push = |r: &Route, takers: &[Taker], which: Vec<usize>, why: &'static str| {
+        let winners = which
             .iter()
-            .filter(|e| usable(e))
-            .map(|e| Taker {
-                route: e,
-                lang: regex_lang(e),
-            })
+            .map(|&w| position(routes, takers[w].route))
             .collect();
-        let first_regex_takers = takers.len();
-        takers.extend(no_regex.iter().map(|t| Taker {
-            route: t.route,
-            lang: t.lang.clone(),
-        }));
-        takers.extend(exacts.iter().map(|t| Taker {
-            route: t.route,
-            lang: t.lang.clone(),
-        }));
-        if let Some(which) = covered(&regex_lang(r), &takers, budget) {
-            let why = if which.iter().all(|&w| w < first_regex_takers) {
+        found.push(Finding {
+            route: position(routes, r),
+            winners,
+            why,
+        });
+    };
+    for (i, r) in regexes.iter().enumerate() {
+        let mut takers: Vec<Taker> = regexes[..i].to_vec();
+        takers.extend(no_regex.iter().cloned());
+        takers.extend(exacts.iter().cloned());
+        if let Some(which) = covered(&r.lang, &takers, budget) {
+            let why = if which.iter().all(|&w| w < i) {
                 "nginx tries regex locations in file order and stops at the first match: move this one above, make the earlier pattern stricter, or remove it"
             } else {
                 "a `^~` prefix stops the regex search for the URIs under it: nest this regex inside that location, or drop `^~`"
             };
-            let winners = which
-                .iter()
-                .map(|&w| position(routes, takers[w].route))
-                .collect();
-            found.push(Finding {
-                route: position(routes, r),
-                winners,
-                why,
-            });
+            push(r.route, &takers, which, why);
         }
     }
-    for r in routes
-        .iter()
-        .filter(|r| r.matcher.kind == MatchKind::Prefix)
-    {
-        let mut takers: Vec<Taker> = regexes
+    let mut takers = regexes.clone();
+    takers.extend(exacts.iter().cloned());
+    if !takers.is_empty() {
+        for r in routes
             .iter()
-            .filter(|e| usable(e))
-            .map(|e| Taker {
-                route: e,
-                lang: regex_lang(e),
-            })
-            .collect();
-        takers.extend(exacts.iter().map(|t| Taker {
-            route: t.route,
-            lang: t.lang.clone(),
-        }));
-        if takers.is_empty() {
-            continue;
-        }
-        if let Some(which) = covered(&prefix_domain(r, routes), &takers, budget) {
-            let winners = which
-                .iter()
-                .map(|&w| position(routes, takers[w].route))
-                .collect();
-            found.push(Finding {
-                route: position(routes, r),
-                winners,
-                why: "every URI under this prefix is matched by an exact location or a regex, which nginx prefers to a plain prefix: use `^~` to make the prefix win, or remove it",
-            });
+            .filter(|r| r.matcher.kind == MatchKind::Prefix)
+        {
+            if let Some(which) = covered(&prefix_domain(r, routes), &takers, budget) {
+                push(r, &takers, which, "every URI under this prefix is matched by an exact location or a regex, which nginx prefers to a plain prefix: use `^~` to make the prefix win, or remove it");
+            }
         }
     }
     found

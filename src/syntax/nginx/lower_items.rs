@@ -369,29 +369,28 @@ fn allowed(name: &str, ctx: Ctx) -> bool {
     dt::lookup(name).iter().any(|s| s.contexts & ctx != 0)
 }
 
+/// Content handlers lbc does not model beyond their name (`fastcgi_pass`, Lua, njs, …).
+const OTHER_HANDLERS: &[&str] = &[
+    "fastcgi_pass",
+    "uwsgi_pass",
+    "scgi_pass",
+    "grpc_pass",
+    "memcached_pass",
+    "empty_gif",
+    "content_by_lua",
+    "content_by_lua_block",
+    "content_by_lua_file",
+    "js_content",
+    "perl",
+    "dav_methods",
+    "mp4",
+    "flv",
+    "pass",
+];
+
 /// Directives that install a content handler (see [`action`]).
 fn is_action(name: &str) -> bool {
-    matches!(
-        name,
-        "proxy_pass"
-            | "return"
-            | "stub_status"
-            | "fastcgi_pass"
-            | "uwsgi_pass"
-            | "scgi_pass"
-            | "grpc_pass"
-            | "memcached_pass"
-            | "empty_gif"
-            | "content_by_lua"
-            | "content_by_lua_block"
-            | "content_by_lua_file"
-            | "js_content"
-            | "perl"
-            | "dav_methods"
-            | "mp4"
-            | "flv"
-            | "pass"
-    )
+    matches!(name, "proxy_pass" | "return" | "stub_status") || OTHER_HANDLERS.contains(&name)
 }
 
 /// The content handler a directive installs, if it is one.
@@ -417,21 +416,7 @@ fn action(w: &Walker, file: FileId, d: &Directive, name: &str) -> Option<Action>
             })
         }
         "stub_status" => Some(Action::Status { origin }),
-        "fastcgi_pass"
-        | "uwsgi_pass"
-        | "scgi_pass"
-        | "grpc_pass"
-        | "memcached_pass"
-        | "empty_gif"
-        | "content_by_lua"
-        | "content_by_lua_block"
-        | "content_by_lua_file"
-        | "js_content"
-        | "perl"
-        | "dav_methods"
-        | "mp4"
-        | "flv"
-        | "pass" => Some(Action::Other {
+        _ if OTHER_HANDLERS.contains(&name) => Some(Action::Other {
             directive: name.to_string(),
             args,
             origin,
