@@ -65,13 +65,9 @@ fn word_tail(lex: &mut logos::Lexer<TokenKind>) -> Result<(), ()> {
             (0, b' ' | b'\t' | 0x0B | 0x0C | b'{' | b'}' | b'#' | b'!') => break,
             (0, b'"' | b'\'') => quote = c,
             (b'"', b'"') | (b'\'', b'\'') => quote = 0,
-            (b'\'', b' ' | b'\t' | b'{' | b'}' | b'#' | b'!') => {
-                // keepalived strips comments and splits braces before it looks at single
-                // quotes, so they end the word here too.
-                if c != b' ' && c != b'\t' {
-                    break;
-                }
-            }
+            // keepalived strips comments and splits braces before it looks at single quotes,
+            // so they end the word even inside one.
+            (b'\'', b'{' | b'}' | b'#' | b'!') => break,
             _ => {}
         }
         i += 1;
