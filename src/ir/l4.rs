@@ -37,6 +37,16 @@ pub struct VrrpInstance {
     pub unicast_src_ip: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unicast_peers: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub virtual_router_id_origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advert_int_origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nopreempt_origin: Option<Origin>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opaque: Vec<Opaque>,
     pub origin: Origin,
@@ -48,6 +58,8 @@ pub struct VrrpInstance {
 pub struct VrrpSyncGroup {
     pub name: String,
     pub instances: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque: Vec<Opaque>,
     pub origin: Origin,
 }
 
@@ -111,6 +123,9 @@ pub enum VrrpState {
 pub struct VrrpAuth {
     pub kind: String,
     pub password: String,
+    /// Where the password is written (`auth_pass`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_origin: Option<Origin>,
     pub origin: Origin,
 }
 
@@ -125,6 +140,9 @@ pub struct VirtualIp {
     pub device: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Other options, verbatim (`brd`, `scope`, `no_track` …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
     pub origin: Origin,
 }
 
@@ -135,6 +153,9 @@ pub struct TrackScript {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i32>,
+    /// `reverse`: the weight applies in the opposite direction.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reverse: bool,
     pub origin: Origin,
 }
 
@@ -152,6 +173,10 @@ pub struct VrrpScript {
     pub fall: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rise: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight_origin: Option<Origin>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub opaque: Vec<Opaque>,
     pub origin: Origin,
 }
 

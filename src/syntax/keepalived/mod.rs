@@ -1,22 +1,16 @@
-//! The keepalived front-end (not implemented yet: `AVAILABLE` is false and `load` refuses the format).
+//! The keepalived front-end: lexer, line preprocessing and lossless syntax tree, parser,
+//! keyword tables and lowering to the IR (VRRP instances and scripts, IPVS virtual services).
 
-use crate::diagnostic::Diagnostic;
-use crate::ir::Ir;
-use crate::source::{FileId, SourceMap};
+pub mod cst;
+pub mod keywords;
+pub mod lexer;
+pub mod lower;
+mod lower_lvs;
+mod lower_vrrp;
+pub mod parser;
 
-/// Whether this front-end can read files; `load` reports the format as unsupported otherwise.
-pub const AVAILABLE: bool = false;
+pub use lower::{lower, Lowered};
+pub use parser::parse;
 
-/// What the front-end keeps for rules besides the IR.
-pub struct Lowered {
-    pub file: FileId,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Parses `file` and lowers it into `ir`.
-pub fn lower(_sources: &mut SourceMap, file: FileId, _ir: &mut Ir) -> Lowered {
-    Lowered {
-        file,
-        diagnostics: Vec::new(),
-    }
-}
+/// Whether this front-end can read files.
+pub const AVAILABLE: bool = true;
