@@ -111,10 +111,12 @@ impl<'a> Eval<'a> {
                 if n == 0 {
                     return Some(Var::Unknown("`$0`, the script's path".into()));
                 }
-                return match self.args.last().cloned().flatten() {
-                    Some(args) => Some(Var::Known(args.get(n - 1).cloned().unwrap_or_default())),
-                    None => None,
-                };
+                return self
+                    .args
+                    .last()
+                    .cloned()
+                    .flatten()
+                    .map(|args| Var::Known(args.get(n - 1).cloned().unwrap_or_default()));
             }
             self.vars.get(name).cloned()
         }

@@ -311,13 +311,15 @@ impl Table {
                 svc.servers.remove(j);
                 svc.vs.real_servers.remove(j);
             }
-            (_, None) => return vec![warn(
-                format!(
+            (_, None) => {
+                return vec![warn(
+                    format!(
                     "no real server {key} in {svc_key}: ipvsadm fails with `No such destination`"
                 ),
-                rs.range,
-                "add the real server with -a before this call",
-            )],
+                    rs.range,
+                    "add the real server with -a before this call",
+                )]
+            }
             _ => {}
         }
         Vec::new()
