@@ -53,7 +53,7 @@ fn seed_groups(format: &str) -> Vec<(String, Vec<PathBuf>)> {
 #[test]
 fn seed_snapshots() {
     std::env::set_current_dir(root()).unwrap();
-    for format in ["nginx", "haproxy", "keepalived", "lvs"] {
+    for format in ["nginx", "haproxy", "keepalived", "lvs", "scripts"] {
         let loaded_ok =
             |f: &PathBuf| lbc::load::load(std::slice::from_ref(f), &Default::default()).is_ok();
         for (name, files) in seed_groups(format) {
