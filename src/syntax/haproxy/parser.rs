@@ -83,8 +83,19 @@ fn convert(e: ParseError<usize, TokenKind, ()>) -> SyntaxError {
 /// line after its first error).
 fn check_lines(src: &str, tree: &mut SyntaxTree) {
     let mut errors = Vec::new();
+    // `.if`/`.else`/`.endif` and `.diag`-style directives are HAProxy's reader's own and may
+    // stand anywhere; lines inside a `.if` block may be meant for another HAProxy version.
+    let mut depth = 0usize;
     for line in &tree.preamble {
         let w = &line.words[0];
+        match w.raw(src) {
+            ".if" => depth += 1,
+            ".endif" => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > 0 || w.raw(src).starts_with('.') {
+            continue;
+        }
         errors.push(SyntaxError {
             range: line.range,
             message: format!("`{}` is outside any section", w.value(src)),
