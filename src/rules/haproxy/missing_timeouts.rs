@@ -1,5 +1,7 @@
 //! `haproxy/missing-timeouts`: a proxy without `timeout client`, `connect` or `server`.
 
+use std::collections::HashMap;
+
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Origin, Settings};
@@ -43,16 +45,20 @@ fn has(s: &Settings, f: impl Fn(&crate::ir::Timeouts) -> bool) -> bool {
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
+    // A proxy's service and pool start where its header does.
+    let key = |o: &Origin| (o.file, o.start);
+    let services: HashMap<_, _> = cx.ir.services.iter().map(|s| (key(&s.origin), s)).collect();
+    let pools: HashMap<_, _> = cx.ir.pools.iter().map(|p| (key(&p.origin), p)).collect();
     for l in cx.haproxy {
         for p in l.proxies.iter().filter(|p| p.kind != "defaults") {
-            let at = |o: &Origin| o.file == l.file.0 && o.start == p.header.start;
+            let at = (l.file.0, p.header.start);
             let mut missing = Vec::new();
-            if let Some(s) = cx.ir.services.iter().find(|s| at(&s.origin)) {
+            if let Some(s) = services.get(&at) {
                 if !has(&s.settings, |t| t.client.is_some()) {
                     missing.push("client");
                 }
             }
-            if let Some(pool) = cx.ir.pools.iter().find(|x| at(&x.origin)) {
+            if let Some(pool) = pools.get(&at) {
                 if !has(&pool.settings, |t| t.connect.is_some()) {
                     missing.push("connect");
                 }

@@ -27,7 +27,10 @@ pub(crate) fn from_haproxy(ir: &Ir, origin: Origin) -> bool {
 }
 
 /// The candidate closest to `name`, when it is close enough to be a typo.
-pub(crate) fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = match name.len() {
         0..=4 => 1,
         5..=10 => 2,
@@ -48,6 +51,10 @@ pub(crate) fn header_span(cx: &super::RuleContext, origin: Origin) -> crate::sou
         .flat_map(|l| l.proxies.iter())
         .find(|p| p.header.start == origin.start)
         .map_or(origin.span(), |p| {
-            crate::source::Span::new(crate::source::FileId(origin.file), p.header.start, p.header.end)
+            crate::source::Span::new(
+                crate::source::FileId(origin.file),
+                p.header.start,
+                p.header.end,
+            )
         })
 }

@@ -43,13 +43,17 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         .iter()
         .filter(|p| super::from_haproxy(cx.ir, p.origin))
         .collect();
+    let names: std::collections::HashSet<&str> = pools.iter().map(|p| p.name.as_str()).collect();
     for s in cx
         .ir
         .services
         .iter()
         .filter(|s| super::from_haproxy(cx.ir, s.origin))
     {
-        let actions = s.action.iter().chain(s.routes.iter().filter_map(|r| r.action.as_ref()));
+        let actions = s
+            .action
+            .iter()
+            .chain(s.routes.iter().filter_map(|r| r.action.as_ref()));
         for a in actions {
             let Action::Proxy {
                 target,
@@ -59,7 +63,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             else {
                 continue;
             };
-            if target.contains("%[") || pools.iter().any(|p| &p.name == target) {
+            if target.contains("%[") || names.contains(target.as_str()) {
                 continue;
             }
             let mut d = Diagnostic::new(
@@ -72,14 +76,23 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             match super::suggest(target, pools.iter().map(|p| p.name.as_str())) {
                 Some(g) => {
                     if let Some(p) = pools.iter().find(|p| p.name == g) {
-                        d = d.with_secondary(super::header_span(cx, p.origin), "did you mean this backend?");
+                        d = d.with_secondary(
+                            super::header_span(cx, p.origin),
+                            "did you mean this backend?",
+                        );
                     }
-                    d = d.help(format!("did you mean `{g}`? HAProxy refuses to start with an unknown backend"));
+                    d = d.help(format!(
+                        "did you mean `{g}`? HAProxy refuses to start with an unknown backend"
+                    ));
                 }
                 None => {
                     d = d.help(format!(
                         "define `backend {target}`, or switch to one of: {}",
-                        pools.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+                        pools
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 }
             }

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::ir::{Settings, Setting};
+use crate::ir::{Setting, Settings};
 use crate::rules::{first_line, RuleContext};
 
 declare_rule! {
@@ -38,9 +38,32 @@ declare_rule! {
 }
 
 const COMMON: &[&str] = &[
-    "admin", "administrator", "password", "passw0rd", "p@ssw0rd", "haproxy", "stats", "secret",
-    "changeme", "default", "test", "root", "guest", "user", "qwerty", "letmein", "welcome",
-    "123", "1234", "12345", "123456", "1234567", "12345678", "123456789", "111111", "000000",
+    "admin",
+    "administrator",
+    "password",
+    "passw0rd",
+    "p@ssw0rd",
+    "haproxy",
+    "stats",
+    "secret",
+    "changeme",
+    "default",
+    "test",
+    "root",
+    "guest",
+    "user",
+    "qwerty",
+    "letmein",
+    "welcome",
+    "123",
+    "1234",
+    "12345",
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "111111",
+    "000000",
 ];
 
 /// Why a password is weak, if it is.
@@ -84,10 +107,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             let Some(why) = weakness(user, pass) else {
                 continue;
             };
-            let admin = settings
-                .stats
-                .as_ref()
-                .is_some_and(|s| s.admin.is_some());
+            let admin = settings.stats.as_ref().is_some_and(|s| s.admin.is_some());
             let risk = if admin {
                 "; this page also has `stats admin`, so the visitor can disable servers"
             } else {

@@ -49,7 +49,12 @@ fn is_ip(host: &str) -> bool {
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     let mut proxies = Vec::new();
-    for s in cx.ir.services.iter().filter(|s| crate::rules::from_nginx(cx.ir, s.origin)) {
+    for s in cx
+        .ir
+        .services
+        .iter()
+        .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
+    {
         if let Some(a) = &s.action {
             proxies.push((s.protocol, a));
         }

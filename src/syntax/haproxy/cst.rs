@@ -68,11 +68,7 @@ impl Line {
 
     /// Word values from `from` on.
     pub fn values(&self, src: &str, from: usize) -> Vec<String> {
-        self.words
-            .iter()
-            .skip(from)
-            .map(|w| w.value(src))
-            .collect()
+        self.words.iter().skip(from).map(|w| w.value(src)).collect()
     }
 }
 
@@ -312,9 +308,18 @@ mod tests {
 
     #[test]
     fn word_errors() {
-        assert_eq!(word("\"$1\"").1, Some("forbidden first character in environment variable name"));
-        assert_eq!(word("\"${A\"").1, Some("unmatched brace in environment variable name"));
-        assert_eq!(word("\\xZ1").1, Some("truncated or invalid hexadecimal sequence"));
+        assert_eq!(
+            word("\"$1\"").1,
+            Some("forbidden first character in environment variable name")
+        );
+        assert_eq!(
+            word("\"${A\"").1,
+            Some("unmatched brace in environment variable name")
+        );
+        assert_eq!(
+            word("\\xZ1").1,
+            Some("truncated or invalid hexadecimal sequence")
+        );
         assert_eq!(word("'abc").1, Some("unmatched quote"));
         assert_eq!(word("\"\\$1\"").1, None);
         assert_eq!(word("'$1'").1, None);

@@ -4,8 +4,8 @@
 use super::cst::Line;
 use super::lower_proxy::{ProxyState, Walk};
 use crate::ir::{
-    Acl, Action, Algorithm, CheckKind, Duration, HealthCheck, Listener, MatchKind, Matcher,
-    Origin, Route, Server, Setting, Settings,
+    Acl, Action, Algorithm, CheckKind, Duration, HealthCheck, Listener, MatchKind, Matcher, Origin,
+    Route, Server, Setting, Settings,
 };
 
 /// HAProxy's time format: a number and an optional unit (`us`, `ms`, `s`, `m`, `h`, `d`);
@@ -287,7 +287,7 @@ pub fn acl(words: &[String], origin: Origin) -> Acl {
 /// `use_backend NAME [if|unless COND]`: a route whose matcher is derived from the condition
 /// when it is a single, positive `path_beg`/`path`/`path_reg` test (named or anonymous),
 /// and an empty prefix (every request) otherwise.
-pub fn use_backend(w: &Walk, line: &Line, ki: usize, acls: &[Acl], origin: Origin) -> Route {
+pub fn use_backend(w: &Walk, line: &Line, ki: usize, st: &ProxyState, origin: Origin) -> Route {
     let words = line.values(w.src, ki);
     let cond_at = words.iter().position(|x| x == "if" || x == "unless");
     let target_end = cond_at.unwrap_or(words.len());
@@ -296,15 +296,12 @@ pub fn use_backend(w: &Walk, line: &Line, ki: usize, acls: &[Acl], origin: Origi
         Some(i) => {
             let first = line.words[ki + i].range;
             let last = line.words.last().map_or(first, |l| l.range);
-            (
-                Some(words[i..].join(" ")),
-                w.origin(first.cover(last)),
-            )
+            (Some(words[i..].join(" ")), w.origin(first.cover(last)))
         }
         None => (None, origin),
     };
     let matcher = cond_at
-        .and_then(|i| derive_matcher(&words[i..], acls))
+        .and_then(|i| derive_matcher(&words[i..], st))
         .map_or(
             Matcher {
                 kind: MatchKind::Prefix,
@@ -330,16 +327,15 @@ pub fn use_backend(w: &Walk, line: &Line, ki: usize, acls: &[Acl], origin: Origi
     }
 }
 
-fn derive_matcher(cond: &[String], acls: &[Acl]) -> Option<(MatchKind, String)> {
+fn derive_matcher(cond: &[String], st: &ProxyState) -> Option<(MatchKind, String)> {
     if cond[0] != "if" {
         return None;
     }
     let (criterion, values): (String, Vec<String>) = match &cond[1..] {
         [name] if !name.starts_with('!') => {
-            let defs: Vec<&Acl> = acls.iter().filter(|a| &a.name == name).collect();
             // Several `acl` lines with one name are OR-ed: not one matcher.
-            match defs.as_slice() {
-                [a] => (a.criterion.clone(), a.values.clone()),
+            match st.acl_index.get(name).map(Vec::as_slice) {
+                Some([i]) => (st.acls[*i].criterion.clone(), st.acls[*i].values.clone()),
                 _ => return None,
             }
         }
@@ -362,15 +358,64 @@ fn derive_matcher(cond: &[String], acls: &[Acl]) -> Option<(MatchKind, String)> 
 
 /// Server parameters that take one argument (from `haproxy -dKcfg`).
 const SERVER_ARG1: &[&str] = &[
-    "addr", "agent-addr", "agent-inter", "agent-port", "agent-send", "alpn", "ca-file",
-    "check-alpn", "check-proto", "check-sni", "ciphers", "ciphersuites", "cookie", "crl-file",
-    "crt", "downinter", "error-limit", "fall", "fastinter", "id", "init-addr", "inter",
-    "log-proto", "max-reuse", "maxconn", "maxqueue", "minconn", "namespace", "npn", "observe",
-    "on-error", "on-marked-down", "on-marked-up", "pool-low-conn", "pool-max-conn",
-    "pool-purge-delay", "port", "proto", "proxy-v2-options", "redir", "resolve-net",
-    "resolve-opts", "resolve-prefer", "resolvers", "rise", "slowstart", "sni", "socks4",
-    "source", "ssl-max-ver", "ssl-min-ver", "tcp-ut", "track", "usesrc", "verify",
-    "verifyhost", "weight", "ws",
+    "addr",
+    "agent-addr",
+    "agent-inter",
+    "agent-port",
+    "agent-send",
+    "alpn",
+    "ca-file",
+    "check-alpn",
+    "check-proto",
+    "check-sni",
+    "ciphers",
+    "ciphersuites",
+    "cookie",
+    "crl-file",
+    "crt",
+    "downinter",
+    "error-limit",
+    "fall",
+    "fastinter",
+    "id",
+    "init-addr",
+    "inter",
+    "log-proto",
+    "max-reuse",
+    "maxconn",
+    "maxqueue",
+    "minconn",
+    "namespace",
+    "npn",
+    "observe",
+    "on-error",
+    "on-marked-down",
+    "on-marked-up",
+    "pool-low-conn",
+    "pool-max-conn",
+    "pool-purge-delay",
+    "port",
+    "proto",
+    "proxy-v2-options",
+    "redir",
+    "resolve-net",
+    "resolve-opts",
+    "resolve-prefer",
+    "resolvers",
+    "rise",
+    "slowstart",
+    "sni",
+    "socks4",
+    "source",
+    "ssl-max-ver",
+    "ssl-min-ver",
+    "tcp-ut",
+    "track",
+    "usesrc",
+    "verify",
+    "verifyhost",
+    "weight",
+    "ws",
 ];
 
 /// `server NAME ADDR [PARAMS]`, with the `default-server` parameters applied first.

@@ -6,8 +6,8 @@ use super::cst::{Line, Section};
 use super::keywords::{self, B, D, F, L};
 use super::lower_items as items;
 use crate::ir::{
-    Acl, Action, Algorithm, HealthCheck, Ir, Listener, Opaque, Origin, Pool, Protocol,
-    Route, Server, Service, Setting, Settings, Stats, Timeouts,
+    Acl, Action, Algorithm, HealthCheck, Ir, Listener, Opaque, Origin, Pool, Protocol, Route,
+    Server, Service, Setting, Settings, Stats, Timeouts,
 };
 use crate::source::FileId;
 
@@ -35,6 +35,8 @@ pub struct ProxyState {
     pub default_backend: Option<Action>,
     pub listeners: Vec<Listener>,
     pub acls: Vec<Acl>,
+    /// Indexes into `acls` by name (several lines may share one name).
+    pub acl_index: std::collections::HashMap<String, Vec<usize>>,
     pub routes: Vec<Route>,
     pub servers: Vec<Server>,
     /// Lines not modelled, with the capabilities of their keyword (where they belong).
@@ -302,11 +304,15 @@ impl Walk<'_> {
                 true
             }
             "acl" if words.len() >= 3 => {
+                st.acl_index
+                    .entry(words[1].clone())
+                    .or_default()
+                    .push(st.acls.len());
                 st.acls.push(items::acl(&words, origin));
                 true
             }
             "use_backend" if words.len() >= 2 => {
-                let route = items::use_backend(self, line, ki, &st.acls, origin);
+                let route = items::use_backend(self, line, ki, st, origin);
                 st.routes.push(route);
                 true
             }

@@ -19,36 +19,37 @@ pub const MAX_WORDS: usize = 64;
 /// Parses one file into a lossless tree plus its syntax errors.
 pub fn parse(src: &str) -> SyntaxTree {
     let tokens = lex(src);
-    let mut stream: Vec<(usize, TokenKind, usize)> = tokens
-        .iter()
-        .filter(|t| !t.kind.is_trivia())
-        .map(|t| (t.start as usize, t.kind, t.end as usize))
-        .collect();
     let mut errors = Vec::new();
-    // HAProxy refuses a last line without its newline ("file might have been truncated").
-    let has_content = stream.iter().any(|t| t.1 != TokenKind::Newline);
-    if stream.last().is_some_and(|t| t.1 != TokenKind::Newline) {
-        if has_content {
-            let end = src.len();
-            let start = src[..end].rfind('\n').map_or(0, |i| i + 1);
-            errors.push(SyntaxError {
-                range: TextRange::new(start, end),
-                message: "missing newline at the end of the file".into(),
-                label: "this last line has no line feed".into(),
-                help: Some("end the file with a newline: HAProxy refuses a last line without one, taking the file for truncated".into()),
-            });
-        }
-        stream.push((src.len(), TokenKind::Newline, src.len()));
+    let significant = |t: &&super::lexer::Token| !t.kind.is_trivia();
+    let last = tokens.iter().rfind(significant).map(|t| t.kind);
+    // HAProxy refuses a last line without its newline ("file might have been truncated"); the
+    // grammar gets one anyway so the line is still read.
+    let mut extra = None;
+    if last.is_some_and(|k| k != TokenKind::Newline) {
+        let end = src.len();
+        let start = src[..end].rfind('\n').map_or(0, |i| i + 1);
+        errors.push(SyntaxError {
+            range: TextRange::new(start, end),
+            message: "missing newline at the end of the file".into(),
+            label: "this last line has no line feed".into(),
+            help: Some("end the file with a newline: HAProxy refuses a last line without one, taking the file for truncated".into()),
+        });
+        extra = Some((src.len(), TokenKind::Newline, src.len()));
     }
+    let stream = tokens
+        .iter()
+        .filter(significant)
+        .map(|t| (t.start as usize, t.kind, t.end as usize))
+        .chain(extra)
+        .map(Ok);
     let mut recovered: Vec<ErrorRecovery<usize, TokenKind, ()>> = Vec::new();
-    let (preamble, sections) =
-        match grammar::FileParser::new().parse(&mut recovered, stream.into_iter().map(Ok)) {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(convert(e));
-                Default::default()
-            }
-        };
+    let (preamble, sections) = match grammar::FileParser::new().parse(&mut recovered, stream) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(convert(e));
+            Default::default()
+        }
+    };
     for r in recovered {
         errors.push(convert(r.error));
     }
@@ -67,7 +68,9 @@ fn convert(e: ParseError<usize, TokenKind, ()>) -> SyntaxError {
     let (s, e) = match e {
         ParseError::InvalidToken { location } => (location, location + 1),
         ParseError::UnrecognizedEof { location, .. } => (location, location),
-        ParseError::UnrecognizedToken { token: (s, _, e), .. }
+        ParseError::UnrecognizedToken {
+            token: (s, _, e), ..
+        }
         | ParseError::ExtraToken { token: (s, _, e) } => (s, e),
         ParseError::User { .. } => (0, 0),
     };
@@ -106,10 +109,11 @@ fn check_lines(src: &str, tree: &mut SyntaxTree) {
             )),
         });
     }
-    let lines = tree
-        .preamble
-        .iter()
-        .chain(tree.sections.iter().flat_map(|s| std::iter::once(&s.header).chain(&s.lines)));
+    let lines = tree.preamble.iter().chain(
+        tree.sections
+            .iter()
+            .flat_map(|s| std::iter::once(&s.header).chain(&s.lines)),
+    );
     for line in lines {
         if let Some(e) = line_error(src, line) {
             errors.push(e);
