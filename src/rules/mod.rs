@@ -21,6 +21,15 @@ pub struct RuleContext<'a> {
     pub lvs: &'a [syntax::lvs::Lowered],
 }
 
+/// Whether an IR node was lowered from an nginx file (or from an IR document whose sources do
+/// not say otherwise). nginx rules that read the shared IR use it to leave other formats' nodes
+/// alone.
+pub(crate) fn from_nginx(ir: &Ir, origin: crate::ir::Origin) -> bool {
+    ir.sources
+        .get(origin.file as usize)
+        .is_none_or(|s| s.format == crate::ir::Format::Nginx)
+}
+
 /// A registered rule.
 pub struct Rule {
     pub code: &'static str,

@@ -54,7 +54,12 @@ fn siblings(routes: &[Route], out: &mut Vec<Diagnostic>) {
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
-    for s in &cx.ir.services {
+    for s in cx
+        .ir
+        .services
+        .iter()
+        .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
+    {
         siblings(&s.routes, out);
     }
 }

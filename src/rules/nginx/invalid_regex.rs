@@ -89,7 +89,12 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    for s in &cx.ir.services {
+    for s in cx
+        .ir
+        .services
+        .iter()
+        .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
+    {
         for n in &s.server_names {
             if n.kind != NameKind::Regex {
                 continue;

@@ -28,7 +28,12 @@ declare_rule! {
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
-    for pool in &cx.ir.pools {
+    for pool in cx
+        .ir
+        .pools
+        .iter()
+        .filter(|p| crate::rules::from_nginx(cx.ir, p.origin))
+    {
         if pool.algorithm != Algorithm::IpHash {
             continue;
         }

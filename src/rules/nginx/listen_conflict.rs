@@ -45,6 +45,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         .ir
         .services
         .iter()
+        .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
         .flat_map(|s| s.listeners.iter().map(move |l| (s, l)))
         .collect();
     // Only listeners on the same port can overlap: compare within each port.

@@ -47,7 +47,11 @@ pub(crate) fn routes(ir: &crate::ir::Ir) -> Vec<(&crate::ir::Service, &crate::ir
         }
     }
     let mut out = Vec::new();
-    for s in &ir.services {
+    for s in ir
+        .services
+        .iter()
+        .filter(|s| super::from_nginx(ir, s.origin))
+    {
         walk(s, &s.routes, &mut out);
     }
     out

@@ -38,6 +38,9 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     let (Some(rl), Some(wc)) = (&p.rlimit_nofile, &p.worker_connections) else {
         return;
     };
+    if !crate::rules::from_nginx(cx.ir, wc.origin) {
+        return;
+    }
     let proxied = proxies(cx.ir);
     let need = if proxied {
         wc.value.saturating_mul(2)

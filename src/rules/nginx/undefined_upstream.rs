@@ -36,7 +36,12 @@ fn is_ip(host: &str) -> bool {
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     let mut proxies = Vec::new();
-    for s in &cx.ir.services {
+    for s in cx
+        .ir
+        .services
+        .iter()
+        .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
+    {
         if let Some(a) = &s.action {
             proxies.push((s.protocol, a));
         }
@@ -57,6 +62,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         .ir
         .pools
         .iter()
+        .filter(|p| crate::rules::from_nginx(cx.ir, p.origin))
         .map(|p| (family(p.protocol), p.name.as_str()))
         .collect();
     let mut used: HashSet<(Protocol, String)> = HashSet::new();

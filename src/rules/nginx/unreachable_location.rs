@@ -223,7 +223,12 @@ fn analyse(routes: &[Route], budget: &Budget) -> Vec<Finding> {
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     let budget = Budget::default();
     let mut memo = Memo::new();
-    for s in &cx.ir.services {
+    for s in cx
+        .ir
+        .services
+        .iter()
+        .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
+    {
         siblings(&s.routes, &budget, &mut memo, out);
     }
 }

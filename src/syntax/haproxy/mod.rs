@@ -1,22 +1,16 @@
-//! The HAProxy front-end (not implemented yet: `AVAILABLE` is false and `load` refuses the format).
+//! The HAProxy front-end: lexer, lossless syntax tree, parser, keyword tables and lowering.
 
-use crate::diagnostic::Diagnostic;
-use crate::ir::Ir;
-use crate::source::{FileId, SourceMap};
+pub mod cst;
+pub mod keywords;
+pub mod lexer;
+pub mod lower;
+mod lower_items;
+mod lower_proxy;
+pub mod parser;
+
+pub use lower::{lower, Lowered, ProxyInfo};
+pub use lower_items::{parse_time, split_address};
+pub use parser::parse;
 
 /// Whether this front-end can read files; `load` reports the format as unsupported otherwise.
-pub const AVAILABLE: bool = false;
-
-/// What the front-end keeps for rules besides the IR.
-pub struct Lowered {
-    pub file: FileId,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// Parses `file` and lowers it into `ir`.
-pub fn lower(_sources: &mut SourceMap, file: FileId, _ir: &mut Ir) -> Lowered {
-    Lowered {
-        file,
-        diagnostics: Vec::new(),
-    }
-}
+pub const AVAILABLE: bool = true;

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Benchmark: `lbc check` (parse + every rule) against `haproxy -c` on the same generated config
+# with thousands of backends, in one run. Prints both wall times (median and best of RUNS runs
+# after a warm-up) and their ratio (target: lbc <= 1/10 of haproxy -c).
+# usage: bench/haproxy.sh [BACKENDS] [RUNS]   (needs haproxy and python3; builds lbc in release mode)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backends=${1:-5000}
+runs=${2:-9}
+cargo build --release --quiet
+lbc=$PWD/target/release/lbc
+command -v haproxy >/dev/null || { echo "haproxy is not installed (apt-get install haproxy)"; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+python3 bench/gen_haproxy.py "$backends" > "$tmp/haproxy.cfg"
+
+python3 - "$lbc" "$tmp/haproxy.cfg" "$runs" "$backends" <<'PY'
+import os, statistics, subprocess, sys, time
+lbc, path, runs, backends = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+env = dict(os.environ, STATS_PASSWORD="bench-not-a-secret-1234")
+
+def wall(cmd):
+    """Median and best wall time (ms) of `runs` runs, after one warm-up run."""
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        times.append((time.perf_counter() - t) * 1000)
+        if r.returncode != 0:
+            sys.exit(f"{' '.join(cmd)} exited with {r.returncode}")
+    return statistics.median(times), min(times)
+
+lines = sum(1 for _ in open(path))
+l_med, l_min = wall([lbc, "check", path])
+h_med, h_min = wall(["haproxy", "-c", "-q", "-f", path])
+print(f"config: {lines} lines, {backends} backends x 4 servers, {2 * int(backends)} ACLs ({runs} runs each, median / best)")
+print(f"  lbc check    {l_med:8.1f} ms / {l_min:8.1f} ms")
+print(f"  haproxy -c   {h_med:8.1f} ms / {h_min:8.1f} ms")
+print(f"  ratio lbc/haproxy: {l_med / h_med:.3f} (median), {l_min / h_min:.3f} (best); target <= 0.100")
+PY
