@@ -227,7 +227,8 @@ pub fn render_human(
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(width)
-        .with_links(false);
+        .with_links(false)
+        .with_show_related_as_nested(true);
     let mut out = String::new();
     for d in diags {
         let report = to_report(sources, d);

@@ -236,14 +236,15 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
     // Whole nginx configurations first: what they include is then lowered where it belongs.
     inputs
         .sort_by_key(|&(id, f)| !(f == Format::Nginx && looks_like_main(&l.sources.get(id).text)));
-    // The format of each input; files an input includes share its format.
-    let mut formats: HashMap<FileId, Format> = Default::default();
+    // The format of every file: its own for inputs, its includer's for included files.
+    let mut formats: HashMap<FileId, Format> = inputs.iter().copied().collect();
     let mut lowered_files: HashSet<FileId> = Default::default();
     for (id, format) in inputs {
         if lowered_files.contains(&id) {
             continue;
         }
         let path = l.sources.get(id).path.clone();
+        let known = l.sources.len();
         match format {
             Format::Yaml | Format::Json => {
                 if files.len() > 1 {
@@ -281,28 +282,22 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
             }
             other => {
                 return Err(LoadError(format!(
-                    "{}: this looks like a {other} file, which lbc cannot read yet; use --from nginx|yaml|json if that is wrong",
+                    "{}: this looks like a {other} file, which lbc cannot read yet; use --from to say what it is",
                     path.display()
                 )))
             }
         }
-        formats.insert(id, format);
+        for new in (known..l.sources.len()).map(|i| FileId(i as u32)) {
+            formats.insert(new, format);
+        }
         lowered_files.insert(id);
     }
     l.ir.sources = l
         .sources
         .ids()
-        .map(|id| {
-            // An included file takes the format of the closest input loaded before it.
-            let format = formats
-                .iter()
-                .filter(|(f, _)| **f <= id)
-                .max_by_key(|(f, _)| **f)
-                .map_or(Format::Nginx, |(_, fmt)| *fmt);
-            SourceRef {
-                path: l.sources.get(id).name(),
-                format,
-            }
+        .map(|id| SourceRef {
+            path: l.sources.get(id).name(),
+            format: formats.get(&id).copied().unwrap_or(Format::Nginx),
         })
         .collect();
     link_pools(&mut l.ir);

@@ -179,7 +179,7 @@ fn evaluation_follows_edits_deletes_and_clears() {
     let l = load(&[path], &LoadOptions::default()).unwrap();
     // `-E` without -s resets the scheduler to ipvsadm's default, wlc.
     let s = &l.ir.virtual_services[0];
-    assert_eq!(s.scheduler, Algorithm::Scheduler { name: "wlc".into() });
+    assert_eq!(s.scheduler, Algorithm::LeastConn);
     assert_eq!(s.persistence, Some(lbc::ir::Duration(60_000)));
 }
 

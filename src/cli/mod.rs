@@ -68,6 +68,10 @@ pub enum ContextArg {
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormatArg {
     Nginx,
+    Haproxy,
+    Keepalived,
+    /// ipvsadm scripts, `ipvsadm-save` files and `ipvsadm -L -n` listings.
+    Ipvsadm,
     Yaml,
     Json,
 }
@@ -77,6 +81,9 @@ impl InputArgs {
         LoadOptions {
             from: self.from.map(|f| match f {
                 FormatArg::Nginx => crate::ir::Format::Nginx,
+                FormatArg::Haproxy => crate::ir::Format::Haproxy,
+                FormatArg::Keepalived => crate::ir::Format::Keepalived,
+                FormatArg::Ipvsadm => crate::ir::Format::Ipvsadm,
                 FormatArg::Yaml => crate::ir::Format::Yaml,
                 FormatArg::Json => crate::ir::Format::Json,
             }),

@@ -69,6 +69,33 @@ pub enum Algorithm {
 }
 
 impl Algorithm {
+    /// The IR algorithm of an IPVS scheduler (`ipvsadm -s`, keepalived `lb_algo`). Only the
+    /// schedulers with an exact counterpart map onto one (`rr`, `wrr`, `wlc`, `sh`); the others
+    /// keep their IPVS name: `lc`, for one, ignores weights, unlike `least-conn`.
+    pub fn from_ipvs(name: &str) -> Algorithm {
+        match name {
+            "rr" => Algorithm::UnweightedRoundRobin,
+            "wrr" => Algorithm::RoundRobin,
+            "wlc" => Algorithm::LeastConn,
+            "sh" => Algorithm::SourceHash,
+            other => Algorithm::Scheduler {
+                name: other.to_string(),
+            },
+        }
+    }
+
+    /// The IPVS scheduler that implements this algorithm, when there is one.
+    pub fn ipvs_name(&self) -> Option<String> {
+        match self {
+            Algorithm::UnweightedRoundRobin => Some("rr".into()),
+            Algorithm::RoundRobin => Some("wrr".into()),
+            Algorithm::LeastConn => Some("wlc".into()),
+            Algorithm::SourceHash => Some("sh".into()),
+            Algorithm::Scheduler { name } => Some(name.clone()),
+            _ => None,
+        }
+    }
+
     pub fn name(&self) -> String {
         match self {
             Algorithm::RoundRobin => "round-robin".into(),

@@ -9,20 +9,6 @@ use crate::ir::{
     StaticRoute, VirtualService, VirtualServiceGroup,
 };
 
-/// IPVS scheduler names to the IR. `lc` ignores weights, unlike the IR's `least-conn`
-/// (nginx `least_conn`, HAProxy `leastconn`, IPVS `wlc`), so it stays an IPVS scheduler.
-pub fn scheduler(name: &str) -> Algorithm {
-    match name {
-        "rr" => Algorithm::UnweightedRoundRobin,
-        "wrr" => Algorithm::RoundRobin,
-        "wlc" => Algorithm::LeastConn,
-        "sh" => Algorithm::SourceHash,
-        other => Algorithm::Scheduler {
-            name: other.to_string(),
-        },
-    }
-}
-
 fn forwarding(w: &mut Walker, at: &At) -> Option<Forwarding> {
     match at.arg(0) {
         Some("DR") => Some(Forwarding::Dr),
@@ -56,7 +42,9 @@ pub(super) fn virtual_server(w: &mut Walker, at: At) {
     let mut opaque = Vec::new();
     each(w, &at, Ctx::VirtualServer, &mut opaque, &mut |w, c, _| {
         match c.name() {
-            "lb_algo" | "lvs_sched" => vs.scheduler = scheduler(c.arg(0).unwrap_or_default()),
+            "lb_algo" | "lvs_sched" => {
+                vs.scheduler = Algorithm::from_ipvs(c.arg(0).unwrap_or_default())
+            }
             "lb_kind" | "lvs_method" => vs.forwarding = forwarding(w, &c),
             "protocol" => match c.arg(0) {
                 Some("TCP") => vs.protocol = Protocol::Tcp,

@@ -16,19 +16,6 @@ pub const SCHEDULERS: &[&str] = &[
     "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos",
 ];
 
-/// The IR algorithm of an IPVS scheduler. Only the three with an exact counterpart map onto
-/// one; the others keep their IPVS name (`lc` is not nginx's `least_conn`, which weighs).
-pub fn algorithm(name: &str) -> Algorithm {
-    match name {
-        "rr" => Algorithm::UnweightedRoundRobin,
-        "wrr" => Algorithm::RoundRobin,
-        "sh" => Algorithm::SourceHash,
-        other => Algorithm::Scheduler {
-            name: other.to_string(),
-        },
-    }
-}
-
 /// The same real server added twice to one service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
@@ -206,7 +193,8 @@ impl Table {
                 vs.opaque.push(self.opaque("match", Some(m.clone()), call));
             }
         }
-        vs.scheduler = algorithm(inv.scheduler.as_ref().map_or("wlc", |s| s.value.as_str()));
+        vs.scheduler =
+            Algorithm::from_ipvs(inv.scheduler.as_ref().map_or("wlc", |s| s.value.as_str()));
         if let Some(p) = &inv.persistent {
             vs.persistence = Some(Duration(u64::from(p.value.unwrap_or(300)) * 1000));
         }
