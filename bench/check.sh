@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmark: `lbc check` (parse + every rule) against `nginx -t` on the same generated config,
 # in one run. Prints both wall times and their ratio (target: lbc <= 1/10 of nginx -t), then
-# lbc's time per 10,000 lines from 50,000 to 500,000 lines (target: linear growth).
+# lbc's time per 10,000 lines from 50,000 to 500,000 lines (target: linear growth), and the
+# same comparison for HAProxy (bench/haproxy.sh: `lbc check` against `haproxy -c`).
 # usage: bench/check.sh [RUNS]     (needs nginx and python3; builds lbc in release mode)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,3 +52,7 @@ for n in (2200, 4400, 8800, 22000):
     base = base or per
     print(f"  {lines:8d} lines  {med:8.1f} ms  {per:6.2f} ms per 10k lines  (x{per / base:.2f} of the smallest)")
 PY
+
+# The HAProxy case: thousands of backends, against `haproxy -c`.
+echo
+bash bench/haproxy.sh 5000 "$runs"

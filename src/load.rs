@@ -104,7 +104,8 @@ fn detect_content(text: &str) -> Option<Format> {
         "mailers",
     ];
     let (mut keepalived, mut haproxy, mut ipvs) = (0, 0, 0);
-    for line in text.lines() {
+    // Every format shows itself in its first lines; a large file is not read to the end.
+    for line in text.lines().take(400) {
         let l = line.trim();
         if l.is_empty() || l.starts_with('#') || l.starts_with('!') {
             continue;

@@ -100,6 +100,18 @@ pub fn find(code: &str) -> Option<&'static Rule> {
 /// Runs every rule, on two threads: rules only read the context, and large configs are where
 /// a linter's speed shows.
 pub fn run(cx: &RuleContext) -> Vec<Diagnostic> {
+    if std::env::var_os("LBC_TIMINGS").is_some() {
+        // One thread, each rule timed: where a slow check spends its time.
+        let mut out = Vec::new();
+        for rule in all() {
+            if let Some(check) = rule.check {
+                let t = std::time::Instant::now();
+                check(cx, &mut out);
+                eprintln!("lbc: rule {} {:?}", rule.code, t.elapsed());
+            }
+        }
+        return out;
+    }
     let checks: Vec<_> = all().into_iter().filter_map(|r| r.check).collect();
     let run_part = |part: &[fn(&RuleContext, &mut Vec<Diagnostic>)]| {
         let mut out = Vec::new();

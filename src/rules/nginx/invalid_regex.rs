@@ -55,6 +55,12 @@ pub fn compile_error(pattern: &str, caseless: bool) -> Option<String> {
     } else {
         pattern
     };
+    // Most patterns are plain regular expressions: a parse settles them in microseconds.
+    // Only those the plain parser refuses (lookaround, backreferences, or real errors) are
+    // compiled by the PCRE-like engine, whose verdict is final.
+    if regex_syntax::Parser::new().parse(&p).is_ok() {
+        return None;
+    }
     match fancy_regex::Regex::new(&p) {
         Ok(_) => None,
         Err(fancy_regex::Error::ParseError(_, e)) => Some(e.to_string()),
