@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod emit;
 pub mod ir;
 pub mod load;
 pub mod matcher;

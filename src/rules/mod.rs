@@ -1,6 +1,7 @@
 //! Rules: the registry, the context every rule reads, and the runner. One rule per file, each
 //! with its documentation as its doc comment (printed by `lbc rule CODE` and in the book).
 
+pub mod convert;
 pub mod haproxy;
 pub mod keepalived;
 pub mod lvs;
@@ -89,6 +90,7 @@ pub fn all() -> Vec<&'static Rule> {
     v.extend_from_slice(haproxy::RULES);
     v.extend_from_slice(keepalived::RULES);
     v.extend_from_slice(lvs::RULES);
+    v.extend_from_slice(convert::RULES);
     v.sort_by_key(|r| r.code);
     v
 }
