@@ -30,10 +30,9 @@ fn rule_pages_are_current() {
         } else if std::fs::read_to_string(&path).ok().as_deref() != Some(want.as_str()) {
             stale.push(rel.clone());
         }
-        assert!(
-            summary.contains(&format!("({rel})")),
-            "SUMMARY.md does not link {rel}"
-        );
+        if !summary.contains(&format!("({rel})")) {
+            stale.push(format!("SUMMARY.md does not link {rel}"));
+        }
     }
     assert!(
         stale.is_empty(),
