@@ -166,3 +166,24 @@ pub struct Opaque {
     pub block: bool,
     pub origin: Origin,
 }
+
+/// The IR as a JSON value without its origins (every `origin` and `*_origin` field) and
+/// sources: what must stay equal when a file is written out and read back.
+pub fn without_origins(ir: &Ir) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                map.retain(|k, _| k != "origin" && !k.ends_with("_origin"));
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(ir).expect("the IR serializes");
+    if let serde_json::Value::Object(map) = &mut v {
+        map.remove("sources");
+    }
+    strip(&mut v);
+    v
+}
