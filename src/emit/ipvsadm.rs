@@ -246,7 +246,12 @@ fn service(e: &mut Emitter, vs: &VirtualService, script: bool, vips: &[(String, 
             } else {
                 "-t"
             };
-            let hp = host_port(&addr(vips, a, script), vs.port);
+            let host = addr(vips, a, script);
+            let hp = match vs.port {
+                Some(p) if a.contains(':') => format!("[{host}]:{p}"),
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            };
             if script {
                 format!("{flag} \"{hp}\"")
             } else {
