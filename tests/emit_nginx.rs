@@ -30,12 +30,22 @@ fn load_clean(path: &Path, format: Format, opts: LoadOptions) -> Option<Loaded> 
 fn nginx_files() -> Vec<PathBuf> {
     let mut files = files_in(&shared().join("corpus/nginx"));
     files.extend(files_in(&root().join("fixtures/seeds/nginx")));
+    files.extend(convert_fixtures("conf"));
     files
+}
+
+/// The fixtures written for this emitter, by extension.
+fn convert_fixtures(ext: &str) -> Vec<PathBuf> {
+    files_in(&root().join("fixtures/convert/nginx"))
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == ext))
+        .collect()
 }
 
 fn haproxy_files() -> Vec<PathBuf> {
     let mut files = files_in(&shared().join("corpus/haproxy"));
     files.extend(files_in(&root().join("fixtures/seeds/haproxy")));
+    files.extend(convert_fixtures("cfg"));
     files
 }
 
@@ -201,4 +211,47 @@ fn nginx_accepts_what_lbc_writes_from_haproxy() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The output and the account of a conversion: the nginx text, then one line per diagnostic
+/// (`code line: message`) and the summary.
+fn converted(path: &Path, format: Format) -> String {
+    let loaded = load_clean(path, format, fixed_root()).expect("the input loads cleanly");
+    let out = emit::emit(&loaded.ir, Target::Nginx);
+    let mut s = out.text;
+    s.push_str("\n# ---- diagnostics ----\n");
+    for d in &out.diagnostics {
+        let line = loaded
+            .sources
+            .line_col(d.primary.span.file, d.primary.span.start)
+            .line;
+        s.push_str(&format!("# {} line {line}: {}\n", d.code, d.message));
+    }
+    let n = out.summary;
+    s.push_str(&format!(
+        "# {} carried over, {} approximated, {} dropped\n",
+        n.carried, n.approximated, n.dropped
+    ));
+    s
+}
+
+#[test]
+fn snapshots() {
+    let cases = [
+        ("fixtures/seeds/nginx/000-seckill-full.conf", Format::Nginx),
+        (
+            "fixtures/seeds/nginx/003-l4-and-vhosts-full.conf",
+            Format::Nginx,
+        ),
+        // The HAProxy seed with its two banner lines commented out (HAProxy rejects them).
+        (
+            "fixtures/convert/nginx/003-l4-and-l7.haproxy.cfg",
+            Format::Haproxy,
+        ),
+        ("fixtures/convert/nginx/quoting.conf", Format::Nginx),
+    ];
+    for (file, format) in cases {
+        let name = Path::new(file).file_name().unwrap().to_string_lossy();
+        insta::assert_snapshot!(name.to_string(), converted(&root().join(file), format));
+    }
 }

@@ -65,30 +65,41 @@ impl Cx<'_> {
                 part,
                 Part::Route(..) | Part::Service(_) | Part::Pool(_) | Part::Block(..)
             ) || matches!(part, Part::Opaque(o) if o.block && !o.children.is_empty());
+            let before = self.e.out.text.len();
             if i > 0 && (block || prev_block) {
                 self.e.blank();
             }
-            prev_block = block;
-            match part {
-                Part::Line(l) => {
-                    self.e.line(l);
-                    self.e.carried();
-                }
-                Part::Comment(c) => self.e.line(c),
-                Part::Opaque(o) => {
-                    self.opaque(o);
-                    self.e.carried();
-                }
-                Part::Route(r, p) => self.route(r, p),
-                Part::Service(s) => self.service(s),
-                Part::Pool(p) => self.pool(p),
-                Part::Block(head, inner) => {
-                    self.e.line(format!("{head} {{"));
-                    self.e.indent();
-                    self.write(inner);
-                    self.e.dedent();
-                    self.e.line("}");
-                }
+            let start = self.e.out.text.len();
+            self.write_part(part);
+            if self.e.out.text.len() == start {
+                // Nothing written (a part left out with a diagnostic): no blank line for it.
+                self.e.out.text.truncate(before);
+            } else {
+                prev_block = block;
+            }
+        }
+    }
+
+    fn write_part(&mut self, part: Part) {
+        match part {
+            Part::Line(l) => {
+                self.e.line(l);
+                self.e.carried();
+            }
+            Part::Comment(c) => self.e.line(c),
+            Part::Opaque(o) => {
+                self.opaque(o);
+                self.e.carried();
+            }
+            Part::Route(r, p) => self.route(r, p),
+            Part::Service(s) => self.service(s),
+            Part::Pool(p) => self.pool(p),
+            Part::Block(head, inner) => {
+                self.e.line(format!("{head} {{"));
+                self.e.indent();
+                self.write(inner);
+                self.e.dedent();
+                self.e.line("}");
             }
         }
     }
@@ -208,6 +219,20 @@ pub fn emit_in(ir: &Ir, ctx: Ctx, e: &mut Emitter) {
     }
 }
 
+/// The parts of a scope that came from another format, in nginx's usual order: comments, then
+/// `listen` and TLS, then other directives, then blocks; the source order within each.
+pub(super) fn canonical(parts: &mut [(Key, Part)]) {
+    for (k, p) in parts.iter_mut() {
+        let tier = match p {
+            Part::Comment(_) => 0,
+            Part::Line(l) if l.starts_with("listen ") || l.starts_with("ssl_") => 1,
+            Part::Line(_) | Part::Opaque(_) => 2,
+            _ => 3,
+        };
+        *k = (tier, k.1, k.2);
+    }
+}
+
 /// The family (`http` or `stream`) a protocol's services and pools go to.
 pub(super) fn is_http(p: Protocol) -> bool {
     p == Protocol::Http
@@ -217,7 +242,7 @@ impl<'a> Cx<'a> {
     fn main_parts(&mut self) -> Vec<(Key, Part<'a>)> {
         let ir = self.ir;
         let p = &ir.process;
-        let mut parts = Vec::new();
+        let mut parts: Vec<(Key, Part<'a>)> = Vec::new();
         let mut events = Vec::new();
         if let Some(w) = &p.workers {
             let v = match w.value {
@@ -269,6 +294,17 @@ impl<'a> Cx<'a> {
             match o.context.as_deref() {
                 Some("events") => self.opaque_part(o, &mut events),
                 _ => self.opaque_part(o, &mut parts),
+            }
+        }
+        // HAProxy's global settings go first, in nginx's usual order.
+        for (i, (k, _)) in parts.iter_mut().enumerate() {
+            if self
+                .ir
+                .sources
+                .get(k.0 as usize)
+                .is_some_and(|s| s.format == Format::Haproxy)
+            {
+                *k = (0, 0, i as u32);
             }
         }
         let mut families = Vec::new();
@@ -338,6 +374,19 @@ impl<'a> Cx<'a> {
             }
         }
         for p in ir.pools.iter().filter(|p| is_http(p.protocol) == http) {
+            if self.usable_pool(&p.name, p.protocol) == Some(false) {
+                // A HAProxy `listen` section without servers is a service only.
+                let listen =
+                    p.servers.is_empty() && ir.services.iter().any(|s| s.origin == p.origin);
+                if !listen {
+                    self.e.unsupported(
+                        p.origin,
+                        format!("the backend `{}` has no server nginx can use", p.name),
+                        "nginx refuses an upstream without servers; proxies to it answer 503",
+                    );
+                }
+                continue;
+            }
             parts.push((key(p.origin), Part::Pool(p)));
         }
         for s in ir.services.iter().filter(|s| is_http(s.protocol) == http) {

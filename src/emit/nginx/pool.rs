@@ -60,14 +60,6 @@ impl Cx<'_> {
 
     pub(super) fn pool(&mut self, p: &Pool) {
         let foreign = self.foreign(p.origin);
-        if self.usable_pool(&p.name, p.protocol) == Some(false) {
-            self.e.unsupported(
-                p.origin,
-                format!("the backend `{}` has no server nginx can use", p.name),
-                "nginx refuses an upstream without servers; proxies to it answer 503",
-            );
-            return;
-        }
         let mut parts: Vec<(Key, Part<'_>)> = Vec::new();
         let alg_origin = p.algorithm_origin.unwrap_or(p.origin);
         if let Some(l) = self.algorithm(&p.algorithm, alg_origin, foreign) {
@@ -109,21 +101,23 @@ impl Cx<'_> {
                     );
                 }
             }
+            // Timeouts and retries are written where requests are passed to this upstream.
             let rest = crate::ir::Settings {
                 timeouts: None,
+                proxy: None,
+                opaque: Vec::new(),
                 ..p.settings.clone()
             };
             if !rest.is_empty() {
-                // Retries, redispatch and unmodelled lines: reported, not written in the upstream.
-                let mut ignored = Vec::new();
-                self.settings_parts(&rest, p.protocol, p.origin, &mut ignored);
-                if ignored.iter().any(|(_, x)| matches!(x, Part::Line(_))) {
-                    self.e.unsupported(
-                        p.origin,
-                        "backend settings with no place in an nginx upstream",
-                        "set them in the locations that proxy to this upstream",
-                    );
-                }
+                self.e.unsupported(
+                    p.origin,
+                    "backend settings with no place in an nginx upstream",
+                    "set them in the locations that proxy to this upstream",
+                );
+            }
+            let mut ignored = Vec::new();
+            for o in &p.settings.opaque {
+                self.opaque_part(o, &mut ignored);
             }
         }
         for o in &p.opaque {

@@ -97,6 +97,9 @@ impl Cx<'_> {
             root_taken |= catch_all;
             self.route_part(r, s.protocol, &mut parts);
         }
+        if foreign {
+            super::canonical(&mut parts);
+        }
         parts
     }
 
@@ -368,11 +371,10 @@ impl Cx<'_> {
         else {
             return;
         };
-        let Some(t) = &p.settings.timeouts else {
-            return;
-        };
         let mut inner = Vec::new();
+        let t = p.settings.timeouts.clone().unwrap_or_default();
         let t = crate::ir::Settings {
+            proxy: p.settings.proxy.clone(),
             timeouts: Some(Box::new(crate::ir::Timeouts {
                 connect: t.connect.clone(),
                 upstream_read: t.upstream_read.clone(),
