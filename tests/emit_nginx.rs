@@ -249,6 +249,8 @@ fn snapshots() {
             Format::Haproxy,
         ),
         ("fixtures/convert/nginx/quoting.conf", Format::Nginx),
+        // IPVS virtual services become stream proxies (approximated).
+        ("fixtures/seeds/lvs/000-ipvsadm-ln.txt", Format::Ipvsadm),
     ];
     for (file, format) in cases {
         let name = Path::new(file).file_name().unwrap().to_string_lossy();

@@ -67,6 +67,14 @@ impl<'a> Cx<'a> {
                 Algorithm::LeastConn => Some(dir::<&str>("least_conn", &[])),
                 Algorithm::SourceHash => Some(dir("hash", &["$remote_addr", "consistent"])),
                 Algorithm::RoundRobin | Algorithm::UnweightedRoundRobin => None,
+                Algorithm::Scheduler { name } if name == "lc" => {
+                    self.e.approximated(
+                        vs.origin,
+                        "the IPVS scheduler `lc` becomes `least_conn`",
+                        "nginx's least_conn also honours weights, as IPVS `wlc` does",
+                    );
+                    Some(dir::<&str>("least_conn", &[]))
+                }
                 other => {
                     self.e.unsupported(
                         vs.origin,

@@ -414,3 +414,35 @@ impl<'a> Cx<'a> {
             .any(|d| d.protocol != Protocol::Http && inside(d.origin))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+    use crate::syntax::nginx::cst::unescape;
+
+    #[test]
+    fn quoting_reads_back() {
+        for (value, written) in [
+            ("plain", "plain"),
+            ("", "\"\""),
+            ("a b", "\"a b\""),
+            ("#x", "\"#x\""),
+            ("a#x", "a#x"),
+            ("x;y", "\"x;y\""),
+            ("${host}", "\"${host}\""),
+            ("say \"hi\"", "\"say \\\"hi\\\"\""),
+            ("it's", "\"it's\""),
+            ("\\.php$", "\\.php$"),
+            ("a\\", "a\\\\"),
+            ("\\n", "\\\\n"),
+            ("tab\there", "\"tab\\there\""),
+        ] {
+            assert_eq!(quote(value), written, "{value:?}");
+            let inner = written
+                .strip_prefix('"')
+                .and_then(|w| w.strip_suffix('"'))
+                .unwrap_or(written);
+            assert_eq!(unescape(inner), value, "{written}");
+        }
+    }
+}
