@@ -6,6 +6,7 @@
 //! `convert/unsupported`, and what changes meaning as `convert/approximated`.
 //! Mapping: `book/src/formats/nginx-output.md`.
 
+mod haproxy;
 mod l4;
 mod pool;
 mod service;
@@ -42,6 +43,11 @@ pub(super) fn key(o: Origin) -> Key {
 pub(super) struct Cx<'a> {
     pub ir: &'a Ir,
     pub e: &'a mut Emitter,
+    /// Header lines of HAProxy `defaults` (`option forwardfor` …), written in every HTTP
+    /// server: at the `http` level, a server's own `proxy_set_header` would hide them.
+    pub default_headers: Vec<String>,
+    /// Whether the opaque entries being written are in an HTTP scope.
+    pub http_scope: bool,
 }
 
 impl Cx<'_> {
@@ -127,6 +133,9 @@ impl Cx<'_> {
     /// An opaque entry as a part, or a diagnostic when it is another format's directive.
     pub fn opaque_part<'o>(&mut self, o: &'o Opaque, parts: &mut Vec<(Key, Part<'o>)>) {
         if self.foreign(o.origin) {
+            if self.haproxy_line(o, parts) {
+                return;
+            }
             self.e.unsupported(
                 o.origin,
                 format!("`{}` has no nginx equivalent", o.name),
@@ -187,7 +196,12 @@ pub fn quote(s: &str) -> String {
 
 /// Writes `ir` as a whole `nginx.conf`.
 pub fn emit(ir: &Ir, e: &mut Emitter) {
-    let mut cx = Cx { ir, e };
+    let mut cx = Cx {
+        ir,
+        e,
+        default_headers: Vec::new(),
+        http_scope: false,
+    };
     let parts = cx.main_parts();
     cx.write(parts);
     cx.l4_leftovers();
@@ -197,7 +211,12 @@ pub fn emit(ir: &Ir, e: &mut Emitter) {
 /// fragment): the inside of `http {}`, of a `server {}` or of a `location {}`; a whole file for
 /// the main context.
 pub fn emit_in(ir: &Ir, ctx: Ctx, e: &mut Emitter) {
-    let mut cx = Cx { ir, e };
+    let mut cx = Cx {
+        ir,
+        e,
+        default_headers: Vec::new(),
+        http_scope: false,
+    };
     match ctx {
         dt::HTTP => {
             let parts = cx.family_parts(Protocol::Http);
@@ -358,9 +377,16 @@ impl<'a> Cx<'a> {
         for d in ir.defaults.iter().filter(|d| is_http(d.protocol) == http) {
             if self.foreign(d.origin) {
                 // HAProxy defaults are already copied into the proxies that inherit them; only
-                // their unmodelled lines are left here.
+                // their unmodelled lines are left here, and their headers go to the servers.
+                self.http_scope = http;
+                let mut lines = Vec::new();
                 for o in &d.settings.opaque {
-                    self.opaque_part(o, &mut parts);
+                    self.opaque_part(o, &mut lines);
+                }
+                for (_, part) in lines {
+                    if let Part::Line(l) = part {
+                        self.default_headers.push(l);
+                    }
                 }
                 continue;
             }

@@ -116,10 +116,13 @@ impl Cx<'_> {
                 );
             }
             let mut ignored = Vec::new();
+            self.http_scope = false;
             for o in &p.settings.opaque {
                 self.opaque_part(o, &mut ignored);
             }
         }
+        // Backend lines have no place in an upstream block.
+        self.http_scope = false;
         for o in &p.opaque {
             self.opaque_part(o, &mut parts);
         }

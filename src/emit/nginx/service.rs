@@ -66,6 +66,22 @@ impl Cx<'_> {
             parts.push((key(first.origin), Part::Line(dir("server_name", &names))));
         }
         self.settings_parts(&s.settings, s.protocol, s.origin, &mut parts);
+        if foreign && is_http(s.protocol) {
+            // The defaults' headers, unless the server sets the same header itself.
+            let header = |l: &str| l.split(' ').take(2).collect::<Vec<_>>().join(" ");
+            let own: Vec<String> = parts
+                .iter()
+                .filter_map(|(_, p)| match p {
+                    Part::Line(l) => Some(header(l)),
+                    _ => None,
+                })
+                .collect();
+            for l in self.default_headers.clone() {
+                if !own.contains(&header(&l)) {
+                    parts.push(((0, 0, 0), Part::Line(l)));
+                }
+            }
+        }
         if let Some(a) = &s.action {
             let root = s.routes.iter().any(|r| {
                 r.matcher.kind == MatchKind::Prefix

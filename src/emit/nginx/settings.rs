@@ -198,6 +198,7 @@ impl Cx<'_> {
                 );
             }
         }
+        self.http_scope = is_http(protocol);
         for o in &s.opaque {
             self.opaque_part(o, parts);
         }
