@@ -39,6 +39,18 @@ pub(super) fn key(o: Origin) -> Key {
     (o.file, o.start, 0)
 }
 
+/// Makes the keys of `parts[from..]` (the elements of one IR list, in order) non-decreasing.
+/// The IR lists are in nginx's reading order, includes inlined; origins in an included file
+/// do not compare with those of the including one, so without this a `server` written after
+/// an `include` of other servers would move before them (and become the default server).
+pub(super) fn monotonic(parts: &mut [(Key, Part)], from: usize) {
+    for i in from.max(1)..parts.len() {
+        if i > from && parts[i].0 < parts[i - 1].0 {
+            parts[i].0 = parts[i - 1].0;
+        }
+    }
+}
+
 /// The emitter's state: the IR being written and the output.
 pub(super) struct Cx<'a> {
     pub ir: &'a Ir,
@@ -392,6 +404,7 @@ impl<'a> Cx<'a> {
             }
             self.settings_parts(&d.settings, protocol, d.origin, &mut parts);
         }
+        let n = parts.len();
         for z in &ir.zones {
             if self.zone_is_http(z) == http {
                 if let Some(l) = pool::zone_line(z) {
@@ -399,6 +412,8 @@ impl<'a> Cx<'a> {
                 }
             }
         }
+        monotonic(&mut parts, n);
+        let n = parts.len();
         for p in ir.pools.iter().filter(|p| is_http(p.protocol) == http) {
             if self.usable_pool(&p.name, p.protocol) == Some(false) {
                 // A HAProxy `listen` section without servers is a service only.
@@ -415,9 +430,12 @@ impl<'a> Cx<'a> {
             }
             parts.push((key(p.origin), Part::Pool(p)));
         }
+        monotonic(&mut parts, n);
+        let n = parts.len();
         for s in ir.services.iter().filter(|s| is_http(s.protocol) == http) {
             parts.push(((s.origin.file, s.origin.start, 1), Part::Service(s)));
         }
+        monotonic(&mut parts, n);
         if !http {
             self.virtual_service_parts(&mut parts);
         }

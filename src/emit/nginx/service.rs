@@ -100,6 +100,7 @@ impl Cx<'_> {
             }
         }
         let mut root_taken = false;
+        let n = parts.len();
         for r in &s.routes {
             let catch_all = foreign && r.condition.is_none() && r.matcher.pattern.is_empty();
             if catch_all && root_taken {
@@ -113,6 +114,7 @@ impl Cx<'_> {
             root_taken |= catch_all;
             self.route_part(r, s.protocol, &mut parts);
         }
+        super::monotonic(&mut parts, n);
         if foreign {
             super::canonical(&mut parts);
         }
@@ -281,9 +283,11 @@ impl Cx<'_> {
         if let Some(a) = &r.action {
             self.action_parts(a, protocol, &mut parts);
         }
+        let from = parts.len();
         for n in &r.routes {
             self.route_part(n, protocol, &mut parts);
         }
+        super::monotonic(&mut parts, from);
         parts
     }
 

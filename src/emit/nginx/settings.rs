@@ -1,7 +1,7 @@
 //! Settings groups written back as nginx directives (content, client, timeouts, proxy, access,
 //! compression, cache, headers, error pages, limits), each at the origin of its directive.
 
-use super::{dir, is_http, key, Cx, Key, Part};
+use super::{dir, is_http, key, monotonic, Cx, Key, Part};
 use crate::ir::{Duration, Origin, Protocol, Setting, Settings, Timeouts};
 
 fn on(b: bool) -> &'static str {
@@ -32,19 +32,23 @@ impl Cx<'_> {
         parts: &mut Vec<(Key, Part<'b>)>,
     ) {
         let foreign = self.foreign(owner);
-        let mut put = |o: Origin, line: String| parts.push((key(o), Part::Line(line)));
+        macro_rules! put {
+            ($o:expr, $line:expr $(,)?) => {
+                parts.push((key($o), Part::Line($line)))
+            };
+        }
         macro_rules! one {
             ($opt:expr, $name:expr, $f:expr) => {
                 if let Some(st) = &$opt {
                     let st: &Setting<_> = st;
-                    put(st.origin, dir($name, &[$f(&st.value)]));
+                    put!(st.origin, dir($name, &[$f(&st.value)]));
                 }
             };
         }
         macro_rules! many {
             ($opt:expr, $name:expr) => {
                 if let Some(st) = &$opt {
-                    put(st.origin, dir($name, &st.value));
+                    put!(st.origin, dir($name, &st.value));
                 }
             };
         }
@@ -58,7 +62,7 @@ impl Cx<'_> {
             one!(c.autoindex, "autoindex", b_);
             many!(c.try_files, "try_files");
             if let Some(st) = &c.expires {
-                put(
+                put!(
                     st.origin,
                     dir("expires", &st.value.split(' ').collect::<Vec<_>>()),
                 );
@@ -84,7 +88,7 @@ impl Cx<'_> {
         }
         if let Some(t) = &s.timeouts {
             for (o, l) in self.timeouts(t, protocol, foreign) {
-                put(o, l);
+                put!(o, l);
             }
         }
         if let Some(p) = &s.proxy {
@@ -96,15 +100,17 @@ impl Cx<'_> {
                 |v: &u32| n_(v)
             );
             one!(p.buffering, "proxy_buffering", b_);
+            let n = parts.len();
             for h in &p.headers {
-                put(h.origin, dir("proxy_set_header", &[&h.name, &h.value]));
+                put!(h.origin, dir("proxy_set_header", &[&h.name, &h.value]));
             }
+            monotonic(parts, n);
             for h in &p.hide_headers {
-                put(h.origin, dir("proxy_hide_header", &[&h.value]));
+                put!(h.origin, dir("proxy_hide_header", &[&h.value]));
             }
             if let Some(st) = &p.retries {
                 let tries = (st.value + 1).to_string();
-                put(st.origin, dir("proxy_next_upstream_tries", &[tries]));
+                put!(st.origin, dir("proxy_next_upstream_tries", &[tries]));
                 self.e.approximated(
                     st.origin,
                     "connection retries become tries of the next upstream server",
@@ -120,10 +126,12 @@ impl Cx<'_> {
             }
         }
         if let Some(a) = &s.access {
+            let n = parts.len();
             for r in &a.rules {
                 let name = if r.allow { "allow" } else { "deny" };
-                put(r.origin, dir(name, &[&r.source]));
+                put!(r.origin, dir(name, &[&r.source]));
             }
+            monotonic(parts, n);
             many!(a.valid_referers, "valid_referers");
             one!(a.auth_basic, "auth_basic", s_);
         }
@@ -145,23 +153,25 @@ impl Cx<'_> {
             for v in &c.valid {
                 let mut args = v.codes.clone();
                 args.push(dur(v.time));
-                put(v.origin, dir("proxy_cache_valid", &args));
+                put!(v.origin, dir("proxy_cache_valid", &args));
             }
         }
+        let n = parts.len();
         for h in &s.response_headers {
             let mut args = vec![h.name.clone(), h.value.clone()];
             if h.always {
                 args.push("always".into());
             }
-            put(h.origin, dir("add_header", &args));
+            put!(h.origin, dir("add_header", &args));
         }
+        monotonic(parts, n);
         for p in &s.error_pages {
             let mut args: Vec<String> = p.codes.iter().map(u16::to_string).collect();
             if let Some(r) = &p.response_code {
                 args.push(format!("={r}"));
             }
             args.push(p.uri.clone());
-            put(p.origin, dir("error_page", &args));
+            put!(p.origin, dir("error_page", &args));
         }
         for l in &s.limit_req {
             let mut args = vec![format!("zone={}", l.zone)];
@@ -174,10 +184,10 @@ impl Cx<'_> {
             if l.nodelay {
                 args.push("nodelay".into());
             }
-            put(l.origin, dir("limit_req", &args));
+            put!(l.origin, dir("limit_req", &args));
         }
         for l in &s.limit_conn {
-            put(
+            put!(
                 l.origin,
                 dir("limit_conn", &[&l.zone, &l.limit.to_string()]),
             );
@@ -199,9 +209,11 @@ impl Cx<'_> {
             }
         }
         self.http_scope = is_http(protocol);
+        let n = parts.len();
         for o in &s.opaque {
             self.opaque_part(o, parts);
         }
+        monotonic(parts, n);
     }
 
     fn timeouts(
