@@ -62,7 +62,12 @@ impl Cx<'_> {
         let foreign = self.foreign(p.origin);
         let mut parts: Vec<(Key, Part<'_>)> = Vec::new();
         let alg_origin = p.algorithm_origin.unwrap_or(p.origin);
-        if let Some(l) = self.algorithm(&p.algorithm, alg_origin, foreign) {
+        let alg = self.algorithm(&p.algorithm, alg_origin, foreign);
+        // nginx's hash, ip_hash and random methods refuse `backup` servers.
+        let no_backup = alg.as_deref().is_some_and(|l| {
+            l.starts_with("hash ") || l.starts_with("ip_hash") || l.starts_with("random")
+        });
+        if let Some(l) = alg {
             parts.push(((0, 0, 0), Part::Line(l)));
         }
         for s in &p.servers {
@@ -71,6 +76,14 @@ impl Cx<'_> {
                     s.origin,
                     format!("the server address `{}`", address(&s.address, s.port)),
                     "nginx needs a host and (in a stream) a port; lbc does not read environment variables, and nginx cannot reuse the client's destination (`*`, no port)",
+                );
+                continue;
+            }
+            if foreign && no_backup && s.backup {
+                self.e.unsupported(
+                    s.origin,
+                    "a backup server with a hashing algorithm",
+                    "nginx's hash, ip_hash and random methods have no backup servers; it is left out",
                 );
                 continue;
             }
@@ -229,14 +242,23 @@ impl Cx<'_> {
     /// `server ADDRESS params;` in an upstream.
     fn server(&mut self, s: &Server, foreign: bool) -> String {
         let mut args = vec![address(&s.address, s.port)];
-        args.extend(s.weight.map(|w| format!("weight={w}")));
+        let drained = foreign && s.weight == Some(0);
+        if drained {
+            self.e.approximated(
+                s.origin,
+                "a server of weight 0 becomes `down`",
+                "nginx weights start at 1; HAProxy's weight 0 only stops new sessions",
+            );
+        } else {
+            args.extend(s.weight.map(|w| format!("weight={w}")));
+        }
         args.extend(s.max_fails.map(|v| format!("max_fails={v}")));
         args.extend(s.fail_timeout.map(|v| format!("fail_timeout={}", dur(v))));
         args.extend(s.max_conns.map(|v| format!("max_conns={v}")));
         if s.backup {
             args.push("backup".into());
         }
-        if s.down {
+        if s.down || drained {
             args.push("down".into());
         }
         if !foreign {
