@@ -133,6 +133,9 @@ impl Cx<'_> {
             self.e.line(format!("{head};"));
             return;
         }
+        if crate::syntax::nginx::lexer::is_raw_block_directive(&o.name) {
+            lua_lost(self, o.origin, &o.name);
+        }
         self.e.line(format!("{head} {{"));
         self.e.indent();
         for c in &o.children {
@@ -157,6 +160,15 @@ impl Cx<'_> {
             parts.push((key(o.origin), Part::Opaque(o)));
         }
     }
+}
+
+/// Reports a `*_by_lua_block` whose code the IR does not keep (it is written empty).
+pub(super) fn lua_lost(cx: &mut Cx, origin: Origin, name: &str) {
+    cx.e.unsupported(
+        origin,
+        format!("the code of `{name}`"),
+        "lbc does not keep embedded Lua code; the block is written empty, copy its body by hand",
+    );
 }
 
 /// `name args;` with every word quoted as nginx needs.

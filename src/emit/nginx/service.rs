@@ -1,8 +1,9 @@
 //! Services as `server {}` blocks: listeners, names, settings, the action and the routes
 //! (`location`s); HAProxy frontends arrive here too (bind → listen, path ACLs → locations).
 
-use super::{dir, is_http, key, quote, Cx, Key, Part};
+use super::{dir, is_http, key, lua_lost, quote, Cx, Key, Part};
 use crate::ir::{Action, Listener, MatchKind, Origin, Protocol, Route, Service};
+use crate::syntax::nginx::lexer::is_raw_block_directive;
 
 impl Cx<'_> {
     pub(super) fn service(&mut self, s: &Service) {
@@ -368,7 +369,14 @@ impl Cx<'_> {
                     );
                     return;
                 }
-                dir(directive, args)
+                if is_raw_block_directive(directive) {
+                    lua_lost(self, origin, directive);
+                    let mut head = dir(directive, args);
+                    head.pop();
+                    format!("{head} {{ }}")
+                } else {
+                    dir(directive, args)
+                }
             }
         };
         parts.push((key(origin), Part::Line(line)));
