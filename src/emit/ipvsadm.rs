@@ -114,6 +114,9 @@ fn header(ir: &Ir, e: &mut Emitter, vips: &[(String, String)]) {
         if let Some(lb) = &a.label {
             l.push_str(&format!(" label {lb}"));
         }
+        for o in &a.options {
+            l.push_str(&format!(" {o}"));
+        }
         e.line(l);
         e.carried();
     }
@@ -124,6 +127,9 @@ fn header(ir: &Ir, e: &mut Emitter, vips: &[(String, String)]) {
         }
         if let Some(d) = &r.device {
             l.push_str(&format!(" dev {d}"));
+        }
+        for o in &r.options {
+            l.push_str(&format!(" {o}"));
         }
         e.line(l);
         e.carried();

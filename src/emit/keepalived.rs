@@ -315,6 +315,9 @@ fn static_addresses(k: &Ctx, e: &mut Emitter) {
             if let Some(lb) = &a.label {
                 l.push_str(&format!(" label {}", word(lb)));
             }
+            for o in &a.options {
+                l.push_str(&format!(" {}", word(o)));
+            }
             lines.push(l);
             e.carried();
         } else {
@@ -338,6 +341,9 @@ fn static_addresses(k: &Ctx, e: &mut Emitter) {
             }
             if let Some(d) = &r.device {
                 l.push_str(&format!(" dev {}", word(d)));
+            }
+            for o in &r.options {
+                l.push_str(&format!(" {}", word(o)));
             }
             lines.push(l);
             e.carried();

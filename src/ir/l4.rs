@@ -76,6 +76,9 @@ pub struct InterfaceAddress {
     pub device: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Further parameters, verbatim (`scope link`, `brd +`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
     pub origin: Origin,
 }
 
@@ -88,6 +91,9 @@ pub struct StaticRoute {
     pub via: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device: Option<String>,
+    /// Further parameters, verbatim (`src 10.0.0.1`, `metric 10`, `table 100`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
     pub origin: Origin,
 }
 

@@ -234,9 +234,25 @@ pub(super) fn static_addresses(w: &mut Walker, at: At) {
             prefix_len,
             device: after("dev"),
             label: after("label"),
+            options: rest(&args, &["dev", "label"]),
             origin: l.origin(),
         });
     }
+}
+
+/// The words of `args` other than `KEY VALUE` pairs whose key is in `keys`, in order.
+fn rest(args: &[String], keys: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        if keys.contains(&args[i].as_str()) {
+            i += 2;
+        } else {
+            out.push(args[i].clone());
+            i += 1;
+        }
+    }
+    out
 }
 
 /// `static_routes { DEST [via|gw GW] [dev IF] … }` (also `src ADDR DEST …`).
@@ -255,10 +271,17 @@ pub(super) fn static_routes(w: &mut Walker, at: At) {
         } else {
             words[0].clone()
         };
+        // What is not the destination, `via`/`gw` or `dev` is kept verbatim (`src ADDR`,
+        // `metric N`, `table T`, …).
+        let skip_dest = if words[0] == "src" { 2 } else { 0 };
+        let mut others: Vec<String> = words.clone();
+        others.remove(skip_dest);
+        let options = rest(&others, &["via", "gw", "dev"]);
         w.ir.static_routes.push(StaticRoute {
             destination,
             via: after(&["via", "gw"]),
             device: after(&["dev"]),
+            options,
             origin: l.origin(),
         });
     }

@@ -179,11 +179,20 @@ pub fn ifconfig(args: &[String], origin: Origin) -> Option<Effect> {
         prefix_len = rest.get(i + 1).and_then(|m| mask_len(m)).or(prefix_len);
     }
     let (device, label) = device_label(dev);
+    // `broadcast B` and the like are kept verbatim; `netmask` became the prefix length and
+    // `up` is what adding the address means.
+    let words: Vec<&str> = rest[1..]
+        .iter()
+        .map(String::as_str)
+        .filter(|w| *w != "up")
+        .collect();
+    let options = other_params(&words, &["netmask"]);
     Some(Effect::AddAddress(InterfaceAddress {
         address,
         prefix_len,
         device: Some(device),
         label,
+        options,
         origin,
     }))
 }
@@ -218,6 +227,7 @@ pub fn ip(args: &[String], origin: Origin) -> Option<Effect> {
                     prefix_len,
                     device: Some(device),
                     label,
+                    options: other_params(&rest[1..], &["dev", "label"]),
                     origin,
                 }))
             }
@@ -235,6 +245,8 @@ pub fn ip(args: &[String], origin: Origin) -> Option<Effect> {
                 destination,
                 via: after("via"),
                 device: after("dev"),
+                // Other parameters (`metric 10`, `table 100`, `src A`) are kept verbatim.
+                options: other_params(&rest[1..], &["via", "dev"]),
                 origin,
             })),
             "del" | "delete" => Some(Effect::DelRoute(destination)),
@@ -244,11 +256,27 @@ pub fn ip(args: &[String], origin: Origin) -> Option<Effect> {
     None
 }
 
+/// The words of `args` other than the `KEY VALUE` pairs of `keys`.
+fn other_params(args: &[&str], keys: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        if keys.contains(&args[i]) {
+            i += 2;
+        } else {
+            out.push(args[i].to_string());
+            i += 1;
+        }
+    }
+    out
+}
+
 /// `route add|del [-host|-net] DEST [netmask M] [gw G] [dev] DEV`.
 pub fn route(args: &[String], origin: Origin) -> Option<Effect> {
     let verb = args.first()?.as_str();
     let mut dest = None;
     let (mut via, mut device, mut mask) = (None, None, None);
+    let mut options = Vec::new();
     let mut host = false;
     let mut i = 1;
     while i < args.len() {
@@ -261,7 +289,7 @@ pub fn route(args: &[String], origin: Origin) -> Option<Effect> {
                     "netmask" => mask = v,
                     "gw" => via = v,
                     "dev" => device = v,
-                    _ => {}
+                    _ => options.extend([args[i].clone()].into_iter().chain(v)),
                 }
                 i += 1;
             }
@@ -286,6 +314,7 @@ pub fn route(args: &[String], origin: Origin) -> Option<Effect> {
             destination,
             via,
             device,
+            options,
             origin,
         })),
         "del" | "delete" => Some(Effect::DelRoute(destination)),
