@@ -20,7 +20,17 @@ pub struct Generated {
 /// the header).
 pub fn backend(cx: &Ctx, p: &Pool, kind: &str, e: &mut Emitter) {
     if !kind.is_empty() {
-        e.line(format!("{kind} {}", ident(&p.name)));
+        let from = if cx.native {
+            super::frontend::from_clause(cx, p.defaults.as_deref(), p.origin)
+        } else {
+            String::new()
+        };
+        let name = if cx.native {
+            p.name.clone()
+        } else {
+            ident(&p.name)
+        };
+        e.line(format!("{kind} {name}{from}"));
         e.indent();
         e.line(format!("mode {}", mode(p.protocol)));
     }
@@ -257,7 +267,12 @@ fn server(
             None => host.to_string(),
         }
     };
-    let mut w = vec![format!("server {} {}", ident(&name), quote(&addr))];
+    let name = if cx.native {
+        quote(&name)
+    } else {
+        ident(&name)
+    };
+    let mut w = vec![format!("server {name} {}", quote(&addr))];
     e.carried();
     if let Some(x) = s.weight {
         w.push(format!("weight {x}"));

@@ -15,19 +15,11 @@ use crate::ir::{Action, Defaults, Listener, MatchKind, NameKind, Pool, Protocol,
 /// A frontend (or `listen`, with its pool) of HAProxy input.
 pub fn native(cx: &Ctx, s: &Service, pool: Option<&Pool>, e: &mut Emitter) {
     let kind = if pool.is_some() { "listen" } else { "frontend" };
-    let mut head = format!("{kind} {}", s.name.clone().unwrap_or_default());
-    if let Some(d) = &s.defaults {
-        let explicit = cx
-            .ir
-            .defaults
-            .iter()
-            .filter(|x| x.origin.start < s.origin.start && x.origin.file == s.origin.file)
-            .next_back()
-            .is_none_or(|last| last.name.as_deref() != Some(d));
-        if explicit {
-            head.push_str(&format!(" from {d}"));
-        }
-    }
+    let head = format!(
+        "{kind} {}{}",
+        s.name.clone().unwrap_or_default(),
+        from_clause(cx, s.defaults.as_deref(), s.origin)
+    );
     e.line(head);
     e.indent();
     e.carried();
@@ -55,6 +47,13 @@ pub fn native(cx: &Ctx, s: &Service, pool: Option<&Pool>, e: &mut Emitter) {
         e.carried();
         e.line(w.join(" "));
     }
+    // ACLs first: other lines may use them.
+    for a in &s.acls {
+        e.carried();
+        let mut w = vec![format!("acl {} {}", a.name, a.criterion)];
+        w.extend(a.values.iter().map(|v| quote(v)));
+        e.line(w.join(" "));
+    }
     for l in proxy_params(Some(cx), &s.settings, e) {
         e.line(l);
     }
@@ -64,12 +63,6 @@ pub fn native(cx: &Ctx, s: &Service, pool: Option<&Pool>, e: &mut Emitter) {
     for o in &s.settings.opaque {
         e.carried();
         e.line(opaque_line(o));
-    }
-    for a in &s.acls {
-        e.carried();
-        let mut w = vec![format!("acl {} {}", a.name, a.criterion)];
-        w.extend(a.values.iter().map(|v| quote(v)));
-        e.line(w.join(" "));
     }
     for r in &s.routes {
         match &r.action {
@@ -92,6 +85,25 @@ pub fn native(cx: &Ctx, s: &Service, pool: Option<&Pool>, e: &mut Emitter) {
         }
     }
     e.dedent();
+}
+
+/// ` from NAME` when the named defaults a proxy inherits from is not simply the last one
+/// before it.
+pub fn from_clause(cx: &Ctx, defaults: Option<&str>, at: crate::ir::Origin) -> String {
+    let Some(d) = defaults else {
+        return String::new();
+    };
+    let last = cx
+        .ir
+        .defaults
+        .iter()
+        .filter(|x| x.origin.start < at.start && x.origin.file == at.file)
+        .next_back();
+    if last.is_some_and(|l| l.name.as_deref() == Some(d)) {
+        String::new()
+    } else {
+        format!(" from {d}")
+    }
 }
 
 /// An HAProxy bind address for a listener.
@@ -636,14 +648,20 @@ fn status_uri(cond: &str, out: &Lines) -> String {
         .unwrap_or_else(|| "/".into())
 }
 
-/// A double-quoted HAProxy string.
-fn quote_dq(s: &str) -> String {
+/// A double-quoted HAProxy string, with no environment variable expansion.
+pub fn quote_dq(s: &str) -> String {
     let mut q = String::from("\"");
     for c in s.chars() {
-        if matches!(c, '"' | '\\') {
-            q.push('\\');
+        match c {
+            '"' | '\\' | '$' => {
+                q.push('\\');
+                q.push(c);
+            }
+            '\n' => q.push_str("\\n"),
+            '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            c => q.push(c),
         }
-        q.push(c);
     }
     q.push('"');
     q

@@ -156,9 +156,9 @@ fn global(cx: &Ctx, e: &mut Emitter) {
         cx.ir
             .opaque
             .iter()
-            .filter(|o| o.name == "global")
-            .flat_map(|o| &o.children)
-            .collect()
+            .find(|o| o.name == "global")
+            .map(|o| o.children.iter().collect())
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -207,11 +207,13 @@ fn native_sections(cx: &mut Ctx, e: &mut Emitter) {
             .enumerate()
             .map(|(i, p)| (p.origin, Item::Pool(i))),
     );
+    // The first `global` section is written with the process settings.
+    let first_global = ir.opaque.iter().position(|o| o.name == "global");
     items.extend(
         ir.opaque
             .iter()
             .enumerate()
-            .filter(|(_, o)| o.name != "global")
+            .filter(|(i, _)| Some(*i) != first_global)
             .map(|(i, o)| (o.origin, Item::Opaque(i))),
     );
     items.sort_by_key(|(o, _)| (o.file, o.start));
@@ -311,20 +313,25 @@ pub(crate) fn opaque_line(o: &Opaque) -> String {
         .join(" ")
 }
 
-/// A word as HAProxy reads it back: quoted when it holds blanks, quotes, `#` or backslashes
-/// (double quotes when it refers to an environment variable, which only they expand).
+/// A word as HAProxy reads it back: quoted when it holds blanks, quotes, `#` or backslashes,
+/// and in double quotes when it refers to an environment variable (which only they expand).
 pub(crate) fn quote(w: &str) -> String {
     let plain = !w.is_empty()
+        && !w.contains("${")
         && !w
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '#' | '\\'));
     if plain {
         return w.to_string();
     }
+    if w.chars().any(char::is_control) {
+        return frontend::quote_dq(w);
+    }
     if w.contains("${") || w.contains('\'') {
         let mut s = String::from("\"");
-        for c in w.chars() {
-            if matches!(c, '"' | '\\') {
+        for (i, c) in w.char_indices() {
+            let literal_dollar = c == '$' && !w[i..].starts_with("${");
+            if matches!(c, '"' | '\\') || literal_dollar {
                 s.push('\\');
             }
             s.push(c);

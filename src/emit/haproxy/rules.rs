@@ -153,6 +153,18 @@ pub fn rules(
             continue;
         };
         e.carried();
+        // Request fetches are gone when the response is processed: keep them in a variable.
+        let v = if v.contains("%[") {
+            let var = format!("txn.h{:08x}", fnv(&format!("{cond}|{}|{v}", h.name)));
+            out.push(format!(
+                "http-request set-var-fmt({var}) {}{}",
+                super::frontend::quote_dq(&v),
+                guard("")
+            ));
+            format!("%[var({var})]")
+        } else {
+            v
+        };
         // nginx adds the header to 200, 201, 204, 206, 301, 302, 303, 304, 307 and 308
         // responses unless `always` is given.
         let status = if h.always {
@@ -168,6 +180,13 @@ pub fn rules(
         ));
     }
     out
+}
+
+/// A short stable hash (FNV-1a) naming variables.
+fn fnv(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 fn guard_with(cond: &str, extra: &str) -> String {
