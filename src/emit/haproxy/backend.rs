@@ -21,7 +21,7 @@ pub struct Generated {
 pub fn backend(cx: &Ctx, p: &Pool, kind: &str, e: &mut Emitter) {
     if !kind.is_empty() {
         let from = if cx.native {
-            super::frontend::from_clause(cx, p.defaults.as_deref(), p.origin)
+            super::native::from_clause(cx, p.defaults.as_deref(), p.origin)
         } else {
             String::new()
         };

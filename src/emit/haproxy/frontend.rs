@@ -1,127 +1,15 @@
-//! Services as HAProxy frontends. HAProxy input is written back as it was (binds, ACLs,
-//! `use_backend` lines). nginx services are merged per bind address into one frontend; their
-//! server names become `hdr(host)` ACLs and their locations path ACLs in nginx's matching order
+//! nginx services as HAProxy frontends: services are merged per bind address into one
+//! frontend; their server names become `hdr(host)` ACLs and their locations path ACLs in nginx's matching order
 //! (exact, `^~` longest first, regexes in file order, prefixes longest first).
 
 use std::collections::BTreeSet;
 
-use super::backend::{self, url_backend};
-use super::rules::{expr, rules};
+use super::actions::action;
+use super::rules::rules;
 use super::settings::{compression, mode, proxy_params, unsupported_rest};
-use super::{ident, opaque_line, quote, Ctx};
+use super::{ident, quote, Ctx};
 use crate::emit::Emitter;
-use crate::ir::{Action, Defaults, Listener, MatchKind, NameKind, Pool, Protocol, Route, Service};
-
-/// A frontend (or `listen`, with its pool) of HAProxy input.
-pub fn native(cx: &Ctx, s: &Service, pool: Option<&Pool>, e: &mut Emitter) {
-    let kind = if pool.is_some() { "listen" } else { "frontend" };
-    let head = format!(
-        "{kind} {}{}",
-        s.name.clone().unwrap_or_default(),
-        from_clause(cx, s.defaults.as_deref(), s.origin)
-    );
-    e.line(head);
-    e.indent();
-    e.carried();
-    e.line(format!("mode {}", mode(s.protocol)));
-    let mut seen = Vec::new();
-    for l in &s.listeners {
-        if seen.contains(&l.origin) {
-            continue;
-        }
-        seen.push(l.origin);
-        let group: Vec<&Listener> = s
-            .listeners
-            .iter()
-            .filter(|x| x.origin == l.origin)
-            .collect();
-        let addrs: Vec<String> = group.iter().map(|x| bind_addr(x)).collect();
-        let mut w = vec!["bind".to_string(), quote(&addrs.join(","))];
-        w.extend(l.options.iter().map(|o| quote(o)));
-        if l.tls {
-            w.push("ssl".into());
-        }
-        if l.proxy_protocol {
-            w.push("accept-proxy".into());
-        }
-        e.carried();
-        e.line(w.join(" "));
-    }
-    // ACLs first: other lines may use them.
-    for a in &s.acls {
-        e.carried();
-        let mut w = vec![format!("acl {} {}", a.name, a.criterion)];
-        w.extend(a.values.iter().map(|v| quote(v)));
-        e.line(w.join(" "));
-    }
-    for l in proxy_params(Some(cx), &s.settings, e) {
-        e.line(l);
-    }
-    if let Some(p) = pool {
-        backend::backend(cx, p, "", e);
-    }
-    for o in &s.settings.opaque {
-        e.carried();
-        e.line(opaque_line(o));
-    }
-    for r in &s.routes {
-        match &r.action {
-            Some(Action::Status { .. }) => {}
-            Some(Action::Proxy { target, .. }) => {
-                e.carried();
-                match &r.condition {
-                    Some(c) => e.line(format!("use_backend {target} {c}")),
-                    None => e.line(format!("use_backend {target}")),
-                }
-            }
-            _ => {}
-        }
-    }
-    if let Some(Action::Proxy { target, origin, .. }) = &s.action {
-        let implicit = pool.is_some() && *origin == s.origin;
-        if !implicit {
-            e.carried();
-            e.line(format!("default_backend {target}"));
-        }
-    }
-    e.dedent();
-}
-
-/// ` from NAME` when the named defaults a proxy inherits from is not simply the last one
-/// before it.
-pub fn from_clause(cx: &Ctx, defaults: Option<&str>, at: crate::ir::Origin) -> String {
-    let Some(d) = defaults else {
-        return String::new();
-    };
-    let last = cx
-        .ir
-        .defaults
-        .iter()
-        .filter(|x| x.origin.start < at.start && x.origin.file == at.file)
-        .next_back();
-    if last.is_some_and(|l| l.name.as_deref() == Some(d)) {
-        String::new()
-    } else {
-        format!(" from {d}")
-    }
-}
-
-/// An HAProxy bind address for a listener.
-fn bind_addr(l: &Listener) -> String {
-    if let Some(u) = &l.unix {
-        return if u.starts_with('/') {
-            u.clone()
-        } else {
-            format!("unix@{u}")
-        };
-    }
-    match (&l.address, l.port) {
-        (Some(a), Some(p)) => format!("{a}:{p}"),
-        (None, Some(p)) => format!(":{p}"),
-        (Some(a), None) => a.clone(),
-        (None, None) => ":80".into(),
-    }
-}
+use crate::ir::{Action, Defaults, Listener, MatchKind, NameKind, Protocol, Route, Service};
 
 /// The address and port a listener binds (nginx's default is port 80).
 type Key = (Option<String>, u16, Option<String>);
@@ -189,14 +77,14 @@ pub fn translated(
 
 /// Where the lines of one frontend go before they are written in HAProxy's order.
 #[derive(Default)]
-struct Lines {
-    params: Vec<String>,
-    acls: Vec<String>,
-    requests: Vec<String>,
-    uses: Vec<String>,
-    default: Option<String>,
-    stats: bool,
-    n: usize,
+pub(super) struct Lines {
+    pub params: Vec<String>,
+    pub acls: Vec<String>,
+    pub requests: Vec<String>,
+    pub uses: Vec<String>,
+    pub default: Option<String>,
+    pub stats: bool,
+    pub n: usize,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -271,6 +159,15 @@ fn frontend(
         }
         e.line(format!("bind {}", quote(&l).trim_matches('\'')));
     }
+    // ACLs no rule uses (routes HAProxy does not serve) are left out.
+    let used = |name: &str| {
+        out.requests.iter().chain(&out.uses).any(|l| {
+            l.split_whitespace()
+                .any(|w| w.trim_start_matches('!') == name)
+        })
+    };
+    out.acls
+        .retain(|l| l.split_whitespace().nth(1).is_some_and(used));
     for l in out.params.iter().chain(&out.acls).chain(&out.requests) {
         e.line(l);
     }
@@ -505,164 +402,4 @@ fn frontend_side(s: &crate::ir::Settings) -> crate::ir::Settings {
         }
     }
     f
-}
-
-/// What a route (or service) does, as HAProxy lines guarded by `host` and `cond`.
-fn action(
-    cx: &mut Ctx,
-    proto: Protocol,
-    a: &Action,
-    host: &str,
-    cond: &str,
-    out: &mut Lines,
-    e: &mut Emitter,
-) {
-    let full = join(&[host, cond]);
-    let guard = if full.is_empty() {
-        String::new()
-    } else {
-        format!(" if {full}")
-    };
-    match a {
-        Action::Proxy { target, pool, origin } => {
-            let be = match pool {
-                Some(p) => {
-                    if target.trim_end_matches('/').contains('/')
-                        && target.split("://").nth(1).is_some_and(|r| r.trim_end_matches('/').contains('/'))
-                    {
-                        e.approximated(
-                            *origin,
-                            format!("`proxy_pass {target}`: the URI is not rewritten"),
-                            "HAProxy passes the request path unchanged; use `http-request replace-path`",
-                        );
-                    } else {
-                        e.carried();
-                    }
-                    ident(p)
-                }
-                None => match url_backend(target, proto, *origin) {
-                    Some((g, has_path)) => {
-                        if has_path {
-                            e.approximated(
-                                *origin,
-                                format!("`proxy_pass {target}`: the URI is not rewritten"),
-                                "HAProxy passes the request path unchanged; use `http-request replace-path`",
-                            );
-                        } else {
-                            e.carried();
-                        }
-                        let name = g.name.clone();
-                        if !cx.generated.iter().any(|x| x.name == name)
-                            && !cx.ir.pools.iter().any(|p| ident(&p.name) == name)
-                        {
-                            cx.generated.push(g);
-                        }
-                        name
-                    }
-                    None => {
-                        e.unsupported(
-                            *origin,
-                            format!("`proxy_pass {target}`: lbc cannot turn this target into a backend"),
-                            "write a backend for it by hand",
-                        );
-                        return;
-                    }
-                },
-            };
-            if full.is_empty() {
-                if out.default.is_none() {
-                    out.default = Some(format!("default_backend {be}"));
-                }
-            } else {
-                out.uses.push(format!("use_backend {be}{guard}"));
-            }
-        }
-        Action::Return {
-            status,
-            body_or_url,
-            origin,
-        } => {
-            let line = match (status, body_or_url) {
-                (444, _) => Some("http-request silent-drop".to_string()),
-                (301 | 302 | 303 | 307 | 308, Some(url)) => {
-                    if url == "https://$host$request_uri" {
-                        Some(format!("http-request redirect scheme https code {status}"))
-                    } else {
-                        expr(url).map(|u| {
-                            format!("http-request redirect location {} code {status}", quote(&u))
-                        })
-                    }
-                }
-                (s, Some(body)) => expr(body).map(|b| {
-                    format!(
-                        "http-request return status {s} content-type text/plain lf-string {}",
-                        quote_dq(&b)
-                    )
-                }),
-                (s, None) => Some(format!("http-request return status {s}")),
-            };
-            match line {
-                Some(l) if proto == Protocol::Http => {
-                    e.carried();
-                    out.requests.push(format!("{l}{guard}"));
-                }
-                _ => e.unsupported(
-                    *origin,
-                    format!("`return {status}` with a variable lbc cannot translate"),
-                    "write the answer with `http-request return` and a log-format string",
-                ),
-            }
-        }
-        Action::Status { origin } => {
-            if out.stats {
-                e.unsupported(*origin, "a second status page", "HAProxy has one `stats uri` per proxy");
-                return;
-            }
-            out.stats = true;
-            e.approximated(
-                *origin,
-                "`stub_status` written as HAProxy's statistics page",
-                "HAProxy's page (`stats uri`, prefix match) shows different counters",
-            );
-            out.params.push("stats enable".into());
-            let uri = if cond.is_empty() { "/".into() } else { status_uri(cond, out) };
-            out.params.push(format!("stats uri {uri}"));
-        }
-        Action::Other { directive, origin, .. } => e.unsupported(
-            *origin,
-            format!("`{directive}`: HAProxy speaks HTTP and TCP to servers only"),
-            "HAProxy 2.1+ speaks FastCGI through a `fcgi-app` section; other protocols need a gateway",
-        ),
-    }
-}
-
-/// The path of the route ACL `cond` starts with (for `stats uri`).
-fn status_uri(cond: &str, out: &Lines) -> String {
-    let acl = cond.split_whitespace().next().unwrap_or_default();
-    out.acls
-        .iter()
-        .find_map(|l| {
-            let mut w = l.split_whitespace();
-            (w.nth(1) == Some(acl)).then(|| l.split_whitespace().last().unwrap_or("/").to_string())
-        })
-        .unwrap_or_else(|| "/".into())
-}
-
-/// A double-quoted HAProxy string, with no environment variable expansion.
-pub fn quote_dq(s: &str) -> String {
-    let mut q = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' | '\\' | '$' => {
-                q.push('\\');
-                q.push(c);
-            }
-            '\n' => q.push_str("\\n"),
-            '\r' => q.push_str("\\r"),
-            '\t' => q.push_str("\\t"),
-            c => q.push(c),
-        }
-    }
-    q.push('"');
-    q
 }

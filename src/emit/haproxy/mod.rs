@@ -4,8 +4,10 @@
 //! reads back into the same IR; nginx input is translated, following nginx's location order,
 //! with a diagnostic for everything HAProxy cannot express. Mapping: `book/src/migration.md`.
 
+mod actions;
 mod backend;
 mod frontend;
+mod native;
 mod rules;
 mod settings;
 
@@ -228,7 +230,7 @@ fn native_sections(cx: &mut Ctx, e: &mut Emitter) {
                 if let Some(p) = pool {
                     done_pools.insert(p);
                 }
-                frontend::native(cx, s, pool.map(|p| &ir.pools[p]), e);
+                native::frontend(cx, s, pool.map(|p| &ir.pools[p]), e);
             }
             Item::Pool(i) => {
                 if !done_pools.contains(&i) {
@@ -279,9 +281,7 @@ fn translated_sections(cx: &mut Ctx, e: &mut Emitter) {
         let pools: Vec<_> = ir.pools.iter().filter(|p| p.protocol == proto).collect();
         let defaults: Vec<_> = ir.defaults.iter().filter(|d| d.protocol == proto).collect();
         if services.is_empty() && pools.is_empty() {
-            for d in defaults {
-                settings::report_unused_defaults(d, e);
-            }
+            // Nothing inherits these settings: there is nothing to write.
             continue;
         }
         e.blank();
@@ -325,7 +325,7 @@ pub(crate) fn quote(w: &str) -> String {
         return w.to_string();
     }
     if w.chars().any(char::is_control) {
-        return frontend::quote_dq(w);
+        return actions::quote_dq(w);
     }
     if w.contains("${") || w.contains('\'') {
         let mut s = String::from("\"");

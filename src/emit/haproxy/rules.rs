@@ -102,7 +102,8 @@ pub fn rules(
                 ("host", "$host" | "$http_host") => e.carried(),
                 ("x-forwarded-for", "$proxy_add_x_forwarded_for") => {
                     e.carried();
-                    out.push(format!("option forwardfor{}", guard_forwardfor(cond)));
+                    // `option forwardfor` applies to the whole proxy; it takes no condition.
+                    out.push("option forwardfor".into());
                 }
                 ("connection", "") | ("connection", "\"\"") => e.carried(),
                 _ => match expr(&h.value) {
@@ -158,7 +159,7 @@ pub fn rules(
             let var = format!("txn.h{:08x}", fnv(&format!("{cond}|{}|{v}", h.name)));
             out.push(format!(
                 "http-request set-var-fmt({var}) {}{}",
-                super::frontend::quote_dq(&v),
+                super::actions::quote_dq(&v),
                 guard("")
             ));
             format!("%[var({var})]")
@@ -201,11 +202,6 @@ fn guard_with(cond: &str, extra: &str) -> String {
     } else {
         format!(" if {c}")
     }
-}
-
-/// `option forwardfor` takes no condition: it applies to the whole proxy.
-fn guard_forwardfor(_cond: &str) -> String {
-    String::new()
 }
 
 /// An nginx value with variables as an HAProxy log-format string; `None` when a variable has

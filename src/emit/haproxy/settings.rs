@@ -450,11 +450,6 @@ pub fn unsupported_rest(s: &Settings, all: bool, e: &mut Emitter) {
             }
         }
     }
-    if all {
-        for h in &s.response_headers {
-            report_rule_dropped(h.origin, e);
-        }
-    }
     for o in &s.opaque {
         e.unsupported(
             o.origin,
@@ -462,13 +457,4 @@ pub fn unsupported_rest(s: &Settings, all: bool, e: &mut Emitter) {
             "lbc does not translate it; see the HAProxy configuration manual",
         );
     }
-}
-
-fn report_rule_dropped(o: Origin, e: &mut Emitter) {
-    let _ = (o, e);
-}
-
-/// A `defaults` level without any service of its family: nothing to write.
-pub fn report_unused_defaults(d: &Defaults, e: &mut Emitter) {
-    let _ = (d, e);
 }
