@@ -118,6 +118,7 @@ fn to_haproxy(loaded: &lbc::load::Loaded) -> String {
 fn nginx_inputs() -> Vec<PathBuf> {
     let mut files = files_in(&shared().join("corpus/nginx"));
     files.extend(files_in(&shared().join("seeds/nginx")));
+    files.extend(files_in(&root().join("fixtures/convert/haproxy")));
     files
 }
 
@@ -294,13 +295,15 @@ fn snapshots_of_seeds() {
         "000-reverse-proxy-edu-vod.server.conf",
         "003-l7-two-apps.conf",
         "001-stream-only.conf",
+        "vhosts.conf",
     ] {
-        let f = root().join("fixtures/seeds/nginx").join(seed);
-        let f = if f.exists() {
-            f
-        } else {
-            shared().join("seeds/nginx").join(seed)
-        };
+        let f = [
+            root().join("fixtures/convert/haproxy").join(seed),
+            root().join("fixtures/seeds/nginx").join(seed),
+        ]
+        .into_iter()
+        .find(|f| f.exists())
+        .unwrap_or_else(|| shared().join("seeds/nginx").join(seed));
         let loaded = load_ok(&[f], Some(Format::Nginx)).expect("seed loads");
         let e = emit(&loaded.ir, Target::Haproxy);
         let diags = e

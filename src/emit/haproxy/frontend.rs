@@ -54,7 +54,7 @@ pub fn translated(
         }
     }
     let mut names = BTreeSet::new();
-    for (i, (ks, group)) in groups.iter().enumerate() {
+    for (ks, group) in &groups {
         e.blank();
         let first = &ks[0];
         let mut name = match (group.as_slice(), &group[0].name) {
@@ -71,7 +71,7 @@ pub fn translated(
         while !names.insert(name.clone()) {
             name.push('_');
         }
-        frontend(cx, proto, &name, ks, group, defaults, i == 0, e);
+        frontend(cx, proto, &name, ks, group, defaults, e);
     }
 }
 
@@ -95,41 +95,48 @@ fn frontend(
     ks: &[Key],
     group: &[&Service],
     defaults: &[&Defaults],
-    first: bool,
     e: &mut Emitter,
 ) {
     let mut out = Lines::default();
-    // The `http {}` level rules apply to every frontend; reported once.
-    for d in defaults {
-        let mut scratch = Emitter::default();
-        let rep = if first { &mut *e } else { &mut scratch };
-        out.requests.extend(rules(&d.settings, "", "", proto, rep));
-    }
     let default_idx = group
         .iter()
         .position(|s| s.listeners.iter().any(|l| l.default_server))
         .unwrap_or(0);
     let merged = group.len() > 1;
+    // Host ACLs first: the default server takes the requests no other server's names match.
+    let mut hosts = Vec::new();
     for (si, s) in group.iter().enumerate() {
-        e.carried();
-        let host = if merged && si != default_idx {
-            match host_acl(s, si, &mut out) {
-                Some(h) => h,
-                None => {
-                    e.approximated(
-                        s.origin,
-                        "a server without names that is not the default one is never selected",
-                        "nginx only reaches it through the default server of another port",
-                    );
-                    continue;
-                }
+        hosts.push(if merged && si != default_idx {
+            let h = host_acl(s, si, &mut out);
+            if h.is_none() {
+                e.approximated(
+                    s.origin,
+                    "a server without names that is not the default one is never selected",
+                    "nginx only reaches it through the default server of another port",
+                );
             }
+            h
         } else {
-            String::new()
-        };
-        service(cx, proto, s, &host, &mut out, e);
+            Some(String::new())
+        });
     }
-    // The default server's rules come last: other hosts' rules are tested first.
+    let others = hosts
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| *i != default_idx && h.is_some())
+        .map(|(_, h)| format!("!{}", h.as_deref().unwrap_or_default()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for (si, s) in group.iter().enumerate() {
+        let Some(host) = &hosts[si] else { continue };
+        e.carried();
+        let (host, tag) = if si == default_idx {
+            (others.clone(), "default".to_string())
+        } else {
+            (host.clone(), host.clone())
+        };
+        service(cx, proto, s, &host, &tag, defaults, &mut out, e);
+    }
     e.line(format!("frontend {name}"));
     e.indent();
     e.line(format!("mode {}", mode(proto)));
@@ -257,25 +264,44 @@ fn join(parts: &[&str]) -> String {
 }
 
 /// One nginx service's lines (`host` is its host ACL, empty for the default service).
+#[allow(clippy::too_many_arguments)]
 fn service(
     cx: &mut Ctx,
     proto: Protocol,
     s: &Service,
     host: &str,
+    tag: &str,
+    defaults: &[&Defaults],
     out: &mut Lines,
     e: &mut Emitter,
 ) {
-    let host_resp = if host.is_empty() || !has_response_rules(&s.settings) {
+    // The lists a server does not set itself come from the `http {}` level.
+    let inherited: Vec<crate::ir::Settings> = (0..4)
+        .map(|c| {
+            if owns(&s.settings, c) {
+                category(&s.settings, c)
+            } else {
+                let mut merged = crate::ir::Settings::default();
+                for d in defaults {
+                    if owns(&d.settings, c) {
+                        merged = category(&d.settings, c);
+                    }
+                }
+                merged
+            }
+        })
+        .collect();
+    let host_resp = if host.is_empty() || !has_response_rules(&inherited[0]) {
         String::new()
     } else {
         out.requests.push(format!(
-            "http-request set-var(txn.vhost) str({host}) if {host}"
+            "http-request set-var(txn.vhost) str({tag}) if {host}"
         ));
-        format!("{{ var(txn.vhost) -m str {host} }}")
+        format!("{{ var(txn.vhost) -m str {tag} }}")
     };
     if host.is_empty() {
         out.params
-            .extend(proxy_params(None, &frontend_side(&s.settings), e));
+            .extend(proxy_params(None, &frontend_side(&s.settings, proto, e), e));
         out.params.extend(compression(&s.settings, e));
     } else if s.settings.timeouts.is_some() || s.settings.compression.is_some() {
         e.approximated(
@@ -289,8 +315,11 @@ fn service(
     if let Some(a @ Action::Return { .. }) = &s.action {
         action(cx, proto, a, host, "", out, e);
     }
-    out.requests
-        .extend(rules(&s.settings, host, &host_resp, proto, e));
+    // Route lines are gathered apart: the routes' `set-var` lines must precede the server-level
+    // rules, which skip the routes that set their own (nginx does not merge these lists).
+    let saved = std::mem::take(&mut out.requests);
+    let mut setvars = Vec::new();
+    let mut owners: [Vec<String>; 4] = Default::default();
     let mut earlier: Vec<String> = Vec::new();
     let mut catch_all = None;
     for r in ordered(&s.routes) {
@@ -332,15 +361,24 @@ fn service(
             .collect::<Vec<_>>()
             .join(" ");
         let req_cond = join(&[host, &acl, &negs]);
-        let resp_cond = if has_response_rules(&r.settings) {
-            let tag = format!("route{}", out.n);
+        let own: Vec<usize> = (0..4).filter(|&c| owns(&r.settings, c)).collect();
+        let tag = format!("route{}", out.n);
+        // The variable is needed by the route's own response rules, or to exempt the route
+        // from the server-level lists it replaces.
+        let needed =
+            has_response_rules(&r.settings) || own.iter().any(|&c| !inherited[c].is_empty());
+        if needed {
             let c = if req_cond.is_empty() {
                 String::new()
             } else {
                 format!(" if {req_cond}")
             };
-            out.requests
-                .push(format!("http-request set-var(txn.route) str({tag}){c}"));
+            setvars.push(format!("http-request set-var(txn.route) str({tag}){c}"));
+            for c in own {
+                owners[c].push(tag.clone());
+            }
+        }
+        let resp_cond = if has_response_rules(&r.settings) {
             format!("{{ var(txn.route) -m str {tag} }}")
         } else {
             String::new()
@@ -374,6 +412,32 @@ fn service(
             earlier.push(acl);
         }
     }
+    let route_lines = std::mem::replace(&mut out.requests, saved);
+    out.requests.extend(setvars);
+    for (c, routes) in owners.iter().enumerate() {
+        let only = &inherited[c];
+        if only.is_empty() {
+            continue;
+        }
+        // Rules from the `http {}` level are reported once, for the first frontend.
+        let from_defaults = !owns(&s.settings, c);
+        let mut scratch = Emitter::default();
+        let rep = if from_defaults && cx.reported[c] {
+            &mut scratch
+        } else {
+            &mut *e
+        };
+        cx.reported[c] |= from_defaults;
+        let skip = if routes.is_empty() {
+            String::new()
+        } else {
+            format!("!{{ var(txn.route) -m str {} }}", routes.join(" "))
+        };
+        let cond = join(&[host, &skip]);
+        let resp = join(&[&host_resp, &skip]);
+        out.requests.extend(rules(only, &cond, &resp, proto, rep));
+    }
+    out.requests.extend(route_lines);
     match (catch_all, &s.action) {
         (Some(a), _) => action(cx, proto, a, host, "", out, e),
         (None, Some(a @ (Action::Proxy { .. } | Action::Other { .. } | Action::Status { .. }))) => {
@@ -383,16 +447,71 @@ fn service(
     }
 }
 
+/// The four lists nginx inherits only when a level sets none: response headers, request
+/// headers, access rules, the body size limit.
+fn owns(s: &crate::ir::Settings, c: usize) -> bool {
+    !category(s, c).is_empty()
+}
+
+fn category(s: &crate::ir::Settings, c: usize) -> crate::ir::Settings {
+    let mut o = crate::ir::Settings::default();
+    match c {
+        0 => {
+            o.response_headers.clone_from(&s.response_headers);
+            if let Some(p) = s.proxy.as_ref().filter(|p| !p.hide_headers.is_empty()) {
+                o.proxy = Some(Box::new(crate::ir::Proxy {
+                    hide_headers: p.hide_headers.clone(),
+                    ..Default::default()
+                }));
+            }
+        }
+        1 => {
+            if let Some(p) = s.proxy.as_ref().filter(|p| !p.headers.is_empty()) {
+                o.proxy = Some(Box::new(crate::ir::Proxy {
+                    headers: p.headers.clone(),
+                    ..Default::default()
+                }));
+            }
+        }
+        2 => {
+            if let Some(a) = s.access.as_ref().filter(|a| !a.rules.is_empty()) {
+                o.access = Some(Box::new(crate::ir::Access {
+                    rules: a.rules.clone(),
+                    ..Default::default()
+                }));
+            }
+        }
+        _ => {
+            if let Some(m) = s.client.as_ref().and_then(|c| c.max_body_size.clone()) {
+                o.client = Some(Box::new(crate::ir::Client {
+                    max_body_size: Some(m),
+                    ..Default::default()
+                }));
+            }
+        }
+    }
+    o
+}
+
 fn has_response_rules(s: &crate::ir::Settings) -> bool {
     !s.response_headers.is_empty() || s.proxy.as_ref().is_some_and(|p| !p.hide_headers.is_empty())
 }
 
 /// The client-facing settings of a service (the rest is reported by `unsupported_rest`).
-fn frontend_side(s: &crate::ir::Settings) -> crate::ir::Settings {
+fn frontend_side(s: &crate::ir::Settings, proto: Protocol, e: &mut Emitter) -> crate::ir::Settings {
     let mut f = crate::ir::Settings::default();
     if let Some(t) = &s.timeouts {
+        // In `stream`, `proxy_timeout` bounds inactivity on both sides.
+        let idle = t.idle.clone().filter(|_| proto != Protocol::Http);
+        if let Some(i) = &idle {
+            e.approximated(
+                i.origin,
+                "`proxy_timeout` of a server written as the frontend's `timeout client`",
+                "the backend keeps the `timeout server` of the defaults; set it there too",
+            );
+        }
         let ft = crate::ir::Timeouts {
-            client: t.client.clone(),
+            client: t.client.clone().or(idle),
             keepalive: t.keepalive.clone(),
             http_request: t.http_request.clone(),
             ..Default::default()

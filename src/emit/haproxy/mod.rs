@@ -28,6 +28,8 @@ pub(crate) struct Ctx<'a> {
     pub inherited: HashSet<String>,
     /// Backends generated for `proxy_pass http://host:port` without a pool.
     pub generated: Vec<backend::Generated>,
+    /// Which lists of the `http {}` level (see `frontend::category`) were already reported.
+    pub reported: [bool; 4],
 }
 
 impl Ctx<'_> {
@@ -51,6 +53,7 @@ pub fn emit(ir: &Ir, e: &mut Emitter) {
         native,
         inherited,
         generated: Vec::new(),
+        reported: [false; 4],
     };
     global(&cx, e);
     if native {
