@@ -166,6 +166,7 @@ fn nginx_inputs_convert_to_configs_haproxy_accepts() {
             failures.push(format!("{}:\n{msg}", f.display()));
         }
     }
+    eprintln!("{checked} nginx inputs converted and checked");
     assert!(checked > 50, "only {checked} nginx inputs checked");
     assert!(
         failures.is_empty(),
@@ -279,6 +280,7 @@ fn haproxy_inputs_read_back_into_the_same_ir() {
             failures.push(format!("{name}: reads back now, drop the exception"));
         }
     }
+    eprintln!("{checked} HAProxy inputs read back");
     assert!(checked > 50, "only {checked} HAProxy inputs checked");
     assert!(
         failures.is_empty(),
@@ -317,4 +319,45 @@ fn snapshots_of_seeds() {
             format!("{}\n--- diagnostics\n{diags}\n", e.text)
         );
     }
+}
+
+#[test]
+fn tls_termination_with_placeholder_certificates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    for name in ["cert.pem", "cert-b.pem"] {
+        let (crt, key) = (dir.join("c.tmp"), dir.join("k.tmp"));
+        let ok = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args(["-subj", "/CN=example.com", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&crt)
+            .output()
+            .expect("openssl is installed")
+            .status
+            .success();
+        assert!(ok);
+        let pem = [std::fs::read(&crt).unwrap(), std::fs::read(&key).unwrap()].concat();
+        std::fs::write(dir.join(name), pem).unwrap();
+    }
+    let conf = dir.join("tls.conf");
+    std::fs::copy(root().join("fixtures/convert/haproxy/tls.conf"), &conf).unwrap();
+    assert!(
+        nginx_t(&conf, &module_directives()),
+        "nginx accepts the fixture"
+    );
+    let loaded = load_ok(&[conf], Some(Format::Nginx)).unwrap();
+    let e = emit(&loaded.ir, Target::Haproxy);
+    assert!(
+        e.text
+            .contains("bind :443 ssl crt cert.pem crt cert-b.pem alpn h2,http/1.1"),
+        "{}",
+        e.text
+    );
+    let cfg = dir.join("out.cfg");
+    std::fs::write(&cfg, &e.text).unwrap();
+    haproxy_c(&cfg, dir).unwrap();
 }

@@ -157,14 +157,10 @@ fn frontend(
         if listeners.iter().any(|x| x.proxy_protocol) {
             l.push_str(" accept-proxy");
         }
-        for x in listeners.iter().filter(|x| x.tls).take(1) {
-            e.unsupported(
-                x.origin,
-                "TLS termination is not translated: HAProxy needs the certificate and key in one PEM file",
-                "concatenate `ssl_certificate` and `ssl_certificate_key` into a PEM file and add `ssl crt FILE` to the bind line",
-            );
+        if let Some(x) = listeners.iter().find(|x| x.tls) {
+            tls(&mut l, x, group, defaults, e);
         }
-        e.line(format!("bind {}", quote(&l).trim_matches('\'')));
+        e.line(format!("bind {l}"));
     }
     // ACLs no rule uses (routes HAProxy does not serve) are left out.
     let used = |name: &str| {
@@ -185,6 +181,48 @@ fn frontend(
         e.line(d);
     }
     e.dedent();
+}
+
+/// `ssl crt FILE…` on a bind line: the `ssl_certificate` of every server of the frontend
+/// (HAProxy picks one by SNI), or of the `http {}` level.
+fn tls(l: &mut String, x: &Listener, group: &[&Service], defaults: &[&Defaults], e: &mut Emitter) {
+    let cert = |o: &[crate::ir::Opaque]| -> Vec<(String, crate::ir::Origin)> {
+        o.iter()
+            .filter(|o| o.name == "ssl_certificate" && o.args.len() == 1)
+            .map(|o| (o.args[0].clone(), o.origin))
+            .collect()
+    };
+    let mut certs: Vec<(String, crate::ir::Origin)> = group
+        .iter()
+        .flat_map(|s| cert(&s.settings.opaque))
+        .collect();
+    if certs.is_empty() {
+        certs = defaults
+            .iter()
+            .flat_map(|d| cert(&d.settings.opaque))
+            .collect();
+    }
+    certs.dedup_by(|a, b| a.0 == b.0);
+    if certs.is_empty() || certs.iter().any(|c| c.0.contains('$')) {
+        e.unsupported(
+            x.origin,
+            "TLS termination without a certificate lbc can name",
+            "add `ssl crt FILE` to the bind line (a PEM with the certificate and its key)",
+        );
+        return;
+    }
+    l.push_str(" ssl");
+    for (c, origin) in &certs {
+        l.push_str(&format!(" crt {}", quote(c)));
+        e.approximated(
+            *origin,
+            format!("`ssl_certificate {c}` written as `crt {c}`"),
+            "HAProxy reads the key from the same PEM file (or from FILE.key), not from `ssl_certificate_key`",
+        );
+    }
+    if x.http2 {
+        l.push_str(" alpn h2,http/1.1");
+    }
 }
 
 /// `acl host_N hdr(host)…` lines for a service's names; the ACL name, or `None` when it has none.

@@ -450,7 +450,12 @@ pub fn unsupported_rest(s: &Settings, all: bool, e: &mut Emitter) {
             }
         }
     }
-    for o in &s.opaque {
+    // The certificate goes to the bind line (see `frontend::tls`).
+    for o in s
+        .opaque
+        .iter()
+        .filter(|o| !matches!(o.name.as_str(), "ssl_certificate" | "ssl_certificate_key"))
+    {
         e.unsupported(
             o.origin,
             format!("`{}` has no HAProxy equivalent", o.name),
