@@ -209,6 +209,7 @@ fn haproxy_inputs_written_back_pass_haproxy_c() {
             _ => {}
         }
     }
+    eprintln!("{checked} HAProxy inputs written back and checked");
     assert!(checked > 50, "only {checked} HAProxy inputs checked");
     assert!(
         failures.is_empty(),
