@@ -75,6 +75,9 @@ pub fn run(a: &CheckArgs) -> i32 {
     }
     let fail =
         errors > 0 || (a.deny_warnings && diags.iter().any(|d| d.severity == Severity::Warning));
+    // The process is about to exit: freeing a large IR node by node only costs time.
+    std::mem::forget(loaded);
+    std::mem::forget(diags);
     if fail {
         EXIT_FINDINGS
     } else {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::cst::{Arg, Directive, Item, SyntaxTree, TextRange};
+use super::lexer::TokenKind;
 use super::directives::{self as dt, Ctx};
 use super::lower_items as items;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -74,12 +75,18 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
     let context = opts
         .context
         .unwrap_or_else(|| infer_context(&sources.get(main).text, &tree));
+    // One visit per statement: `;`, `{` and raw-block tokens count them (includes add more).
+    let statements = tree
+        .tokens
+        .iter()
+        .filter(|t| matches!(t.kind, TokenKind::Semi | TokenKind::LBrace | TokenKind::RawBlock))
+        .count();
     let mut w = Walker {
         sources,
         prefix,
         root: opts.root.clone(),
         trees: HashMap::new(),
-        visits: Vec::new(),
+        visits: Vec::with_capacity(statements),
         diagnostics: Vec::new(),
         stack: vec![main],
         ir,
