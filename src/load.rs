@@ -181,25 +181,40 @@ fn load_ir(path: &Path, format: Format, text: &str) -> Result<Loaded, LoadError>
     })
 }
 
-/// Expands directories into the files they hold (sorted; hidden files skipped).
+/// Expands directories into the files they hold, recursively (sorted; hidden entries skipped).
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
+        let rd =
+            std::fs::read_dir(dir).map_err(|e| LoadError(format!("{}: {e}", dir.display())))?;
+        let mut entries: Vec<PathBuf> = rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|f| {
+                !f.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        entries.sort();
+        for e in entries {
+            if e.is_dir() {
+                walk(&e, out)?;
+            } else if e.is_file() {
+                out.push(e);
+            }
+        }
+        Ok(())
+    }
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let rd =
-                std::fs::read_dir(p).map_err(|e| LoadError(format!("{}: {e}", p.display())))?;
-            let mut files: Vec<PathBuf> = rd
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|f| {
-                    f.is_file()
-                        && !f
-                            .file_name()
-                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-                })
-                .collect();
-            files.sort();
-            out.extend(files);
+            let before = out.len();
+            walk(p, &mut out)?;
+            if out.len() == before {
+                return Err(LoadError(format!(
+                    "{}: no files in this directory",
+                    p.display()
+                )));
+            }
         } else {
             out.push(p.clone());
         }

@@ -328,3 +328,22 @@ fn output_to_a_closed_pipe_does_not_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn directories_expand_recursively_and_empty_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+    std::fs::write(
+        dir.path().join("a/b/site.conf"),
+        "server { listen 80; location / { proxy_pas http://x; } }\n",
+    )
+    .unwrap();
+    let (code, out, _) = lbc(&["check", "--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["files"], 1);
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = lbc(&["check", empty.path().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no files"), "{err}");
+}

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::cst::{Arg, Directive, Item, SyntaxTree, TextRange};
-use super::lexer::TokenKind;
 use super::directives::{self as dt, Ctx};
+use super::lexer::TokenKind;
 use super::lower_items as items;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{self, Defaults, Ir, Opaque, Origin, Protocol, Service, Setting};
@@ -79,7 +79,12 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
     let statements = tree
         .tokens
         .iter()
-        .filter(|t| matches!(t.kind, TokenKind::Semi | TokenKind::LBrace | TokenKind::RawBlock))
+        .filter(|t| {
+            matches!(
+                t.kind,
+                TokenKind::Semi | TokenKind::LBrace | TokenKind::RawBlock
+            )
+        })
         .count();
     let mut w = Walker {
         sources,
