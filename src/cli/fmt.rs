@@ -26,11 +26,7 @@ pub struct FmtArgs {
 }
 
 pub fn run(a: &FmtArgs) -> i32 {
-    a.files
-        .iter()
-        .map(|f| one(a, f))
-        .max()
-        .unwrap_or(EXIT_OK)
+    a.files.iter().map(|f| one(a, f)).max().unwrap_or(EXIT_OK)
 }
 
 fn one(a: &FmtArgs, path: &Path) -> i32 {
@@ -83,7 +79,9 @@ fn one(a: &FmtArgs, path: &Path) -> i32 {
     if a.stdout {
         // Latin-1 bytes go out as they came in.
         use std::io::Write;
-        let _ = std::io::stdout().lock().write_all(&fmt::encode(&new, latin1));
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(&fmt::encode(&new, latin1));
         return EXIT_OK;
     }
     if new != old {

@@ -1,0 +1,211 @@
+//! `lbc fmt`: formatting is idempotent, keeps the IR and every comment over the whole nginx
+//! corpus and the seeds; a snapshot of an ugly fixture; `--check` and `convert --diff` end to end.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{files_in, root, shared};
+use lbc::fmt::nginx::format;
+use lbc::ir::{without_origins, Format};
+use lbc::load::{load, LoadOptions};
+use lbc::source::decode;
+use lbc::syntax::nginx::lexer::{lex, TokenKind};
+
+/// Every nginx file of the corpus and the seeds that parses, with its text.
+fn formattable() -> Vec<(PathBuf, String, String)> {
+    let mut files = files_in(&shared().join("corpus/nginx"));
+    files.extend(files_in(&root().join("fixtures/seeds/nginx")));
+    files
+        .into_iter()
+        .filter_map(|f| {
+            let (text, _) = decode(std::fs::read(&f).unwrap());
+            let formatted = format(&text).ok()?;
+            Some((f, text, formatted))
+        })
+        .collect()
+}
+
+#[test]
+fn formatting_twice_changes_nothing() {
+    let files = formattable();
+    let failures: Vec<String> = files
+        .iter()
+        .filter(|(_, _, once)| format(once).ok().as_deref() != Some(once.as_str()))
+        .map(|(f, _, _)| f.display().to_string())
+        .collect();
+    eprintln!("idempotence: {} files", files.len());
+    assert!(files.len() >= 300, "only {} files formatted", files.len());
+    assert!(
+        failures.is_empty(),
+        "not idempotent:\n{}",
+        failures.join("\n")
+    );
+}
+
+fn comments(src: &str) -> Vec<&str> {
+    let mut v: Vec<&str> = lex(src)
+        .into_iter()
+        .filter(|t| t.kind == TokenKind::Comment)
+        .map(|t| t.text(src))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn every_comment_is_kept() {
+    for (f, text, formatted) in formattable() {
+        assert_eq!(
+            comments(&text),
+            comments(&formatted),
+            "{}: comments changed",
+            f.display()
+        );
+    }
+}
+
+/// Loads one nginx file with absolute includes under an empty root and relative ones beside
+/// `dir` (the original's directory, also for the formatted copy).
+fn load_nginx(
+    path: &Path,
+    dir: &Path,
+    context: Option<lbc::syntax::nginx::directives::Ctx>,
+) -> lbc::load::Loaded {
+    let opts = LoadOptions {
+        from: Some(Format::Nginx),
+        root: Some(root().join("fixtures/no-root")),
+        prefix: Some(dir.to_path_buf()),
+        context,
+    };
+    load(&[path.to_path_buf()], &opts).unwrap()
+}
+
+#[test]
+fn formatting_keeps_the_ir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for (f, _, formatted) in formattable() {
+        let dir = f.parent().unwrap();
+        let first = load_nginx(&f, dir, None);
+        let out = tmp.path().join(f.file_name().unwrap());
+        std::fs::write(&out, &formatted).unwrap();
+        let second = load_nginx(&out, dir, Some(first.nginx[0].context));
+        checked += 1;
+        let codes = |l: &lbc::load::Loaded| {
+            let mut c: Vec<_> = l
+                .check()
+                .iter()
+                .map(|d| (d.code, d.message.clone()))
+                .collect();
+            c.sort();
+            c
+        };
+        if without_origins(&first.ir) != without_origins(&second.ir) {
+            failures.push(format!("{}: the IR differs", f.display()));
+        } else if codes(&first) != codes(&second) {
+            failures.push(format!("{}: the findings differ", f.display()));
+        }
+    }
+    eprintln!("IR kept: {checked} files");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn ugly_fixture() {
+    let (text, _) = decode(std::fs::read(root().join("fixtures/fmt/ugly.conf")).unwrap());
+    insta::assert_snapshot!("fmt_ugly", format(&text).unwrap());
+}
+
+fn lbc(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("lbc runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_passes_on_formatted_files() {
+    let (code, out, _) = lbc(&["fmt", "--check", "fixtures/fmt/clean.conf"]);
+    assert_eq!((code, out.as_str()), (0, ""));
+}
+
+#[test]
+fn check_shows_the_diff_and_fails() {
+    let (code, out, _) = lbc(&[
+        "fmt",
+        "--check",
+        "fixtures/fmt/clean.conf",
+        "fixtures/fmt/ugly.conf",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("--- fixtures/fmt/ugly.conf\n+++ fixtures/fmt/ugly.conf\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n-worker_processes   auto ;   # trailing comment\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n+worker_processes auto; # trailing comment\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn fmt_rewrites_in_place_and_keeps_crlf_and_latin1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let crlf = tmp.path().join("crlf.conf");
+    std::fs::write(&crlf, "\u{FEFF}a  1 ;\r\nb {c;}\r\n").unwrap();
+    let latin1 = tmp.path().join("latin1.conf");
+    std::fs::write(&latin1, b"# caf\xe9\nserver_name  caf\xe9;\n").unwrap();
+    let (code, _, err) = lbc(&["fmt", crlf.to_str().unwrap(), latin1.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&crlf).unwrap(),
+        "\u{FEFF}a 1;\r\nb {\r\n    c;\r\n}\r\n"
+    );
+    assert_eq!(
+        std::fs::read(&latin1).unwrap(),
+        b"# caf\xe9\nserver_name caf\xe9;\n"
+    );
+    assert_eq!(lbc(&["fmt", "--check", crlf.to_str().unwrap()]).0, 0);
+}
+
+#[test]
+fn fmt_leaves_broken_and_foreign_files_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let broken = tmp.path().join("broken.conf");
+    std::fs::write(&broken, "http {\n  server {\n").unwrap();
+    let (code, _, err) = lbc(&["fmt", broken.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("is never closed") && err.contains("syntax errors"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "http {\n  server {\n"
+    );
+    let (code, _, err) = lbc(&["fmt", "--from", "haproxy", "fixtures/fmt/clean.conf"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("formats nginx files only"), "{err}");
+}
+
+#[test]
+fn stdout_prints_instead_of_writing() {
+    let (code, out, _) = lbc(&["fmt", "--stdout", "fixtures/fmt/ugly.conf"]);
+    assert_eq!(code, 0);
+    let (text, _) = decode(std::fs::read(root().join("fixtures/fmt/ugly.conf")).unwrap());
+    assert_eq!(out, format(&text).unwrap());
+}
