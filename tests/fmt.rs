@@ -209,3 +209,37 @@ fn stdout_prints_instead_of_writing() {
     let (text, _) = decode(std::fs::read(root().join("fixtures/fmt/ugly.conf")).unwrap());
     assert_eq!(out, format(&text).unwrap());
 }
+
+#[test]
+fn convert_diff_compares_with_an_existing_file() {
+    let src = "fixtures/convert/nginx/quoting.conf";
+    let (code, generated, _) = lbc(&["convert", src, "--to", "nginx"]);
+    assert_eq!(code, 0);
+    let tmp = tempfile::tempdir().unwrap();
+    let same = tmp.path().join("same.conf");
+    std::fs::write(&same, &generated).unwrap();
+    let same = same.to_str().unwrap();
+    assert_eq!(lbc(&["convert", src, "--to", "nginx", "--diff", same]).0, 0);
+    let changed = tmp.path().join("changed.conf");
+    std::fs::write(
+        &changed,
+        generated.replacen("worker_processes 2;", "worker_processes 4;", 1),
+    )
+    .unwrap();
+    let changed = changed.to_str().unwrap();
+    let (code, out, _) = lbc(&["convert", src, "--to", "nginx", "--diff", changed]);
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with(&format!("--- {changed}\n+++ {changed}\n")),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n-worker_processes 4;\n+worker_processes 2;\n"),
+        "{out}"
+    );
+    // Nothing is written with --diff, and it cannot be combined with --output.
+    assert_eq!(
+        lbc(&["convert", src, "--to", "nginx", "--diff", same, "-o", same]).0,
+        2
+    );
+}

@@ -94,7 +94,7 @@ fn one(a: &FmtArgs, path: &Path) -> i32 {
 }
 
 /// A unified diff from `old` to `new`, both headers naming `name`.
-pub fn diff(old: &str, new: &str, name: &str) -> String {
+pub(super) fn diff(old: &str, new: &str, name: &str) -> String {
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .header(name, name)
