@@ -1,5 +1,5 @@
-//! `lbc fmt`: formatting is idempotent, keeps the IR and every comment over the whole nginx
-//! corpus and the seeds; a snapshot of an ugly fixture; `--check` and `convert --diff` end to end.
+//! `lbc fmt`: formatting is idempotent, keeps the IR, the findings and every comment over the
+//! whole nginx and HAProxy corpus and the seeds; a snapshot of an ugly fixture; `--check` and `convert --diff` end to end.
 
 mod common;
 
@@ -7,74 +7,112 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{files_in, root, shared};
-use lbc::fmt::nginx::format;
+use lbc::fmt::{self, FmtError};
 use lbc::ir::{without_origins, Format};
-use lbc::load::{load, LoadOptions};
+use lbc::load::{load, LoadOptions, Loaded};
 use lbc::source::decode;
-use lbc::syntax::nginx::lexer::{lex, TokenKind};
 
-/// Every nginx file of the corpus and the seeds that parses, with its text.
-fn formattable() -> Vec<(PathBuf, String, String)> {
-    let mut files = files_in(&shared().join("corpus/nginx"));
-    files.extend(files_in(&root().join("fixtures/seeds/nginx")));
+fn format(text: &str) -> Result<String, FmtError> {
+    fmt::nginx::format(text)
+}
+
+/// Formats `text` as `format`.
+fn format_as(format: Format, text: &str) -> Result<String, FmtError> {
+    match format {
+        Format::Nginx => fmt::nginx::format(text),
+        _ => fmt::haproxy::format(text),
+    }
+}
+
+/// Every file of the corpus and the seeds in `format` that parses: path, text, formatted text.
+fn formattable(format: Format) -> Vec<(PathBuf, String, String)> {
+    let dir = if format == Format::Nginx {
+        "nginx"
+    } else {
+        "haproxy"
+    };
+    let mut files = files_in(&shared().join("corpus").join(dir));
+    files.extend(files_in(&root().join("fixtures/seeds").join(dir)));
     files
         .into_iter()
         .filter_map(|f| {
             let (text, _) = decode(std::fs::read(&f).unwrap());
-            let formatted = format(&text).ok()?;
+            let formatted = format_as(format, &text).ok()?;
             Some((f, text, formatted))
         })
         .collect()
 }
 
+const FORMATS: [(Format, usize); 2] = [(Format::Nginx, 300), (Format::Haproxy, 190)];
+
 #[test]
 fn formatting_twice_changes_nothing() {
-    let files = formattable();
-    let failures: Vec<String> = files
-        .iter()
-        .filter(|(_, _, once)| format(once).ok().as_deref() != Some(once.as_str()))
-        .map(|(f, _, _)| f.display().to_string())
-        .collect();
-    eprintln!("idempotence: {} files", files.len());
-    assert!(files.len() >= 300, "only {} files formatted", files.len());
-    assert!(
-        failures.is_empty(),
-        "not idempotent:\n{}",
-        failures.join("\n")
-    );
+    for (format, at_least) in FORMATS {
+        let files = formattable(format);
+        let failures: Vec<String> = files
+            .iter()
+            .filter(|(_, _, once)| format_as(format, once).ok().as_deref() != Some(once.as_str()))
+            .map(|(f, _, _)| f.display().to_string())
+            .collect();
+        eprintln!("idempotence: {} {format} files", files.len());
+        assert!(
+            files.len() >= at_least,
+            "only {} {format} files formatted",
+            files.len()
+        );
+        assert!(
+            failures.is_empty(),
+            "not idempotent:\n{}",
+            failures.join("\n")
+        );
+    }
 }
 
-fn comments(src: &str) -> Vec<&str> {
-    let mut v: Vec<&str> = lex(src)
-        .into_iter()
-        .filter(|t| t.kind == TokenKind::Comment)
-        .map(|t| t.text(src))
-        .collect();
+/// The comments of a file, sorted (a multiset).
+fn comments(format: Format, src: &str) -> Vec<&str> {
+    let mut v: Vec<&str> = if format == Format::Nginx {
+        use lbc::syntax::nginx::lexer::{lex, TokenKind};
+        lex(src)
+            .into_iter()
+            .filter(|t| t.kind == TokenKind::Comment)
+            .map(|t| t.text(src))
+            .collect()
+    } else {
+        use lbc::syntax::haproxy::lexer::{lex, TokenKind};
+        lex(src)
+            .into_iter()
+            .filter(|t| t.kind == TokenKind::Comment)
+            .map(|t| t.text(src))
+            .collect()
+    };
     v.sort_unstable();
     v
 }
 
 #[test]
 fn every_comment_is_kept() {
-    for (f, text, formatted) in formattable() {
-        assert_eq!(
-            comments(&text),
-            comments(&formatted),
-            "{}: comments changed",
-            f.display()
-        );
+    for (format, _) in FORMATS {
+        for (f, text, formatted) in formattable(format) {
+            assert_eq!(
+                comments(format, &text),
+                comments(format, &formatted),
+                "{}: comments changed",
+                f.display()
+            );
+        }
     }
 }
 
-/// Loads one nginx file with absolute includes under an empty root and relative ones beside
-/// `dir` (the original's directory, also for the formatted copy).
-fn load_nginx(
+/// Loads one file with absolute includes under an empty root and relative ones beside `dir`
+/// (the original's directory, also for the formatted copy).
+fn load_in(
+    format: Format,
     path: &Path,
     dir: &Path,
     context: Option<lbc::syntax::nginx::directives::Ctx>,
-) -> lbc::load::Loaded {
+) -> Loaded {
     let opts = LoadOptions {
-        from: Some(Format::Nginx),
+        from: Some(format),
         root: Some(root().join("fixtures/no-root")),
         prefix: Some(dir.to_path_buf()),
         context,
@@ -82,34 +120,39 @@ fn load_nginx(
     load(&[path.to_path_buf()], &opts).unwrap()
 }
 
+/// The findings, without their places (which move).
+fn findings(l: &Loaded) -> Vec<(&'static str, String)> {
+    let mut c: Vec<_> = l
+        .check()
+        .iter()
+        .map(|d| (d.code, d.message.clone()))
+        .collect();
+    c.sort();
+    c
+}
+
 #[test]
-fn formatting_keeps_the_ir() {
+fn formatting_keeps_the_ir_and_the_findings() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut checked = 0;
     let mut failures = Vec::new();
-    for (f, _, formatted) in formattable() {
-        let dir = f.parent().unwrap();
-        let first = load_nginx(&f, dir, None);
-        let out = tmp.path().join(f.file_name().unwrap());
-        std::fs::write(&out, &formatted).unwrap();
-        let second = load_nginx(&out, dir, Some(first.nginx[0].context));
-        checked += 1;
-        let codes = |l: &lbc::load::Loaded| {
-            let mut c: Vec<_> = l
-                .check()
-                .iter()
-                .map(|d| (d.code, d.message.clone()))
-                .collect();
-            c.sort();
-            c
-        };
-        if without_origins(&first.ir) != without_origins(&second.ir) {
-            failures.push(format!("{}: the IR differs", f.display()));
-        } else if codes(&first) != codes(&second) {
-            failures.push(format!("{}: the findings differ", f.display()));
+    for (format, _) in FORMATS {
+        let mut checked = 0;
+        for (f, _, formatted) in formattable(format) {
+            let dir = f.parent().unwrap();
+            let first = load_in(format, &f, dir, None);
+            let out = tmp.path().join(f.file_name().unwrap());
+            std::fs::write(&out, &formatted).unwrap();
+            let context = first.nginx.first().map(|n| n.context);
+            let second = load_in(format, &out, dir, context);
+            checked += 1;
+            if without_origins(&first.ir) != without_origins(&second.ir) {
+                failures.push(format!("{}: the IR differs", f.display()));
+            } else if findings(&first) != findings(&second) {
+                failures.push(format!("{}: the findings differ", f.display()));
+            }
         }
+        eprintln!("IR kept: {checked} {format} files");
     }
-    eprintln!("IR kept: {checked} files");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -117,6 +160,8 @@ fn formatting_keeps_the_ir() {
 fn ugly_fixture() {
     let (text, _) = decode(std::fs::read(root().join("fixtures/fmt/ugly.conf")).unwrap());
     insta::assert_snapshot!("fmt_ugly", format(&text).unwrap());
+    let (text, _) = decode(std::fs::read(root().join("fixtures/fmt/ugly.cfg")).unwrap());
+    insta::assert_snapshot!("fmt_ugly_haproxy", fmt::haproxy::format(&text).unwrap());
 }
 
 fn lbc(args: &[&str]) -> (i32, String, String) {
@@ -135,7 +180,12 @@ fn lbc(args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn check_passes_on_formatted_files() {
-    let (code, out, _) = lbc(&["fmt", "--check", "fixtures/fmt/clean.conf"]);
+    let (code, out, _) = lbc(&[
+        "fmt",
+        "--check",
+        "fixtures/fmt/clean.conf",
+        "fixtures/fmt/clean.cfg",
+    ]);
     assert_eq!((code, out.as_str()), (0, ""));
 }
 
@@ -197,9 +247,12 @@ fn fmt_leaves_broken_and_foreign_files_alone() {
         std::fs::read_to_string(&broken).unwrap(),
         "http {\n  server {\n"
     );
-    let (code, _, err) = lbc(&["fmt", "--from", "haproxy", "fixtures/fmt/clean.conf"]);
+    let (code, _, err) = lbc(&["fmt", "--from", "keepalived", "fixtures/fmt/clean.conf"]);
     assert_eq!(code, 2);
-    assert!(err.contains("formats nginx files only"), "{err}");
+    assert!(
+        err.contains("formats nginx and HAProxy files only"),
+        "{err}"
+    );
 }
 
 #[test]

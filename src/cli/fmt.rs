@@ -1,4 +1,4 @@
-//! `lbc fmt`: rewrites nginx files in place in the canonical layout, or (`--check`) shows the
+//! `lbc fmt`: rewrites nginx and HAProxy files in place in the canonical layout, or (`--check`) shows the
 //! diff and fails, for CI.
 
 use std::path::{Path, PathBuf};
@@ -47,17 +47,21 @@ fn one(a: &FmtArgs, path: &Path) -> i32 {
         Some(FormatArg::Json) => Format::Json,
         None => crate::load::detect(path, &old),
     };
-    if format != Format::Nginx {
-        eprintln!(
-            "error: {}: this is a {format} file; lbc fmt formats nginx files only",
-            path.display()
-        );
-        return EXIT_FAILURE;
-    }
-    let new = match fmt::nginx::format(&old) {
+    let formatted = match format {
+        Format::Nginx => fmt::nginx::format(&old),
+        Format::Haproxy => fmt::haproxy::format(&old),
+        _ => {
+            eprintln!(
+                "error: {}: this is a {format} file; lbc fmt formats nginx and HAProxy files only",
+                path.display()
+            );
+            return EXIT_FAILURE;
+        }
+    };
+    let new = match formatted {
         Ok(n) => n,
         Err(FmtError::Syntax(errors)) => {
-            report_syntax(path, old, &errors);
+            report_syntax(path, old, &errors, format);
             eprintln!(
                 "error: {}: not formatted: the file has syntax errors",
                 path.display()
@@ -102,14 +106,23 @@ pub(super) fn diff(old: &str, new: &str, name: &str) -> String {
 }
 
 /// Renders syntax errors the way `lbc check` does, on stderr.
-fn report_syntax(path: &Path, text: String, errors: &[crate::syntax::nginx::cst::SyntaxError]) {
+fn report_syntax(
+    path: &Path,
+    text: String,
+    errors: &[crate::syntax::nginx::cst::SyntaxError],
+    format: Format,
+) {
+    let code = match format {
+        Format::Haproxy => "haproxy/syntax",
+        _ => "nginx/syntax",
+    };
     let mut sources = SourceMap::new();
     let file = sources.add(path, text);
     let mut diags: Vec<Diagnostic> = errors
         .iter()
         .map(|e| {
             let span = Span::new(file, e.range.start, e.range.end);
-            let mut d = Diagnostic::new("nginx/syntax", Severity::Error, e.message.clone(), span)
+            let mut d = Diagnostic::new(code, Severity::Error, e.message.clone(), span)
                 .label(e.label.clone());
             if let Some((r, m)) = &e.related {
                 d = d.with_secondary(Span::new(file, r.start, r.end), m.clone());

@@ -1,6 +1,7 @@
 //! `lbc fmt`: rewrites config files in a canonical layout without changing what the server
 //! reads. Only whitespace between tokens changes; every token, comment included, keeps its text.
 
+pub mod haproxy;
 pub mod nginx;
 
 use crate::syntax::nginx::cst::SyntaxError;
