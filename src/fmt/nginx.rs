@@ -29,6 +29,9 @@ pub fn format(src: &str) -> Result<String, FmtError> {
             related: None,
         }]));
     }
+    if let Some(e) = glued_after_quote(src, &tree.tokens) {
+        return Err(FmtError::Syntax(vec![e]));
+    }
     let out = Formatter::new(src).run(&tree.tokens);
     if reading(src) != reading(&out) {
         return Err(FmtError::Internal(
@@ -36,6 +39,31 @@ pub fn format(src: &str) -> Result<String, FmtError> {
         ));
     }
     Ok(out)
+}
+
+/// nginx wants a blank, `;`, `{` or `)` right after a closing quote and rejects the file
+/// otherwise (`"a"b`, `"a"}`). The lexer reads on, so a space written there would turn a file
+/// nginx refuses into one it accepts: such a file is reported, not formatted.
+fn glued_after_quote(src: &str, tokens: &[Token]) -> Option<SyntaxError> {
+    tokens.windows(2).find_map(|w| {
+        let (quoted, next) = (w[0], w[1]);
+        let ok = !matches!(quoted.kind, TokenKind::DString | TokenKind::SString)
+            || matches!(next.kind, TokenKind::Whitespace | TokenKind::Newline)
+            || matches!(next.kind, TokenKind::Semi | TokenKind::LBrace)
+            || next.text(src).starts_with(')');
+        (!ok).then(|| {
+            let c = next.text(src).chars().next().unwrap_or(' ');
+            SyntaxError {
+                range: TextRange::new(next.start as usize, next.start as usize + c.len_utf8()),
+                message: format!("unexpected `{c}` right after a quoted argument"),
+                label: "nginx needs a space before this".into(),
+                help: Some(
+                    "add a space after the closing quote: nginx rejects the file as it is".into(),
+                ),
+                related: None,
+            }
+        })
+    })
 }
 
 /// What the layout must keep: every token but whitespace, with its text, in order.
@@ -129,7 +157,9 @@ impl<'a> Formatter<'a> {
             // around it much; the rare case keeps its lines.
             _ => has(TokenKind::Comment),
         };
-        if verbatim {
+        if self.gap.is_empty() && !matches!(next, TokenKind::LBrace | TokenKind::RawBlock) {
+            // Glued to the token before (`"b")` in an `if`): nginx reads it so, keep it so.
+        } else if verbatim {
             let text: String = self.gap.iter().map(|t| t.text(self.src)).collect();
             self.out.push_str(&text);
         } else if next != TokenKind::Semi {
@@ -211,11 +241,21 @@ mod tests {
                 "x_by_lua_block {\n  ngx.say(1)\n    }\n",
             ),
             ("", ""),
+            ("x_by_lua_block{ a }", "x_by_lua_block { a }\n"),
             ("# only\n", "# only\n"),
         ];
         for (input, want) in cases {
             assert_eq!(fmt(input), want, "input: {input:?}");
             assert_eq!(fmt(want), want, "not idempotent: {want:?}");
         }
+    }
+
+    #[test]
+    fn text_glued_to_a_quote_is_an_error() {
+        for bad in ["a \"x\"b;", "a 'x'\"y\";", "s { a \"x\"}", "a \"x\"#c\n;"] {
+            assert!(format(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(fmt("if ($a = \"b\") {}"), "if ($a = \"b\") {\n}\n");
+        assert_eq!(fmt("a \"x\";b \"y\"{}"), "a \"x\";\nb \"y\" {\n}\n");
     }
 }
