@@ -66,6 +66,10 @@ fn glued_after_quote(src: &str, tokens: &[Token]) -> Option<SyntaxError> {
     })
 }
 
+fn is_arg(k: TokenKind) -> bool {
+    matches!(k, TokenKind::Word | TokenKind::DString | TokenKind::SString)
+}
+
 /// What the layout must keep: every token but whitespace, with its text, in order.
 fn reading(src: &str) -> Vec<(TokenKind, &str)> {
     lex(src)
@@ -150,18 +154,26 @@ impl<'a> Formatter<'a> {
         let has = |k: TokenKind| self.gap.iter().any(|t| t.kind == k);
         let verbatim = match next {
             // An argument list that spans lines (or holds a comment) stays as written.
-            TokenKind::Word | TokenKind::DString | TokenKind::SString => {
-                has(TokenKind::Newline) || has(TokenKind::Comment)
-            }
+            k if is_arg(k) => has(TokenKind::Newline) || has(TokenKind::Comment),
             // A comment before `;` or `{` cannot move past them without changing the layout
             // around it much; the rare case keeps its lines.
             _ => has(TokenKind::Comment),
         };
         if self.gap.is_empty() && !matches!(next, TokenKind::LBrace | TokenKind::RawBlock) {
             // Glued to the token before (`"b")` in an `if`): nginx reads it so, keep it so.
-        } else if verbatim {
+        } else if verbatim && is_arg(next) {
             let text: String = self.gap.iter().map(|t| t.text(self.src)).collect();
             self.out.push_str(&text);
+        } else if verbatim {
+            // A comment before `;` or `{`: its lines stay, the terminator goes on its own line
+            // at the statement's indentation.
+            let last_nl = self.gap.iter().rposition(|t| t.kind == TokenKind::Newline);
+            let kept = last_nl.map_or(&self.gap[..], |i| &self.gap[..=i]);
+            let text: String = kept.iter().map(|t| t.text(self.src)).collect();
+            self.out.push_str(&text);
+            for _ in 0..self.depth {
+                self.out.push_str(INDENT);
+            }
         } else if next != TokenKind::Semi {
             self.out.push(' ');
         }
@@ -236,6 +248,10 @@ mod tests {
             ("a;\r\nb;\r\n", "a;\r\nb;\r\n"),
             ("\u{FEFF}a;", "\u{FEFF}a;\n"),
             ("s\n{\n}\n", "s {\n}\n"),
+            (
+                "h {\n  s # c\n  {\n  a;\n  }\n}",
+                "h {\n    s # c\n    {\n        a;\n    }\n}\n",
+            ),
             (
                 "x_by_lua_block {\n  ngx.say(1)\n    }",
                 "x_by_lua_block {\n  ngx.say(1)\n    }\n",
