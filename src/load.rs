@@ -182,7 +182,7 @@ fn load_ir(path: &Path, format: Format, text: &str) -> Result<Loaded, LoadError>
 }
 
 /// Expands directories into the files they hold (sorted; hidden files skipped).
-fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {

@@ -210,6 +210,14 @@ fn check_shows_the_diff_and_fails() {
         out.contains("\n+worker_processes auto; # trailing comment\n"),
         "{out}"
     );
+    // A directory stands for its files.
+    let (code, out, _) = lbc(&["fmt", "--check", "fixtures/fmt"]);
+    assert_eq!(code, 1);
+    let headers: Vec<&str> = out.lines().filter(|l| l.starts_with("--- ")).collect();
+    assert_eq!(
+        headers,
+        ["--- fixtures/fmt/ugly.cfg", "--- fixtures/fmt/ugly.conf"]
+    );
 }
 
 #[test]

@@ -11,7 +11,7 @@ use crate::source::{decode, SourceMap, Span};
 
 #[derive(clap::Args, Debug)]
 pub struct FmtArgs {
-    /// Files to format in place.
+    /// Files to format in place; a directory stands for the files directly inside it.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     /// Write nothing; print a diff for each file that is not formatted and exit 1.
@@ -26,7 +26,14 @@ pub struct FmtArgs {
 }
 
 pub fn run(a: &FmtArgs) -> i32 {
-    a.files.iter().map(|f| one(a, f)).max().unwrap_or(EXIT_OK)
+    let files = match crate::load::expand(&a.files) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    files.iter().map(|f| one(a, f)).max().unwrap_or(EXIT_OK)
 }
 
 fn one(a: &FmtArgs, path: &Path) -> i32 {
