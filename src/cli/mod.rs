@@ -35,7 +35,7 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Convert files to another format through the IR.
     Convert(convert::ConvertArgs),
-    /// Rewrite nginx files in the canonical layout (`--check` for CI).
+    /// Rewrite nginx and HAProxy files in the canonical layout (`--check` for CI).
     Fmt(fmt::FmtArgs),
     /// Show the documentation of a rule, or list all rules.
     Rule(rule::RuleArgs),
