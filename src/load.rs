@@ -182,7 +182,7 @@ fn load_ir(path: &Path, format: Format, text: &str) -> Result<Loaded, LoadError>
 }
 
 /// Expands directories into the files they hold, recursively (sorted; hidden entries skipped).
-fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
+pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), LoadError> {
         let rd =
             std::fs::read_dir(dir).map_err(|e| LoadError(format!("{}: {e}", dir.display())))?;

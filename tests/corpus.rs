@@ -11,6 +11,10 @@ use lbc::syntax::nginx::parse;
 /// the syntax error (so the list cannot silently go stale).
 const MALFORMED: &[(&str, &str)] = &[
     (
+        "nginxinc__crossplane__tests_configs_quote-behavior_nginx.conf",
+        "crossplane's quote test: text glued after a closing quote (`\"left\"-quote`), which nginx -t rejects with `unexpected \"-\"`",
+    ),
+    (
         "nginxinc__crossplane__tests_configs_includes-globbed_servers_locations_not-included.conf",
         "crossplane's include test: a file of junk that must never be included",
     ),

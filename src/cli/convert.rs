@@ -21,6 +21,10 @@ pub struct ConvertArgs {
     /// Write to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Write nothing: print the unified diff from this file to the generated text (exit 0 when
+    /// they are the same, 1 when they differ).
+    #[arg(long, value_name = "EXISTING", conflicts_with = "output")]
+    pub diff: Option<PathBuf>,
     /// Treat anything dropped or approximated as an error (exit 1, nothing written).
     #[arg(long)]
     pub strict: bool,
@@ -104,6 +108,9 @@ pub fn run(a: &ConvertArgs) -> i32 {
         eprintln!("error: not writing: --strict and the conversion is not exact");
         return EXIT_FINDINGS;
     }
+    if let Some(existing) = &a.diff {
+        return diff_with(existing, &emitted.text);
+    }
     match &a.output {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &emitted.text) {
@@ -114,4 +121,25 @@ pub fn run(a: &ConvertArgs) -> i32 {
         None => super::out(&emitted.text),
     }
     EXIT_OK
+}
+
+/// `--diff`: the unified diff from `existing` to `generated`, headed by the existing file's name
+/// on both sides so that `patch -p0` applies it.
+fn diff_with(existing: &std::path::Path, generated: &str) -> i32 {
+    let old = match std::fs::read(existing) {
+        Ok(b) => crate::source::decode(b).0,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", existing.display());
+            return EXIT_FAILURE;
+        }
+    };
+    if old == generated {
+        return EXIT_OK;
+    }
+    super::out(&super::fmt::diff(
+        &old,
+        generated,
+        &existing.display().to_string(),
+    ));
+    EXIT_FINDINGS
 }

@@ -2,6 +2,7 @@
 
 mod check;
 mod convert;
+mod fmt;
 mod rule;
 
 use std::io::IsTerminal;
@@ -34,6 +35,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Convert files to another format through the IR.
     Convert(convert::ConvertArgs),
+    /// Rewrite nginx and HAProxy files in the canonical layout (`--check` for CI).
+    Fmt(fmt::FmtArgs),
     /// Show the documentation of a rule, or list all rules.
     Rule(rule::RuleArgs),
 }
@@ -132,6 +135,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
     match cli.command {
         Command::Check(a) => check::run(&a),
         Command::Convert(a) => convert::run(&a),
+        Command::Fmt(a) => fmt::run(&a),
         Command::Rule(a) => rule::run(&a),
     }
 }

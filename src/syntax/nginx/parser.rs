@@ -55,6 +55,7 @@ pub fn parse(src: &str) -> SyntaxTree {
     for r in recovered {
         errors.push(convert(src, r.error));
     }
+    glued_to_quotes(src, &tokens, &mut errors);
     let mut tree = SyntaxTree {
         tokens,
         items,
@@ -65,6 +66,34 @@ pub fn parse(src: &str) -> SyntaxTree {
     }
     tree.errors.sort_by_key(|e| (e.range.start, e.range.end));
     tree
+}
+
+/// nginx wants whitespace, `;` or `{` right after a closing quote (`)` too, for `if`
+/// conditions): `"a"b`, `"a"}` and `"a"#c` are errors there, though the tokens split cleanly.
+fn glued_to_quotes(src: &str, tokens: &[super::lexer::Token], errors: &mut Vec<SyntaxError>) {
+    for pair in tokens.windows(2) {
+        let (q, next) = (pair[0], pair[1]);
+        if !matches!(q.kind, TokenKind::DString | TokenKind::SString) || q.end != next.start {
+            continue;
+        }
+        let bad = match next.kind {
+            TokenKind::Word => !next.text(src).starts_with(')'),
+            TokenKind::DString | TokenKind::SString | TokenKind::RBrace | TokenKind::Comment => {
+                true
+            }
+            _ => false,
+        };
+        if bad {
+            let shown: String = next.text(src).chars().take(1).collect();
+            errors.push(SyntaxError {
+                range: TextRange::new(next.start as usize, next.end as usize),
+                message: format!("unexpected `{shown}` right after a quoted string"),
+                label: "nginx needs a space, `;` or `{` after the closing quote".into(),
+                help: Some("add a space before it (or end the directive with `;`)".into()),
+                related: None,
+            });
+        }
+    }
 }
 
 fn describe(kind: TokenKind) -> &'static str {
