@@ -4,3 +4,4 @@ pub mod haproxy;
 pub mod keepalived;
 pub mod lvs;
 pub mod nginx;
+pub mod text;

@@ -2,7 +2,7 @@
 //! the file. Together with the token stream it is lossless: every byte of the source is covered.
 
 use super::lexer::Token;
-pub use crate::syntax::nginx::cst::TextRange;
+pub use crate::syntax::text::TextRange;
 
 /// A parsed file: the token stream (trivia included), the lines before the first section, the
 /// sections, and the syntax errors found.

@@ -2,29 +2,9 @@
 //! ranges into the file. With the token stream it is lossless; words produced by `$NAME`
 //! expansion carry the range of the `$NAME` they came from and their expanded text.
 
+pub use crate::syntax::text::{SyntaxError, TextRange};
+
 use super::lexer::Token;
-
-/// A byte range in one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub struct TextRange {
-    pub start: u32,
-    pub end: u32,
-}
-
-impl TextRange {
-    pub fn new(start: usize, end: usize) -> Self {
-        TextRange {
-            start: start as u32,
-            end: end as u32,
-        }
-    }
-    pub fn cover(self, other: TextRange) -> TextRange {
-        TextRange {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-}
 
 /// A parsed file.
 #[derive(Debug, Clone, Default)]
@@ -58,15 +38,6 @@ pub struct Definition {
     pub name: String,
     pub value: String,
     pub range: TextRange,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub range: TextRange,
-    pub message: String,
-    pub label: String,
-    pub help: Option<String>,
-    pub related: Option<(TextRange, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

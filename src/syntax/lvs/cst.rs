@@ -3,7 +3,7 @@
 //! Together with the token stream it is lossless.
 
 use super::lexer::Token;
-pub use crate::syntax::nginx::cst::TextRange;
+pub use crate::syntax::text::TextRange;
 
 /// A parsed script: every token (trivia included), the statements and the syntax errors.
 #[derive(Debug, Clone, Default)]

@@ -1,35 +1,9 @@
 //! The nginx concrete syntax tree: directives, arguments and blocks with byte ranges into the
 //! file. Together with the token stream it is lossless: every byte of the source is covered.
 
+pub use crate::syntax::text::{SyntaxError, TextRange};
+
 use super::lexer::Token;
-
-/// A byte range in one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub struct TextRange {
-    pub start: u32,
-    pub end: u32,
-}
-
-impl TextRange {
-    pub fn new(start: usize, end: usize) -> Self {
-        TextRange {
-            start: start as u32,
-            end: end as u32,
-        }
-    }
-    pub fn cover(self, other: TextRange) -> TextRange {
-        TextRange {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
-    }
-    pub fn len(self) -> u32 {
-        self.end - self.start
-    }
-    pub fn is_empty(self) -> bool {
-        self.start == self.end
-    }
-}
 
 /// A parsed file: the full token stream (trivia included), the top-level items and the syntax
 /// errors found while building them.
@@ -38,17 +12,6 @@ pub struct SyntaxTree {
     pub tokens: Vec<Token>,
     pub items: Vec<Item>,
     pub errors: Vec<SyntaxError>,
-}
-
-/// A syntax error with the range it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
-    pub range: TextRange,
-    pub message: String,
-    pub label: String,
-    pub help: Option<String>,
-    /// A second place worth showing (e.g. the `}` that closed the wrong block).
-    pub related: Option<(TextRange, String)>,
 }
 
 /// One entry of a block: a directive, or bytes the parser skipped to recover from an error.
