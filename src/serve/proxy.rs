@@ -82,7 +82,7 @@ impl Upstreams {
         headers::apply(&mut headers, &target.headers, &vars);
         let pool = &target.pool;
         for _ in 0..pool.servers.len() {
-            let Some(i) = pool.balancer.lock().ok().and_then(|mut b| b.next()) else {
+            let Some(i) = pool.balancer.lock().ok().and_then(|mut b| b.pick()) else {
                 break;
             };
             let mut up = Request::new(Full::new(body.clone()));

@@ -30,7 +30,7 @@ impl RoundRobin {
     }
 
     /// The index of the next peer, `None` for an empty pool.
-    pub fn next(&mut self) -> Option<usize> {
+    pub fn pick(&mut self) -> Option<usize> {
         let mut total = 0;
         let mut best: Option<(usize, i64)> = None;
         for (i, peer) in self.peers.iter_mut().enumerate() {
@@ -53,7 +53,7 @@ mod tests {
     fn sequence(weights: &[u32], n: usize) -> String {
         let mut rr = RoundRobin::new(weights);
         (0..n)
-            .map(|_| (b'a' + rr.next().unwrap() as u8) as char)
+            .map(|_| (b'a' + rr.pick().unwrap() as u8) as char)
             .collect()
     }
 
@@ -72,6 +72,6 @@ mod tests {
 
     #[test]
     fn empty_pool_has_no_peer() {
-        assert_eq!(RoundRobin::new(&[]).next(), None);
+        assert_eq!(RoundRobin::new(&[]).pick(), None);
     }
 }
