@@ -81,10 +81,17 @@ impl Upstreams {
         };
         headers::apply(&mut headers, &target.headers, &vars);
         let pool = &target.pool;
-        for _ in 0..pool.servers.len() {
-            let Some(i) = pool.balancer.lock().ok().and_then(|mut b| b.pick()) else {
+        let mut tried = vec![false; pool.servers.len()];
+        loop {
+            let next = pool
+                .balancer
+                .lock()
+                .ok()
+                .and_then(|mut b| b.pick_untried(&tried));
+            let Some(i) = next else {
                 break;
             };
+            tried[i] = true;
             let mut up = Request::new(Full::new(body.clone()));
             *up.method_mut() = parts.method.clone();
             *up.version_mut() = Version::HTTP_11;

@@ -31,9 +31,18 @@ impl RoundRobin {
 
     /// The index of the next peer, `None` for an empty pool.
     pub fn pick(&mut self) -> Option<usize> {
+        self.pick_untried(&[])
+    }
+
+    /// The next peer among those not yet tried for this request (`tried[i]`), which take no
+    /// part in the round, as in nginx; `None` when every peer was tried.
+    pub fn pick_untried(&mut self, tried: &[bool]) -> Option<usize> {
         let mut total = 0;
         let mut best: Option<(usize, i64)> = None;
         for (i, peer) in self.peers.iter_mut().enumerate() {
+            if tried.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             peer.current_weight += peer.effective_weight;
             total += peer.effective_weight;
             if best.is_none_or(|(_, w)| peer.current_weight > w) {
@@ -68,6 +77,13 @@ mod tests {
     fn weights_3_1_1_and_equal_weights() {
         assert_eq!(sequence(&[3, 1, 1], 5), "abaca");
         assert_eq!(sequence(&[1, 1, 1], 6), "abcabc");
+    }
+
+    #[test]
+    fn tried_peers_are_skipped() {
+        let mut rr = RoundRobin::new(&[3, 1]);
+        assert_eq!(rr.pick_untried(&[true, false]), Some(1));
+        assert_eq!(rr.pick_untried(&[true, true]), None);
     }
 
     #[test]
