@@ -11,5 +11,6 @@ pub mod ir;
 pub mod load;
 pub mod matcher;
 pub mod rules;
+pub mod serve;
 pub mod source;
 pub mod syntax;

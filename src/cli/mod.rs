@@ -4,6 +4,7 @@ mod check;
 mod convert;
 mod fmt;
 mod rule;
+mod serve;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub enum Command {
     Fmt(fmt::FmtArgs),
     /// Show the documentation of a rule, or list all rules.
     Rule(rule::RuleArgs),
+    /// Serve HTTP with the built-in runtime (`--check`: only tell whether it would start).
+    Serve(serve::ServeArgs),
 }
 
 /// Options shared by the commands that read configs.
@@ -137,5 +140,6 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
         Command::Convert(a) => convert::run(&a),
         Command::Fmt(a) => fmt::run(&a),
         Command::Rule(a) => rule::run(&a),
+        Command::Serve(a) => serve::run(&a),
     }
 }

@@ -6,6 +6,7 @@ pub mod haproxy;
 pub mod keepalived;
 pub mod lvs;
 pub mod nginx;
+pub mod serve;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::Ir;
@@ -91,6 +92,7 @@ pub fn all() -> Vec<&'static Rule> {
     v.extend_from_slice(keepalived::RULES);
     v.extend_from_slice(lvs::RULES);
     v.extend_from_slice(convert::RULES);
+    v.extend_from_slice(serve::RULES);
     v.sort_by_key(|r| r.code);
     v
 }

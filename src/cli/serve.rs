@@ -1,0 +1,87 @@
+//! `lbc serve`: runs the configuration in the built-in HTTP runtime (`--check` only plans it).
+
+use std::path::PathBuf;
+
+use super::{InputArgs, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
+use crate::diagnostic::{self, Severity};
+use crate::load::load;
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Files (or directories) that make up the deployment.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Only compile the runtime tables: exit 0 when `serve` would start, 1 when it would refuse.
+    #[arg(long)]
+    pub check: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+pub fn run(a: &ServeArgs) -> i32 {
+    let loaded = match load(&a.files, &a.input.load_options()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let mut diags: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    let (plan, findings) = crate::serve::plan(&loaded.ir);
+    diags.extend(findings);
+    diagnostic::sort(&mut diags);
+    if !diags.is_empty() {
+        eprint!(
+            "{}",
+            diagnostic::render_human(&loaded.sources, &diags, false, 100)
+        );
+    }
+    let refused = diags.iter().any(|d| d.severity == Severity::Error);
+    let plan = match plan {
+        Some(p) if !refused => p,
+        _ => {
+            eprintln!("lbc serve: refusing to start");
+            return EXIT_FINDINGS;
+        }
+    };
+    if a.check {
+        eprintln!("lbc serve: the configuration can be served");
+        return EXIT_OK;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let result = runtime.block_on(crate::serve::server::run(plan, stop_signal()));
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// Completes on SIGTERM or SIGINT.
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,215 @@
+//! What `lbc serve` cannot honour: every IR element outside the supported subset becomes a
+//! `serve/unsupported` error (the runtime refuses to start) or, for directives judged cosmetic,
+//! a warning. Nothing is ignored silently.
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::ir::{Opaque, Origin, Settings};
+use crate::rules::serve::UNSUPPORTED;
+
+/// Opaque directives that change nothing in how requests are routed or answered.
+const COSMETIC: &[&str] = &[
+    "access_log",
+    "error_log",
+    "log_format",
+    "charset",
+    "default_type",
+    "include",
+    "types",
+    "sendfile",
+    "tcp_nopush",
+    "tcp_nodelay",
+    "server_tokens",
+    "types_hash_max_size",
+    "server_names_hash_bucket_size",
+    "worker_connections",
+    "multi_accept",
+    "use",
+];
+
+/// Collects the findings of one planning run.
+#[derive(Default)]
+pub struct Findings {
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Findings {
+    /// Something the runtime cannot honour: `serve` refuses to start.
+    pub fn refuse(&mut self, origin: Origin, what: impl AsRef<str>) {
+        let what = what.as_ref();
+        self.diags.push(
+            Diagnostic::new(
+                UNSUPPORTED.code,
+                Severity::Error,
+                format!("`lbc serve` does not support {what}"),
+                origin.span(),
+            )
+            .label("not supported by the built-in runtime")
+            .help("remove it, or run the configuration in the proxy it was written for"),
+        );
+    }
+
+    /// Something the runtime ignores without changing routing or answers.
+    pub fn ignore(&mut self, origin: Origin, what: impl AsRef<str>) {
+        self.diags.push(
+            Diagnostic::new(
+                UNSUPPORTED.code,
+                Severity::Warning,
+                format!("`lbc serve` ignores {}", what.as_ref()),
+                origin.span(),
+            )
+            .label("ignored by the built-in runtime"),
+        );
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diags.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Opaque entries: cosmetic ones are warnings, the others refused.
+    pub fn opaque(&mut self, entries: &[Opaque]) {
+        for o in entries {
+            if o.name == "events" && o.block {
+                self.opaque(&o.children);
+            } else if COSMETIC.contains(&o.name.as_str()) {
+                self.ignore(o.origin, format!("`{}`", o.name));
+            } else {
+                self.refuse(o.origin, format!("`{}`", o.name));
+            }
+        }
+    }
+
+    /// A settings scope: `proxy_set_header` is implemented, timeouts and logging are ignored
+    /// with a warning, the rest is refused.
+    pub fn settings(&mut self, s: &Settings) {
+        if let Some(c) = &s.content {
+            let refused = [
+                ("root", c.root.as_ref().map(|x| x.origin)),
+                ("alias", c.alias.as_ref().map(|x| x.origin)),
+                ("index", c.index.as_ref().map(|x| x.origin)),
+                ("autoindex", c.autoindex.as_ref().map(|x| x.origin)),
+                ("try_files", c.try_files.as_ref().map(|x| x.origin)),
+                ("expires", c.expires.as_ref().map(|x| x.origin)),
+            ];
+            for (name, origin) in refused {
+                if let Some(o) = origin {
+                    self.refuse(o, format!("`{name}` (static files)"));
+                }
+            }
+            for (name, origin) in [
+                ("default_type", c.default_type.as_ref().map(|x| x.origin)),
+                ("charset", c.charset.as_ref().map(|x| x.origin)),
+            ] {
+                if let Some(o) = origin {
+                    self.ignore(o, format!("`{name}`"));
+                }
+            }
+        }
+        if let Some(t) = &s.timeouts {
+            for o in [
+                &t.connect,
+                &t.upstream_read,
+                &t.upstream_send,
+                &t.idle,
+                &t.client,
+                &t.client_header,
+                &t.client_body,
+                &t.keepalive,
+                &t.http_request,
+                &t.queue,
+                &t.check,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                self.ignore(o.origin, "timeouts (fixed defaults are used)");
+            }
+        }
+        if let Some(p) = &s.proxy {
+            if let Some(v) = &p.http_version {
+                self.ignore(v.origin, "`proxy_http_version` (upstreams get HTTP/1.1)");
+            }
+            if let Some(v) = &p.buffering {
+                self.ignore(v.origin, "`proxy_buffering` (responses are streamed)");
+            }
+            for (name, origin) in [
+                (
+                    "proxy_next_upstream",
+                    p.next_upstream.as_ref().map(|x| x.origin),
+                ),
+                (
+                    "proxy_next_upstream_tries",
+                    p.next_upstream_tries.as_ref().map(|x| x.origin),
+                ),
+                ("retries", p.retries.as_ref().map(|x| x.origin)),
+                ("option redispatch", p.redispatch.as_ref().map(|x| x.origin)),
+            ] {
+                if let Some(o) = origin {
+                    self.refuse(o, format!("`{name}`"));
+                }
+            }
+            for h in &p.hide_headers {
+                self.refuse(h.origin, "`proxy_hide_header`");
+            }
+        }
+        if let Some(c) = &s.client {
+            if let Some(v) = &c.access_log {
+                self.ignore(v.origin, "`access_log`");
+            }
+            if let Some(v) = &c.keepalive_requests {
+                self.ignore(v.origin, "`keepalive_requests`");
+            }
+            if let Some(v) = &c.max_body_size {
+                self.refuse(v.origin, "`client_max_body_size`");
+            }
+            if let Some(v) = &c.max_connections {
+                self.refuse(v.origin, "`maxconn`");
+            }
+        }
+        if let Some(c) = &s.compression {
+            let origin = [
+                c.enabled.as_ref().map(|x| x.origin),
+                c.level.as_ref().map(|x| x.origin),
+            ];
+            if let Some(o) = origin.into_iter().flatten().next() {
+                self.refuse(o, "compression (`gzip*`)");
+            }
+        }
+        if let Some(c) = &s.cache {
+            if let Some(o) = c
+                .zone
+                .as_ref()
+                .map(|x| x.origin)
+                .or(c.key.as_ref().map(|x| x.origin))
+            {
+                self.refuse(o, "caching (`proxy_cache*`)");
+            }
+        }
+        if let Some(a) = &s.access {
+            for r in &a.rules {
+                self.refuse(r.origin, if r.allow { "`allow`" } else { "`deny`" });
+            }
+            if let Some(v) = &a.valid_referers {
+                self.refuse(v.origin, "`valid_referers`");
+            }
+            if let Some(v) = &a.auth_basic {
+                self.refuse(v.origin, "`auth_basic`");
+            }
+        }
+        if s.stats.is_some() {
+            self.refuse(Origin::default(), "statistics pages");
+        }
+        for h in &s.response_headers {
+            self.refuse(h.origin, "`add_header`");
+        }
+        for e in &s.error_pages {
+            self.refuse(e.origin, "`error_page`");
+        }
+        for l in &s.limit_req {
+            self.refuse(l.origin, "`limit_req`");
+        }
+        for l in &s.limit_conn {
+            self.refuse(l.origin, "`limit_conn`");
+        }
+        self.opaque(&s.opaque);
+    }
+}
