@@ -228,3 +228,28 @@ fn check_accepts_the_supported_subset() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn with_no_file_the_demo_balances_over_two_builtin_backends() {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_lbc"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _guard = Guard(child);
+    wait_ready(port);
+    let bodies: Vec<String> = (0..4).map(|_| get(port, "/hello").1).collect();
+    assert_eq!(
+        bodies,
+        [
+            "backend-1 answered /hello\n",
+            "backend-2 answered /hello\n",
+            "backend-1 answered /hello\n",
+            "backend-2 answered /hello\n"
+        ]
+    );
+    assert_eq!(get(port, "/health"), (200, "ok\n".to_string()));
+}

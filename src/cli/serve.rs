@@ -8,9 +8,11 @@ use crate::load::load;
 
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// Files (or directories) that make up the deployment.
-    #[arg(required = true)]
+    /// Files (or directories) that make up the deployment; none runs the bundled demo.
     pub files: Vec<PathBuf>,
+    /// Where the demo listens (only without files).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
     /// Only compile the runtime tables: exit 0 when `serve` would start, 1 when it would refuse.
     #[arg(long)]
     pub check: bool,
@@ -19,6 +21,9 @@ pub struct ServeArgs {
 }
 
 pub fn run(a: &ServeArgs) -> i32 {
+    if a.files.is_empty() {
+        return demo(a);
+    }
     let loaded = match load(&a.files, &a.input.load_options()) {
         Ok(l) => l,
         Err(e) => {
@@ -64,6 +69,45 @@ pub fn run(a: &ServeArgs) -> i32 {
         }
     };
     let result = runtime.block_on(crate::serve::server::run(plan, stop_signal()));
+    match result {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: {e}");
+            EXIT_FAILURE
+        }
+    }
+}
+
+/// `lbc serve` with no file: two built-in backends behind a round-robin pool.
+fn demo(a: &ServeArgs) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        let b1 = crate::serve::demo::backend("backend-1").await?;
+        let b2 = crate::serve::demo::backend("backend-2").await?;
+        let text = crate::serve::demo::config(a.listen, [b1, b2]);
+        let mut sources = crate::source::SourceMap::new();
+        let id = sources.add("demo.conf", text.clone());
+        let mut ir = crate::ir::Ir { schema_version: crate::ir::SCHEMA_VERSION, ..Default::default() };
+        let lowered = crate::syntax::nginx::lower(&mut sources, id, &Default::default(), &mut ir);
+        crate::load::link_pools(&mut ir);
+        let (plan, findings) = crate::serve::plan(&ir);
+        let problems: Vec<_> = lowered.diagnostics.into_iter().chain(findings).filter(|d| d.severity == Severity::Error).collect();
+        let Some(plan) = plan.filter(|_| problems.is_empty()) else {
+            eprint!("{}", diagnostic::render_human(&sources, &problems, false, 100));
+            return Err(std::io::Error::other("the demo configuration cannot be served"));
+        };
+        eprintln!("lbc serve demo: http://{} balances over backend-1 ({b1}) and backend-2 ({b2}); configuration:\n\n{text}", a.listen);
+        crate::serve::server::run(plan, stop_signal()).await
+    });
     match result {
         Ok(()) => EXIT_OK,
         Err(e) => {

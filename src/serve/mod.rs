@@ -4,6 +4,7 @@
 //! requests to pools balanced by [`balance`]; [`respond`] writes the runtime's own answers.
 
 pub mod balance;
+pub mod demo;
 mod headers;
 pub mod plan;
 pub mod proxy;

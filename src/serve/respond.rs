@@ -9,7 +9,7 @@ use hyper::{Response, StatusCode};
 /// The body type of every response the runtime writes.
 pub type Body = BoxBody<Bytes, hyper::Error>;
 
-fn full(text: impl Into<Bytes>) -> Body {
+pub fn full(text: impl Into<Bytes>) -> Body {
     Full::new(text.into())
         .map_err(|never| match never {})
         .boxed()
