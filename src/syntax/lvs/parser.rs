@@ -434,7 +434,8 @@ impl<'a> Parser<'a> {
                     }
                 }
                 if self.kind() != Some(TokenKind::RParen) || patterns.is_empty() {
-                    let t = self.peek().unwrap();
+                    // The file ends inside the pattern: `expect("esac")` below reports it.
+                    let Some(t) = self.peek() else { break };
                     self.error(
                         t,
                         format!("unexpected `{}` in a `case` pattern", self.text(t)),
