@@ -86,31 +86,6 @@ fn nginx_t(file: &Path, modules: &str) -> bool {
         .success()
 }
 
-/// A copy of an HAProxy file where VTest's `"fd@${NAME}"` sockets are ordinary addresses.
-fn prepared(file: &Path, dir: &Path) -> PathBuf {
-    let (text, _) = lbc::source::decode(std::fs::read(file).unwrap());
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("\"fd@${") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 6..];
-        match after.find("}\"") {
-            Some(j) => {
-                out.push_str("\"127.0.0.1:0\"");
-                rest = &after[j + 2..];
-            }
-            None => {
-                out.push_str(&rest[i..i + 6]);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    let copy = dir.join(file.file_name().unwrap());
-    std::fs::write(&copy, out).unwrap();
-    copy
-}
-
 fn to_haproxy(loaded: &lbc::load::Loaded) -> String {
     emit(&loaded.ir, Target::Haproxy).text
 }
@@ -190,7 +165,7 @@ fn haproxy_inputs_written_back_pass_haproxy_c() {
     let (mut checked, mut failures) = (0, Vec::new());
     for f in haproxy_inputs() {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
-        let copy = prepared(&f, tmp.path());
+        let copy = common::haproxy_prepared(&f, tmp.path());
         let cwd = f.parent().unwrap();
         if haproxy_c(&copy, cwd).is_err() {
             continue;

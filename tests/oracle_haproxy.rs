@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::{check_file, files_in, root, shared};
@@ -43,32 +43,6 @@ fn haproxy_c(file: &Path) -> Result<(), String> {
     }
 }
 
-/// A copy of `file` where VTest's `"fd@${NAME}"` sockets are ordinary addresses.
-fn prepared(file: &Path, dir: &Path) -> PathBuf {
-    let text = std::fs::read(file).unwrap();
-    let (text, _) = lbc::source::decode(text);
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("\"fd@${") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 6..];
-        match after.find("}\"") {
-            Some(j) => {
-                out.push_str("\"127.0.0.1:0\"");
-                rest = &after[j + 2..];
-            }
-            None => {
-                out.push_str(&rest[i..i + 6]);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    let copy = dir.join(file.file_name().unwrap());
-    std::fs::write(&copy, out).unwrap();
-    copy
-}
-
 /// Files HAProxy accepts where lbc still reports an error, with the reason.
 const EXCEPTIONS: &[(&str, &str)] = &[];
 
@@ -80,7 +54,7 @@ fn accepted_by_haproxy_means_no_lbc_error() {
     let (mut accepted, mut rejected) = (0, 0);
     let mut disagreements = Vec::new();
     for f in &files {
-        let copy = prepared(f, tmp.path());
+        let copy = common::haproxy_prepared(f, tmp.path());
         if haproxy_c(&copy).is_err() {
             rejected += 1;
             continue;

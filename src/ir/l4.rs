@@ -63,9 +63,9 @@ pub struct VrrpSyncGroup {
     pub origin: Origin,
 }
 
-/// An address configured on an interface outside VRRP: keepalived `static_ipaddress`, or the
-/// `ifconfig`/`ip addr` lines of an LVS script (the VIP on a director, or on a DR real
-/// server's loopback).
+/// An address on an interface: keepalived `static_ipaddress` and `virtual_ipaddress` (as
+/// [`VirtualIp`]), or the `ifconfig`/`ip addr` lines of an LVS script (the VIP on a director,
+/// or on a DR real server's loopback).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct InterfaceAddress {
@@ -76,7 +76,7 @@ pub struct InterfaceAddress {
     pub device: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// Further parameters, verbatim (`scope link`, `brd +`, …).
+    /// Further parameters, verbatim (`scope link`, `brd +`, `no_track`, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     pub origin: Origin,
@@ -135,22 +135,9 @@ pub struct VrrpAuth {
     pub origin: Origin,
 }
 
-/// A virtual IP address an instance holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct VirtualIp {
-    pub address: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefix_len: Option<u8>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// Other options, verbatim (`brd`, `scope`, `no_track` …).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<String>,
-    pub origin: Origin,
-}
+/// A virtual IP address an instance holds (`virtual_ipaddress`): the same shape as an address
+/// configured outside VRRP; options are kept verbatim (`brd`, `scope`, `no_track` …).
+pub type VirtualIp = InterfaceAddress;
 
 /// `track_script { NAME [weight W] }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -74,3 +74,29 @@ pub fn files_in(dir: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// A copy of an HAProxy file (in `dir`) where VTest's `"fd@${NAME}"` sockets are ordinary
+/// addresses, so the real `haproxy -c` and lbc read the same reg-test configurations.
+pub fn haproxy_prepared(file: &Path, dir: &Path) -> PathBuf {
+    let (text, _) = lbc::source::decode(std::fs::read(file).unwrap());
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("\"fd@${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 6..];
+        match after.find("}\"") {
+            Some(j) => {
+                out.push_str("\"127.0.0.1:0\"");
+                rest = &after[j + 2..];
+            }
+            None => {
+                out.push_str(&rest[i..i + 6]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    let copy = dir.join(file.file_name().unwrap());
+    std::fs::write(&copy, out).unwrap();
+    copy
+}
