@@ -6,6 +6,7 @@
 pub mod balance;
 pub mod demo;
 mod headers;
+pub mod peers;
 pub mod plan;
 pub mod proxy;
 pub mod respond;

@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder};
 
-use super::balance::RoundRobin;
+use super::balance::Balancer;
 use super::headers::Template;
+use super::peers::{Peer, Peers};
 use super::support::Findings;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Action, Algorithm, Ir, MatchKind, NameKind, Pool, Protocol, Route, Service};
@@ -65,9 +66,8 @@ pub struct ProxyTarget {
 
 /// A pool of upstream servers and its balancer.
 pub struct UpstreamPool {
-    pub name: String,
-    pub servers: Vec<SocketAddr>,
-    pub balancer: Mutex<RoundRobin>,
+    pub peers: Peers,
+    pub balancer: Balancer,
 }
 
 impl Locations {
@@ -189,20 +189,15 @@ fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
         f.refuse(p.origin, "stream (TCP/UDP) pools");
         return None;
     }
-    if p.algorithm != Algorithm::RoundRobin {
-        let origin = p.algorithm_origin.unwrap_or(p.origin);
-        f.refuse(
-            origin,
-            format!("the balancing algorithm `{}`", p.algorithm.name()),
-        );
-    }
     for h in &p.health_checks {
         f.refuse(h.origin, "active health checks");
     }
     f.settings(&p.settings);
     f.opaque(&p.opaque);
-    let mut servers = Vec::new();
-    let mut weights = Vec::new();
+    let mut peers = Peers {
+        name: p.name.clone(),
+        peers: Vec::new(),
+    };
     for s in &p.servers {
         if s.backup || s.down {
             let what = if s.backup {
@@ -236,18 +231,21 @@ fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
         match text.to_socket_addrs() {
             Ok(addrs) => {
                 for a in addrs {
-                    servers.push(a);
-                    weights.push(s.weight.unwrap_or(1));
+                    peers
+                        .peers
+                        .push(Peer::new(a, text.clone(), s.weight.unwrap_or(1)));
                 }
             }
             Err(e) => f.refuse(s.origin, format!("the unresolvable server `{text}` ({e})")),
         }
     }
-    Some(UpstreamPool {
-        name: p.name.clone(),
-        servers,
-        balancer: Mutex::new(RoundRobin::new(&weights)),
-    })
+    match Balancer::new(&p.algorithm, &peers) {
+        Ok(balancer) => Some(UpstreamPool { peers, balancer }),
+        Err(what) => {
+            f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
+            None
+        }
+    }
 }
 
 /// The `proxy_set_header` list of a scope: its own when it has any, else the inherited one.
@@ -417,11 +415,12 @@ fn handler(
                         f.refuse(*origin, format!("the unresolvable upstream `{authority}`"));
                         return None;
                     };
-                    Arc::new(UpstreamPool {
+                    let peers = Peers {
                         name: authority.to_string(),
-                        servers: vec![addr],
-                        balancer: Mutex::new(RoundRobin::new(&[1])),
-                    })
+                        peers: vec![Peer::new(addr, authority.to_string(), 1)],
+                    };
+                    let balancer = Balancer::new(&Algorithm::RoundRobin, &peers).ok()?;
+                    Arc::new(UpstreamPool { peers, balancer })
                 }
             };
             let headers = super::headers::compile(headers, f)?;

@@ -14,6 +14,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
+use super::balance::PickRequest;
 use super::headers::{self, Vars};
 use super::plan::ProxyTarget;
 use super::respond::{self, Body};
@@ -81,22 +82,19 @@ impl Upstreams {
         };
         headers::apply(&mut headers, &target.headers, &vars);
         let pool = &target.pool;
-        let mut tried = vec![false; pool.servers.len()];
-        loop {
-            let next = pool
-                .balancer
-                .lock()
-                .ok()
-                .and_then(|mut b| b.pick_untried(&tried));
-            let Some(i) = next else {
-                break;
-            };
+        let peers = &pool.peers.peers;
+        let mut tried = vec![false; peers.len()];
+        let pick = PickRequest {
+            client: cx.remote.ip(),
+            key: None,
+        };
+        while let Some(i) = pool.balancer.pick(&pool.peers, &pick, &tried) {
             tried[i] = true;
             let mut up = Request::new(Full::new(body.clone()));
             *up.method_mut() = parts.method.clone();
             *up.version_mut() = Version::HTTP_11;
             *up.headers_mut() = headers.clone();
-            let Ok(u) = format!("http://{}{uri}", pool.servers[i]).parse() else {
+            let Ok(u) = format!("http://{}{uri}", peers[i].addr).parse() else {
                 return respond::error(StatusCode::BAD_REQUEST);
             };
             *up.uri_mut() = u;
@@ -109,11 +107,11 @@ impl Upstreams {
                 Err(e) if e.is_connect() => {
                     eprintln!(
                         "lbc serve: connecting to {} of pool {}: {e}",
-                        pool.servers[i], pool.name
+                        peers[i].addr, pool.peers.name
                     );
                 }
                 Err(e) => {
-                    eprintln!("lbc serve: upstream {}: {e}", pool.servers[i]);
+                    eprintln!("lbc serve: upstream {}: {e}", peers[i].addr);
                     return respond::error(StatusCode::BAD_GATEWAY);
                 }
             }
