@@ -3,7 +3,7 @@
 //! [`Peers`] list behind one [`super::balance::Balancer`].
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// One upstream server as configured, with its live counters.
@@ -25,6 +25,10 @@ pub struct Peer {
     pub active: AtomicU32,
     /// The verdict of the active health check; `true` when no check is configured.
     pub check_up: AtomicBool,
+    /// Attempts sent to this peer (requests or L4 connections), for the metrics.
+    pub attempts: AtomicU64,
+    /// Attempts that failed (connect error, timeout, or a status `proxy_next_upstream` names).
+    pub failures: AtomicU64,
 }
 
 impl Peer {
@@ -40,6 +44,8 @@ impl Peer {
             fail_timeout: Duration::from_secs(10),
             active: AtomicU32::new(0),
             check_up: AtomicBool::new(true),
+            attempts: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
         }
     }
 
