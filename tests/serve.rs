@@ -3,66 +3,11 @@
 //! path and the same backend sequence over whole smooth-WRR cycles. Every process is killed by a
 //! Drop guard, also when an assertion fails. Also: `serve --check` refuses what it cannot honour.
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+mod common;
 
-const IO_TIMEOUT: Duration = Duration::from_secs(5);
-const START_TIMEOUT: Duration = Duration::from_secs(10);
+use std::process::{Command, Stdio};
 
-/// A backend on 127.0.0.1 answering `NAME PATH`; its accept thread dies with the test process.
-fn backend(name: &'static str) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            thread::spawn(move || serve_one(name, conn));
-        }
-    });
-    port
-}
-
-fn serve_one(name: &str, mut conn: TcpStream) {
-    let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65536 {
-        match conn.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&buf);
-    let path = head.split_whitespace().nth(1).unwrap_or("?");
-    let body = format!("{name} {path}");
-    let reply = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = conn.write_all(reply.as_bytes());
-    let _ = conn.shutdown(Shutdown::Write);
-}
-
-/// A child process killed and reaped when dropped.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::serve::{backend, free_port, get, start_lbc, start_nginx, wait_ready, Guard};
 
 fn config(listen: u16, ports: &[u16]) -> String {
     format!(
@@ -84,68 +29,6 @@ http {{
 "#,
         ports[0], ports[1], ports[2]
     )
-}
-
-fn start_nginx(text: &str, dir: &Path) -> Guard {
-    let conf = dir.join("nginx.conf");
-    std::fs::write(&conf, text).unwrap();
-    std::fs::create_dir_all(dir.join("logs")).unwrap();
-    let child = Command::new("nginx")
-        .arg("-p")
-        .arg(format!("{}/", dir.display()))
-        .arg("-c")
-        .arg(&conf)
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .arg("-g")
-        .arg(format!(
-            "daemon off; master_process off; pid {}/nginx.pid;",
-            dir.display()
-        ))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx is installed");
-    Guard(child)
-}
-
-fn start_lbc(text: &str, dir: &Path) -> Guard {
-    let conf = dir.join("lbc.conf");
-    std::fs::write(&conf, text).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_lbc"))
-        .arg("serve")
-        .arg(&conf)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(dir.join("lbc.log")).unwrap())
-        .spawn()
-        .unwrap();
-    Guard(child)
-}
-
-fn wait_ready(port: u16) {
-    let deadline = Instant::now() + START_TIMEOUT;
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    while TcpStream::connect_timeout(&addr, IO_TIMEOUT).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// One `GET` on a fresh connection: (status, body).
-fn get(port: u16, path: &str) -> (u16, String) {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
-    conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
-    conn.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    conn.read_to_end(&mut raw).unwrap();
-    let raw = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = raw.split_once("\r\n\r\n").expect("a complete reply");
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! deterministically (no colour, fixed width).
 #![allow(dead_code)]
 
+pub mod serve;
+
 use std::path::{Path, PathBuf};
 
 use lbc::diagnostic::{self, Diagnostic};
