@@ -1,6 +1,7 @@
-//! Request headers to upstreams: `proxy_set_header` values compiled into templates of literal
-//! text and the nginx variables the runtime knows, nginx's default `Host $proxy_host`, and the
-//! hop-by-hop headers that never cross a proxy.
+//! Headers: `proxy_set_header` values compiled into templates of literal text and the nginx
+//! variables the runtime knows, nginx's default `Host $proxy_host`, the hop-by-hop headers that
+//! never cross a proxy; and on the response side `add_header` and `expires` (nginx's headers
+//! filter: only for 200/201/204/206/301/302/303/304/307/308 unless `always`).
 
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, HOST};
 
@@ -35,6 +36,17 @@ enum Part {
     ProxyHost,
     RequestUri,
     ServerPort,
+    /// `$uri` (response side and `return` only).
+    Uri,
+    /// `$args` (response side and `return` only).
+    Args,
+}
+
+/// The variables only the response side knows.
+#[derive(Default)]
+pub struct Extra<'a> {
+    pub uri: &'a str,
+    pub args: &'a str,
 }
 
 /// What variables expand to for one request.
@@ -50,6 +62,11 @@ pub struct Vars<'a> {
 
 impl Template {
     pub fn render(&self, v: &Vars) -> String {
+        self.render_ext(v, &Extra::default())
+    }
+
+    /// Renders with `$uri` and `$args` too.
+    pub fn render_ext(&self, v: &Vars, x: &Extra) -> String {
         let mut out = String::new();
         for p in &self.0 {
             match p {
@@ -79,6 +96,8 @@ impl Template {
                 Part::ProxyHost => out.push_str(v.proxy_host),
                 Part::RequestUri => out.push_str(v.request_uri),
                 Part::ServerPort => out.push_str(&v.server_port.to_string()),
+                Part::Uri => out.push_str(x.uri),
+                Part::Args => out.push_str(x.args),
             }
         }
         out
@@ -97,6 +116,10 @@ pub fn compile(headers: &[Header], f: &mut Findings) -> Option<Vec<(HeaderName, 
             continue;
         };
         match template(&h.value) {
+            Ok(t) if t.0.iter().any(|p| matches!(p, Part::Uri | Part::Args)) => {
+                f.refuse(h.origin, "`$uri`/`$args` in `proxy_set_header`");
+                ok = false;
+            }
             Ok(t) => out.push((name, t)),
             Err(var) => {
                 f.refuse(h.origin, format!("the variable `${var}`"));
@@ -111,7 +134,7 @@ pub fn compile(headers: &[Header], f: &mut Findings) -> Option<Vec<(HeaderName, 
 }
 
 /// Splits a value into text and variables (`$name` or `${name}`); `Err` names an unknown one.
-fn template(value: &str) -> Result<Template, String> {
+pub fn template(value: &str) -> Result<Template, String> {
     let mut parts = Vec::new();
     let mut rest = value;
     while let Some(i) = rest.find('$') {
@@ -136,6 +159,8 @@ fn template(value: &str) -> Result<Template, String> {
             "proxy_host" => Part::ProxyHost,
             "request_uri" => Part::RequestUri,
             "server_port" => Part::ServerPort,
+            "uri" | "document_uri" => Part::Uri,
+            "args" | "query_string" => Part::Args,
             n if n.starts_with("http_") => {
                 let header = n["http_".len()..].replace('_', "-");
                 Part::HttpHeader(
@@ -182,6 +207,149 @@ pub fn apply(h: &mut HeaderMap, set: &[(HeaderName, Template)], v: &Vars) {
     }
 }
 
+/// One `add_header NAME VALUE [always]`.
+#[derive(Debug, Clone)]
+pub struct AddHeader {
+    name: HeaderName,
+    value: Template,
+    always: bool,
+}
+
+/// The statuses nginx's headers filter touches without `always`.
+fn headers_filter_status(status: u16) -> bool {
+    matches!(status, 200 | 201 | 204 | 206 | 301 | 302 | 303 | 304 | 307 | 308)
+}
+
+/// Compiles the `add_header` list of a scope (unknown variables are refused).
+pub fn compile_add(headers: &[Header], f: &mut Findings) -> Vec<AddHeader> {
+    let mut out = Vec::new();
+    for h in headers {
+        let Ok(name) = HeaderName::from_bytes(h.name.as_bytes()) else {
+            f.refuse(h.origin, format!("the header name `{}`", h.name));
+            continue;
+        };
+        match template(&h.value) {
+            Ok(value) => out.push(AddHeader {
+                name,
+                value,
+                always: h.always,
+            }),
+            Err(var) => f.refuse(h.origin, format!("the variable `${var}` in `add_header`")),
+        }
+    }
+    out
+}
+
+/// `expires`: how `Expires` and `Cache-Control` are set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Expires {
+    Off,
+    Epoch,
+    Max,
+    /// Seconds from now (negative: in the past).
+    After(i64),
+    /// Seconds from the file's modification time.
+    Modified(i64),
+}
+
+impl Expires {
+    /// `off`, `epoch`, `max`, `[modified] [-]TIME`; `None` for what is not supported (`@`).
+    pub fn parse(text: &str) -> Option<Expires> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let (modified, value) = match words.as_slice() {
+            ["modified", v] => (true, *v),
+            [v] => (false, *v),
+            _ => return None,
+        };
+        match value {
+            "off" if !modified => return Some(Expires::Off),
+            "epoch" if !modified => return Some(Expires::Epoch),
+            "max" if !modified => return Some(Expires::Max),
+            _ => {}
+        }
+        let (neg, v) = match value.strip_prefix('-') {
+            Some(v) => (true, v),
+            None => (false, value.strip_prefix('+').unwrap_or(value)),
+        };
+        let secs = (crate::ir::Duration::parse_nginx(v, 1000)?.0 / 1000) as i64;
+        let secs = if neg { -secs } else { secs };
+        Some(if modified {
+            Expires::Modified(secs)
+        } else {
+            Expires::After(secs)
+        })
+    }
+
+    fn apply(self, h: &mut HeaderMap) {
+        use std::time::{Duration, SystemTime, UNIX_EPOCH};
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs() as i64;
+        let (expires, cache_control) = match self {
+            Expires::Off => return,
+            Expires::Epoch => (1, "no-cache".to_string()),
+            Expires::Max => (2145916555, "max-age=315360000".to_string()),
+            Expires::After(s) => (now + s, max_age(s)),
+            Expires::Modified(s) => {
+                let lm = h
+                    .get(hyper::header::LAST_MODIFIED)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| httpdate::parse_http_date(v).ok())
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map(|d| d.as_secs() as i64);
+                let Some(lm) = lm else { return };
+                (lm + s, max_age(lm + s - now))
+            }
+        };
+        let at = UNIX_EPOCH + Duration::from_secs(expires.max(0) as u64);
+        if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(at)) {
+            h.insert(hyper::header::EXPIRES, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&cache_control) {
+            h.insert(hyper::header::CACHE_CONTROL, v);
+        }
+    }
+}
+
+fn max_age(secs: i64) -> String {
+    if secs < 0 {
+        "no-cache".to_string()
+    } else {
+        format!("max-age={secs}")
+    }
+}
+
+/// nginx's headers filter on a response: `expires`, then `add_header` (an empty value adds
+/// nothing).
+pub fn filter_response(
+    h: &mut HeaderMap,
+    status: u16,
+    expires: Option<Expires>,
+    add: &[AddHeader],
+    v: &Vars,
+    x: &Extra,
+) {
+    let normal = headers_filter_status(status);
+    if normal {
+        if let Some(e) = expires {
+            e.apply(h);
+        }
+    }
+    for a in add {
+        if !(normal || a.always) {
+            continue;
+        }
+        let value = a.value.render_ext(v, x);
+        if value.is_empty() {
+            continue;
+        }
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            h.append(a.name.clone(), value);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +372,25 @@ mod tests {
         let t = template("${host}:$server_port $http_user_agent").unwrap();
         assert_eq!(t.render(&v), "example.com:8080 t");
         assert_eq!(template("$upstream_addr").unwrap_err(), "upstream_addr");
+    }
+}
+
+#[cfg(test)]
+mod response_tests {
+    use super::*;
+
+    #[test]
+    fn expires_forms() {
+        assert_eq!(Expires::parse("1h"), Some(Expires::After(3600)));
+        assert_eq!(Expires::parse("-1"), Some(Expires::After(-1)));
+        assert_eq!(Expires::parse("modified +1d"), Some(Expires::Modified(86400)));
+        assert_eq!(Expires::parse("max"), Some(Expires::Max));
+        assert_eq!(Expires::parse("@15h"), None);
+        let mut h = HeaderMap::new();
+        Expires::Epoch.apply(&mut h);
+        assert_eq!(h["expires"], "Thu, 01 Jan 1970 00:00:01 GMT");
+        assert_eq!(h["cache-control"], "no-cache");
+        Expires::Max.apply(&mut h);
+        assert_eq!(h["expires"], "Thu, 31 Dec 2037 23:55:55 GMT");
     }
 }

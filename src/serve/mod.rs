@@ -1,16 +1,25 @@
 //! `lbc serve`: a small HTTP/1.1 reverse proxy that runs the IR directly. [`plan`] compiles the
 //! IR once into runtime tables and refuses what the runtime cannot honour ([`support`]);
 //! [`server`] accepts connections, picks the virtual host and location; [`proxy`] passes
-//! requests to pools balanced by [`balance`]; [`respond`] writes the runtime's own answers.
+//! requests to pools balanced by [`balance`]; [`respond`] writes the runtime's own answers;
+//! static files, limits, gzip, `stub_status` and the access log are the content side
+//! (`content`, `files`, `limit`, `compress`, `status`, `log`).
 
+mod access;
 pub mod balance;
+mod compress;
+mod content;
 pub mod demo;
+mod files;
 mod headers;
+mod limit;
+mod log;
 pub mod peers;
 pub mod plan;
 pub mod proxy;
 pub mod respond;
 pub mod server;
+mod status;
 mod support;
 
 pub use plan::{plan, Plan};

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use regex::{Regex, RegexBuilder};
 
 use super::balance::Balancer;
+use super::content::{self, Scope, Shared};
 use super::headers::Template;
 use super::peers::{Peer, Peers};
 use super::support::Findings;
@@ -35,6 +36,11 @@ pub struct Host {
     /// A server-level `return` answers every request before any location is matched.
     pub server_return: Option<Handler>,
     pub locations: Locations,
+    /// The server level's content settings: for `return` at that level and for requests no
+    /// location takes (static files from the server's `root`, else 404).
+    pub scope: Arc<Scope>,
+    /// Whether some scope needs the request headers after the request went to a proxy.
+    pub keeps_headers: bool,
 }
 
 /// Locations in nginx's matching order.
@@ -44,13 +50,25 @@ pub struct Locations {
     /// Prefixes, longest first: (prefix, `^~`, handler).
     prefixes: Vec<(String, bool, usize)>,
     regexes: Vec<(Regex, usize)>,
+    /// Named locations (`location @name`), reached by `try_files` and `error_page` only.
+    named: Vec<(String, usize)>,
     pub handlers: Vec<Handler>,
+    /// The content settings of each handler's location.
+    pub scopes: Vec<Arc<Scope>>,
 }
 
 /// What answers a request.
 pub enum Handler {
-    Return { status: u16, text: Option<String> },
+    /// `return CODE [TEXT | URL]` (variables expanded per request).
+    Return {
+        status: u16,
+        text: Option<Template>,
+    },
     Proxy(Arc<ProxyTarget>),
+    /// Static files (a location without `proxy_pass`, `return` or `stub_status`).
+    Static,
+    /// `stub_status`.
+    Status,
 }
 
 /// `proxy_pass` to a pool, with the request headers of its scope.
@@ -89,6 +107,11 @@ impl Locations {
         }
         prefix.map(|(_, _, h)| *h)
     }
+
+    /// The handler of the named location `@name`.
+    pub fn named(&self, name: &str) -> Option<usize> {
+        self.named.iter().find(|(n, _)| n == name).map(|(_, h)| *h)
+    }
 }
 
 /// Plans `ir`; the plan is `None` when any finding is an error.
@@ -107,9 +130,7 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
     for v in &ir.virtual_services {
         f.refuse(v.origin, "L4 virtual services (LVS)");
     }
-    for z in &ir.zones {
-        f.refuse(z.origin, format!("the zone `{}` (limits, caches)", z.name));
-    }
+    let mut shared = Shared::new(ir, &mut f);
     if let Some(w) = &ir.process.workers {
         f.ignore(w.origin, "`worker_processes` (one multi-threaded process)");
     }
@@ -121,7 +142,7 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
         } else if d.name.is_some() || d.from.is_some() {
             f.refuse(d.origin, "named defaults sections");
         } else {
-            f.settings(&d.settings);
+            f.scope_settings(&d.settings);
             http_defaults = Some(&d.settings);
         }
     }
@@ -136,7 +157,7 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
     }
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
     for s in &ir.services {
-        let Some(host) = host(s, &pools, &base_headers, &mut f) else {
+        let Some(host) = host(s, &pools, &base_headers, http_defaults, &mut shared, &mut f) else {
             continue;
         };
         let mut addrs = Vec::new();
@@ -263,6 +284,8 @@ fn host(
     s: &Service,
     pools: &BTreeMap<String, Arc<UpstreamPool>>,
     base_headers: &[crate::ir::Header],
+    http: Option<&crate::ir::Settings>,
+    shared: &mut Shared,
     f: &mut Findings,
 ) -> Option<Host> {
     if s.protocol != Protocol::Http {
@@ -282,23 +305,29 @@ fn host(
             _ => f.refuse(n.origin, "wildcard and regex server names"),
         }
     }
-    f.settings(&s.settings);
+    f.scope_settings(&s.settings);
     let headers = proxy_headers(&s.settings, base_headers);
+    let chain: Vec<&crate::ir::Settings> = http.into_iter().chain([&s.settings]).collect();
+    let scope = Arc::new(content::scope(&chain, None, false, shared, f));
     let server_return = match &s.action {
         None => None,
         Some(a) => handler(a, None, pools, &headers, f),
     };
     let mut locations = Locations::default();
     for r in &s.routes {
-        route(r, pools, &headers, &mut locations, f);
+        route(r, pools, &headers, &chain, shared, &mut locations, f);
     }
     locations
         .prefixes
         .sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
+    let keeps_headers =
+        scope.needs_headers() || locations.scopes.iter().any(|s| s.needs_headers());
     Some(Host {
         names,
         server_return,
         locations,
+        scope,
+        keeps_headers,
     })
 }
 
@@ -306,6 +335,8 @@ fn route(
     r: &Route,
     pools: &BTreeMap<String, Arc<UpstreamPool>>,
     inherited: &[crate::ir::Header],
+    outer: &[&crate::ir::Settings],
+    shared: &mut Shared,
     locs: &mut Locations,
     f: &mut Findings,
 ) {
@@ -316,30 +347,33 @@ fn route(
     if let Some(n) = r.routes.first() {
         f.refuse(n.origin, "nested locations (not yet)");
     }
-    f.settings(&r.settings);
+    f.scope_settings(&r.settings);
     let m = &r.matcher;
-    if m.kind == MatchKind::Named {
-        f.ignore(m.origin, "named locations (nothing can reach them)");
-        return;
-    }
     let headers = proxy_headers(&r.settings, inherited);
-    let Some(action) = &r.action else {
-        f.refuse(
-            r.origin,
-            "a location without `proxy_pass` or `return` (static files)",
-        );
-        return;
-    };
     let prefix = matches!(
         m.kind,
         MatchKind::Prefix | MatchKind::PrefixNoRegex | MatchKind::Exact
     )
     .then_some(m.pattern.as_str());
-    let Some(h) = handler(action, prefix, pools, &headers, f) else {
+    let chain: Vec<&crate::ir::Settings> = outer.iter().copied().chain([&r.settings]).collect();
+    let scope = content::scope(&chain, prefix, true, shared, f);
+    let h = match &r.action {
+        Some(action) => handler(action, prefix, pools, &headers, f),
+        None if scope.files.is_none() => {
+            f.refuse(
+                r.origin,
+                "a location serving static files without `root` or `alias`",
+            );
+            None
+        }
+        None => Some(Handler::Static),
+    };
+    let Some(h) = h else {
         return;
     };
     let i = locs.handlers.len();
     locs.handlers.push(h);
+    locs.scopes.push(Arc::new(scope));
     match m.kind {
         MatchKind::Exact => locs.exact.push((m.pattern.clone(), i)),
         MatchKind::Prefix => locs.prefixes.push((m.pattern.clone(), false, i)),
@@ -353,7 +387,7 @@ fn route(
                 Err(e) => f.refuse(m.origin, format!("this regex ({e})")),
             }
         }
-        MatchKind::Named => {}
+        MatchKind::Named => locs.named.push((m.pattern.clone(), i)),
     }
 }
 
@@ -374,9 +408,17 @@ fn handler(
                 f.refuse(*origin, format!("`return {status}`"));
                 return None;
             }
+            let text = match body_or_url.as_deref().map(super::headers::template) {
+                None => None,
+                Some(Ok(t)) => Some(t),
+                Some(Err(var)) => {
+                    f.refuse(*origin, format!("the variable `${var}` in `return`"));
+                    return None;
+                }
+            };
             Some(Handler::Return {
                 status: *status,
-                text: body_or_url.clone(),
+                text,
             })
         }
         Action::Proxy { target, origin, .. } => {
@@ -431,10 +473,7 @@ fn handler(
                 headers,
             })))
         }
-        Action::Status { origin } => {
-            f.refuse(*origin, "status pages");
-            None
-        }
+        Action::Status { .. } => Some(Handler::Status),
         Action::Other {
             directive, origin, ..
         } => {

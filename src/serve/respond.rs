@@ -1,5 +1,6 @@
-//! Answers made by the runtime itself: `return`, and the error pages for no matching location
-//! (404) and unreachable upstreams (502), in nginx's page layout.
+//! Answers made by the runtime itself: `return` (relative redirects made absolute as nginx's
+//! `absolute_redirect`), the error pages in nginx's layout, and the response body wrapper that
+//! counts the bytes sent and runs the end-of-request work (access log, `limit_conn` slots).
 
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
@@ -32,15 +33,21 @@ pub fn error(status: StatusCode) -> Response<Body> {
     r
 }
 
-/// `return CODE [TEXT | URL]`: redirects carry the URL in `Location`, other codes answer the
-/// text, or nginx's page when there is none.
-pub fn answer(status: u16, text: Option<&str>) -> Response<Body> {
+/// `return CODE [TEXT | URL]`: redirects carry the URL in `Location` (a URL starting with `/`
+/// is prefixed with `base`, `http://host[:port]`), other codes answer the text with
+/// `default_type`, or nginx's page when there is none.
+pub fn answer(status: u16, text: Option<&str>, default_type: &str, base: &str) -> Response<Body> {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let redirect = matches!(status, 301 | 302 | 303 | 307 | 308);
     match text {
         Some(url) if redirect => {
             let mut r = error(code);
-            if let Ok(v) = HeaderValue::from_str(url) {
+            let url = if url.starts_with('/') {
+                format!("{base}{url}")
+            } else {
+                url.to_string()
+            };
+            if let Ok(v) = HeaderValue::from_str(&url) {
                 r.headers_mut().insert(LOCATION, v);
             }
             r
@@ -48,8 +55,9 @@ pub fn answer(status: u16, text: Option<&str>) -> Response<Body> {
         Some(text) => {
             let mut r = Response::new(full(text.to_string()));
             *r.status_mut() = code;
-            r.headers_mut()
-                .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            if let Ok(v) = HeaderValue::from_str(default_type) {
+                r.headers_mut().insert(CONTENT_TYPE, v);
+            }
             r
         }
         None if status >= 300 => error(code),
@@ -57,6 +65,61 @@ pub fn answer(status: u16, text: Option<&str>) -> Response<Body> {
             let mut r = Response::new(full(""));
             *r.status_mut() = code;
             r
+        }
+    }
+}
+
+/// Work to run once the response body is done (or dropped), with the body bytes sent.
+pub type OnDone = Box<dyn FnOnce(u64) + Send + Sync>;
+
+/// A body that counts its data bytes and calls [`OnDone`] when dropped.
+pub struct Tracked {
+    inner: Body,
+    bytes: u64,
+    on_done: Option<OnDone>,
+}
+
+impl Tracked {
+    pub fn wrap(inner: Body, on_done: OnDone) -> Body {
+        Tracked {
+            inner,
+            bytes: 0,
+            on_done: Some(on_done),
+        }
+        .boxed()
+    }
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if let std::task::Poll::Ready(Some(Ok(frame))) = &polled {
+            if let Some(d) = frame.data_ref() {
+                self.bytes += d.len() as u64;
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        if let Some(f) = self.on_done.take() {
+            f(self.bytes);
         }
     }
 }

@@ -24,6 +24,9 @@ const COSMETIC: &[&str] = &[
     "worker_connections",
     "multi_accept",
     "use",
+    "limit_req_log_level",
+    "limit_conn_log_level",
+    "gzip_buffers",
 ];
 
 /// Collects the findings of one planning run.
@@ -78,10 +81,21 @@ impl Findings {
         }
     }
 
-    /// A settings scope: `proxy_set_header` is implemented, timeouts and logging are ignored
-    /// with a warning, the rest is refused.
+    /// A settings scope outside the content phase (pools): `proxy_set_header` is implemented,
+    /// timeouts are ignored with a warning, the rest is refused.
     pub fn settings(&mut self, s: &Settings) {
-        if let Some(c) = &s.content {
+        self.settings_of(s, false);
+    }
+
+    /// The settings of an http, server or location level: what [`super::content`] honours
+    /// (static files, `add_header`, `error_page`, gzip, limits, `allow`/`deny`, access log)
+    /// is accepted there.
+    pub fn scope_settings(&mut self, s: &Settings) {
+        self.settings_of(s, true);
+    }
+
+    fn settings_of(&mut self, s: &Settings, content: bool) {
+        if let Some(c) = s.content.as_ref().filter(|_| !content) {
             let refused = [
                 ("root", c.root.as_ref().map(|x| x.origin)),
                 ("alias", c.alias.as_ref().map(|x| x.origin)),
@@ -95,14 +109,17 @@ impl Findings {
                     self.refuse(o, format!("`{name}` (static files)"));
                 }
             }
-            for (name, origin) in [
-                ("default_type", c.default_type.as_ref().map(|x| x.origin)),
-                ("charset", c.charset.as_ref().map(|x| x.origin)),
-            ] {
-                if let Some(o) = origin {
-                    self.ignore(o, format!("`{name}`"));
-                }
+            if let Some(o) = c.default_type.as_ref().map(|x| x.origin) {
+                self.ignore(o, "`default_type`");
             }
+        }
+        if let Some(o) = s
+            .content
+            .as_ref()
+            .and_then(|c| c.charset.as_ref())
+            .map(|x| x.origin)
+        {
+            self.ignore(o, "`charset`");
         }
         if let Some(t) = &s.timeouts {
             for o in [
@@ -152,7 +169,7 @@ impl Findings {
             }
         }
         if let Some(c) = &s.client {
-            if let Some(v) = &c.access_log {
+            if let Some(v) = c.access_log.as_ref().filter(|_| !content) {
                 self.ignore(v.origin, "`access_log`");
             }
             if let Some(v) = &c.keepalive_requests {
@@ -165,7 +182,7 @@ impl Findings {
                 self.refuse(v.origin, "`maxconn`");
             }
         }
-        if let Some(c) = &s.compression {
+        if let Some(c) = s.compression.as_ref().filter(|_| !content) {
             let origin = [
                 c.enabled.as_ref().map(|x| x.origin),
                 c.level.as_ref().map(|x| x.origin),
@@ -185,7 +202,7 @@ impl Findings {
             }
         }
         if let Some(a) = &s.access {
-            for r in &a.rules {
+            for r in a.rules.iter().filter(|_| !content) {
                 self.refuse(r.origin, if r.allow { "`allow`" } else { "`deny`" });
             }
             if let Some(v) = &a.valid_referers {
@@ -198,18 +215,28 @@ impl Findings {
         if s.stats.is_some() {
             self.refuse(Origin::default(), "statistics pages");
         }
-        for h in &s.response_headers {
-            self.refuse(h.origin, "`add_header`");
+        if !content {
+            for h in &s.response_headers {
+                self.refuse(h.origin, "`add_header`");
+            }
+            for e in &s.error_pages {
+                self.refuse(e.origin, "`error_page`");
+            }
+            for l in &s.limit_req {
+                self.refuse(l.origin, "`limit_req`");
+            }
+            for l in &s.limit_conn {
+                self.refuse(l.origin, "`limit_conn`");
+            }
+            self.opaque(&s.opaque);
+        } else {
+            let rest: Vec<Opaque> = s
+                .opaque
+                .iter()
+                .filter(|o| !super::content::READ_HERE.contains(&o.name.as_str()))
+                .cloned()
+                .collect();
+            self.opaque(&rest);
         }
-        for e in &s.error_pages {
-            self.refuse(e.origin, "`error_page`");
-        }
-        for l in &s.limit_req {
-            self.refuse(l.origin, "`limit_req`");
-        }
-        for l in &s.limit_conn {
-            self.refuse(l.origin, "`limit_conn`");
-        }
-        self.opaque(&s.opaque);
     }
 }

@@ -1,0 +1,384 @@
+//! The content settings of one location after nginx's inheritance (http → server → location,
+//! the innermost level that sets a value wins; a level with any `add_header`, `error_page`,
+//! `limit_req`, `limit_conn`, `allow`/`deny` or `types` replaces the outer list): static files,
+//! `expires`/`add_header`, `error_page`, gzip, limits, access rules and the access log.
+
+use std::sync::Arc;
+
+use super::access::Rules;
+use super::compress::Gzip;
+use super::files::{Files, Types};
+use super::headers::{self, AddHeader, Expires};
+use super::limit::{ConnLimit, RateLimit, Zones};
+use super::log::{AccessLog, Format, Logs, Writer, COMBINED};
+use super::support::Findings;
+use crate::ir::{ErrorPage, Ir, Opaque, Protocol, Settings, ZoneKind};
+
+/// Opaque directives this module reads itself (the others stay with [`Findings::opaque`]).
+pub const READ_HERE: &[&str] = &["types", "log_format", "limit_req_status", "limit_conn_status"];
+
+/// The effective content settings of a location (or of a server, for requests no location
+/// takes).
+pub struct Scope {
+    /// Static files, when `root` or `alias` is set somewhere in the chain.
+    pub files: Option<Arc<Files>>,
+    pub default_type: String,
+    pub expires: Option<Expires>,
+    pub add_headers: Vec<AddHeader>,
+    pub error_pages: Vec<ErrorPage>,
+    pub gzip: Option<Gzip>,
+    pub rate: Vec<RateLimit>,
+    pub rate_status: u16,
+    pub conn: Vec<ConnLimit>,
+    pub conn_status: u16,
+    pub access: Rules,
+    pub log: Option<AccessLog>,
+}
+
+impl Scope {
+    /// Whether the request headers are needed after the request is handed to a proxy.
+    pub fn needs_headers(&self) -> bool {
+        !self.add_headers.is_empty() || self.gzip.is_some() || self.log.is_some()
+    }
+
+    /// The `error_page` for `status`: (the URI, the status to answer with; `None` for `=`).
+    pub fn error_page(&self, status: u16) -> Option<(&str, Option<u16>)> {
+        let e = self.error_pages.iter().find(|e| e.codes.contains(&status))?;
+        let code = match e.response_code.as_deref() {
+            None => Some(status),
+            Some("") => None,
+            Some(c) => Some(c.parse().unwrap_or(status)),
+        };
+        Some((e.uri.as_str(), code))
+    }
+}
+
+/// What every scope of a plan shares: the limit zones and the log formats and files.
+#[derive(Default)]
+pub struct Shared {
+    pub zones: Zones,
+    pub logs: Logs,
+}
+
+impl Shared {
+    /// The zones (`limit_req_zone`, `limit_conn_zone`; caches are refused) and `log_format`s.
+    pub fn new(ir: &Ir, f: &mut Findings) -> Shared {
+        let mut s = Shared::default();
+        for z in &ir.zones {
+            match &z.kind {
+                ZoneKind::RequestRate {
+                    key,
+                    rate_per_second,
+                } => s
+                    .zones
+                    .add_rate(&z.name, key, *rate_per_second, z.origin, f),
+                ZoneKind::Connections { key } => s.zones.add_conn(&z.name, key, z.origin, f),
+                ZoneKind::Cache { .. } => {
+                    f.refuse(z.origin, format!("the cache zone `{}`", z.name))
+                }
+            }
+        }
+        if let Ok(c) = Format::compile(COMBINED) {
+            s.logs.formats.insert("combined".into(), Arc::new(c));
+        }
+        for d in ir.defaults.iter().filter(|d| d.protocol == Protocol::Http) {
+            for o in d.settings.opaque.iter().filter(|o| o.name == "log_format") {
+                let Some((name, rest)) = o.args.split_first() else {
+                    continue;
+                };
+                let rest: Vec<&String> = rest
+                    .iter()
+                    .filter(|a| !a.starts_with("escape="))
+                    .collect();
+                if o.args.iter().any(|a| a.starts_with("escape=") && a != "escape=default") {
+                    f.refuse(o.origin, "`log_format` escaping other than `default`");
+                    continue;
+                }
+                let text: String = rest.iter().map(|s| s.as_str()).collect();
+                match Format::compile(&text) {
+                    Ok(fmt) => {
+                        s.logs.formats.insert(name.clone(), Arc::new(fmt));
+                    }
+                    Err(var) => {
+                        f.refuse(o.origin, format!("the variable `${var}` in `log_format`"))
+                    }
+                }
+            }
+        }
+        s
+    }
+}
+
+fn content(s: &Settings) -> Option<&crate::ir::Content> {
+    s.content.as_deref()
+}
+
+fn compression(s: &Settings) -> Option<&crate::ir::Compression> {
+    s.compression.as_deref()
+}
+
+/// The innermost value `get` finds in `chain` (outermost first).
+fn inner<'a, T>(chain: &[&'a Settings], get: impl Fn(&'a Settings) -> Option<T>) -> Option<T> {
+    chain.iter().rev().find_map(|s| get(s))
+}
+
+/// The innermost non-empty list.
+fn inner_list<'a, T>(chain: &[&'a Settings], get: impl Fn(&'a Settings) -> &'a [T]) -> &'a [T] {
+    chain
+        .iter()
+        .rev()
+        .map(|s| get(s))
+        .find(|l| !l.is_empty())
+        .unwrap_or(&[])
+}
+
+fn opaque<'a>(s: &'a Settings, name: &'a str) -> impl Iterator<Item = &'a Opaque> + 'a {
+    s.opaque.iter().filter(move |o| o.name == name)
+}
+
+/// A `*_status` code: 400–599 as nginx allows.
+fn status_setting(chain: &[&Settings], name: &str, f: &mut Findings) -> u16 {
+    let Some(o) = inner(chain, |s| opaque(s, name).last()) else {
+        return 503;
+    };
+    match o.args.first().and_then(|a| a.parse::<u16>().ok()) {
+        Some(c) if (400..=599).contains(&c) => c,
+        _ => {
+            f.refuse(o.origin, format!("this `{name}`"));
+            503
+        }
+    }
+}
+
+/// Builds the scope of `chain` (http, server[, location]); `prefix` is the location's
+/// literal prefix (for `alias`), `location` whether the last level is a location.
+pub fn scope(
+    chain: &[&Settings],
+    prefix: Option<&str>,
+    location: bool,
+    shared: &mut Shared,
+    f: &mut Findings,
+) -> Scope {
+    let types_level = chain
+        .iter()
+        .rev()
+        .find(|s| opaque(s, "types").next().is_some());
+    let types = match types_level {
+        Some(level) => {
+            let mut t = Types::default();
+            for block in opaque(level, "types") {
+                for entry in &block.children {
+                    t.add(&entry.name, &entry.args);
+                }
+            }
+            t
+        }
+        None => Types::nginx_builtin(),
+    };
+    let default_type = inner(chain, |s| content(s)?.default_type.as_ref())
+        .map(|d| d.value.clone())
+        .unwrap_or_else(|| "text/plain".into());
+    let root = inner(chain, |s| content(s)?.root.as_ref()).map(|r| r.value.clone());
+    let last = chain.last().copied();
+    let alias = last
+        .and_then(|s| content(s)?.alias.as_ref())
+        .filter(|_| location);
+    let alias = match (alias, prefix) {
+        (None, _) => None,
+        (Some(a), Some(p)) => Some((p.to_string(), a.value.clone())),
+        (Some(a), None) => {
+            f.refuse(a.origin, "`alias` in a regex location");
+            None
+        }
+    };
+    for (name, value) in [
+        ("root", root.as_deref()),
+        ("alias", alias.as_ref().map(|a| a.1.as_str())),
+    ] {
+        if value.is_some_and(|v| v.contains('$')) {
+            if let Some(o) = inner(chain, |s| {
+                let c = content(s)?;
+                if name == "root" {
+                    c.root.as_ref()
+                } else {
+                    c.alias.as_ref()
+                }
+            }) {
+                f.refuse(o.origin, format!("variables in `{name}`"));
+            }
+        }
+    }
+    // `try_files` is not inherited: only the innermost level's counts.
+    let try_files = last
+        .and_then(|s| content(s)?.try_files.as_ref())
+        .map(|t| t.value.clone())
+        .unwrap_or_default();
+    let index = inner(chain, |s| content(s)?.index.as_ref())
+        .map(|i| i.value.clone())
+        .unwrap_or_else(|| vec!["index.html".into()]);
+    if let Some(i) = inner(chain, |s| content(s)?.index.as_ref()) {
+        if i.value.iter().any(|v| v.contains('$')) {
+            f.refuse(i.origin, "variables in `index`");
+        }
+    }
+    let autoindex = inner(chain, |s| content(s)?.autoindex.as_ref())
+        .map(|a| a.value)
+        .unwrap_or(false);
+    let files = (root.is_some() || alias.is_some()).then(|| {
+        Arc::new(Files {
+            root,
+            alias,
+            index,
+            autoindex,
+            try_files,
+            types: Arc::new(types),
+            default_type: default_type.clone(),
+        })
+    });
+    let expires = inner(chain, |s| content(s)?.expires.as_ref()).and_then(|e| {
+        let parsed = Expires::parse(&e.value);
+        if parsed.is_none() {
+            f.refuse(e.origin, format!("`expires {}`", e.value));
+        }
+        parsed
+    });
+    let add_headers = headers::compile_add(inner_list(chain, |s| &s.response_headers), f);
+    let error_pages = inner_list(chain, |s| &s.error_pages).to_vec();
+    for e in &error_pages {
+        if e.uri.contains('$') {
+            f.refuse(e.origin, "variables in `error_page`");
+        }
+    }
+    let gzip = gzip(chain, f);
+    let mut rate = Vec::new();
+    for l in inner_list(chain, |s| &s.limit_req) {
+        match shared.zones.rate.get(&l.zone) {
+            Some(z) => rate.push(RateLimit::new(z.clone(), l.burst, l.nodelay, l.delay)),
+            None => f.refuse(l.origin, format!("`limit_req` of the unknown zone `{}`", l.zone)),
+        }
+    }
+    let mut conn = Vec::new();
+    for l in inner_list(chain, |s| &s.limit_conn) {
+        match shared.zones.conn.get(&l.zone) {
+            Some(z) => conn.push(ConnLimit {
+                zone: z.clone(),
+                limit: l.limit,
+            }),
+            None => f.refuse(
+                l.origin,
+                format!("`limit_conn` of the unknown zone `{}`", l.zone),
+            ),
+        }
+    }
+    let rate_status = status_setting(chain, "limit_req_status", f);
+    let conn_status = status_setting(chain, "limit_conn_status", f);
+    let access = Rules::compile(
+        inner_list(chain, |s| {
+            s.access.as_deref().map(|a| a.rules.as_slice()).unwrap_or(&[])
+        }),
+        f,
+    );
+    let log = access_log(chain, shared, f);
+    Scope {
+        files,
+        default_type,
+        expires,
+        add_headers,
+        error_pages,
+        gzip,
+        rate,
+        rate_status,
+        conn,
+        conn_status,
+        access,
+        log,
+    }
+}
+
+fn gzip(chain: &[&Settings], f: &mut Findings) -> Option<Gzip> {
+    use compression as c;
+    let enabled = inner(chain, |s| c(s)?.enabled.as_ref()).is_some_and(|e| e.value);
+    if let Some(st) = inner(chain, |s| c(s)?.static_files.as_ref()) {
+        if st.value != "off" {
+            f.refuse(st.origin, "`gzip_static`");
+        }
+    }
+    if let Some(d) = inner(chain, |s| c(s)?.disable.as_ref()) {
+        f.ignore(d.origin, "`gzip_disable` (no client is excluded)");
+    }
+    let http10 = match inner(chain, |s| c(s)?.http_version.as_ref()) {
+        None => false,
+        Some(v) if v.value == "1.1" => false,
+        Some(v) if v.value == "1.0" => true,
+        Some(v) => {
+            f.refuse(v.origin, format!("`gzip_http_version {}`", v.value));
+            false
+        }
+    };
+    if !enabled {
+        return None;
+    }
+    let level = inner(chain, |s| c(s)?.level.as_ref()).map_or(1, |l| l.value);
+    let min_length = inner(chain, |s| c(s)?.min_length.as_ref()).map_or(20, |l| l.value.0);
+    let types = inner(chain, |s| c(s)?.types.as_ref())
+        .map(|t| t.value.iter().map(|x| x.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let vary = inner(chain, |s| c(s)?.vary.as_ref()).is_some_and(|v| v.value);
+    let proxied = inner(chain, |s| c(s)?.proxied.as_ref())
+        .map(|p| p.value.clone())
+        .unwrap_or_else(|| vec!["off".into()]);
+    Some(Gzip {
+        level,
+        min_length,
+        types,
+        vary,
+        proxied,
+        http10,
+    })
+}
+
+/// `access_log off | PATH [FORMAT [buffer=… flush=…]]`; the innermost level wins.
+fn access_log(chain: &[&Settings], shared: &mut Shared, f: &mut Findings) -> Option<AccessLog> {
+    let setting = inner(chain, |s| s.client.as_deref()?.access_log.as_ref())?;
+    let args = &setting.value;
+    let path = args.first()?;
+    if path == "off" {
+        return None;
+    }
+    if path.contains('$') || path.starts_with("syslog:") || path.starts_with("memory:") {
+        f.refuse(setting.origin, format!("the access log target `{path}`"));
+        return None;
+    }
+    let format_name = args.get(1).map_or("combined", |s| s.as_str());
+    for extra in args.iter().skip(2) {
+        if !(extra.starts_with("buffer=") || extra.starts_with("flush=")) {
+            f.refuse(setting.origin, format!("`access_log` parameter `{extra}`"));
+            return None;
+        }
+    }
+    let Some(format) = shared.logs.formats.get(format_name).cloned() else {
+        f.refuse(
+            setting.origin,
+            format!("the unknown log format `{format_name}`"),
+        );
+        return None;
+    };
+    let writer = match shared.logs.writers.get(path) {
+        Some(w) => w.clone(),
+        None => match Writer::open(path) {
+            Ok(w) => {
+                let w = Arc::new(w);
+                shared.logs.writers.insert(path.clone(), w.clone());
+                w
+            }
+            Err(e) => {
+                f.refuse(
+                    setting.origin,
+                    format!("an access log it cannot open (`{path}`: {e})"),
+                );
+                return None;
+            }
+        },
+    };
+    Some(AccessLog { writer, format })
+}

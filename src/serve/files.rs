@@ -1,0 +1,594 @@
+//! Static files as nginx serves them: URI normalisation, `root`/`alias` mapping (never outside
+//! the alias directory), `index`, `autoindex` (nginx's HTML listing), `try_files`, MIME types,
+//! `Last-Modified`/`ETag`, conditional requests (304/412), `HEAD` and single byte ranges (206).
+
+use std::collections::HashMap;
+use std::fs::Metadata;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hyper::header::{
+    HeaderMap, HeaderValue, ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+    IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
+    LOCATION, RANGE,
+};
+use hyper::{Method, Response, StatusCode};
+
+use super::respond::{self, Body};
+
+/// What the content phase decided.
+pub enum Outcome {
+    Response(Response<Body>),
+    /// An answer of the runtime's own with this status (`error_page` may replace it).
+    Error(u16),
+    /// An internal redirect to this URI (`index`, `try_files` fallback, `error_page`).
+    Redirect(String),
+    /// An internal redirect to a named location.
+    Named(String),
+}
+
+/// Extension → MIME type, from the effective `types {}` blocks.
+#[derive(Debug, Clone, Default)]
+pub struct Types(HashMap<String, String>);
+
+impl Types {
+    /// nginx's built-in table when no `types` block is in scope (`ngx_http_core_default_types`).
+    pub fn nginx_builtin() -> Types {
+        let mut t = Types::default();
+        t.add("text/html", &["html"]);
+        t.add("image/gif", &["gif"]);
+        t.add("image/jpeg", &["jpg"]);
+        t
+    }
+
+    pub fn add(&mut self, mime: &str, extensions: &[impl AsRef<str>]) {
+        for e in extensions {
+            self.0
+                .insert(e.as_ref().to_ascii_lowercase(), mime.to_string());
+        }
+    }
+
+    /// The type of `uri` by the extension of its last segment, as nginx's `ngx_http_set_exten`.
+    pub fn of(&self, uri: &str) -> Option<&str> {
+        let last = uri.rsplit('/').next()?;
+        let (_, ext) = last.rsplit_once('.')?;
+        self.0.get(&ext.to_ascii_lowercase()).map(String::as_str)
+    }
+}
+
+/// The static-file settings of one location.
+#[derive(Debug, Clone)]
+pub struct Files {
+    /// `root`, as written (relative paths are taken from the working directory).
+    pub root: Option<String>,
+    /// `alias`: the location prefix it replaces and the directory.
+    pub alias: Option<(String, String)>,
+    pub index: Vec<String>,
+    pub autoindex: bool,
+    pub try_files: Vec<String>,
+    pub types: Arc<Types>,
+    pub default_type: String,
+}
+
+/// What the files phase needs from the request.
+pub struct Request<'a> {
+    pub method: &'a Method,
+    pub headers: &'a HeaderMap,
+    /// The query string, without `?`.
+    pub args: Option<&'a str>,
+    /// `http://host[:port]` for the absolute redirects nginx writes.
+    pub base: &'a str,
+}
+
+/// Decodes `%XX`, merges slashes and resolves `.` and `..` as nginx does before matching
+/// locations; `None` (400) when the path climbs above the root or holds a NUL.
+pub fn normalize(path: &str) -> Option<String> {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
+            match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(b) => {
+                    decoded.push(b);
+                    i += 3;
+                    continue;
+                }
+                None => return None,
+            }
+        } else if bytes[i] == b'%' {
+            return None;
+        }
+        decoded.push(bytes[i]);
+        i += 1;
+    }
+    if decoded.contains(&0) || decoded.first() != Some(&b'/') {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&decoded);
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = text.split('/').collect();
+    let trailing = matches!(segments.last(), Some(&"") | Some(&".") | Some(&".."));
+    for seg in &segments[1..] {
+        match *seg {
+            "" | "." => {}
+            ".." => {
+                out.pop()?;
+            }
+            s => out.push(s),
+        }
+    }
+    let mut uri = String::with_capacity(text.len());
+    for s in &out {
+        uri.push('/');
+        uri.push_str(s);
+    }
+    if trailing || out.is_empty() {
+        uri.push('/');
+    }
+    Some(uri)
+}
+
+impl Files {
+    /// The file system path of `uri`; `None` when an alias would be left (nginx's
+    /// "off-by-slash" traversal, which lbc never serves).
+    pub fn path(&self, uri: &str) -> Option<PathBuf> {
+        match &self.alias {
+            Some((prefix, dir)) => {
+                let rest = uri.strip_prefix(prefix.as_str()).unwrap_or(uri);
+                if rest.split('/').any(|s| s == "..") {
+                    return None;
+                }
+                Some(PathBuf::from(format!("{dir}{rest}")))
+            }
+            None => {
+                let root = self.root.as_deref().unwrap_or("html");
+                Some(PathBuf::from(format!("{}{uri}", root.trim_end_matches('/'))))
+            }
+        }
+    }
+
+    /// `try_files`: the first existing candidate becomes the URI served by this location;
+    /// the last argument is a code (`=404`), a named location or a URI to redirect to.
+    pub fn try_files(&self, uri: &str, args: Option<&str>) -> Result<String, Outcome> {
+        let Some((last, candidates)) = self.try_files.split_last() else {
+            return Ok(uri.to_string());
+        };
+        for c in candidates {
+            let candidate = expand(c, uri, args);
+            let Some(path) = self.path(&candidate) else {
+                continue;
+            };
+            let meta = std::fs::metadata(&path);
+            let hit = if candidate.ends_with('/') {
+                meta.is_ok_and(|m| m.is_dir())
+            } else {
+                meta.is_ok_and(|m| m.is_file())
+            };
+            if hit {
+                return Ok(candidate);
+            }
+        }
+        if let Some(code) = last.strip_prefix('=') {
+            return Err(Outcome::Error(code.parse().unwrap_or(500)));
+        }
+        if let Some(name) = last.strip_prefix('@') {
+            return Err(Outcome::Named(name.to_string()));
+        }
+        Err(Outcome::Redirect(expand(last, uri, args)))
+    }
+
+    /// The content phase for `uri`: index files, directory listings, files.
+    pub fn serve(&self, req: &Request, uri: &str) -> Outcome {
+        if uri.ends_with('/') {
+            return self.directory(req, uri);
+        }
+        if ![Method::GET, Method::HEAD, Method::POST].contains(req.method) {
+            return Outcome::Error(405);
+        }
+        let Some(path) = self.path(uri) else {
+            return Outcome::Error(404);
+        };
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => return Outcome::Error(io_status(&e)),
+        };
+        if meta.is_dir() {
+            let mut location = format!("{}{uri}/", req.base);
+            if let Some(a) = req.args {
+                location.push('?');
+                location.push_str(a);
+            }
+            let mut r = respond::error(StatusCode::MOVED_PERMANENTLY);
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(LOCATION, v);
+            }
+            return Outcome::Response(r);
+        }
+        if *req.method == Method::POST {
+            return Outcome::Error(405);
+        }
+        let mime = self.types.of(uri).unwrap_or(&self.default_type).to_string();
+        file(req, &path, &meta, &mime)
+    }
+
+    fn directory(&self, req: &Request, uri: &str) -> Outcome {
+        for name in &self.index {
+            if let Some(abs) = name.strip_prefix('/') {
+                return Outcome::Redirect(format!("/{abs}"));
+            }
+            let candidate = format!("{uri}{name}");
+            let Some(path) = self.path(&candidate) else {
+                continue;
+            };
+            if std::fs::metadata(&path).is_ok() {
+                return Outcome::Redirect(candidate);
+            }
+        }
+        let Some(dir) = self.path(uri) else {
+            return Outcome::Error(404);
+        };
+        match std::fs::metadata(&dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => return Outcome::Error(404),
+            Err(e) => return Outcome::Error(io_status(&e)),
+        }
+        if !self.autoindex {
+            return Outcome::Error(403);
+        }
+        if ![Method::GET, Method::HEAD].contains(req.method) {
+            return Outcome::Error(405);
+        }
+        match autoindex(&dir, uri) {
+            Ok(page) => {
+                let body = if *req.method == Method::HEAD {
+                    String::new()
+                } else {
+                    page
+                };
+                let mut r = Response::new(respond::full(body));
+                r.headers_mut()
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                Outcome::Response(r)
+            }
+            Err(e) => Outcome::Error(io_status(&e)),
+        }
+    }
+}
+
+/// `$uri` and `$args` in a `try_files` argument.
+fn expand(arg: &str, uri: &str, args: Option<&str>) -> String {
+    arg.replace("$uri", uri)
+        .replace("${uri}", uri)
+        .replace("$args", args.unwrap_or(""))
+}
+
+fn io_status(e: &std::io::Error) -> u16 {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => 404,
+        std::io::ErrorKind::PermissionDenied => 403,
+        // ENOTDIR: a path component is a file.
+        _ if e.raw_os_error() == Some(20) => 404,
+        _ => 500,
+    }
+}
+
+fn mtime_secs(meta: &Metadata) -> u64 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// nginx's strong ETag: `"%xT-%xO"` of the modification time and the size.
+pub fn etag(mtime: u64, size: u64) -> String {
+    format!("\"{mtime:x}-{size:x}\"")
+}
+
+/// Whether an `If-Match`/`If-None-Match` list names `tag` (weak comparison for the latter).
+fn etag_listed(list: &str, tag: &str, weak: bool) -> bool {
+    let list = list.trim();
+    if list == "*" {
+        return true;
+    }
+    let tag = tag.trim_start_matches("W/");
+    list.split(',').map(str::trim).any(|t| {
+        let t = if weak { t.trim_start_matches("W/") } else { t };
+        t == tag
+    })
+}
+
+fn header<'a>(h: &'a HeaderMap, name: hyper::header::HeaderName) -> Option<&'a str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn http_secs(text: &str) -> Option<u64> {
+    httpdate::parse_http_date(text)
+        .ok()?
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs())
+}
+
+/// A regular file: validators, conditionals, ranges.
+fn file(req: &Request, path: &std::path::Path, meta: &Metadata, mime: &str) -> Outcome {
+    let size = meta.len();
+    let mtime = mtime_secs(meta);
+    let tag = etag(mtime, size);
+    let last_modified = httpdate::fmt_http_date(UNIX_EPOCH + std::time::Duration::from_secs(mtime));
+    let h = req.headers;
+    if let Some(ius) = header(h, IF_UNMODIFIED_SINCE).and_then(http_secs) {
+        if ius < mtime {
+            return Outcome::Error(412);
+        }
+    }
+    if let Some(m) = header(h, IF_MATCH) {
+        if !etag_listed(m, &tag, false) {
+            return Outcome::Error(412);
+        }
+    }
+    let ims = header(h, IF_MODIFIED_SINCE);
+    let inm = header(h, IF_NONE_MATCH);
+    let mut validators = Response::new(respond::full(""));
+    let vh = validators.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&last_modified) {
+        vh.insert(LAST_MODIFIED, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        vh.insert(ETAG, v);
+    }
+    if ims.is_some() || inm.is_some() {
+        let modified = ims.is_some_and(|t| http_secs(t) != Some(mtime));
+        let none_match = inm.is_some_and(|l| !etag_listed(l, &tag, true));
+        if !modified && !none_match {
+            *validators.status_mut() = StatusCode::NOT_MODIFIED;
+            return Outcome::Response(validators);
+        }
+    }
+    let (mut parts, _) = validators.into_parts();
+    if let Ok(v) = HeaderValue::from_str(mime) {
+        parts.headers.insert(CONTENT_TYPE, v);
+    }
+    parts
+        .headers
+        .insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let mut range = None;
+    if let Some(r) = header(h, RANGE) {
+        let applies = match header(h, IF_RANGE) {
+            None => true,
+            Some(v) if v.starts_with('"') || v.starts_with("W/") => v == tag,
+            Some(v) => http_secs(v) == Some(mtime),
+        };
+        if applies {
+            match parse_range(r, size) {
+                RangeSpec::None => {}
+                RangeSpec::One(s, e) => range = Some((s, e)),
+                RangeSpec::Unsatisfiable => {
+                    let mut r = respond::error(StatusCode::RANGE_NOT_SATISFIABLE);
+                    if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                        r.headers_mut().insert(CONTENT_RANGE, v);
+                    }
+                    return Outcome::Response(r);
+                }
+            }
+        }
+    }
+    let (start, end) = range.unwrap_or((0, size.saturating_sub(1)));
+    let len = if size == 0 { 0 } else { end - start + 1 };
+    if let Some((s, e)) = range {
+        parts.status = StatusCode::PARTIAL_CONTENT;
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {s}-{e}/{size}")) {
+            parts.headers.insert(CONTENT_RANGE, v);
+        }
+    }
+    parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+    if *req.method == Method::HEAD {
+        return Outcome::Response(Response::from_parts(parts, respond::full("")));
+    }
+    match read(path, start, len) {
+        Ok(bytes) if bytes.len() as u64 == len => {
+            Outcome::Response(Response::from_parts(parts, respond::full(bytes)))
+        }
+        Ok(_) => Outcome::Error(500),
+        Err(e) => Outcome::Error(io_status(&e)),
+    }
+}
+
+fn read(path: &std::path::Path, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    let mut f = std::fs::File::open(path)?;
+    f.seek(SeekFrom::Start(start))?;
+    let mut buf = Vec::with_capacity(len as usize);
+    f.take(len).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+enum RangeSpec {
+    None,
+    One(u64, u64),
+    Unsatisfiable,
+}
+
+/// `Range: bytes=…` with one range; several ranges are answered whole (nginx would send
+/// `multipart/byteranges`).
+fn parse_range(value: &str, size: u64) -> RangeSpec {
+    let Some(spec) = value.strip_prefix("bytes=") else {
+        return RangeSpec::None;
+    };
+    if spec.contains(',') {
+        return RangeSpec::None;
+    }
+    let Some((a, b)) = spec.trim().split_once('-') else {
+        return RangeSpec::Unsatisfiable;
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let num = |s: &str| -> Option<u64> {
+        (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    if a.is_empty() {
+        let Some(n) = num(b) else {
+            return RangeSpec::Unsatisfiable;
+        };
+        if n == 0 || size == 0 {
+            return RangeSpec::Unsatisfiable;
+        }
+        return RangeSpec::One(size.saturating_sub(n), size - 1);
+    }
+    let Some(start) = num(a) else {
+        return RangeSpec::Unsatisfiable;
+    };
+    let end = if b.is_empty() {
+        size.saturating_sub(1)
+    } else {
+        match num(b) {
+            Some(e) => e.min(size.saturating_sub(1)),
+            None => return RangeSpec::Unsatisfiable,
+        }
+    };
+    if start >= size || (!b.is_empty() && num(b).is_some_and(|e| e < start)) {
+        return RangeSpec::Unsatisfiable;
+    }
+    RangeSpec::One(start, end)
+}
+
+/// Bytes `href`s escape in listings (nginx's `NGX_ESCAPE_HTML`).
+fn escape_href(name: &str) -> String {
+    let mut out = String::new();
+    for b in name.bytes() {
+        if b <= b' ' || b >= 0x7f || b"\"#%&'<>?".contains(&b) {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(b as char);
+        }
+    }
+    out
+}
+
+pub fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `21-Nov-2026 06:58` of a time (UTC, as `autoindex_localtime off`).
+fn listing_date(t: SystemTime) -> String {
+    // "Sat, 21 Nov 2026 06:58:50 GMT"
+    let http = httpdate::fmt_http_date(t);
+    let p: Vec<&str> = http.split(' ').collect();
+    match p.as_slice() {
+        [_, d, m, y, hms, _] => format!("{d}-{m}-{y} {}", &hms[..5]),
+        _ => http,
+    }
+}
+
+/// nginx's HTML directory listing: directories first, then files, by name; hidden entries
+/// skipped; names over 50 characters cut with `..>`.
+fn autoindex(dir: &std::path::Path, uri: &str) -> std::io::Result<String> {
+    const NAME_LEN: usize = 50;
+    let mut entries = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(e.path()) else {
+            continue;
+        };
+        entries.push((meta.is_dir(), name, meta));
+    }
+    entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let title = escape_html(uri);
+    let mut page = format!(
+        "<html>\r\n<head><title>Index of {title}</title></head>\r\n<body>\r\n<h1>Index of {title}</h1><hr><pre><a href=\"../\">../</a>\r\n"
+    );
+    for (is_dir, name, meta) in &entries {
+        let slash = if *is_dir { "/" } else { "" };
+        page.push_str(&format!("<a href=\"{}{slash}\">", escape_href(name)));
+        let mut len = name.chars().count();
+        if len > NAME_LEN {
+            let cut: String = name.chars().take(NAME_LEN - 3).collect();
+            page.push_str(&escape_html(&cut));
+            page.push_str("..&gt;</a>");
+        } else {
+            page.push_str(&escape_html(name));
+            if *is_dir && NAME_LEN > len {
+                page.push('/');
+                len += 1;
+            }
+            page.push_str("</a>");
+            page.push_str(&" ".repeat(NAME_LEN - len));
+        }
+        page.push(' ');
+        page.push_str(&listing_date(meta.modified().unwrap_or(UNIX_EPOCH)));
+        page.push(' ');
+        if *is_dir {
+            page.push_str(&format!("{:>19}", "-"));
+        } else {
+            page.push_str(&format!("{:>19}", meta.len()));
+        }
+        page.push_str("\r\n");
+    }
+    page.push_str("</pre><hr></body>\r\n</html>\r\n");
+    Ok(page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_like_nginx() {
+        let cases = [
+            ("/", Some("/")),
+            ("/a//b/./c", Some("/a/b/c")),
+            ("/a/b/../c/", Some("/a/c/")),
+            ("/a/%2e%2e/b", Some("/b")),
+            ("/a/..", Some("/")),
+            ("/a/.", Some("/a/")),
+            ("/..", None),
+            ("/a/../../b", None),
+            ("/%2e%2e%2fetc", None),
+            ("/x%00y", None),
+            ("/sp%20ace", Some("/sp ace")),
+        ];
+        for (input, want) in cases {
+            assert_eq!(normalize(input).as_deref(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn ranges() {
+        assert!(matches!(parse_range("bytes=0-4", 10), RangeSpec::One(0, 4)));
+        assert!(matches!(parse_range("bytes=5-", 10), RangeSpec::One(5, 9)));
+        assert!(matches!(parse_range("bytes=-3", 10), RangeSpec::One(7, 9)));
+        assert!(matches!(parse_range("bytes=8-20", 10), RangeSpec::One(8, 9)));
+        assert!(matches!(
+            parse_range("bytes=10-", 10),
+            RangeSpec::Unsatisfiable
+        ));
+        assert!(matches!(parse_range("bytes=0-1,3-4", 10), RangeSpec::None));
+    }
+
+    #[test]
+    fn alias_is_never_left() {
+        let f = Files {
+            root: None,
+            alias: Some(("/img".into(), "/data/images/".into())),
+            index: vec![],
+            autoindex: false,
+            try_files: vec![],
+            types: Arc::new(Types::nginx_builtin()),
+            default_type: "text/plain".into(),
+        };
+        assert_eq!(f.path("/img/a.png"), Some(PathBuf::from("/data/images//a.png")));
+        assert_eq!(f.path("/img../etc/passwd"), None);
+        assert_eq!(etag(0x6b01412a, 6), "\"6b01412a-6\"");
+    }
+}
