@@ -72,11 +72,11 @@ fn same_answers_and_distribution_as_nginx() {
 }
 
 #[test]
-fn check_refuses_ip_hash_and_root() {
+fn check_refuses_ip_hash_and_auth_basic() {
     let dir = tempfile::tempdir().unwrap();
     let text = config(8080, &[9001, 9002, 9003])
         .replace("upstream app {", "upstream app { ip_hash;")
-        .replace("location / {", "location / { root /srv;");
+        .replace("location / {", "location / { auth_basic \"closed\";");
     let conf = dir.path().join("nginx.conf");
     std::fs::write(&conf, text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
@@ -91,7 +91,7 @@ fn check_refuses_ip_hash_and_root() {
         stderr.contains("`ip-hash`") && stderr.contains("ip_hash;"),
         "{stderr}"
     );
-    assert!(stderr.contains("`root`"), "{stderr}");
+    assert!(stderr.contains("`auth_basic`"), "{stderr}");
 }
 
 #[test]

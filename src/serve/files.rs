@@ -244,12 +244,7 @@ impl Files {
         }
         match autoindex(&dir, uri) {
             Ok(page) => {
-                let body = if *req.method == Method::HEAD {
-                    String::new()
-                } else {
-                    page
-                };
-                let mut r = Response::new(respond::full(body));
+                let mut r = Response::new(respond::full(page));
                 r.headers_mut()
                     .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
                 Outcome::Response(r)
@@ -353,9 +348,6 @@ fn file(req: &Request, path: &std::path::Path, meta: &Metadata, mime: &str) -> O
     if let Ok(v) = HeaderValue::from_str(mime) {
         parts.headers.insert(CONTENT_TYPE, v);
     }
-    parts
-        .headers
-        .insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     let mut range = None;
     if let Some(r) = header(h, RANGE) {
         let applies = match header(h, IF_RANGE) {
@@ -376,6 +368,11 @@ fn file(req: &Request, path: &std::path::Path, meta: &Metadata, mime: &str) -> O
                 }
             }
         }
+    }
+    if range.is_none() {
+        parts
+            .headers
+            .insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     }
     let (start, end) = range.unwrap_or((0, size.saturating_sub(1)));
     let len = if size == 0 { 0 } else { end - start + 1 };

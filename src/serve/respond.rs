@@ -16,13 +16,51 @@ pub fn full(text: impl Into<Bytes>) -> Body {
         .boxed()
 }
 
+/// nginx's title of its own page for `status` (`ngx_http_error_pages`), where it differs from
+/// the standard reason phrase.
+fn nginx_title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        302 => "Found",
+        401 => "Authorization Required",
+        405 => "Not Allowed",
+        408 => "Request Time-out",
+        413 => "Request Entity Too Large",
+        414 => "Request-URI Too Large",
+        416 => "Requested Range Not Satisfiable",
+        503 => "Service Temporarily Unavailable",
+        504 => "Gateway Time-out",
+        _ => status.canonical_reason().unwrap_or(""),
+    }
+}
+
+/// nginx's status line reason where it differs from the standard one.
+pub fn nginx_reason(status: u16) -> Option<&'static str> {
+    Some(match status {
+        302 => "Moved Temporarily",
+        405 => "Not Allowed",
+        408 => "Request Time-out",
+        413 => "Request Entity Too Large",
+        414 => "Request-URI Too Large",
+        416 => "Requested Range Not Satisfiable",
+        503 => "Service Temporarily Unavailable",
+        504 => "Gateway Time-out",
+        _ => return None,
+    })
+}
+
+/// Sets nginx's reason phrase on the status line when it differs from hyper's.
+pub fn set_reason<B>(r: &mut Response<B>) {
+    if let Some(reason) = nginx_reason(r.status().as_u16()) {
+        r.extensions_mut()
+            .insert(hyper::ext::ReasonPhrase::from_static(reason.as_bytes()));
+    } else {
+        r.extensions_mut().remove::<hyper::ext::ReasonPhrase>();
+    }
+}
+
 /// An nginx-style error page.
 pub fn error(status: StatusCode) -> Response<Body> {
-    let title = format!(
-        "{} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("")
-    );
+    let title = format!("{} {}", status.as_u16(), nginx_title(status));
     let page = format!(
         "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>lbc</center>\r\n</body>\r\n</html>\r\n"
     );
@@ -30,6 +68,7 @@ pub fn error(status: StatusCode) -> Response<Body> {
     *r.status_mut() = status;
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    set_reason(&mut r);
     r
 }
 

@@ -206,8 +206,16 @@ async fn handle(
     };
     if let Some(code) = status_override.and_then(|c| StatusCode::from_u16(c).ok()) {
         *resp.status_mut() = code;
+        if code != StatusCode::OK {
+            resp.headers_mut().remove(hyper::header::ACCEPT_RANGES);
+        }
     }
     let status = resp.status().as_u16();
+    // nginx's header filter sends `Last-Modified` with 200, 206 and 304 only.
+    if !matches!(status, 200 | 206 | 304) {
+        resp.headers_mut().remove(hyper::header::LAST_MODIFIED);
+    }
+    respond::set_reason(&mut resp);
     let vars = Vars {
         request: &headers,
         host: &host_var,
@@ -454,7 +462,7 @@ async fn phases(
     }
     match handler {
         Handler::Return { .. } => Outcome::Error(500),
-        Handler::Status => Outcome::Response(status::respond(flow.method == Method::HEAD)),
+        Handler::Status => Outcome::Response(status::respond()),
         Handler::Static => {
             let Some(files) = &scope.files else {
                 return Outcome::Error(404);

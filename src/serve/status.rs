@@ -82,10 +82,10 @@ pub fn page(c: &Counters) -> String {
     )
 }
 
-/// The `stub_status` response (`text/plain`, like nginx's).
-pub fn respond(head: bool) -> Response<Body> {
-    let text = page(&COUNTERS);
-    let mut r = Response::new(respond::full(if head { String::new() } else { text }));
+/// The `stub_status` response (`text/plain`, like nginx's; hyper leaves the body out for
+/// `HEAD`).
+pub fn respond() -> Response<Body> {
+    let mut r = Response::new(respond::full(page(&COUNTERS)));
     let h = r.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     r
