@@ -78,13 +78,10 @@ fn parse(raw: &[u8], head_only: bool) -> Reply {
     if chunked && !head_only {
         let mut body = Vec::new();
         let mut data = rest.as_slice();
-        loop {
-            let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
+        while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
             let size_text = String::from_utf8_lossy(&data[..eol]);
-            let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16)
-                .unwrap_or(0);
+            let size =
+                usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap_or(0);
             if size == 0 {
                 break;
             }
@@ -219,7 +216,10 @@ fn start_pair(make: impl Fn(u16, &Path, &Path) -> String) -> Pair {
 /// Asserts both answer `head` alike; returns (nginx, lbc).
 fn same(p: &Pair, head: &str) -> (Reply, Reply) {
     let (n, l) = (send(p.nginx, head), send(p.lbc, head));
-    assert_eq!(n.status, l.status, "{head}: status\nnginx: {n:?}\nlbc: {l:?}");
+    assert_eq!(
+        n.status, l.status,
+        "{head}: status\nnginx: {n:?}\nlbc: {l:?}"
+    );
     assert_eq!(n.reason, l.reason, "{head}: reason");
     let gz = n.header("content-encoding") == Some("gzip");
     if gz {
@@ -230,7 +230,11 @@ fn same(p: &Pair, head: &str) -> (Reply, Reply) {
             };
             r.text(port)
         };
-        assert_eq!(plain(&n, p.nginx), plain(&l, p.lbc), "{head}: gunzipped body");
+        assert_eq!(
+            plain(&n, p.nginx),
+            plain(&l, p.lbc),
+            "{head}: gunzipped body"
+        );
     } else {
         assert_eq!(n.text(p.nginx), l.text(p.lbc), "{head}: body");
         let footer = String::from_utf8_lossy(&n.body).contains("<center>nginx/");
@@ -251,8 +255,14 @@ fn same(p: &Pair, head: &str) -> (Reply, Reply) {
         (Some(a), Some(b)) => {
             let t = |v: &str| httpdate::parse_http_date(v).unwrap();
             let (a, b) = (t(a), t(b));
-            let diff = a.duration_since(b).or_else(|_| b.duration_since(a)).unwrap();
-            assert!(diff <= Duration::from_secs(10), "{head}: expires {a:?} {b:?}");
+            let diff = a
+                .duration_since(b)
+                .or_else(|_| b.duration_since(a))
+                .unwrap();
+            assert!(
+                diff <= Duration::from_secs(10),
+                "{head}: expires {a:?} {b:?}"
+            );
         }
         other => panic!("{head}: expires {other:?}"),
     }
@@ -424,7 +434,10 @@ fn limit_req_burst_rejects_like_nginx() {
     assert_eq!(counts[0], counts[1]);
     assert_eq!((counts[1].0, counts[1].1), (4, 6));
     let (n, _) = same(&p, "GET /limited/a.txt HTTP/1.1");
-    assert_eq!((n.status, n.reason), (503, "Service Temporarily Unavailable".into()));
+    assert_eq!(
+        (n.status, n.reason),
+        (503, "Service Temporarily Unavailable".into())
+    );
     // `return` answers in the rewrite phase, before limits apply.
     for _ in 0..3 {
         assert_eq!(same(&p, "GET /unlimited/ HTTP/1.1").0.status, 200);

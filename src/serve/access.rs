@@ -109,7 +109,11 @@ mod tests {
 
     #[test]
     fn first_match_decides() {
-        let r = rules(&[(false, "192.168.1.1"), (true, "192.168.1.0/24"), (false, "all")]);
+        let r = rules(&[
+            (false, "192.168.1.1"),
+            (true, "192.168.1.0/24"),
+            (false, "all"),
+        ]);
         assert!(!r.allows("192.168.1.1".parse().unwrap()));
         assert!(r.allows("192.168.1.7".parse().unwrap()));
         assert!(!r.allows("10.0.0.1".parse().unwrap()));

@@ -89,7 +89,12 @@ impl Gzip {
         let Some(ct) = resp.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
             return false;
         };
-        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         mime == "text/html" || self.types.iter().any(|t| t == "*" || *t == mime)
     }
 
@@ -163,7 +168,10 @@ mod tests {
     #[test]
     fn accept_encoding_with_qualities() {
         let mut h = HeaderMap::new();
-        h.insert(ACCEPT_ENCODING, HeaderValue::from_static("deflate, gzip;q=0.5"));
+        h.insert(
+            ACCEPT_ENCODING,
+            HeaderValue::from_static("deflate, gzip;q=0.5"),
+        );
         assert!(accepts_gzip(&h));
         h.insert(ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0, br"));
         assert!(!accepts_gzip(&h));

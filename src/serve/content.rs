@@ -15,7 +15,12 @@ use super::support::Findings;
 use crate::ir::{ErrorPage, Ir, Opaque, Protocol, Settings, ZoneKind};
 
 /// Opaque directives this module reads itself (the others stay with [`Findings::opaque`]).
-pub const READ_HERE: &[&str] = &["types", "log_format", "limit_req_status", "limit_conn_status"];
+pub const READ_HERE: &[&str] = &[
+    "types",
+    "log_format",
+    "limit_req_status",
+    "limit_conn_status",
+];
 
 /// The effective content settings of a location (or of a server, for requests no location
 /// takes).
@@ -43,7 +48,10 @@ impl Scope {
 
     /// The `error_page` for `status`: (the URI, the status to answer with; `None` for `=`).
     pub fn error_page(&self, status: u16) -> Option<(&str, Option<u16>)> {
-        let e = self.error_pages.iter().find(|e| e.codes.contains(&status))?;
+        let e = self
+            .error_pages
+            .iter()
+            .find(|e| e.codes.contains(&status))?;
         let code = match e.response_code.as_deref() {
             None => Some(status),
             Some("") => None,
@@ -86,11 +94,12 @@ impl Shared {
                 let Some((name, rest)) = o.args.split_first() else {
                     continue;
                 };
-                let rest: Vec<&String> = rest
+                let rest: Vec<&String> =
+                    rest.iter().filter(|a| !a.starts_with("escape=")).collect();
+                if o.args
                     .iter()
-                    .filter(|a| !a.starts_with("escape="))
-                    .collect();
-                if o.args.iter().any(|a| a.starts_with("escape=") && a != "escape=default") {
+                    .any(|a| a.starts_with("escape=") && a != "escape=default")
+                {
                     f.refuse(o.origin, "`log_format` escaping other than `default`");
                     continue;
                 }
@@ -254,7 +263,10 @@ pub fn scope(
     for l in inner_list(chain, |s| &s.limit_req) {
         match shared.zones.rate.get(&l.zone) {
             Some(z) => rate.push(RateLimit::new(z.clone(), l.burst, l.nodelay, l.delay)),
-            None => f.refuse(l.origin, format!("`limit_req` of the unknown zone `{}`", l.zone)),
+            None => f.refuse(
+                l.origin,
+                format!("`limit_req` of the unknown zone `{}`", l.zone),
+            ),
         }
     }
     let mut conn = Vec::new();
@@ -274,7 +286,10 @@ pub fn scope(
     let conn_status = status_setting(chain, "limit_conn_status", f);
     let access = Rules::compile(
         inner_list(chain, |s| {
-            s.access.as_deref().map(|a| a.rules.as_slice()).unwrap_or(&[])
+            s.access
+                .as_deref()
+                .map(|a| a.rules.as_slice())
+                .unwrap_or(&[])
         }),
         f,
     );

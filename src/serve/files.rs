@@ -146,14 +146,17 @@ impl Files {
             }
             None => {
                 let root = self.root.as_deref().unwrap_or("html");
-                Some(PathBuf::from(format!("{}{uri}", root.trim_end_matches('/'))))
+                Some(PathBuf::from(format!(
+                    "{}{uri}",
+                    root.trim_end_matches('/')
+                )))
             }
         }
     }
 
     /// `try_files`: the first existing candidate becomes the URI served by this location;
     /// the last argument is a code (`=404`), a named location or a URI to redirect to.
-    pub fn try_files(&self, uri: &str, args: Option<&str>) -> Result<String, Outcome> {
+    pub fn try_files(&self, uri: &str, args: Option<&str>) -> Result<String, Box<Outcome>> {
         let Some((last, candidates)) = self.try_files.split_last() else {
             return Ok(uri.to_string());
         };
@@ -173,12 +176,12 @@ impl Files {
             }
         }
         if let Some(code) = last.strip_prefix('=') {
-            return Err(Outcome::Error(code.parse().unwrap_or(500)));
+            return Err(Box::new(Outcome::Error(code.parse().unwrap_or(500))));
         }
         if let Some(name) = last.strip_prefix('@') {
-            return Err(Outcome::Named(name.to_string()));
+            return Err(Box::new(Outcome::Named(name.to_string())));
         }
-        Err(Outcome::Redirect(expand(last, uri, args)))
+        Err(Box::new(Outcome::Redirect(expand(last, uri, args))))
     }
 
     /// The content phase for `uri`: index files, directory listings, files.
@@ -297,7 +300,7 @@ fn etag_listed(list: &str, tag: &str, weak: bool) -> bool {
     })
 }
 
-fn header<'a>(h: &'a HeaderMap, name: hyper::header::HeaderName) -> Option<&'a str> {
+fn header(h: &HeaderMap, name: hyper::header::HeaderName) -> Option<&str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -565,7 +568,10 @@ mod tests {
         assert!(matches!(parse_range("bytes=0-4", 10), RangeSpec::One(0, 4)));
         assert!(matches!(parse_range("bytes=5-", 10), RangeSpec::One(5, 9)));
         assert!(matches!(parse_range("bytes=-3", 10), RangeSpec::One(7, 9)));
-        assert!(matches!(parse_range("bytes=8-20", 10), RangeSpec::One(8, 9)));
+        assert!(matches!(
+            parse_range("bytes=8-20", 10),
+            RangeSpec::One(8, 9)
+        ));
         assert!(matches!(
             parse_range("bytes=10-", 10),
             RangeSpec::Unsatisfiable
@@ -584,7 +590,10 @@ mod tests {
             types: Arc::new(Types::nginx_builtin()),
             default_type: "text/plain".into(),
         };
-        assert_eq!(f.path("/img/a.png"), Some(PathBuf::from("/data/images//a.png")));
+        assert_eq!(
+            f.path("/img/a.png"),
+            Some(PathBuf::from("/data/images//a.png"))
+        );
         assert_eq!(f.path("/img../etc/passwd"), None);
         assert_eq!(etag(0x6b01412a, 6), "\"6b01412a-6\"");
     }

@@ -217,7 +217,10 @@ pub struct AddHeader {
 
 /// The statuses nginx's headers filter touches without `always`.
 fn headers_filter_status(status: u16) -> bool {
-    matches!(status, 200 | 201 | 204 | 206 | 301 | 302 | 303 | 304 | 307 | 308)
+    matches!(
+        status,
+        200 | 201 | 204 | 206 | 301 | 302 | 303 | 304 | 307 | 308
+    )
 }
 
 /// Compiles the `add_header` list of a scope (unknown variables are refused).
@@ -383,7 +386,10 @@ mod response_tests {
     fn expires_forms() {
         assert_eq!(Expires::parse("1h"), Some(Expires::After(3600)));
         assert_eq!(Expires::parse("-1"), Some(Expires::After(-1)));
-        assert_eq!(Expires::parse("modified +1d"), Some(Expires::Modified(86400)));
+        assert_eq!(
+            Expires::parse("modified +1d"),
+            Some(Expires::Modified(86400))
+        );
         assert_eq!(Expires::parse("max"), Some(Expires::Max));
         assert_eq!(Expires::parse("@15h"), None);
         let mut h = HeaderMap::new();

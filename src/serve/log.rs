@@ -294,6 +294,9 @@ mod tests {
             f.render(&e),
             "127.0.0.1 - - [14/Nov/2023:22:13:20 +0000] \"GET /a?b HTTP/1.1\" 200 5 \"-\" \"t \\x22x\\x22\""
         );
-        assert_eq!(Format::compile("$upstream_addr").unwrap_err(), "upstream_addr");
+        assert_eq!(
+            Format::compile("$upstream_addr").unwrap_err(),
+            "upstream_addr"
+        );
     }
 }

@@ -320,8 +320,7 @@ fn host(
     locations
         .prefixes
         .sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
-    let keeps_headers =
-        scope.needs_headers() || locations.scopes.iter().any(|s| s.needs_headers());
+    let keeps_headers = scope.needs_headers() || locations.scopes.iter().any(|s| s.needs_headers());
     Some(Host {
         names,
         server_return,

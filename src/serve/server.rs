@@ -371,7 +371,10 @@ async fn route(
         let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return (respond::error(status), scope.clone(), None);
     }
-    eprintln!("lbc serve: rewrite or internal redirection cycle for {}", cx.request_uri);
+    eprintln!(
+        "lbc serve: rewrite or internal redirection cycle for {}",
+        cx.request_uri
+    );
     let scope = handler_scope.unwrap_or_else(|| host.scope.clone());
     (
         respond::error(StatusCode::INTERNAL_SERVER_ERROR),
@@ -457,7 +460,7 @@ async fn phases(
     if let Some(files) = scope.files.as_ref().filter(|f| !f.try_files.is_empty()) {
         match files.try_files(&flow.uri, flow.args.as_deref()) {
             Ok(uri) => flow.uri = uri,
-            Err(o) => return o,
+            Err(o) => return *o,
         }
     }
     match handler {
@@ -498,4 +501,3 @@ async fn phases(
         }
     }
 }
-
