@@ -519,3 +519,93 @@ http {{
         assert_eq!(third.join().unwrap().status, 200, "{port}");
     }
 }
+
+#[test]
+fn nested_locations_match_like_nginx() {
+    let p = start_pair(|listen, www, _log| {
+        let www = www.display();
+        format!(
+            r#"events {{}}
+http {{
+    server {{
+        listen 127.0.0.1:{listen};
+        root {www};
+        location /a/ {{
+            location /a/b/ {{ return 200 "a/b\n"; }}
+            location ~ \.txt$ {{ return 200 "a: txt\n"; }}
+            location = /a/exact {{ return 200 "a: exact\n"; }}
+        }}
+        location ^~ /n/ {{
+            location ~ \.txt$ {{ return 200 "n: txt\n"; }}
+            location /n/deep/ {{ return 200 "n/deep\n"; }}
+        }}
+        location ~ \.txt$ {{
+            location ~ ^/x {{ return 200 "txt: x\n"; }}
+            return 200 "txt\n";
+        }}
+        location / {{ return 200 "root\n"; }}
+    }}
+}}
+"#
+        )
+    });
+    for path in [
+        "/a/",
+        "/a/x",
+        "/a/b/",
+        "/a/b/x.txt",
+        "/a/x.txt",
+        "/a/exact",
+        "/n/x.txt",
+        "/n/x",
+        "/n/deep/x.txt",
+        "/x.txt",
+        "/y.txt",
+        "/q",
+        "/sub/",
+    ] {
+        let (n, _) = same(&p, &format!("GET {path} HTTP/1.1"));
+        assert_ne!(n.status, 0);
+    }
+}
+
+#[test]
+fn proxied_responses_get_the_content_filters() {
+    let up = common::serve::backend("up");
+    let dead = free_port();
+    let p = start_pair(|listen, www, _log| {
+        let www = www.display();
+        format!(
+            r#"events {{}}
+http {{
+    types {{ text/plain txt; }}
+    server {{
+        listen 127.0.0.1:{listen};
+        root {www};
+        location /gz/ {{
+            gzip on; gzip_types text/plain; gzip_min_length 1;
+            add_header X-Served proxied;
+            expires 1m;
+            proxy_pass http://127.0.0.1:{up};
+        }}
+        location /down/ {{ error_page 502 /a.txt; proxy_pass http://127.0.0.1:{dead}; }}
+        location /down200/ {{ error_page 502 =200 /a.txt; proxy_pass http://127.0.0.1:{dead}; }}
+        location /plain-down/ {{ proxy_pass http://127.0.0.1:{dead}; }}
+    }}
+}}
+"#
+        )
+    });
+    for head in [
+        "GET /gz/x HTTP/1.1\r\nAccept-Encoding: gzip",
+        "GET /gz/x HTTP/1.1",
+        "GET /down/x HTTP/1.1",
+        "GET /down200/x HTTP/1.1",
+        "GET /plain-down/x HTTP/1.1",
+    ] {
+        same(&p, head);
+    }
+    let (_, l) = same(&p, "GET /gz/y HTTP/1.1\r\nAccept-Encoding: gzip");
+    assert_eq!(l.header("content-encoding"), Some("gzip"));
+    assert_eq!(gunzip(&l.body), b"up /gz/y");
+}

@@ -43,13 +43,21 @@ pub struct Host {
     pub keeps_headers: bool,
 }
 
-/// Locations in nginx's matching order.
+/// The locations of one level (a server, or the nested locations of a location).
 #[derive(Default)]
-pub struct Locations {
+struct Level {
     exact: Vec<(String, usize)>,
     /// Prefixes, longest first: (prefix, `^~`, handler).
     prefixes: Vec<(String, bool, usize)>,
     regexes: Vec<(Regex, usize)>,
+}
+
+/// Locations in nginx's matching order, nested ones included.
+#[derive(Default)]
+pub struct Locations {
+    top: Level,
+    /// The nested level of a location, by its handler index.
+    nested: std::collections::HashMap<usize, Level>,
     /// Named locations (`location @name`), reached by `try_files` and `error_page` only.
     named: Vec<(String, usize)>,
     pub handlers: Vec<Handler>,
@@ -89,23 +97,42 @@ pub struct UpstreamPool {
 }
 
 impl Locations {
-    /// The handler for `path`, nginx's order: exact match, longest prefix (`^~` stops there),
-    /// regexes in file order, the remembered prefix.
+    /// The handler for `path`, nginx's order (`ngx_http_core_find_location`): exact match,
+    /// longest prefix and, recursively, its nested locations (`^~` stops there), regexes in file
+    /// order (and theirs), the remembered prefix.
     pub fn find(&self, path: &str) -> Option<usize> {
-        if let Some((_, h)) = self.exact.iter().find(|(p, _)| p == path) {
-            return Some(*h);
+        self.find_in(&self.top, path).1
+    }
+
+    /// (whether the search is over, the handler found).
+    fn find_in(&self, level: &Level, path: &str) -> (bool, Option<usize>) {
+        if let Some((_, h)) = level.exact.iter().find(|(p, _)| p == path) {
+            return (true, Some(*h));
         }
-        let prefix = self
+        let mut found = None;
+        let mut noregex = false;
+        let prefix = level
             .prefixes
             .iter()
             .find(|(p, _, _)| path.starts_with(p.as_str()));
-        if let Some((_, true, h)) = prefix {
-            return Some(*h);
+        if let Some((_, nr, h)) = prefix {
+            found = Some(*h);
+            noregex = *nr;
+            if let Some(sub) = self.nested.get(h) {
+                let (done, inner) = self.find_in(sub, path);
+                if done {
+                    return (true, inner);
+                }
+                found = inner.or(found);
+            }
         }
-        if let Some((_, h)) = self.regexes.iter().find(|(re, _)| re.is_match(path)) {
-            return Some(*h);
+        if !noregex {
+            if let Some((_, h)) = level.regexes.iter().find(|(re, _)| re.is_match(path)) {
+                let inner = self.nested.get(h).and_then(|sub| self.find_in(sub, path).1);
+                return (true, inner.or(Some(*h)));
+            }
         }
-        prefix.map(|(_, _, h)| *h)
+        (false, found)
     }
 
     /// The handler of the named location `@name`.
@@ -314,12 +341,22 @@ fn host(
         Some(a) => handler(a, None, pools, &headers, f),
     };
     let mut locations = Locations::default();
+    let mut top = Level::default();
     for r in &s.routes {
-        route(r, pools, &headers, &chain, shared, &mut locations, f);
+        route(
+            r,
+            pools,
+            &headers,
+            &chain,
+            shared,
+            &mut top,
+            &mut locations,
+            f,
+        );
     }
-    locations
-        .prefixes
+    top.prefixes
         .sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
+    locations.top = top;
     let keeps_headers = scope.needs_headers() || locations.scopes.iter().any(|s| s.needs_headers());
     Some(Host {
         names,
@@ -336,15 +373,13 @@ fn route(
     inherited: &[crate::ir::Header],
     outer: &[&crate::ir::Settings],
     shared: &mut Shared,
+    level: &mut Level,
     locs: &mut Locations,
     f: &mut Findings,
 ) {
     if r.condition.is_some() {
         f.refuse(r.origin, "conditional routes");
         return;
-    }
-    if let Some(n) = r.routes.first() {
-        f.refuse(n.origin, "nested locations (not yet)");
     }
     f.scope_settings(&r.settings);
     let m = &r.matcher;
@@ -373,16 +408,25 @@ fn route(
     let i = locs.handlers.len();
     locs.handlers.push(h);
     locs.scopes.push(Arc::new(scope));
+    if !r.routes.is_empty() {
+        let mut sub = Level::default();
+        for n in &r.routes {
+            route(n, pools, &headers, &chain, shared, &mut sub, locs, f);
+        }
+        sub.prefixes
+            .sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
+        locs.nested.insert(i, sub);
+    }
     match m.kind {
-        MatchKind::Exact => locs.exact.push((m.pattern.clone(), i)),
-        MatchKind::Prefix => locs.prefixes.push((m.pattern.clone(), false, i)),
-        MatchKind::PrefixNoRegex => locs.prefixes.push((m.pattern.clone(), true, i)),
+        MatchKind::Exact => level.exact.push((m.pattern.clone(), i)),
+        MatchKind::Prefix => level.prefixes.push((m.pattern.clone(), false, i)),
+        MatchKind::PrefixNoRegex => level.prefixes.push((m.pattern.clone(), true, i)),
         MatchKind::Regex | MatchKind::RegexCaseless => {
             let re = RegexBuilder::new(&m.pattern)
                 .case_insensitive(m.kind == MatchKind::RegexCaseless)
                 .build();
             match re {
-                Ok(re) => locs.regexes.push((re, i)),
+                Ok(re) => level.regexes.push((re, i)),
                 Err(e) => f.refuse(m.origin, format!("this regex ({e})")),
             }
         }

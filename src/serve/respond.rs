@@ -58,6 +58,11 @@ pub fn set_reason<B>(r: &mut Response<B>) {
     }
 }
 
+/// Marks a response the runtime wrote itself (an error page), so that `error_page` may
+/// replace it even when it comes back from the proxy (502, 504).
+#[derive(Debug, Clone, Copy)]
+pub struct OwnAnswer;
+
 /// An nginx-style error page.
 pub fn error(status: StatusCode) -> Response<Body> {
     let title = format!("{} {}", status.as_u16(), nginx_title(status));
@@ -69,6 +74,7 @@ pub fn error(status: StatusCode) -> Response<Body> {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
     set_reason(&mut r);
+    r.extensions_mut().insert(OwnAnswer);
     r
 }
 

@@ -497,7 +497,16 @@ async fn phases(
                 local: cx.local,
                 host: cx.host_var,
             };
-            Outcome::Response(cx.upstreams.forward(target, req, pcx).await)
+            let r = cx.upstreams.forward(target, req, pcx).await;
+            let status = r.status().as_u16();
+            // The proxy's own error pages (502, 504) go through `error_page`.
+            if r.extensions().get::<respond::OwnAnswer>().is_some()
+                && status >= 400
+                && scope.error_page(status).is_some()
+            {
+                return Outcome::Error(status);
+            }
+            Outcome::Response(r)
         }
     }
 }
