@@ -367,6 +367,9 @@ fn host(
     })
 }
 
+// The planning state is threaded through explicitly: pools and zones are shared, the level
+// and the tables are where this location lands.
+#[allow(clippy::too_many_arguments)]
 fn route(
     r: &Route,
     pools: &BTreeMap<String, Arc<UpstreamPool>>,
