@@ -157,6 +157,7 @@ http {{
         location /slashless {{ alias {www}/sub/; }}
         location /gz/ {{ alias {www}/; gzip on; gzip_types text/plain text/css; gzip_vary on; }}
         location /denied/ {{ alias {www}/; deny 127.0.0.1; allow all; }}
+        location /cs/ {{ alias {www}/; charset utf-8; }}
         location /allowed/ {{ alias {www}/; allow 127.0.0.0/8; deny all; }}
         location = /old {{ return 301 /sub/; }}
         location = /away {{ return 302 http://example.com/x; }}
@@ -313,6 +314,10 @@ fn static_files_match_nginx() {
         "GET /alias/index.html HTTP/1.1",
         "GET /slashless/index.html HTTP/1.1",
         "GET /denied/a.txt HTTP/1.1",
+        "GET /cs/a.txt HTTP/1.1",
+        "GET /cs/style.css HTTP/1.1",
+        "GET /cs/nope HTTP/1.1",
+        "GET /cs/sub HTTP/1.1",
         "GET /allowed/a.txt HTTP/1.1",
         "GET /old HTTP/1.1",
         "GET /away HTTP/1.1",
@@ -586,6 +591,7 @@ http {{
             gzip on; gzip_types text/plain; gzip_min_length 1;
             add_header X-Served proxied;
             expires 1m;
+            charset utf-8;
             proxy_pass http://127.0.0.1:{up};
         }}
         location /down/ {{ error_page 502 /a.txt; proxy_pass http://127.0.0.1:{dead}; }}

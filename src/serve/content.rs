@@ -28,6 +28,8 @@ pub struct Scope {
     /// Static files, when `root` or `alias` is set somewhere in the chain.
     pub files: Option<Arc<Files>>,
     pub default_type: String,
+    /// `charset` (not `off`).
+    pub charset: Option<String>,
     pub expires: Option<Expires>,
     pub add_headers: Vec<AddHeader>,
     pub error_pages: Vec<ErrorPage>,
@@ -244,6 +246,9 @@ pub fn scope(
             default_type: default_type.clone(),
         })
     });
+    let charset = inner(chain, |s| content(s)?.charset.as_ref())
+        .map(|c| c.value.clone())
+        .filter(|c| c != "off");
     let expires = inner(chain, |s| content(s)?.expires.as_ref()).and_then(|e| {
         let parsed = Expires::parse(&e.value);
         if parsed.is_none() {
@@ -297,6 +302,7 @@ pub fn scope(
     Scope {
         files,
         default_type,
+        charset,
         expires,
         add_headers,
         error_pages,

@@ -323,6 +323,39 @@ fn max_age(secs: i64) -> String {
     }
 }
 
+/// nginx's default `charset_types`.
+const CHARSET_TYPES: &[&str] = &[
+    "text/html",
+    "text/xml",
+    "text/plain",
+    "text/vnd.wap.wml",
+    "application/javascript",
+    "application/rss+xml",
+];
+
+/// nginx's charset filter: `; charset=NAME` on a `Content-Type` of `charset_types` that names
+/// none (nginx's own redirect pages excepted).
+pub fn add_charset(h: &mut HeaderMap, charset: &str, own_redirect: bool) {
+    let Some(ct) = h
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return;
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if own_redirect || ct.contains("charset=") || !CHARSET_TYPES.contains(&mime.as_str()) {
+        return;
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("{ct}; charset={charset}")) {
+        h.insert(hyper::header::CONTENT_TYPE, v);
+    }
+}
+
 /// nginx's headers filter on a response: `expires`, then `add_header` (an empty value adds
 /// nothing).
 pub fn filter_response(

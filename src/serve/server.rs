@@ -216,26 +216,33 @@ async fn handle(
         resp.headers_mut().remove(hyper::header::LAST_MODIFIED);
     }
     respond::set_reason(&mut resp);
-    let vars = Vars {
-        request: &headers,
-        host: &host_var,
-        remote_addr: remote.ip().to_string(),
-        proxy_host: "",
-        request_uri: &request_uri,
-        server_port: port,
-    };
-    let extra = Extra {
-        uri: &flow.uri,
-        args: flow.args.as_deref().unwrap_or(""),
-    };
-    headers::filter_response(
-        resp.headers_mut(),
-        status,
-        scope.expires,
-        &scope.add_headers,
-        &vars,
-        &extra,
-    );
+    if scope.expires.is_some() || !scope.add_headers.is_empty() {
+        let vars = Vars {
+            request: &headers,
+            host: &host_var,
+            remote_addr: remote.ip().to_string(),
+            proxy_host: "",
+            request_uri: &request_uri,
+            server_port: port,
+        };
+        let extra = Extra {
+            uri: &flow.uri,
+            args: flow.args.as_deref().unwrap_or(""),
+        };
+        headers::filter_response(
+            resp.headers_mut(),
+            status,
+            scope.expires,
+            &scope.add_headers,
+            &vars,
+            &extra,
+        );
+    }
+    if let Some(cs) = &scope.charset {
+        let own_redirect =
+            (300..400).contains(&status) && resp.extensions().get::<respond::OwnAnswer>().is_some();
+        headers::add_charset(resp.headers_mut(), cs, own_redirect);
+    }
     if let Some(g) = &scope.gzip {
         let side = compress::RequestSide {
             headers: &headers,

@@ -116,6 +116,7 @@ impl Findings {
         if let Some(o) = s
             .content
             .as_ref()
+            .filter(|_| !content)
             .and_then(|c| c.charset.as_ref())
             .map(|x| x.origin)
         {
