@@ -139,6 +139,7 @@ http {{
     types {{ text/html html; text/plain txt; text/css css; }}
     default_type application/octet-stream;
     limit_req_zone $binary_remote_addr zone=burst:1m rate=1r/m;
+    limit_req_zone $binary_remote_addr zone=slow:1m rate=2r/s;
     server {{
         listen 127.0.0.1:{listen};
         root {www};
@@ -165,6 +166,7 @@ http {{
         location = /gone {{ return 410; }}
         location = /status {{ stub_status; }}
         location /limited/ {{ limit_req zone=burst burst=3 nodelay; alias {www}/; }}
+        location /delayed/ {{ limit_req zone=slow burst=5; alias {www}/; }}
         location /unlimited/ {{ limit_req zone=burst nodelay; return 200 "return runs before limit_req\n"; }}
     }}
 }}
@@ -443,6 +445,27 @@ fn limit_req_burst_rejects_like_nginx() {
         (n.status, n.reason),
         (503, "Service Temporarily Unavailable".into())
     );
+    // Without `nodelay` the burst is served late: at 2r/s three quick requests take about a
+    // second (the second and third wait 500 ms each), with nginx as with lbc.
+    let timed = |port: u16| {
+        thread::spawn(move || {
+            let start = Instant::now();
+            let statuses: Vec<u16> = (0..3)
+                .map(|_| send(port, "GET /delayed/a.txt HTTP/1.1").status)
+                .collect();
+            (statuses, start.elapsed())
+        })
+    };
+    let (n, l) = (timed(p.nginx), timed(p.lbc));
+    let (n, l) = (n.join().unwrap(), l.join().unwrap());
+    assert_eq!(n.0, vec![200, 200, 200]);
+    assert_eq!(l.0, n.0);
+    for (who, took) in [("nginx", n.1), ("lbc", l.1)] {
+        assert!(
+            took >= Duration::from_millis(800) && took < Duration::from_secs(4),
+            "{who}: {took:?}"
+        );
+    }
     // `return` answers in the rewrite phase, before limits apply.
     for _ in 0..3 {
         assert_eq!(same(&p, "GET /unlimited/ HTTP/1.1").0.status, 200);

@@ -193,6 +193,13 @@ pub fn check_rate(limits: &[RateLimit], k: &KeyInput) -> RateVerdict {
             Err(p) => p.into_inner(),
         };
         nodes.insert(key, next);
+        // Buckets that have leaked empty are the same as absent ones: drop them now and then
+        // so the table stays small (nginx expires them from its LRU queue).
+        if nodes.len() > 1024 && nodes.len() % 256 == 0 {
+            let rate = l.zone.rate;
+            let now = l.zone.epoch.elapsed().as_millis() as u64;
+            nodes.retain(|_, b| b.excess > rate * now.saturating_sub(b.last) / 1000);
+        }
         if next.excess > l.delay {
             delay = delay.max((next.excess - l.delay) * 1000 / l.zone.rate);
         }
