@@ -111,6 +111,9 @@ fn docroot(dir: &Path) -> std::path::PathBuf {
     let www = dir.join("www");
     copy_dir(Path::new("fixtures/serve/content/www"), &www);
     std::fs::create_dir_all(www.join("dir/empty")).unwrap();
+    std::fs::create_dir_all(www.join("dir/caf\u{e9} dir")).unwrap();
+    let huge: Vec<u8> = (0..1_500_000u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(www.join("huge.bin"), huge).unwrap();
     std::fs::write(www.join("dir/with space & amp.txt"), "odd name\n").unwrap();
     std::fs::write(www.join(format!("dir/{}.txt", "n".repeat(60))), "long\n").unwrap();
     std::fs::write(dir.join("outside.txt"), "outside the docroot\n").unwrap();
@@ -146,6 +149,7 @@ http {{
         access_log {log};
         location / {{ }}
         location /dir/ {{ autoindex on; }}
+        location /utf8/ {{ alias {www}/dir/; autoindex on; charset utf-8; }}
         location /cache/ {{ alias {www}/; expires 1h; add_header X-Served static; add_header X-Always yes always; }}
         location /epoch/ {{ alias {www}/; expires epoch; }}
         location /tf/ {{ try_files $uri $uri/ /a.txt; }}
@@ -295,6 +299,10 @@ fn static_files_match_nginx() {
         "GET /dir/ HTTP/1.1",
         "GET /dir/empty/ HTTP/1.1",
         "GET /dir/nothere/ HTTP/1.1",
+        "GET /utf8/ HTTP/1.1",
+        "GET /dir/caf%C3%A9%20dir HTTP/1.1",
+        "GET /huge.bin HTTP/1.1",
+        "GET /huge.bin HTTP/1.1\r\nRange: bytes=300000-1200000",
         "GET /link.txt HTTP/1.1",
         "HEAD /a.txt HTTP/1.1",
         "POST /a.txt HTTP/1.1\r\nContent-Length: 0",

@@ -235,6 +235,9 @@ pub fn scope(
     let autoindex = inner(chain, |s| content(s)?.autoindex.as_ref())
         .map(|a| a.value)
         .unwrap_or(false);
+    let charset = inner(chain, |s| content(s)?.charset.as_ref())
+        .map(|c| c.value.clone())
+        .filter(|c| c != "off");
     let files = (root.is_some() || alias.is_some()).then(|| {
         Arc::new(Files {
             root,
@@ -244,11 +247,11 @@ pub fn scope(
             try_files,
             types: Arc::new(types),
             default_type: default_type.clone(),
+            utf8: charset
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("utf-8")),
         })
     });
-    let charset = inner(chain, |s| content(s)?.charset.as_ref())
-        .map(|c| c.value.clone())
-        .filter(|c| c != "off");
     let expires = inner(chain, |s| content(s)?.expires.as_ref()).and_then(|e| {
         let parsed = Expires::parse(&e.value);
         if parsed.is_none() {

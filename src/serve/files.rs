@@ -70,6 +70,8 @@ pub struct Files {
     pub try_files: Vec<String>,
     pub types: Arc<Types>,
     pub default_type: String,
+    /// Listings measure names in characters (`charset utf-8`), else in bytes, as nginx.
+    pub utf8: bool,
 }
 
 /// What the files phase needs from the request.
@@ -200,7 +202,7 @@ impl Files {
             Err(e) => return Outcome::Error(io_status(&e)),
         };
         if meta.is_dir() {
-            let mut location = format!("{}{uri}/", req.base);
+            let mut location = format!("{}{}/", req.base, escape_uri(uri));
             if let Some(a) = req.args {
                 location.push('?');
                 location.push_str(a);
@@ -245,7 +247,7 @@ impl Files {
         if ![Method::GET, Method::HEAD].contains(req.method) {
             return Outcome::Error(405);
         }
-        match autoindex(&dir, uri) {
+        match autoindex(&dir, uri, self.utf8) {
             Ok(page) => {
                 let mut r = Response::new(respond::full(page));
                 r.headers_mut()
@@ -389,6 +391,12 @@ fn file(req: &Request, path: &std::path::Path, meta: &Metadata, mime: &str) -> O
     if *req.method == Method::HEAD {
         return Outcome::Response(Response::from_parts(parts, respond::full("")));
     }
+    if len > STREAM_ABOVE {
+        return match std::fs::File::open(path) {
+            Ok(f) => Outcome::Response(Response::from_parts(parts, stream(f, start, len))),
+            Err(e) => Outcome::Error(io_status(&e)),
+        };
+    }
     match read(path, start, len) {
         Ok(bytes) if bytes.len() as u64 == len => {
             Outcome::Response(Response::from_parts(parts, respond::full(bytes)))
@@ -396,6 +404,64 @@ fn file(req: &Request, path: &std::path::Path, meta: &Metadata, mime: &str) -> O
         Ok(_) => Outcome::Error(500),
         Err(e) => Outcome::Error(io_status(&e)),
     }
+}
+
+/// Files larger than this are streamed in chunks by a blocking task instead of read at once.
+const STREAM_ABOVE: u64 = 256 * 1024;
+const CHUNK: usize = 64 * 1024;
+
+/// A body fed by a blocking reader through a small channel (back-pressure: two chunks).
+struct Chunks(tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>);
+
+impl hyper::body::Body for Chunks {
+    type Data = bytes::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, hyper::Error>>> {
+        match self.0.poll_recv(cx) {
+            std::task::Poll::Ready(Some(Ok(b))) => {
+                std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(b))))
+            }
+            // A read error cuts the response short, as nginx does.
+            std::task::Poll::Ready(Some(Err(_))) | std::task::Poll::Ready(None) => {
+                std::task::Poll::Ready(None)
+            }
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}
+
+fn stream(mut f: std::fs::File, start: u64, len: u64) -> Body {
+    use http_body_util::BodyExt;
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = f.seek(SeekFrom::Start(start)) {
+            let _ = tx.blocking_send(Err(e));
+            return;
+        }
+        let mut left = len;
+        while left > 0 {
+            let mut buf = vec![0u8; CHUNK.min(left as usize)];
+            match f.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    left -= n as u64;
+                    if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return;
+                }
+            }
+        }
+    });
+    Chunks(rx).boxed()
 }
 
 fn read(path: &std::path::Path, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
@@ -456,6 +522,19 @@ fn parse_range(value: &str, size: u64) -> RangeSpec {
     RangeSpec::One(start, end)
 }
 
+/// nginx's `NGX_ESCAPE_URI`: controls, space, `#`, `%`, `?` and non-ASCII bytes.
+fn escape_uri(uri: &str) -> String {
+    let mut out = String::with_capacity(uri.len());
+    for b in uri.bytes() {
+        if b <= b' ' || b >= 0x7f || b"#%?".contains(&b) {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(b as char);
+        }
+    }
+    out
+}
+
 /// Bytes `href`s escape in listings (nginx's `NGX_ESCAPE_HTML`).
 fn escape_href(name: &str) -> String {
     let mut out = String::new();
@@ -489,7 +568,7 @@ fn listing_date(t: SystemTime) -> String {
 
 /// nginx's HTML directory listing: directories first, then files, by name; hidden entries
 /// skipped; names over 50 characters cut with `..>`.
-fn autoindex(dir: &std::path::Path, uri: &str) -> std::io::Result<String> {
+fn autoindex(dir: &std::path::Path, uri: &str, utf8: bool) -> std::io::Result<String> {
     const NAME_LEN: usize = 50;
     let mut entries = Vec::new();
     for e in std::fs::read_dir(dir)? {
@@ -511,9 +590,17 @@ fn autoindex(dir: &std::path::Path, uri: &str) -> std::io::Result<String> {
     for (is_dir, name, meta) in &entries {
         let slash = if *is_dir { "/" } else { "" };
         page.push_str(&format!("<a href=\"{}{slash}\">", escape_href(name)));
-        let mut len = name.chars().count();
+        let mut len = if utf8 {
+            name.chars().count()
+        } else {
+            name.len()
+        };
         if len > NAME_LEN {
-            let cut: String = name.chars().take(NAME_LEN - 3).collect();
+            let cut: String = if utf8 {
+                name.chars().take(NAME_LEN - 3).collect()
+            } else {
+                String::from_utf8_lossy(&name.as_bytes()[..NAME_LEN - 3]).into_owned()
+            };
             page.push_str(&escape_html(&cut));
             page.push_str("..&gt;</a>");
         } else {
@@ -589,6 +676,7 @@ mod tests {
             try_files: vec![],
             types: Arc::new(Types::nginx_builtin()),
             default_type: "text/plain".into(),
+            utf8: false,
         };
         assert_eq!(
             f.path("/img/a.png"),
