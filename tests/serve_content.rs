@@ -163,6 +163,7 @@ http {{
         location /gz/ {{ alias {www}/; gzip on; gzip_types text/plain text/css; gzip_vary on; }}
         location /denied/ {{ alias {www}/; deny 127.0.0.1; allow all; }}
         location /cs/ {{ alias {www}/; charset utf-8; }}
+        location /upload/ {{ client_max_body_size 1k; return 200 "small enough\n"; }}
         location /allowed/ {{ alias {www}/; allow 127.0.0.0/8; deny all; }}
         location = /old {{ return 301 /sub/; }}
         location = /away {{ return 302 http://example.com/x; }}
@@ -324,6 +325,8 @@ fn static_files_match_nginx() {
         "GET /alias/index.html HTTP/1.1",
         "GET /slashless/index.html HTTP/1.1",
         "GET /denied/a.txt HTTP/1.1",
+        "POST /upload/ HTTP/1.1\r\nContent-Length: 2000",
+        "POST /upload/ HTTP/1.1\r\nContent-Length: 0",
         "GET /cs/a.txt HTTP/1.1",
         "GET /cs/style.css HTTP/1.1",
         "GET /cs/nope HTTP/1.1",

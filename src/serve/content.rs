@@ -40,6 +40,8 @@ pub struct Scope {
     pub conn_status: u16,
     pub access: Rules,
     pub log: Option<AccessLog>,
+    /// `client_max_body_size` when configured (0: no limit).
+    pub max_body: Option<u64>,
 }
 
 impl Scope {
@@ -302,6 +304,9 @@ pub fn scope(
         f,
     );
     let log = access_log(chain, shared, f);
+    let max_body = inner(chain, |s| s.client.as_deref()?.max_body_size.as_ref())
+        .map(|m| m.value.0)
+        .filter(|m| *m > 0);
     Scope {
         files,
         default_type,
@@ -316,6 +321,7 @@ pub fn scope(
         conn_status,
         access,
         log,
+        max_body,
     }
 }
 

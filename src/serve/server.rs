@@ -414,6 +414,18 @@ async fn phases(
     original_uri: &str,
 ) -> Outcome {
     let empty = HeaderMap::new();
+    // `client_max_body_size` is checked on the declared length when the location is found,
+    // before `return`, as nginx's find-config phase does.
+    if let (Some(max), Some(r)) = (scope.max_body, req.as_ref()) {
+        let declared = r
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > max) {
+            return Outcome::Error(413);
+        }
+    }
     if let Handler::Return { status, text } = handler {
         let vars = Vars {
             request: req.as_ref().map_or(&empty, |r| r.headers()),

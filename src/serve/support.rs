@@ -176,7 +176,7 @@ impl Findings {
             if let Some(v) = &c.keepalive_requests {
                 self.ignore(v.origin, "`keepalive_requests`");
             }
-            if let Some(v) = &c.max_body_size {
+            if let Some(v) = c.max_body_size.as_ref().filter(|_| !content) {
                 self.refuse(v.origin, "`client_max_body_size`");
             }
             if let Some(v) = &c.max_connections {
