@@ -197,8 +197,10 @@ impl Files {
         let Some(path) = self.path(uri) else {
             return Outcome::Error(404);
         };
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
+        // Open first and stat the descriptor: one lookup of the path, as nginx does.
+        let opened = std::fs::File::open(&path).and_then(|f| Ok((f.metadata()?, f)));
+        let (meta, handle) = match opened {
+            Ok(x) => x,
             Err(e) => return Outcome::Error(io_status(&e)),
         };
         if meta.is_dir() {
@@ -217,7 +219,7 @@ impl Files {
             return Outcome::Error(405);
         }
         let mime = self.types.of(uri).unwrap_or(&self.default_type).to_string();
-        file(req, &path, &meta, &mime)
+        file(req, handle, &meta, &mime)
     }
 
     fn directory(&self, req: &Request, uri: &str) -> Outcome {
@@ -315,7 +317,7 @@ fn http_secs(text: &str) -> Option<u64> {
 }
 
 /// A regular file: validators, conditionals, ranges.
-fn file(req: &Request, path: &std::path::Path, meta: &Metadata, mime: &str) -> Outcome {
+fn file(req: &Request, handle: std::fs::File, meta: &Metadata, mime: &str) -> Outcome {
     let size = meta.len();
     let mtime = mtime_secs(meta);
     let tag = etag(mtime, size);
@@ -392,16 +394,10 @@ fn file(req: &Request, path: &std::path::Path, meta: &Metadata, mime: &str) -> O
         return Outcome::Response(Response::from_parts(parts, respond::full("")));
     }
     if len > STREAM_ABOVE {
-        return match std::fs::File::open(path) {
-            Ok(f) => Outcome::Response(Response::from_parts(parts, stream(f, start, len))),
-            Err(e) => Outcome::Error(io_status(&e)),
-        };
+        return Outcome::Response(Response::from_parts(parts, stream(handle, start, len)));
     }
-    match read(path, start, len) {
-        Ok(bytes) if bytes.len() as u64 == len => {
-            Outcome::Response(Response::from_parts(parts, respond::full(bytes)))
-        }
-        Ok(_) => Outcome::Error(500),
+    match read(handle, start, len) {
+        Ok(bytes) => Outcome::Response(Response::from_parts(parts, respond::full(bytes))),
         Err(e) => Outcome::Error(io_status(&e)),
     }
 }
@@ -464,11 +460,13 @@ fn stream(mut f: std::fs::File, start: u64, len: u64) -> Body {
     Chunks(rx).boxed()
 }
 
-fn read(path: &std::path::Path, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
-    let mut f = std::fs::File::open(path)?;
-    f.seek(SeekFrom::Start(start))?;
-    let mut buf = Vec::with_capacity(len as usize);
-    f.take(len).read_to_end(&mut buf)?;
+/// Exactly `len` bytes from `start` (a file that shrank meanwhile is an error).
+fn read(mut f: std::fs::File, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
+    if start > 0 {
+        f.seek(SeekFrom::Start(start))?;
+    }
+    let mut buf = vec![0u8; len as usize];
+    f.read_exact(&mut buf)?;
     Ok(buf)
 }
 
