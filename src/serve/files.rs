@@ -87,6 +87,11 @@ pub struct Request<'a> {
 /// Decodes `%XX`, merges slashes and resolves `.` and `..` as nginx does before matching
 /// locations; `None` (400) when the path climbs above the root or holds a NUL.
 pub fn normalize(path: &str) -> Option<String> {
+    // The common case: nothing to decode, merge or resolve.
+    if path.starts_with('/') && !path.contains('%') && !path.contains("//") && !path.contains("/.")
+    {
+        return Some(path.to_string());
+    }
     let bytes = path.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
