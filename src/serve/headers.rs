@@ -274,7 +274,7 @@ impl Expires {
             Some(v) => (true, v),
             None => (false, value.strip_prefix('+').unwrap_or(value)),
         };
-        let secs = (crate::ir::Duration::parse_nginx(v, 1000)?.0 / 1000) as i64;
+        let secs = i64::try_from(crate::ir::Duration::parse_nginx(v, 1000)?.0 / 1000).ok()?;
         let secs = if neg { -secs } else { secs };
         Some(if modified {
             Expires::Modified(secs)
@@ -293,7 +293,7 @@ impl Expires {
             Expires::Off => return,
             Expires::Epoch => (1, "no-cache".to_string()),
             Expires::Max => (2145916555, "max-age=315360000".to_string()),
-            Expires::After(s) => (now + s, max_age(s)),
+            Expires::After(s) => (now.saturating_add(s), max_age(s)),
             Expires::Modified(s) => {
                 let lm = h
                     .get(hyper::header::LAST_MODIFIED)
@@ -302,10 +302,12 @@ impl Expires {
                     .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                     .map(|d| d.as_secs() as i64);
                 let Some(lm) = lm else { return };
-                (lm + s, max_age(lm + s - now))
+                let at = lm.saturating_add(s);
+                (at, max_age(at.saturating_sub(now)))
             }
         };
-        let at = UNIX_EPOCH + Duration::from_secs(expires.max(0) as u64);
+        // HTTP dates end with the year 9999.
+        let at = UNIX_EPOCH + Duration::from_secs(expires.clamp(0, 253_402_300_799) as u64);
         if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(at)) {
             h.insert(hyper::header::EXPIRES, v);
         }

@@ -173,7 +173,7 @@ pub fn check_rate(limits: &[RateLimit], k: &KeyInput) -> RateVerdict {
             },
             Some(b) => {
                 let ms = now.saturating_sub(b.last);
-                let leaked = l.zone.rate * ms / 1000;
+                let leaked = l.zone.rate.saturating_mul(ms) / 1000;
                 let excess = (b.excess + 1000).saturating_sub(leaked);
                 if excess > l.burst {
                     return RateVerdict::Reject;
@@ -198,10 +198,10 @@ pub fn check_rate(limits: &[RateLimit], k: &KeyInput) -> RateVerdict {
         if nodes.len() > 1024 && nodes.len() % 256 == 0 {
             let rate = l.zone.rate;
             let now = l.zone.epoch.elapsed().as_millis() as u64;
-            nodes.retain(|_, b| b.excess > rate * now.saturating_sub(b.last) / 1000);
+            nodes.retain(|_, b| b.excess > rate.saturating_mul(now.saturating_sub(b.last)) / 1000);
         }
         if next.excess > l.delay {
-            delay = delay.max((next.excess - l.delay) * 1000 / l.zone.rate);
+            delay = delay.max((next.excess - l.delay).saturating_mul(1000) / l.zone.rate);
         }
     }
     if delay > 0 {
