@@ -167,7 +167,8 @@ http {{
         location /allowed/ {{ alias {www}/; allow 127.0.0.0/8; deny all; }}
         location = /old {{ return 301 /sub/; }}
         location = /away {{ return 302 http://example.com/x; }}
-        location = /text {{ return 200 "uri=$uri args=$args\n"; }}
+        location = /text {{ return 200 "uri=$uri$is_args$args\n"; }}
+        location /dry/ {{ alias {www}/; limit_req zone=burst; limit_req_dry_run on; }}
         location = /gone {{ return 410; }}
         location = /status {{ stub_status; }}
         location /limited/ {{ limit_req zone=burst burst=3 nodelay; alias {www}/; }}
@@ -335,6 +336,10 @@ fn static_files_match_nginx() {
         "GET /old HTTP/1.1",
         "GET /away HTTP/1.1",
         "GET /text?a=b HTTP/1.1",
+        "GET /text HTTP/1.1",
+        "GET /dry/a.txt HTTP/1.1",
+        "GET /dry/a.txt HTTP/1.1",
+        "GET /dry/a.txt HTTP/1.1",
         "GET /gone HTTP/1.1",
         // URI normalisation and traversal attempts.
         "GET //a.txt HTTP/1.1",

@@ -20,6 +20,8 @@ pub const READ_HERE: &[&str] = &[
     "log_format",
     "limit_req_status",
     "limit_conn_status",
+    "limit_req_dry_run",
+    "limit_conn_dry_run",
 ];
 
 /// The effective content settings of a location (or of a server, for requests no location
@@ -36,8 +38,11 @@ pub struct Scope {
     pub gzip: Option<Gzip>,
     pub rate: Vec<RateLimit>,
     pub rate_status: u16,
+    /// `limit_req_dry_run on`: counted, never rejected nor delayed.
+    pub rate_dry_run: bool,
     pub conn: Vec<ConnLimit>,
     pub conn_status: u16,
+    pub conn_dry_run: bool,
     pub access: Rules,
     pub log: Option<AccessLog>,
     /// `client_max_body_size` when configured (0: no limit).
@@ -159,6 +164,21 @@ fn status_setting(chain: &[&Settings], name: &str, f: &mut Findings) -> u16 {
         _ => {
             f.refuse(o.origin, format!("this `{name}`"));
             503
+        }
+    }
+}
+
+/// An `on`/`off` opaque directive, innermost level first (default off).
+fn flag_setting(chain: &[&Settings], name: &str, f: &mut Findings) -> bool {
+    let Some(o) = inner(chain, |s| opaque(s, name).last()) else {
+        return false;
+    };
+    match o.args.first().map(String::as_str) {
+        Some("on") => true,
+        Some("off") => false,
+        _ => {
+            f.refuse(o.origin, format!("this `{name}`"));
+            false
         }
     }
 }
@@ -294,6 +314,8 @@ pub fn scope(
     }
     let rate_status = status_setting(chain, "limit_req_status", f);
     let conn_status = status_setting(chain, "limit_conn_status", f);
+    let rate_dry_run = flag_setting(chain, "limit_req_dry_run", f);
+    let conn_dry_run = flag_setting(chain, "limit_conn_dry_run", f);
     let access = Rules::compile(
         inner_list(chain, |s| {
             s.access
@@ -317,8 +339,10 @@ pub fn scope(
         gzip,
         rate,
         rate_status,
+        rate_dry_run,
         conn,
         conn_status,
+        conn_dry_run,
         access,
         log,
         max_body,

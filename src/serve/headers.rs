@@ -40,6 +40,8 @@ enum Part {
     Uri,
     /// `$args` (response side and `return` only).
     Args,
+    /// `$is_args`: `?` when there are arguments (response side and `return` only).
+    IsArgs,
 }
 
 /// The variables only the response side knows.
@@ -98,6 +100,8 @@ impl Template {
                 Part::ServerPort => out.push_str(&v.server_port.to_string()),
                 Part::Uri => out.push_str(x.uri),
                 Part::Args => out.push_str(x.args),
+                Part::IsArgs if !x.args.is_empty() => out.push('?'),
+                Part::IsArgs => {}
             }
         }
         out
@@ -116,7 +120,11 @@ pub fn compile(headers: &[Header], f: &mut Findings) -> Option<Vec<(HeaderName, 
             continue;
         };
         match template(&h.value) {
-            Ok(t) if t.0.iter().any(|p| matches!(p, Part::Uri | Part::Args)) => {
+            Ok(t)
+                if t.0
+                    .iter()
+                    .any(|p| matches!(p, Part::Uri | Part::Args | Part::IsArgs)) =>
+            {
                 f.refuse(h.origin, "`$uri`/`$args` in `proxy_set_header`");
                 ok = false;
             }
@@ -161,6 +169,7 @@ pub fn template(value: &str) -> Result<Template, String> {
             "server_port" => Part::ServerPort,
             "uri" | "document_uri" => Part::Uri,
             "args" | "query_string" => Part::Args,
+            "is_args" => Part::IsArgs,
             n if n.starts_with("http_") => {
                 let header = n["http_".len()..].replace('_', "-");
                 Part::HttpHeader(

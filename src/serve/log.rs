@@ -28,6 +28,7 @@ enum Part {
     RequestUri,
     Uri,
     Args,
+    IsArgs,
     ServerProtocol,
     Status,
     BodyBytesSent,
@@ -88,6 +89,7 @@ impl Format {
                 "request_uri" => Part::RequestUri,
                 "uri" | "document_uri" => Part::Uri,
                 "args" | "query_string" => Part::Args,
+                "is_args" => Part::IsArgs,
                 "server_protocol" => Part::ServerProtocol,
                 "status" => Part::Status,
                 "body_bytes_sent" => Part::BodyBytesSent,
@@ -148,6 +150,15 @@ impl Format {
                     .split_once('?')
                     .map(|x| x.1.to_string())
                     .unwrap_or_default(),
+                Part::IsArgs => {
+                    if e.request_uri
+                        .split_once('?')
+                        .is_some_and(|x| !x.1.is_empty())
+                    {
+                        out.push('?');
+                    }
+                    continue;
+                }
                 Part::ServerProtocol => e.protocol.to_string(),
                 Part::Status => format!("{:03}", e.status),
                 Part::BodyBytesSent => e.body_bytes.to_string(),

@@ -462,6 +462,7 @@ async fn phases(
         if !scope.rate.is_empty() {
             match limit::check_rate(&scope.rate, &key) {
                 limit::RateVerdict::Pass => {}
+                _ if scope.rate_dry_run => {}
                 limit::RateVerdict::Delay(d) => tokio::time::sleep(d).await,
                 limit::RateVerdict::Reject => return Outcome::Error(scope.rate_status),
             }
@@ -469,6 +470,7 @@ async fn phases(
         if !scope.conn.is_empty() {
             match limit::acquire_conn(&scope.conn, &key) {
                 Some(slots) => flow.slots.push(slots),
+                None if scope.conn_dry_run => {}
                 None => return Outcome::Error(scope.conn_status),
             }
         }
