@@ -157,6 +157,8 @@ http {{
         location /named/ {{ try_files $uri @fallback; }}
         location @fallback {{ return 200 "fallback $uri\n"; }}
         location /ep/ {{ error_page 404 /404.html; }}
+        location /epi/ {{ error_page 404 /private/a.txt; }}
+        location /private/ {{ internal; alias {www}/; }}
         location /ep200/ {{ error_page 404 =200 /a.txt; }}
         location /alias/ {{ alias {www}/sub/; }}
         location /slashless {{ alias {www}/sub/; }}
@@ -322,6 +324,8 @@ fn static_files_match_nginx() {
         "GET /named/zzz?q=1 HTTP/1.1",
         "GET /ep/zzz HTTP/1.1",
         "GET /ep200/zzz HTTP/1.1",
+        "GET /epi/zzz HTTP/1.1",
+        "GET /private/a.txt HTTP/1.1",
         "GET /alias/ HTTP/1.1",
         "GET /alias/index.html HTTP/1.1",
         "GET /slashless/index.html HTTP/1.1",

@@ -22,6 +22,7 @@ pub const READ_HERE: &[&str] = &[
     "limit_conn_status",
     "limit_req_dry_run",
     "limit_conn_dry_run",
+    "internal",
 ];
 
 /// The effective content settings of a location (or of a server, for requests no location
@@ -47,6 +48,8 @@ pub struct Scope {
     pub log: Option<AccessLog>,
     /// `client_max_body_size` when configured (0: no limit).
     pub max_body: Option<u64>,
+    /// `internal`: only internal redirects reach this location (else 404).
+    pub internal: bool,
 }
 
 impl Scope {
@@ -329,6 +332,8 @@ pub fn scope(
     let max_body = inner(chain, |s| s.client.as_deref()?.max_body_size.as_ref())
         .map(|m| m.value.0)
         .filter(|m| *m > 0);
+    // `internal` is not inherited: only the location's own level counts.
+    let internal = location && last.is_some_and(|s| opaque(s, "internal").next().is_some());
     Scope {
         files,
         default_type,
@@ -346,6 +351,7 @@ pub fn scope(
         access,
         log,
         max_body,
+        internal,
     }
 }
 

@@ -325,8 +325,13 @@ async fn route(
                 None => (&Handler::Static, &host.scope),
             },
         };
+        // Only internal redirects reach an `internal` location.
+        let outcome = if scope.internal && handler_scope.is_none() {
+            Outcome::Error(404)
+        } else {
+            phases(cx, flow, handler, scope, &mut req, &original_uri).await
+        };
         handler_scope = Some(scope.clone());
-        let outcome = phases(cx, flow, handler, scope, &mut req, &original_uri).await;
         let code = match outcome {
             Outcome::Response(r) => {
                 return (r, scope.clone(), error_status.flatten());

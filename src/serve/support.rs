@@ -27,6 +27,14 @@ const COSMETIC: &[&str] = &[
     "limit_req_log_level",
     "limit_conn_log_level",
     "gzip_buffers",
+    "open_file_cache",
+    "open_file_cache_valid",
+    "open_file_cache_min_uses",
+    "open_file_cache_errors",
+    "open_log_file_cache",
+    "log_not_found",
+    "sendfile_max_chunk",
+    "output_buffers",
 ];
 
 /// Collects the findings of one planning run.
