@@ -112,6 +112,17 @@ fn docroot(dir: &Path) -> std::path::PathBuf {
     copy_dir(Path::new("fixtures/serve/content/www"), &www);
     std::fs::create_dir_all(www.join("dir/empty")).unwrap();
     std::fs::create_dir_all(www.join("dir/caf\u{e9} dir")).unwrap();
+    let sizes = www.join("sizes");
+    std::fs::create_dir_all(sizes.join("a dir")).unwrap();
+    for (name, len) in [
+        ("b9999", 9999),
+        ("b10000", 10000),
+        ("half", 1_572_864),
+        ("m16", 1_600_000),
+        ("q\"uote", 3),
+    ] {
+        std::fs::write(sizes.join(name), vec![b'x'; len]).unwrap();
+    }
     let huge: Vec<u8> = (0..1_500_000u32).map(|i| (i % 251) as u8).collect();
     std::fs::write(www.join("huge.bin"), huge).unwrap();
     std::fs::write(www.join("dir/with space & amp.txt"), "odd name\n").unwrap();
@@ -149,6 +160,9 @@ http {{
         access_log {log};
         location / {{ }}
         location /dir/ {{ autoindex on; }}
+        location /ls-h/ {{ alias {www}/sizes/; autoindex on; autoindex_exact_size off; }}
+        location /ls-j/ {{ alias {www}/sizes/; autoindex on; autoindex_format json; }}
+        location /ls-x/ {{ alias {www}/sizes/; autoindex on; autoindex_format xml; }}
         location /utf8/ {{ alias {www}/dir/; autoindex on; charset utf-8; }}
         location /cache/ {{ alias {www}/; expires 1h; add_header X-Served static; add_header X-Always yes always; }}
         location /epoch/ {{ alias {www}/; expires epoch; }}
@@ -304,6 +318,10 @@ fn static_files_match_nginx() {
         "GET /dir/empty/ HTTP/1.1",
         "GET /dir/nothere/ HTTP/1.1",
         "GET /utf8/ HTTP/1.1",
+        "GET /ls-h/ HTTP/1.1",
+        "GET /ls-j/ HTTP/1.1",
+        "GET /ls-x/ HTTP/1.1",
+        "GET /ls-j/a%20dir/ HTTP/1.1",
         "GET /dir/caf%C3%A9%20dir HTTP/1.1",
         "GET /huge.bin HTTP/1.1",
         "GET /huge.bin HTTP/1.1\r\nRange: bytes=300000-1200000",

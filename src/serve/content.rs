@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::access::Rules;
+use super::autoindex::{Format as ListFormat, Style};
 use super::compress::Gzip;
 use super::files::{Files, Types};
 use super::headers::{self, AddHeader, Expires};
@@ -23,6 +24,9 @@ pub const READ_HERE: &[&str] = &[
     "limit_req_dry_run",
     "limit_conn_dry_run",
     "internal",
+    "autoindex_format",
+    "autoindex_exact_size",
+    "autoindex_localtime",
 ];
 
 /// The effective content settings of a location (or of a server, for requests no location
@@ -171,6 +175,33 @@ fn status_setting(chain: &[&Settings], name: &str, f: &mut Findings) -> u16 {
     }
 }
 
+/// `autoindex_format` and `autoindex_exact_size`; `autoindex_localtime on` and `jsonp` are
+/// refused.
+fn listing(chain: &[&Settings], f: &mut Findings) -> Style {
+    let mut style = Style::default();
+    if let Some(o) = inner(chain, |s| opaque(s, "autoindex_format").last()) {
+        match o.args.first().map(String::as_str) {
+            Some("html") => {}
+            Some("json") => style.format = ListFormat::Json,
+            Some("xml") => style.format = ListFormat::Xml,
+            _ => f.refuse(o.origin, "this `autoindex_format`"),
+        }
+    }
+    if let Some(o) = inner(chain, |s| opaque(s, "autoindex_exact_size").last()) {
+        match o.args.first().map(String::as_str) {
+            Some("on") => {}
+            Some("off") => style.exact_size = false,
+            _ => f.refuse(o.origin, "this `autoindex_exact_size`"),
+        }
+    }
+    if flag_setting(chain, "autoindex_localtime", f) {
+        if let Some(o) = inner(chain, |s| opaque(s, "autoindex_localtime").last()) {
+            f.refuse(o.origin, "`autoindex_localtime on` (listings are in UTC)");
+        }
+    }
+    style
+}
+
 /// An `on`/`off` opaque directive, innermost level first (default off).
 fn flag_setting(chain: &[&Settings], name: &str, f: &mut Findings) -> bool {
     let Some(o) = inner(chain, |s| opaque(s, name).last()) else {
@@ -269,6 +300,7 @@ pub fn scope(
             alias,
             index,
             autoindex,
+            listing: listing(chain, f),
             try_files,
             types: Arc::new(types),
             default_type: default_type.clone(),

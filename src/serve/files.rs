@@ -7,7 +7,7 @@ use std::fs::Metadata;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use hyper::header::{
     HeaderMap, HeaderValue, ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
@@ -67,6 +67,8 @@ pub struct Files {
     pub alias: Option<(String, String)>,
     pub index: Vec<String>,
     pub autoindex: bool,
+    /// `autoindex_format` and `autoindex_exact_size`.
+    pub listing: super::autoindex::Style,
     pub try_files: Vec<String>,
     pub types: Arc<Types>,
     pub default_type: String,
@@ -254,11 +256,11 @@ impl Files {
         if ![Method::GET, Method::HEAD].contains(req.method) {
             return Outcome::Error(405);
         }
-        match autoindex(&dir, uri, self.utf8) {
-            Ok(page) => {
+        match super::autoindex::list(&dir, uri, self.utf8, self.listing) {
+            Ok((page, mime)) => {
                 let mut r = Response::new(respond::full(page));
                 r.headers_mut()
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(mime));
                 Outcome::Response(r)
             }
             Err(e) => Outcome::Error(io_status(&e)),
@@ -538,97 +540,6 @@ fn escape_uri(uri: &str) -> String {
     out
 }
 
-/// Bytes `href`s escape in listings (nginx's `NGX_ESCAPE_HTML`).
-fn escape_href(name: &str) -> String {
-    let mut out = String::new();
-    for b in name.bytes() {
-        if b <= b' ' || b >= 0x7f || b"\"#%&'<>?".contains(&b) {
-            out.push_str(&format!("%{b:02X}"));
-        } else {
-            out.push(b as char);
-        }
-    }
-    out
-}
-
-pub fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// `21-Nov-2026 06:58` of a time (UTC, as `autoindex_localtime off`).
-fn listing_date(t: SystemTime) -> String {
-    // "Sat, 21 Nov 2026 06:58:50 GMT"
-    let http = httpdate::fmt_http_date(t);
-    let p: Vec<&str> = http.split(' ').collect();
-    match p.as_slice() {
-        [_, d, m, y, hms, _] => format!("{d}-{m}-{y} {}", &hms[..5]),
-        _ => http,
-    }
-}
-
-/// nginx's HTML directory listing: directories first, then files, by name; hidden entries
-/// skipped; names over 50 characters cut with `..>`.
-fn autoindex(dir: &std::path::Path, uri: &str, utf8: bool) -> std::io::Result<String> {
-    const NAME_LEN: usize = 50;
-    let mut entries = Vec::new();
-    for e in std::fs::read_dir(dir)? {
-        let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') {
-            continue;
-        }
-        let Ok(meta) = std::fs::metadata(e.path()) else {
-            continue;
-        };
-        entries.push((meta.is_dir(), name, meta));
-    }
-    entries.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    let title = escape_html(uri);
-    let mut page = format!(
-        "<html>\r\n<head><title>Index of {title}</title></head>\r\n<body>\r\n<h1>Index of {title}</h1><hr><pre><a href=\"../\">../</a>\r\n"
-    );
-    for (is_dir, name, meta) in &entries {
-        let slash = if *is_dir { "/" } else { "" };
-        page.push_str(&format!("<a href=\"{}{slash}\">", escape_href(name)));
-        let mut len = if utf8 {
-            name.chars().count()
-        } else {
-            name.len()
-        };
-        if len > NAME_LEN {
-            let cut: String = if utf8 {
-                name.chars().take(NAME_LEN - 3).collect()
-            } else {
-                String::from_utf8_lossy(&name.as_bytes()[..NAME_LEN - 3]).into_owned()
-            };
-            page.push_str(&escape_html(&cut));
-            page.push_str("..&gt;</a>");
-        } else {
-            page.push_str(&escape_html(name));
-            if *is_dir && NAME_LEN > len {
-                page.push('/');
-                len += 1;
-            }
-            page.push_str("</a>");
-            page.push_str(&" ".repeat(NAME_LEN - len));
-        }
-        page.push(' ');
-        page.push_str(&listing_date(meta.modified().unwrap_or(UNIX_EPOCH)));
-        page.push(' ');
-        if *is_dir {
-            page.push_str(&format!("{:>19}", "-"));
-        } else {
-            page.push_str(&format!("{:>19}", meta.len()));
-        }
-        page.push_str("\r\n");
-    }
-    page.push_str("</pre><hr></body>\r\n</html>\r\n");
-    Ok(page)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -676,6 +587,7 @@ mod tests {
             alias: Some(("/img".into(), "/data/images/".into())),
             index: vec![],
             autoindex: false,
+            listing: Default::default(),
             try_files: vec![],
             types: Arc::new(Types::nginx_builtin()),
             default_type: "text/plain".into(),

@@ -6,6 +6,7 @@
 //! (`content`, `files`, `limit`, `compress`, `status`, `log`).
 
 mod access;
+mod autoindex;
 pub mod balance;
 mod compress;
 mod content;
