@@ -2,8 +2,9 @@
 //! IR once into runtime tables and refuses what the runtime cannot honour ([`support`]);
 //! [`server`] accepts connections, picks the virtual host and location; [`proxy`] passes
 //! requests to pools balanced by [`balance`]; [`respond`] writes the runtime's own answers;
-//! static files, limits, gzip, `stub_status` and the access log are the content side
-//! (`content`, `files`, `limit`, `compress`, `status`, `log`).
+//! `phases` runs a request through nginx's phases for the location it picks; static files,
+//! limits, gzip, `stub_status` and the access log are the content side (`content`, `files`,
+//! `autoindex`, `limit`, `access`, `compress`, `status`, `log`).
 
 mod access;
 mod autoindex;
@@ -16,6 +17,7 @@ mod headers;
 mod limit;
 mod log;
 pub mod peers;
+mod phases;
 pub mod plan;
 pub mod proxy;
 pub mod respond;

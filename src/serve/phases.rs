@@ -1,0 +1,442 @@
+//! The phases of one request, as nginx runs them for the location it picks: location matching
+//! (nested and named locations, internal redirects from `index`, `try_files` and `error_page`,
+//! `internal`), `client_max_body_size`, `return` (rewrite), `limit_req`/`limit_conn`
+//! (preaccess, once per request), `allow`/`deny` (access), `try_files` (precontent), then the
+//! content: static files, `stub_status` or the proxy.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use hyper::body::Incoming;
+use hyper::header::HeaderMap;
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::content::Scope;
+use super::files::{self, Outcome};
+use super::headers::{self, Extra, Vars};
+use super::plan::{Handler, Host};
+use super::proxy::{Context, Upstreams};
+use super::respond::{self, Body};
+use super::{compress, limit, log, status};
+
+/// Where the next round of location matching starts.
+enum Lookup {
+    Uri,
+    Named(String),
+}
+
+/// The per-request state that survives internal redirects.
+struct Flow {
+    /// The current URI, decoded and normalised.
+    uri: String,
+    args: Option<String>,
+    method: Method,
+    /// Limits run once per request, at the first location reached.
+    limited: bool,
+    slots: Vec<limit::ConnSlots>,
+}
+
+/// What the handlers of a request need besides the request.
+struct Cx<'a> {
+    host: &'a Host,
+    upstreams: &'a Upstreams,
+    remote: SocketAddr,
+    local: SocketAddr,
+    host_var: &'a str,
+    base: &'a str,
+    request_uri: &'a str,
+}
+
+/// Answers one request for the virtual host `host` (`name`: the host it asked for): the
+/// phases, then the response filters (`add_header`/`expires`, `charset`, gzip) and, when the
+/// body is done, the access log line and the `limit_conn` slots.
+pub async fn serve(
+    host: &Host,
+    name: Option<String>,
+    upstreams: &Upstreams,
+    req: Request<Incoming>,
+    remote: SocketAddr,
+    local: SocketAddr,
+) -> Response<Body> {
+    let started = SystemTime::now();
+    let host_var = name
+        .or_else(|| host.names.first().cloned())
+        .unwrap_or_default();
+    let port = local.port();
+    let base = if port == 80 {
+        format!("http://{host_var}")
+    } else {
+        format!("http://{host_var}:{port}")
+    };
+    let version = req.version();
+    let request_uri = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    let headers = if host.keeps_headers {
+        req.headers().clone()
+    } else {
+        HeaderMap::new()
+    };
+    let mut flow = Flow {
+        uri: String::new(),
+        args: req.uri().query().map(str::to_string),
+        method: req.method().clone(),
+        limited: false,
+        slots: Vec::new(),
+    };
+    let method = flow.method.clone();
+    let cx = Cx {
+        host,
+        upstreams,
+        remote,
+        local,
+        host_var: &host_var,
+        base: &base,
+        request_uri: &request_uri,
+    };
+    let (mut resp, scope, status_override) = match files::normalize(req.uri().path()) {
+        None => (
+            respond::error(StatusCode::BAD_REQUEST),
+            host.scope.clone(),
+            None,
+        ),
+        Some(uri) => {
+            flow.uri = uri;
+            route(&cx, &mut flow, req).await
+        }
+    };
+    if let Some(code) = status_override.and_then(|c| StatusCode::from_u16(c).ok()) {
+        *resp.status_mut() = code;
+        if code != StatusCode::OK {
+            resp.headers_mut().remove(hyper::header::ACCEPT_RANGES);
+        }
+    }
+    let status = resp.status().as_u16();
+    // nginx's header filter sends `Last-Modified` with 200, 206 and 304 only.
+    if !matches!(status, 200 | 206 | 304) {
+        resp.headers_mut().remove(hyper::header::LAST_MODIFIED);
+    }
+    respond::set_reason(&mut resp);
+    if scope.expires.is_some() || !scope.add_headers.is_empty() {
+        let vars = Vars {
+            request: &headers,
+            host: &host_var,
+            remote_addr: remote.ip().to_string(),
+            proxy_host: "",
+            request_uri: &request_uri,
+            server_port: port,
+        };
+        let extra = Extra {
+            uri: &flow.uri,
+            args: flow.args.as_deref().unwrap_or(""),
+        };
+        headers::filter_response(
+            resp.headers_mut(),
+            status,
+            scope.expires,
+            &scope.add_headers,
+            &vars,
+            &extra,
+        );
+    }
+    if let Some(cs) = &scope.charset {
+        let own_redirect =
+            (300..400).contains(&status) && resp.extensions().get::<respond::OwnAnswer>().is_some();
+        headers::add_charset(resp.headers_mut(), cs, own_redirect);
+    }
+    if let Some(g) = &scope.gzip {
+        let side = compress::RequestSide {
+            headers: &headers,
+            version,
+            head: method == Method::HEAD,
+        };
+        resp = g.apply(&side, resp).await;
+    }
+    if scope.log.is_none() && flow.slots.is_empty() {
+        return resp;
+    }
+    let slots = std::mem::take(&mut flow.slots);
+    let log = scope.log.as_ref().map(|l| {
+        let entry = log::Entry {
+            remote_addr: remote.ip().to_string(),
+            method: method.to_string(),
+            request_uri: request_uri.clone(),
+            uri: flow.uri.clone(),
+            protocol: match version {
+                hyper::Version::HTTP_10 => "HTTP/1.0",
+                hyper::Version::HTTP_2 => "HTTP/2.0",
+                _ => "HTTP/1.1",
+            },
+            status,
+            body_bytes: 0,
+            header_bytes: 0,
+            started,
+            host: host_var.clone(),
+            server_name: host.names.first().cloned().unwrap_or_default(),
+            server_port: port,
+            headers: l
+                .format
+                .headers()
+                .into_iter()
+                .filter_map(|h| {
+                    let v = headers.get(h.as_str())?.to_str().ok()?.to_string();
+                    Some((h, v))
+                })
+                .collect(),
+        };
+        (l.writer.clone(), l.format.clone(), entry)
+    });
+    let (parts, body) = resp.into_parts();
+    let body = respond::Tracked::wrap(
+        body,
+        Box::new(move |bytes| {
+            drop(slots);
+            if let Some((writer, format, mut entry)) = log {
+                entry.body_bytes = bytes;
+                writer.write(format.render(&entry));
+            }
+        }),
+    );
+    Response::from_parts(parts, body)
+}
+
+/// Location matching and the phases, internal redirects included: (the response, the scope
+/// whose filters apply, the status an `error_page` imposes).
+async fn route(
+    cx: &Cx<'_>,
+    flow: &mut Flow,
+    req: Request<Incoming>,
+) -> (Response<Body>, Arc<Scope>, Option<u16>) {
+    let host = cx.host;
+    let mut req = Some(req);
+    let mut lookup = Lookup::Uri;
+    let mut error_status: Option<Option<u16>> = None;
+    let original_uri = flow.uri.clone();
+    let mut handler_scope = None;
+    // nginx allows 10 internal redirects.
+    for _ in 0..11 {
+        let (handler, scope) = match (&lookup, &host.server_return) {
+            (Lookup::Uri, Some(h)) if handler_scope.is_none() => (h, &host.scope),
+            (Lookup::Uri, _) => match host.locations.find(&flow.uri) {
+                Some(i) => (&host.locations.handlers[i], &host.locations.scopes[i]),
+                None => (&Handler::Static, &host.scope),
+            },
+            (Lookup::Named(n), _) => match host.locations.named(n) {
+                Some(i) => (&host.locations.handlers[i], &host.locations.scopes[i]),
+                None => (&Handler::Static, &host.scope),
+            },
+        };
+        // Only internal redirects reach an `internal` location.
+        let outcome = if scope.internal && handler_scope.is_none() {
+            Outcome::Error(404)
+        } else {
+            phases(cx, flow, handler, scope, &mut req, &original_uri).await
+        };
+        handler_scope = Some(scope.clone());
+        let code = match outcome {
+            Outcome::Response(r) => {
+                return (r, scope.clone(), error_status.flatten());
+            }
+            Outcome::Redirect(uri) => {
+                let (path, args) = match uri.split_once('?') {
+                    Some((p, a)) => (p.to_string(), Some(a.to_string())),
+                    None => (uri, None),
+                };
+                match files::normalize(&path) {
+                    Some(p) => flow.uri = p,
+                    None => flow.uri = path,
+                }
+                if args.is_some() {
+                    flow.args = args;
+                }
+                lookup = Lookup::Uri;
+                continue;
+            }
+            Outcome::Named(n) => {
+                lookup = Lookup::Named(n);
+                continue;
+            }
+            Outcome::Error(code) => code,
+        };
+        if error_status.is_none() {
+            if let Some((page, status)) = scope.error_page(code) {
+                error_status = Some(status);
+                if flow.method != Method::HEAD {
+                    flow.method = Method::GET;
+                }
+                if let Some(n) = page.strip_prefix('@') {
+                    lookup = Lookup::Named(n.to_string());
+                } else if page.starts_with("http://") || page.starts_with("https://") {
+                    let r = respond::answer(302, Some(page), "text/html", cx.base);
+                    return (r, scope.clone(), None);
+                } else {
+                    let (path, args) = match page.split_once('?') {
+                        Some((p, a)) => (p.to_string(), Some(a.to_string())),
+                        None => (page.to_string(), None),
+                    };
+                    flow.uri = path;
+                    flow.args = args;
+                    lookup = Lookup::Uri;
+                }
+                continue;
+            }
+        }
+        let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return (respond::error(status), scope.clone(), None);
+    }
+    eprintln!(
+        "lbc serve: rewrite or internal redirection cycle for {}",
+        cx.request_uri
+    );
+    let scope = handler_scope.unwrap_or_else(|| host.scope.clone());
+    (
+        respond::error(StatusCode::INTERNAL_SERVER_ERROR),
+        scope,
+        None,
+    )
+}
+
+/// Percent-encodes what a request path cannot hold as is.
+fn encode_path(uri: &str) -> String {
+    let mut out = String::with_capacity(uri.len());
+    for b in uri.bytes() {
+        if b <= b' ' || b >= 0x7f || b"\"#%<>?\\^`{|}".contains(&b) {
+            out.push_str(&format!("%{b:02X}"));
+        } else {
+            out.push(b as char);
+        }
+    }
+    out
+}
+
+/// nginx's phases for one location: `return` (rewrite), `limit_req`/`limit_conn` (preaccess,
+/// once per request), `allow`/`deny` (access), `try_files` (precontent), then the content.
+async fn phases(
+    cx: &Cx<'_>,
+    flow: &mut Flow,
+    handler: &Handler,
+    scope: &Arc<Scope>,
+    req: &mut Option<Request<Incoming>>,
+    original_uri: &str,
+) -> Outcome {
+    let empty = HeaderMap::new();
+    // `client_max_body_size` is checked on the declared length when the location is found,
+    // before `return`, as nginx's find-config phase does.
+    if let (Some(max), Some(r)) = (scope.max_body, req.as_ref()) {
+        let declared = r
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|len| len > max) {
+            return Outcome::Error(413);
+        }
+    }
+    if let Handler::Return { status, text } = handler {
+        let vars = Vars {
+            request: req.as_ref().map_or(&empty, |r| r.headers()),
+            host: cx.host_var,
+            remote_addr: cx.remote.ip().to_string(),
+            proxy_host: "",
+            request_uri: cx.request_uri,
+            server_port: cx.local.port(),
+        };
+        let extra = Extra {
+            uri: &flow.uri,
+            args: flow.args.as_deref().unwrap_or(""),
+        };
+        let text = text.as_ref().map(|t| t.render_ext(&vars, &extra));
+        if text.is_none() && *status >= 400 {
+            return Outcome::Error(*status);
+        }
+        return Outcome::Response(respond::answer(
+            *status,
+            text.as_deref(),
+            &scope.default_type,
+            cx.base,
+        ));
+    }
+    if !flow.limited {
+        flow.limited = true;
+        let key = limit::KeyInput {
+            client: cx.remote.ip(),
+            server_name: cx.host.names.first().map_or("", |n| n.as_str()),
+            host: cx.host_var,
+            uri: &flow.uri,
+            request_uri: cx.request_uri,
+        };
+        if !scope.rate.is_empty() {
+            match limit::check_rate(&scope.rate, &key) {
+                limit::RateVerdict::Pass => {}
+                _ if scope.rate_dry_run => {}
+                limit::RateVerdict::Delay(d) => tokio::time::sleep(d).await,
+                limit::RateVerdict::Reject => return Outcome::Error(scope.rate_status),
+            }
+        }
+        if !scope.conn.is_empty() {
+            match limit::acquire_conn(&scope.conn, &key) {
+                Some(slots) => flow.slots.push(slots),
+                None if scope.conn_dry_run => {}
+                None => return Outcome::Error(scope.conn_status),
+            }
+        }
+    }
+    if !scope.access.is_empty() && !scope.access.allows(cx.remote.ip()) {
+        return Outcome::Error(403);
+    }
+    if let Some(files) = scope.files.as_ref().filter(|f| !f.try_files.is_empty()) {
+        match files.try_files(&flow.uri, flow.args.as_deref()) {
+            Ok(uri) => flow.uri = uri,
+            Err(o) => return *o,
+        }
+    }
+    match handler {
+        Handler::Return { .. } => Outcome::Error(500),
+        Handler::Status => Outcome::Response(status::respond()),
+        Handler::Static => {
+            let Some(files) = &scope.files else {
+                return Outcome::Error(404);
+            };
+            let r = files::Request {
+                method: &flow.method,
+                headers: req.as_ref().map_or(&empty, |r| r.headers()),
+                args: flow.args.as_deref(),
+                base: cx.base,
+            };
+            files.serve(&r, &flow.uri)
+        }
+        Handler::Proxy(target) => {
+            let Some(mut req) = req.take() else {
+                return Outcome::Error(500);
+            };
+            if flow.uri != original_uri {
+                let mut text = encode_path(&flow.uri);
+                if let Some(a) = &flow.args {
+                    text.push('?');
+                    text.push_str(a);
+                }
+                if let Ok(u) = text.parse() {
+                    *req.uri_mut() = u;
+                }
+            }
+            let pcx = Context {
+                remote: cx.remote,
+                local: cx.local,
+                host: cx.host_var,
+            };
+            let r = cx.upstreams.forward(target, req, pcx).await;
+            let status = r.status().as_u16();
+            // The proxy's own error pages (502, 504) go through `error_page`.
+            if r.extensions().get::<respond::OwnAnswer>().is_some()
+                && status >= 400
+                && scope.error_page(status).is_some()
+            {
+                return Outcome::Error(status);
+            }
+            Outcome::Response(r)
+        }
+    }
+}
