@@ -1,6 +1,6 @@
 //! `lbc serve`: a small HTTP/1.1 reverse proxy that runs the IR directly. [`plan`] compiles the
 //! IR once into runtime tables and refuses what the runtime cannot honour ([`support`]);
-//! [`server`] accepts connections, picks the virtual host and location; [`proxy`] passes
+//! [`server`] accepts connections and picks the virtual host; [`proxy`] passes
 //! requests to pools balanced by [`balance`]; [`respond`] writes the runtime's own answers;
 //! `phases` runs a request through nginx's phases for the location it picks; static files,
 //! limits, gzip, `stub_status` and the access log are the content side (`content`, `files`,

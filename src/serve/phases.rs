@@ -113,13 +113,14 @@ pub async fn serve(
         if code != StatusCode::OK {
             resp.headers_mut().remove(hyper::header::ACCEPT_RANGES);
         }
+        // The reason phrase follows the new status (a proxied one keeps the upstream's).
+        respond::set_reason(&mut resp);
     }
     let status = resp.status().as_u16();
     // nginx's header filter sends `Last-Modified` with 200, 206 and 304 only.
     if !matches!(status, 200 | 206 | 304) {
         resp.headers_mut().remove(hyper::header::LAST_MODIFIED);
     }
-    respond::set_reason(&mut resp);
     if scope.expires.is_some() || !scope.add_headers.is_empty() {
         let vars = Vars {
             request: &headers,
@@ -226,7 +227,11 @@ async fn route(
             },
             (Lookup::Named(n), _) => match host.locations.named(n) {
                 Some(i) => (&host.locations.handlers[i], &host.locations.scopes[i]),
-                None => (&Handler::Static, &host.scope),
+                None => {
+                    eprintln!("lbc serve: no named location @{n}");
+                    let r = respond::error(StatusCode::INTERNAL_SERVER_ERROR);
+                    return (r, host.scope.clone(), None);
+                }
             },
         };
         // Only internal redirects reach an `internal` location.
