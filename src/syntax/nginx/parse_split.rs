@@ -47,10 +47,7 @@ pub fn parse_in_two(stream: &[Tok], parse: fn(&[Tok]) -> Option<Vec<Item>>) -> O
 }
 
 /// Runs `a` here and `b` on a second thread.
-fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B)
-where
-    A: Send,
-{
+fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
     std::thread::scope(|s| {
         let hb = s.spawn(b);
         let ra = a();
