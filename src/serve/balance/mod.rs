@@ -1,12 +1,27 @@
 //! Server selection for `lbc serve`: one algorithm per file, all behind [`Balancer`], which
 //! HTTP pools and L4 services share. A request (or connection) asks for a peer with what the
-//! algorithms may key on ([`PickRequest`]) and the peers it already tried.
+//! algorithms may key on ([`PickRequest`]) and the peers it already tried. The balancer applies
+//! its algorithm to the primaries and, when none of them can take the request, to the backups;
+//! a peer is a candidate when it is not tried, not `down`, up for the active check, not kept
+//! out by passive health and under its `max_conns` ([`crate::serve::peers::Peer::is_available`]).
 
+mod consistent;
+pub mod crc32;
+mod first;
+mod hash;
+mod ip_hash;
+mod ipvs;
+pub mod key;
+mod least_conn;
+mod map;
+mod random;
 mod round_robin;
 
 use std::net::IpAddr;
 use std::sync::Mutex;
+use std::time::Instant;
 
+pub use key::{KeyInput, KeySpec};
 pub use round_robin::RoundRobin;
 
 use super::peers::Peers;
@@ -20,28 +35,341 @@ pub struct PickRequest<'a> {
     pub key: Option<&'a [u8]>,
 }
 
+/// Whose semantics an algorithm name carries: the IR shares names (`least-conn` is nginx
+/// `least_conn`, HAProxy `leastconn` and IPVS `wlc`) where the origins differ in details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flavor {
+    #[default]
+    Nginx,
+    Haproxy,
+    Ipvs,
+}
+
+/// The algorithm of one pool and its state.
+#[derive(Debug)]
+enum Algo {
+    RoundRobin,
+    LeastConn,
+    IpHash,
+    Hash,
+    Consistent(consistent::Ring),
+    Random {
+        two: bool,
+    },
+    /// HAProxy `static-rr`.
+    StaticRr,
+    /// HAProxy `source`/`uri`/`url_param`/`hdr()` (map-based).
+    HaproxyHash {
+        source: bool,
+    },
+    First,
+    Ipvs(ipvs::Ipvs),
+}
+
+/// The mutable part of a balancer.
+#[derive(Debug)]
+struct State {
+    algo: Algo,
+    rr: RoundRobin,
+    map: map::Map,
+}
+
 /// The balancing state of one pool.
 #[derive(Debug)]
-pub enum Balancer {
-    RoundRobin(Mutex<RoundRobin>),
+pub struct Balancer {
+    state: Mutex<State>,
+    rng: random::Rng,
+    flavor: Flavor,
+    primary: Vec<usize>,
+    backup: Vec<usize>,
+    single: bool,
 }
 
 impl Balancer {
-    /// The balancer for `algorithm` over `peers`; `Err` names what the runtime cannot do.
+    /// The balancer for `algorithm` over `peers`, with the flavour the algorithm implies
+    /// (HAProxy for `static-rr`, `first`, `source` and non-variable hash keys, IPVS for the
+    /// schedulers only IPVS has, nginx otherwise); `Err` names what the runtime cannot do.
     pub fn new(algorithm: &Algorithm, peers: &Peers) -> Result<Balancer, String> {
-        let weights: Vec<u32> = peers.peers.iter().map(|p| p.weight).collect();
-        match algorithm {
-            Algorithm::RoundRobin => {
-                Ok(Balancer::RoundRobin(Mutex::new(RoundRobin::new(&weights))))
+        let flavor = match algorithm {
+            Algorithm::StaticRoundRobin | Algorithm::First | Algorithm::SourceHash => {
+                Flavor::Haproxy
             }
-            other => Err(format!("the balancing algorithm `{}`", other.name())),
-        }
+            Algorithm::Hash { key, .. } if !key.contains('$') => Flavor::Haproxy,
+            Algorithm::Scheduler { .. } | Algorithm::UnweightedRoundRobin => Flavor::Ipvs,
+            _ => Flavor::Nginx,
+        };
+        Balancer::with_flavor(algorithm, peers, flavor)
+    }
+
+    /// The balancer for `algorithm` with the semantics of `flavor` (the origin of the pool).
+    pub fn with_flavor(
+        algorithm: &Algorithm,
+        peers: &Peers,
+        flavor: Flavor,
+    ) -> Result<Balancer, String> {
+        let (primary, backup) = peers.tiers();
+        let algo = match (flavor, algorithm) {
+            (Flavor::Ipvs, a) => {
+                let name = match a {
+                    Algorithm::UnweightedRoundRobin => "rr".to_string(),
+                    other => other.ipvs_name().unwrap_or_else(|| other.name()),
+                };
+                Algo::Ipvs(
+                    ipvs::Ipvs::new(&name).ok_or_else(|| format!("the IPVS scheduler `{name}`"))?,
+                )
+            }
+            (_, Algorithm::RoundRobin) => Algo::RoundRobin,
+            (_, Algorithm::UnweightedRoundRobin) => Algo::Ipvs(ipvs::Ipvs::Rr { last: None }),
+            (_, Algorithm::LeastConn) => Algo::LeastConn,
+            (Flavor::Nginx, Algorithm::IpHash) => Algo::IpHash,
+            (_, Algorithm::StaticRoundRobin) => Algo::StaticRr,
+            (_, Algorithm::First) => Algo::First,
+            (_, Algorithm::SourceHash) => Algo::HaproxyHash { source: true },
+            (Flavor::Nginx, Algorithm::Hash { consistent, key }) => {
+                KeySpec::compile(key)?;
+                if *consistent {
+                    Algo::Consistent(consistent::Ring::new(peers, &primary))
+                } else {
+                    Algo::Hash
+                }
+            }
+            (Flavor::Haproxy, Algorithm::Hash { consistent, key }) => {
+                if *consistent {
+                    return Err("`hash-type consistent`".into());
+                }
+                KeySpec::compile(key)?;
+                Algo::HaproxyHash { source: false }
+            }
+            (_, Algorithm::Random { two, method }) => {
+                if let Some(m) = method.as_deref().filter(|m| *m != "least_conn") {
+                    return Err(format!("`random two {m}`"));
+                }
+                Algo::Random { two: *two }
+            }
+            (_, other) => return Err(format!("the balancing algorithm `{}`", other.name())),
+        };
+        let weights: Vec<u32> = peers.peers.iter().map(|p| p.weight).collect();
+        Ok(Balancer {
+            state: Mutex::new(State {
+                algo,
+                rr: RoundRobin::new(&weights),
+                map: map::Map::default(),
+            }),
+            rng: random::Rng::default(),
+            flavor,
+            primary,
+            backup,
+            single: peers.single(),
+        })
+    }
+
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// Whether the algorithm hashes a key the proxy must render ([`KeySpec`]).
+    pub fn wants_key(&self) -> bool {
+        self.state.lock().is_ok_and(|s| {
+            matches!(
+                s.algo,
+                Algo::Hash | Algo::Consistent(_) | Algo::HaproxyHash { source: false }
+            )
+        })
     }
 
     /// The next peer for `req` among those not in `tried`; `None` when none can take it.
-    pub fn pick(&self, _peers: &Peers, _req: &PickRequest, tried: &[bool]) -> Option<usize> {
-        match self {
-            Balancer::RoundRobin(rr) => rr.lock().ok()?.pick_untried(tried),
+    pub fn pick(&self, peers: &Peers, req: &PickRequest, tried: &[bool]) -> Option<usize> {
+        let now = Instant::now();
+        let single = self.single;
+        let ok = |i: usize| {
+            !tried.get(i).copied().unwrap_or(false) && peers.peers[i].is_available(now, single)
+        };
+        let mut st = self.state.lock().ok()?;
+        let st = &mut *st;
+        let picked = if self.flavor == Flavor::Haproxy {
+            self.pick_haproxy(st, peers, req, &ok)
+        } else {
+            let tiers: [&[usize]; 2] = [&self.primary, &self.backup];
+            tiers
+                .into_iter()
+                .find_map(|tier| self.pick_tier(st, peers, tier, req, &ok))
+        };
+        if let Some(i) = picked {
+            peers.peers[i].picked(now);
         }
+        picked
+    }
+
+    /// nginx and IPVS: the algorithm over one tier, round-robin where nginx falls back to it.
+    fn pick_tier(
+        &self,
+        st: &mut State,
+        peers: &Peers,
+        tier: &[usize],
+        req: &PickRequest,
+        ok: &dyn Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let hashed = match &mut st.algo {
+            Algo::RoundRobin => None,
+            Algo::LeastConn => return least_conn::pick(&mut st.rr, peers, tier, ok),
+            Algo::IpHash if tier == self.primary.as_slice() => {
+                ip_hash::pick(peers, tier, req.client, ok)
+            }
+            Algo::Hash if tier == self.primary.as_slice() => {
+                hash::pick(peers, tier, req.key.unwrap_or_default(), ok)
+            }
+            Algo::Consistent(ring) if tier == self.primary.as_slice() => {
+                let key = req.key.unwrap_or_default();
+                if key.is_empty() || tier.len() < 2 {
+                    None
+                } else {
+                    return ring.pick(&mut st.rr, peers, tier, key, ok);
+                }
+            }
+            Algo::Random { two } => random::pick(&self.rng, *two, peers, tier, ok),
+            Algo::Ipvs(s) => return s.pick(peers, tier, req.client, None, ok),
+            _ => None,
+        };
+        hashed.or_else(|| st.rr.pick_among(tier, ok))
+    }
+
+    /// HAProxy: backups only when no primary is usable (the first usable backup), a map for
+    /// the map-based algorithms.
+    fn pick_haproxy(
+        &self,
+        st: &mut State,
+        peers: &Peers,
+        req: &PickRequest,
+        ok: &dyn Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let usable: Vec<bool> = peers
+            .peers
+            .iter()
+            .map(|p| !p.down && p.is_check_up())
+            .collect();
+        let any_primary = self.primary.iter().any(|&i| usable[i]);
+        let tier: Vec<usize> = if any_primary {
+            self.primary.clone()
+        } else {
+            self.backup
+                .iter()
+                .copied()
+                .find(|&i| usable[i])
+                .into_iter()
+                .collect()
+        };
+        match &mut st.algo {
+            Algo::StaticRr => {
+                st.map.refresh(peers, usable);
+                st.map.rr(|i| ok(i))
+            }
+            Algo::HaproxyHash { source } => {
+                st.map.refresh(peers, usable);
+                let hash = if *source {
+                    Some(map::source_hash(req.client))
+                } else {
+                    req.key.map(map::sdbm)
+                };
+                let hashed = hash.and_then(|h| st.map.hash(h)).filter(|&i| ok(i));
+                hashed.or_else(|| st.map.rr(|i| ok(i)))
+            }
+            Algo::First => first::pick(peers, &tier, ok),
+            Algo::LeastConn => least_conn::pick(&mut st.rr, peers, &tier, ok),
+            Algo::Random { two } => random::pick(&self.rng, *two, peers, &tier, ok)
+                .or_else(|| st.rr.pick_among(&tier, ok)),
+            _ => st.rr.pick_among(&tier, ok),
+        }
+    }
+
+    /// A failed attempt on peer `i`: nginx lowers its effective weight.
+    pub fn failed(&self, peers: &Peers, i: usize) {
+        if let Ok(mut st) = self.state.lock() {
+            st.rr.failed(i, peers.peers[i].max_fails);
+        }
+    }
+
+    /// Whether passive health applies to this pool's peers (nginx: not in a one-server pool).
+    pub fn single(&self) -> bool {
+        self.single
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::peers::Peer;
+
+    fn peers(spec: &[(u32, bool)]) -> Peers {
+        Peers {
+            name: "p".into(),
+            peers: spec
+                .iter()
+                .enumerate()
+                .map(|(i, &(w, backup))| {
+                    let mut p =
+                        Peer::new(([127, 0, 0, 1], 1000 + i as u16).into(), i.to_string(), w);
+                    p.backup = backup;
+                    p
+                })
+                .collect(),
+        }
+    }
+
+    fn req() -> PickRequest<'static> {
+        PickRequest {
+            client: IpAddr::from([10, 0, 0, 1]),
+            key: None,
+        }
+    }
+
+    #[test]
+    fn backups_only_when_the_primaries_cannot() {
+        let p = peers(&[(1, false), (1, false), (1, true)]);
+        let b = Balancer::new(&Algorithm::RoundRobin, &p).unwrap();
+        let picks: Vec<usize> = (0..4).map(|_| b.pick(&p, &req(), &[]).unwrap()).collect();
+        assert_eq!(picks, [0, 1, 0, 1]);
+        assert_eq!(b.pick(&p, &req(), &[true, true, false]), Some(2));
+        let now = Instant::now();
+        p.peers[0].failed(now);
+        p.peers[1].failed(now);
+        assert_eq!(b.pick(&p, &req(), &[]), Some(2), "both primaries failed");
+        assert_eq!(b.pick(&p, &req(), &[false, false, true]), None);
+    }
+
+    #[test]
+    fn down_servers_are_never_picked() {
+        let mut p = peers(&[(1, false), (1, false)]);
+        p.peers[0].down = true;
+        let b = Balancer::new(&Algorithm::LeastConn, &p).unwrap();
+        for _ in 0..4 {
+            assert_eq!(b.pick(&p, &req(), &[]), Some(1));
+        }
+    }
+
+    #[test]
+    fn haproxy_backup_is_the_first_usable_one() {
+        let p = peers(&[(1, false), (1, true), (1, true)]);
+        let b = Balancer::with_flavor(&Algorithm::RoundRobin, &p, Flavor::Haproxy).unwrap();
+        assert_eq!(b.pick(&p, &req(), &[]), Some(0));
+        p.peers[0].set_check_up(false);
+        for _ in 0..3 {
+            assert_eq!(b.pick(&p, &req(), &[]), Some(1));
+        }
+    }
+
+    #[test]
+    fn refusals_name_what_is_missing() {
+        let p = peers(&[(1, false), (1, false)]);
+        let hash = |key: &str, consistent| Algorithm::Hash {
+            key: key.into(),
+            consistent,
+        };
+        assert!(Balancer::new(&hash("$upstream_addr", false), &p).is_err());
+        assert!(Balancer::new(&hash("uri", true), &p).is_err());
+        assert!(Balancer::new(&hash("$request_uri", true), &p).is_ok());
+        let sched = Algorithm::Scheduler {
+            name: "lblc".into(),
+        };
+        assert!(Balancer::new(&sched, &p).unwrap_err().contains("lblc"));
     }
 }
