@@ -150,9 +150,21 @@ impl Peer {
 
     /// Counts one request or connection in flight until the guard is dropped.
     pub fn begin(&self) -> ActiveGuard<'_> {
+        self.enter();
+        ActiveGuard(self)
+    }
+
+    /// One more attempt in flight (pair it with [`Peer::leave`]).
+    pub fn enter(&self) {
         self.active.fetch_add(1, Ordering::Relaxed);
         self.attempts.fetch_add(1, Ordering::Relaxed);
-        ActiveGuard(self)
+    }
+
+    /// An attempt counted by [`Peer::enter`] is over.
+    pub fn leave(&self) {
+        let _ = self
+            .active
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| a.checked_sub(1));
     }
 }
 
@@ -161,7 +173,7 @@ pub struct ActiveGuard<'a>(&'a Peer);
 
 impl Drop for ActiveGuard<'_> {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::Relaxed);
+        self.0.leave();
     }
 }
 
