@@ -278,8 +278,8 @@ fn describe(cond: u32) -> &'static str {
     }
 }
 
-/// One attempt on peer `i`, bounded by the connect timeout (in the connector) and by
-/// connect + max(send, read) for the response headers.
+/// One attempt on peer `i`, bounded by the connect timeout (in the connector) and by the
+/// read timeout (plus up to a second to connect and send) for the response headers.
 async fn attempt(
     client: &HttpClient,
     pool: &UpstreamPool,
@@ -304,7 +304,10 @@ async fn attempt(
             sent: false,
         });
     }
-    let limit = policy.connect + policy.read.max(policy.send);
+    // The client does not say when the connection is up or the request written, so the wait
+    // for the response starts with the request: `proxy_read_timeout` plus what connecting and
+    // sending take, at most one second (the connector enforces the connect timeout itself).
+    let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
     match tokio::time::timeout(limit, client.request(up)).await {
         Err(_) => Err(Failure {
             ft: ft::TIMEOUT,

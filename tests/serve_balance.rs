@@ -1,0 +1,584 @@
+//! Balancing and failure handling of `lbc serve` against the real thing: each test starts real
+//! nginx (or HAProxy) and `lbc serve` on the same configuration (only the listen port differs)
+//! over the same loopback backends, sends both the same requests in the same order and compares
+//! what the client sees — status, body, and so the backend that answered. Stickiness tests
+//! connect from several 127.N.M.1 source addresses. The failure tests reproduce the behaviours
+//! checked by nginx-tests `upstream.t`, `proxy_next_upstream.t` and `proxy_non_idempotent.t`
+//! (written from those tests' documented expectations, not copied): a 404/500 with
+//! `proxy_next_upstream http_404`/`http_500` makes the next server answer, a POST is not
+//! retried once sent unless `non_idempotent`, 502 when every server fails, 504 on a timeout,
+//! a failed server is skipped for `fail_timeout` and probed afterwards.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use common::serve::{
+    backend, free_port, start_haproxy, start_lbc, start_nginx, wait_ready, Guard, IO_TIMEOUT,
+};
+
+/// How a controllable backend answers.
+const OK: u8 = 0;
+const NOT_FOUND: u8 = 1;
+const ERROR_500: u8 = 2;
+/// Reads the request, then closes the connection without answering.
+const CLOSE: u8 = 3;
+/// Reads the request and answers nothing for a few seconds.
+const HANG: u8 = 4;
+
+/// A backend whose behaviour can be switched while the test runs, counting its requests.
+#[derive(Clone)]
+struct Ctl {
+    port: u16,
+    mode: Arc<AtomicU8>,
+    hits: Arc<AtomicUsize>,
+}
+
+impl Ctl {
+    fn set(&self, mode: u8) {
+        self.mode.store(mode, Ordering::SeqCst);
+    }
+    fn hits(&self) -> usize {
+        self.hits.load(Ordering::SeqCst)
+    }
+}
+
+fn controlled(name: &'static str, mode: u8) -> Ctl {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let ctl = Ctl {
+        port: listener.local_addr().unwrap().port(),
+        mode: Arc::new(AtomicU8::new(mode)),
+        hits: Arc::new(AtomicUsize::new(0)),
+    };
+    let c = ctl.clone();
+    thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let c = c.clone();
+            thread::spawn(move || answer(name, &c, conn));
+        }
+    });
+    ctl
+}
+
+fn answer(name: &str, c: &Ctl, mut conn: TcpStream) {
+    let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while buf.len() < head_end + length {
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    c.hits.fetch_add(1, Ordering::SeqCst);
+    let mut words = head.split_whitespace();
+    let method = words.next().unwrap_or("?").to_string();
+    let path = words.next().unwrap_or("?").to_string();
+    let status = match c.mode.load(Ordering::SeqCst) {
+        NOT_FOUND => "404 Not Found",
+        ERROR_500 => "500 Internal Server Error",
+        CLOSE => {
+            let _ = conn.shutdown(Shutdown::Both);
+            return;
+        }
+        HANG => {
+            thread::sleep(Duration::from_secs(4));
+            return;
+        }
+        _ => "200 OK",
+    };
+    let body = format!("{name} {method} {path}");
+    let reply = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = conn.write_all(reply.as_bytes());
+    let _ = conn.shutdown(Shutdown::Write);
+}
+
+/// One request on a fresh connection, optionally from a given loopback source address:
+/// (status, body).
+fn send(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    src: Option<Ipv4Addr>,
+) -> (u16, String) {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut conn = match src {
+        None => TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap(),
+        Some(ip) => {
+            let s =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+            s.bind(&SocketAddr::from((ip, 0)).into()).unwrap();
+            s.connect_timeout(&addr.into(), IO_TIMEOUT).unwrap();
+            s.into()
+        }
+    };
+    conn.set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if method == "POST" {
+        request.push_str("Content-Length: 4\r\n\r\nbody");
+    } else {
+        request.push_str("\r\n");
+    }
+    conn.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = conn.read_to_end(&mut raw);
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let Some((head, body)) = raw.split_once("\r\n\r\n") else {
+        return (0, raw);
+    };
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, body.to_string())
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    send(port, "GET", path, &[], None)
+}
+
+/// The backend that answered (the first word of a backend's body), or the status of an
+/// answer made by the proxy itself.
+fn who(r: &(u16, String)) -> String {
+    if r.1.contains("<html") {
+        format!("{}", r.0)
+    } else {
+        format!("{} {}", r.0, r.1.split(' ').next().unwrap_or(""))
+    }
+}
+
+/// nginx and `lbc serve` on the same configuration; `conf` gets the listen port.
+struct Pair {
+    nginx: u16,
+    lbc: u16,
+    _procs: (Guard, Guard),
+    _dir: tempfile::TempDir,
+}
+
+fn nginx_pair(conf: impl Fn(u16) -> String) -> Pair {
+    let dir = tempfile::tempdir().unwrap();
+    let (n, l) = (free_port(), free_port());
+    let a = start_nginx(&conf(n), dir.path());
+    let b = start_lbc(&conf(l), dir.path());
+    wait_ready(n);
+    wait_ready(l);
+    Pair {
+        nginx: n,
+        lbc: l,
+        _procs: (a, b),
+        _dir: dir,
+    }
+}
+
+fn haproxy_pair(conf: impl Fn(u16) -> String) -> Pair {
+    let dir = tempfile::tempdir().unwrap();
+    let (n, l) = (free_port(), free_port());
+    let a = start_haproxy(&conf(n), dir.path());
+    let b = start_lbc(&conf(l), dir.path());
+    wait_ready(n);
+    wait_ready(l);
+    Pair {
+        nginx: n,
+        lbc: l,
+        _procs: (a, b),
+        _dir: dir,
+    }
+}
+
+fn http(upstream: &str, server: &str) -> String {
+    format!("events {{}}\nhttp {{\n    upstream app {{\n{upstream}\n    }}\n{server}\n}}\n")
+}
+
+fn location(port: u16, body: &str) -> String {
+    format!("    server {{\n        listen 127.0.0.1:{port};\n{body}\n    }}")
+}
+
+fn servers(ports: &[u16], extra: &[&str]) -> String {
+    ports
+        .iter()
+        .zip(extra.iter().chain(std::iter::repeat(&"")))
+        .map(|(p, e)| format!("        server 127.0.0.1:{p}{e};"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn ip_hash_sticks_per_client_network_like_nginx() {
+    let ports = [backend("a"), backend("b"), backend("c")];
+    let pair = nginx_pair(|p| {
+        http(
+            &format!("        ip_hash;\n{}", servers(&ports, &[])),
+            &location(p, "        location / { proxy_pass http://app; }"),
+        )
+    });
+    let mut seen = std::collections::BTreeSet::new();
+    for net in 1..=12u8 {
+        // ip_hash keys on the first three octets: 127.net.7.1 and 127.net.7.9 share a server.
+        let clients = [Ipv4Addr::new(127, net, 7, 1), Ipv4Addr::new(127, net, 7, 9)];
+        let mut answers = Vec::new();
+        for src in clients {
+            for _ in 0..2 {
+                let n = who(&send(pair.nginx, "GET", "/", &[], Some(src)));
+                let l = who(&send(pair.lbc, "GET", "/", &[], Some(src)));
+                assert_eq!(n, l, "client {src}");
+                answers.push(l);
+            }
+        }
+        answers.dedup();
+        assert_eq!(answers.len(), 1, "127.{net}.7.x is not sticky: {answers:?}");
+        seen.insert(answers[0].clone());
+    }
+    assert!(seen.len() >= 2, "every network on one server: {seen:?}");
+}
+
+#[test]
+fn hash_request_uri_plain_and_consistent_map_like_nginx() {
+    let ports = [backend("a"), backend("b"), backend("c"), backend("d")];
+    for method in ["hash $request_uri;", "hash $request_uri consistent;"] {
+        let pair = nginx_pair(|p| {
+            http(
+                &format!("        {method}\n{}", servers(&ports, &[" weight=2"])),
+                &location(p, "        location / { proxy_pass http://app; }"),
+            )
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..24 {
+            let path = format!("/item/{i}?v={}", i * 7);
+            let n = who(&get(pair.nginx, &path));
+            let l = who(&get(pair.lbc, &path));
+            assert_eq!(n, l, "{method} {path}");
+            assert_eq!(
+                who(&get(pair.lbc, &path)),
+                l,
+                "{method} {path} is not sticky"
+            );
+            seen.insert(l);
+        }
+        assert!(seen.len() >= 3, "{method}: {seen:?}");
+    }
+}
+
+#[test]
+fn least_conn_and_weights_follow_nginx_sequence() {
+    let ports = [backend("a"), backend("b"), backend("c")];
+    let pair = nginx_pair(|p| {
+        http(
+            &format!("        least_conn;\n{}", servers(&ports, &[" weight=2"])),
+            &location(p, "        location / { proxy_pass http://app; }"),
+        )
+    });
+    // One request at a time: every server has 0 connections, ties go weighted round-robin.
+    let n: Vec<String> = (0..8).map(|_| who(&get(pair.nginx, "/"))).collect();
+    let l: Vec<String> = (0..8).map(|_| who(&get(pair.lbc, "/"))).collect();
+    assert_eq!(n, l);
+    assert_eq!(l.iter().filter(|w| w.ends_with(" a")).count(), 4);
+}
+
+#[test]
+fn backup_takes_over_when_the_primaries_are_dead() {
+    let (dead1, dead2) = (free_port(), free_port());
+    let spare = backend("spare");
+    let live = backend("live");
+    let pair = nginx_pair(|p| {
+        http(
+            &format!(
+                "        server 127.0.0.1:{dead1} fail_timeout=2s;\n        server 127.0.0.1:{dead2} fail_timeout=2s;\n        server 127.0.0.1:{spare} backup;"
+            ),
+            &location(p, "        location / { proxy_pass http://app; }"),
+        )
+    });
+    for _ in 0..4 {
+        let (n, l) = (get(pair.nginx, "/"), get(pair.lbc, "/"));
+        assert_eq!(who(&n), who(&l));
+        assert_eq!(who(&l), "200 spare");
+    }
+    // With a live primary, the backup takes nothing.
+    let pair = nginx_pair(|p| {
+        http(
+            &format!(
+                "        server 127.0.0.1:{live};\n        server 127.0.0.1:{dead1};\n        server 127.0.0.1:{spare} backup;"
+            ),
+            &location(p, "        location / { proxy_pass http://app; }"),
+        )
+    });
+    let n: Vec<String> = (0..6).map(|_| who(&get(pair.nginx, "/"))).collect();
+    let l: Vec<String> = (0..6).map(|_| who(&get(pair.lbc, "/"))).collect();
+    assert_eq!(n, l);
+    assert!(l.iter().all(|w| w == "200 live"), "{l:?}");
+}
+
+#[test]
+fn max_fails_skips_a_server_for_fail_timeout_then_probes_it() {
+    // upstream.t-style: a server failing max_fails times is left alone for fail_timeout.
+    let a = controlled("a", OK);
+    let b = controlled("b", ERROR_500);
+    let conf = |p: u16| {
+        http(
+            &servers(&[a.port, b.port], &[" max_fails=1 fail_timeout=2s", " max_fails=1 fail_timeout=2s"]),
+            &location(
+                p,
+                "        location / { proxy_pass http://app; proxy_next_upstream error timeout http_500; }",
+            ),
+        )
+    };
+    let pair = nginx_pair(conf);
+    let run = |port: u16| -> (Vec<String>, usize) {
+        b.set(ERROR_500);
+        let before = b.hits();
+        // b fails once (the request is passed to a), then is skipped.
+        let mut seq: Vec<String> = (0..6).map(|_| who(&get(port, "/"))).collect();
+        let during = b.hits() - before;
+        b.set(OK);
+        // nginx counts fail_timeout in whole seconds: wait well past it.
+        thread::sleep(Duration::from_millis(3500));
+        seq.extend((0..4).map(|_| who(&get(port, "/"))));
+        (seq, during)
+    };
+    let (n, n_hits) = run(pair.nginx);
+    let (l, l_hits) = run(pair.lbc);
+    assert_eq!(n, l);
+    assert_eq!((n_hits, l_hits), (1, 1), "b is tried once, then skipped");
+    assert!(l[..6].iter().all(|w| w == "200 a"), "{l:?}");
+    assert!(
+        l[6..].iter().any(|w| w == "200 b"),
+        "b is back after the probe: {l:?}"
+    );
+}
+
+#[test]
+fn next_upstream_on_status_only_where_configured() {
+    // proxy_next_upstream.t-style: http_404 / http_500 move to the next server; otherwise the
+    // status is passed to the client as it is.
+    let x = controlled("x", NOT_FOUND);
+    let y = controlled("y", OK);
+    let pair = nginx_pair(|p| {
+        http(
+            &servers(&[x.port, y.port], &[" max_fails=0", " max_fails=0"]),
+            &location(
+                p,
+                "        location /next/ { proxy_pass http://app; proxy_next_upstream http_404 http_500; }\n        location / { proxy_pass http://app; }",
+            ),
+        )
+    });
+    let paths = [
+        "/next/1", "/next/2", "/plain/1", "/plain/2", "/next/3", "/plain/3",
+    ];
+    for mode in [NOT_FOUND, ERROR_500] {
+        x.set(mode);
+        let n: Vec<(u16, String)> = paths.iter().map(|p| get(pair.nginx, p)).collect();
+        let l: Vec<(u16, String)> = paths.iter().map(|p| get(pair.lbc, p)).collect();
+        assert_eq!(n, l);
+        assert!(l
+            .iter()
+            .filter(|r| r.0 != 200)
+            .all(|r| r.1.starts_with("x ")));
+        assert!(l.iter().any(|r| r.0 != 200), "x's status reached a client");
+        for (path, r) in paths.iter().zip(&l) {
+            if path.starts_with("/next/") {
+                assert_eq!(who(r), "200 y", "{path}");
+            }
+        }
+    }
+}
+
+#[test]
+fn post_is_not_retried_once_sent_unless_non_idempotent() {
+    // proxy_non_idempotent.t-style: the first server takes the request and closes.
+    let closer = controlled("closer", CLOSE);
+    let good = controlled("good", OK);
+    let pair = nginx_pair(|p| {
+        http(
+            &servers(&[closer.port, good.port], &[" max_fails=0", " max_fails=0"]),
+            &location(
+                p,
+                "        location /ni/ { proxy_pass http://app; proxy_next_upstream error timeout non_idempotent; }\n        location / { proxy_pass http://app; }",
+            ),
+        )
+    });
+    let requests = [
+        ("GET", "/a"),
+        ("GET", "/b"),
+        ("POST", "/c"),
+        ("POST", "/d"),
+        ("POST", "/ni/e"),
+        ("POST", "/ni/f"),
+    ];
+    let run = |port| -> Vec<String> {
+        requests
+            .iter()
+            .map(|(m, p)| who(&send(port, m, p, &[], None)))
+            .collect()
+    };
+    let (n, l) = (run(pair.nginx), run(pair.lbc));
+    assert_eq!(n, l);
+    assert_eq!(&l[..2], ["200 good", "200 good"], "GET is retried");
+    assert!(
+        l[2..4].contains(&"502".to_string()),
+        "a POST was retried: {l:?}"
+    );
+    assert_eq!(
+        &l[4..],
+        ["200 good", "200 good"],
+        "non_idempotent retries POST"
+    );
+}
+
+#[test]
+fn every_server_failing_gives_502_and_a_timeout_504() {
+    let hang = controlled("hang", HANG);
+    let (dead1, dead2) = (free_port(), free_port());
+    let pair = nginx_pair(|p| {
+        format!(
+            "events {{}}\nhttp {{\n    upstream dead {{\n{}\n    }}\n    upstream slow {{\n{}\n    }}\n{}\n}}\n",
+            servers(&[dead1, dead2], &[]),
+            servers(&[hang.port], &[]),
+            location(
+                p,
+                "        location /slow/ { proxy_pass http://slow; proxy_read_timeout 1s; }\n        location / { proxy_pass http://dead; }"
+            )
+        )
+    });
+    for port in [pair.nginx, pair.lbc] {
+        assert_eq!(get(port, "/x").0, 502);
+        assert_eq!(get(port, "/x").0, 502, "no live upstreams");
+        assert_eq!(
+            get(port, "/slow/x").0,
+            504,
+            "nginx on {}",
+            pair.nginx == port
+        );
+    }
+}
+
+fn haproxy(port: u16, extra_defaults: &str, backend: &str) -> String {
+    format!(
+        "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n{extra_defaults}\nfrontend fe\n    bind 127.0.0.1:{port}\n    default_backend be\nbackend be\n{backend}\n"
+    )
+}
+
+fn haproxy_servers(ports: &[u16], extra: &[&str]) -> String {
+    ports
+        .iter()
+        .enumerate()
+        .zip(extra.iter().chain(std::iter::repeat(&"")))
+        .map(|((i, p), e)| format!("    server s{i} 127.0.0.1:{p}{e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn haproxy_roundrobin_and_static_rr_like_haproxy() {
+    let ports = [backend("a"), backend("b"), backend("c")];
+    for algo in ["roundrobin", "static-rr"] {
+        let pair = haproxy_pair(|p| {
+            haproxy(
+                p,
+                "",
+                &format!(
+                    "    balance {algo}\n{}",
+                    haproxy_servers(&ports, &[" weight 3"])
+                ),
+            )
+        });
+        let n: Vec<String> = (0..10).map(|_| who(&get(pair.nginx, "/"))).collect();
+        let l: Vec<String> = (0..10).map(|_| who(&get(pair.lbc, "/"))).collect();
+        let count = |v: &[String], name: &str| v.iter().filter(|w| w.ends_with(name)).count();
+        for name in [" a", " b", " c"] {
+            assert_eq!(
+                count(&n, name),
+                count(&l, name),
+                "{algo}{name}: {n:?} {l:?}"
+            );
+        }
+        assert_eq!(count(&l, " a"), 6, "{algo}");
+        if algo == "static-rr" {
+            assert_eq!(n, l, "static-rr walks the same map");
+        }
+    }
+}
+
+#[test]
+fn haproxy_hashes_map_like_haproxy() {
+    let ports = [backend("a"), backend("b"), backend("c")];
+    let hashes = [
+        ("uri", ""),
+        ("url_param id", ""),
+        ("hdr(X-Tenant)", ""),
+        ("source", ""),
+    ];
+    for (algo, _) in hashes {
+        let pair = haproxy_pair(|p| {
+            haproxy(
+                p,
+                "",
+                &format!(
+                    "    balance {algo}\n{}",
+                    haproxy_servers(&ports, &[" weight 2"])
+                ),
+            )
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        for i in 0..16u8 {
+            let path = format!("/p/{i}?id=u{i}&x=1");
+            let tenant = format!("t{i}");
+            let headers = [("X-Tenant", tenant.as_str())];
+            let src = Some(Ipv4Addr::new(127, 0, 0, 1 + i));
+            let n = who(&send(pair.nginx, "GET", &path, &headers, src));
+            let l = who(&send(pair.lbc, "GET", &path, &headers, src));
+            assert_eq!(n, l, "balance {algo}: {path}");
+            seen.insert(l);
+        }
+        assert!(seen.len() >= 2, "balance {algo}: {seen:?}");
+    }
+}
+
+#[test]
+fn haproxy_retries_then_redispatch() {
+    let dead = free_port();
+    let good = backend("good");
+    for (redispatch, expected) in [("", "503"), ("    option redispatch\n", "200 good")] {
+        let pair = haproxy_pair(|p| {
+            haproxy(
+                p,
+                &format!("    retries 1\n{redispatch}"),
+                &format!("    balance first\n{}", haproxy_servers(&[dead, good], &[])),
+            )
+        });
+        let (n, l) = (get(pair.nginx, "/"), get(pair.lbc, "/"));
+        assert_eq!(who(&n), who(&l), "{redispatch}");
+        assert_eq!(who(&l), expected, "{redispatch}");
+    }
+}
