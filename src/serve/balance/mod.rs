@@ -261,7 +261,7 @@ impl Balancer {
         match &mut st.algo {
             Algo::StaticRr => {
                 st.map.refresh(peers, usable);
-                st.map.rr(|i| ok(i))
+                st.map.rr(ok)
             }
             Algo::HaproxyHash { source } => {
                 st.map.refresh(peers, usable);
@@ -271,7 +271,7 @@ impl Balancer {
                     req.key.map(map::sdbm)
                 };
                 let hashed = hash.and_then(|h| st.map.hash(h)).filter(|&i| ok(i));
-                hashed.or_else(|| st.map.rr(|i| ok(i)))
+                hashed.or_else(|| st.map.rr(ok))
             }
             Algo::First => first::pick(peers, &tier, ok),
             Algo::LeastConn => least_conn::pick(&mut st.rr, peers, &tier, ok),
