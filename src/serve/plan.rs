@@ -69,6 +69,9 @@ pub struct ProxyTarget {
     pub policy: Policy,
 }
 
+/// The pools by name; `None` for one that was refused.
+type Pools = BTreeMap<String, Option<Arc<UpstreamPool>>>;
+
 /// A pool of upstream servers and its balancer.
 pub struct UpstreamPool {
     pub peers: Peers,
@@ -139,9 +142,9 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
         .unwrap_or_default();
     let mut pools = BTreeMap::new();
     for p in &ir.pools {
-        if let Some(rt) = pool(p, flavor(ir, p.origin), &mut f) {
-            pools.insert(p.name.clone(), Arc::new(rt));
-        }
+        // A refused pool stays known, so that its users are not refused a second time.
+        let rt = pool(p, flavor(ir, p.origin), &mut f).map(Arc::new);
+        pools.insert(p.name.clone(), rt);
     }
     let scopes: Vec<&Settings> = http_defaults.into_iter().collect();
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
@@ -319,7 +322,7 @@ fn proxy_headers(
 
 fn host(
     s: &Service,
-    pools: &BTreeMap<String, Arc<UpstreamPool>>,
+    pools: &Pools,
     base_headers: &[crate::ir::Header],
     scopes: &[&Settings],
     f: &mut Findings,
@@ -364,7 +367,7 @@ fn host(
 
 fn route(
     r: &Route,
-    pools: &BTreeMap<String, Arc<UpstreamPool>>,
+    pools: &Pools,
     inherited: &[crate::ir::Header],
     scopes: &[&Settings],
     locs: &mut Locations,
@@ -422,7 +425,7 @@ fn route(
 fn handler(
     a: &Action,
     prefix: Option<&str>,
-    pools: &BTreeMap<String, Arc<UpstreamPool>>,
+    pools: &Pools,
     headers: &[crate::ir::Header],
     scopes: &[&Settings],
     f: &mut Findings,
@@ -467,7 +470,8 @@ fn handler(
                 }
             };
             let pool = match pools.get(authority) {
-                Some(p) => p.clone(),
+                Some(Some(p)) => p.clone(),
+                Some(None) => return None,
                 None => {
                     let text = if authority.contains(':') {
                         authority.to_string()
@@ -521,7 +525,7 @@ fn backend(
     target: &str,
     named: Option<&str>,
     origin: crate::ir::Origin,
-    pools: &BTreeMap<String, Arc<UpstreamPool>>,
+    pools: &Pools,
     scopes: &[&Settings],
     f: &mut Findings,
 ) -> Option<Handler> {
@@ -532,6 +536,8 @@ fn backend(
         );
         return None;
     };
+    // A refused pool was reported where it is defined.
+    let pool = pool?;
     let scopes = [scopes, &[&pool.settings]].concat();
     let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
     Some(Handler::Proxy(Arc::new(ProxyTarget {
