@@ -181,8 +181,13 @@ impl Balancer {
     pub fn pick(&self, peers: &Peers, req: &PickRequest, tried: &[bool]) -> Option<usize> {
         let now = Instant::now();
         let single = self.single;
+        // HAProxy and IPVS take a weight of 0 as "no new traffic" (nginx rejects it).
+        let zero_drains = self.flavor != Flavor::Nginx;
         let ok = |i: usize| {
-            !tried.get(i).copied().unwrap_or(false) && peers.peers[i].is_available(now, single)
+            let p = &peers.peers[i];
+            !tried.get(i).copied().unwrap_or(false)
+                && p.is_available(now, single)
+                && !(zero_drains && p.weight == 0)
         };
         let mut st = self.state.lock().ok()?;
         let st = &mut *st;
@@ -354,6 +359,17 @@ mod tests {
         p.peers[0].set_check_up(false);
         for _ in 0..3 {
             assert_eq!(b.pick(&p, &req(), &[]), Some(1));
+        }
+    }
+
+    #[test]
+    fn haproxy_weight_zero_takes_no_traffic() {
+        let p = peers(&[(0, false), (1, false)]);
+        for algo in [Algorithm::RoundRobin, Algorithm::StaticRoundRobin, Algorithm::First] {
+            let b = Balancer::with_flavor(&algo, &p, Flavor::Haproxy).unwrap();
+            for _ in 0..3 {
+                assert_eq!(b.pick(&p, &req(), &[]), Some(1), "{algo:?}");
+            }
         }
     }
 
