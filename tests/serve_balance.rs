@@ -582,3 +582,68 @@ fn haproxy_retries_then_redispatch() {
         assert_eq!(who(&l), expected, "{redispatch}");
     }
 }
+
+#[test]
+fn a_single_server_is_never_marked_down() {
+    // upstream.t-style: with one server, max_fails/fail_timeout do not apply.
+    let only = controlled("only", CLOSE);
+    let pair = nginx_pair(|p| {
+        http(
+            &servers(&[only.port], &[" max_fails=1 fail_timeout=30s"]),
+            &location(p, "        location / { proxy_pass http://app; }"),
+        )
+    });
+    for port in [pair.nginx, pair.lbc] {
+        only.set(CLOSE);
+        assert_eq!(who(&get(port, "/")), "502");
+        only.set(OK);
+        assert_eq!(
+            who(&get(port, "/")),
+            "200 only",
+            "nginx: {}",
+            port == pair.nginx
+        );
+    }
+}
+
+#[test]
+fn down_servers_take_nothing_and_keep_the_hash_mapping() {
+    let ports = [backend("a"), backend("b"), backend("c")];
+    for method in ["", "hash $request_uri;", "ip_hash;"] {
+        let pair = nginx_pair(|p| {
+            http(
+                &format!("        {method}\n{}", servers(&ports, &["", " down"])),
+                &location(p, "        location / { proxy_pass http://app; }"),
+            )
+        });
+        for i in 0..12u8 {
+            let path = format!("/k/{i}");
+            let src = Some(Ipv4Addr::new(127, i + 1, 0, 1));
+            let n = who(&send(pair.nginx, "GET", &path, &[], src));
+            let l = who(&send(pair.lbc, "GET", &path, &[], src));
+            assert_eq!(n, l, "{method} {path}");
+            assert_ne!(l, "200 b", "{method}: a down server answered");
+        }
+    }
+}
+
+#[test]
+fn next_upstream_tries_caps_the_attempts() {
+    let dead = free_port();
+    let good = backend("good");
+    let pair = nginx_pair(|p| {
+        http(
+            &servers(&[dead, good], &[" max_fails=0"]),
+            &location(
+                p,
+                "        location /once/ { proxy_pass http://app; proxy_next_upstream_tries 1; }\n        location / { proxy_pass http://app; }",
+            ),
+        )
+    });
+    let paths = ["/once/1", "/once/2", "/once/3", "/x", "/y"];
+    let n: Vec<String> = paths.iter().map(|p| who(&get(pair.nginx, p))).collect();
+    let l: Vec<String> = paths.iter().map(|p| who(&get(pair.lbc, p))).collect();
+    assert_eq!(n, l);
+    assert!(l[..3].contains(&"502".to_string()), "{l:?}");
+    assert!(l[3..].iter().all(|w| w == "200 good"), "{l:?}");
+}

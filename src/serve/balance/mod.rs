@@ -365,7 +365,11 @@ mod tests {
     #[test]
     fn haproxy_weight_zero_takes_no_traffic() {
         let p = peers(&[(0, false), (1, false)]);
-        for algo in [Algorithm::RoundRobin, Algorithm::StaticRoundRobin, Algorithm::First] {
+        for algo in [
+            Algorithm::RoundRobin,
+            Algorithm::StaticRoundRobin,
+            Algorithm::First,
+        ] {
             let b = Balancer::with_flavor(&algo, &p, Flavor::Haproxy).unwrap();
             for _ in 0..3 {
                 assert_eq!(b.pick(&p, &req(), &[]), Some(1), "{algo:?}");
