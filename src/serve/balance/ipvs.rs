@@ -3,8 +3,9 @@
 //! interleaves them by weight (the current weight steps down by the weights' GCD), `lc` takes
 //! the fewest active connections, `wlc` the fewest per weight, `sed` the smallest
 //! `(active + 1) / weight`, `nq` an idle server first and else `sed`; `sh` and `dh` hash the
-//! source or destination address into a 256-bucket table filled by weight. A weight of 0
-//! quiesces a server. Ties go to the first server in order, as in the kernel.
+//! source or destination address into a 256-bucket table filled by weight (the destination
+//! comes from the caller, see `PickRequest::destination`; without it `dh` hashes the source).
+//! A weight of 0 quiesces a server. Ties go to the first server in order, as in the kernel.
 
 use std::net::IpAddr;
 

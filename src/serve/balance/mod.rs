@@ -31,8 +31,21 @@ use crate::ir::Algorithm;
 #[derive(Debug, Clone, Copy)]
 pub struct PickRequest<'a> {
     pub client: IpAddr,
-    /// The rendered hash key (nginx `hash KEY`, HAProxy `uri`/`url_param`/`hdr()`), if any.
+    /// The rendered hash key (nginx `hash KEY`, HAProxy `uri`/`url_param`/`hdr()`), if any;
+    /// for IPVS `dh`, the octets of the destination address.
     pub key: Option<&'a [u8]>,
+}
+
+impl PickRequest<'_> {
+    /// The destination address IPVS `dh` hashes, which an L4 caller passes as the key (the
+    /// address's 4 or 16 octets).
+    pub fn destination(&self) -> Option<IpAddr> {
+        match self.key? {
+            k if k.len() == 4 => Some(IpAddr::from([k[0], k[1], k[2], k[3]])),
+            k if k.len() == 16 => <[u8; 16]>::try_from(k).ok().map(IpAddr::from),
+            _ => None,
+        }
+    }
 }
 
 /// Whose semantics an algorithm name carries: the IR shares names (`least-conn` is nginx
@@ -232,7 +245,7 @@ impl Balancer {
                 }
             }
             Algo::Random { two } => random::pick(&self.rng, *two, peers, tier, ok),
-            Algo::Ipvs(s) => return s.pick(peers, tier, req.client, None, ok),
+            Algo::Ipvs(s) => return s.pick(peers, tier, req.client, req.destination(), ok),
             _ => None,
         };
         hashed.or_else(|| st.rr.pick_among(tier, ok))
