@@ -500,32 +500,31 @@ fn haproxy_servers(ports: &[u16], extra: &[&str]) -> String {
 }
 
 #[test]
-fn haproxy_roundrobin_and_static_rr_like_haproxy() {
+fn haproxy_roundrobin_static_rr_and_leastconn_sequences_like_haproxy() {
     let ports = [backend("a"), backend("b"), backend("c")];
-    for algo in ["roundrobin", "static-rr"] {
-        let pair = haproxy_pair(|p| {
-            haproxy(
-                p,
-                "",
-                &format!(
-                    "    balance {algo}\n{}",
-                    haproxy_servers(&ports, &[" weight 3"])
-                ),
-            )
-        });
-        let n: Vec<String> = (0..10).map(|_| who(&get(pair.nginx, "/"))).collect();
-        let l: Vec<String> = (0..10).map(|_| who(&get(pair.lbc, "/"))).collect();
-        let count = |v: &[String], name: &str| v.iter().filter(|w| w.ends_with(name)).count();
-        for name in [" a", " b", " c"] {
-            assert_eq!(
-                count(&n, name),
-                count(&l, name),
-                "{algo}{name}: {n:?} {l:?}"
-            );
-        }
-        assert_eq!(count(&l, " a"), 6, "{algo}");
-        if algo == "static-rr" {
-            assert_eq!(n, l, "static-rr walks the same map");
+    for weights in [[5, 1, 1], [4, 3, 2]] {
+        for algo in ["roundrobin", "static-rr", "leastconn"] {
+            let pair = haproxy_pair(|p| {
+                let extra: Vec<String> = weights.iter().map(|w| format!(" weight {w}")).collect();
+                let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+                haproxy(
+                    p,
+                    "",
+                    &format!("    balance {algo}\n{}", haproxy_servers(&ports, &extra)),
+                )
+            });
+            // Two whole cycles, one request at a time.
+            let total = 2 * weights.iter().sum::<usize>();
+            let n: Vec<String> = (0..total).map(|_| who(&get(pair.nginx, "/"))).collect();
+            let l: Vec<String> = (0..total).map(|_| who(&get(pair.lbc, "/"))).collect();
+            assert_eq!(n, l, "balance {algo} with weights {weights:?}");
+            let a = l.iter().filter(|w| w.ends_with(" a")).count();
+            if algo == "leastconn" {
+                // Idle servers rotate in HAProxy's tree whatever their weights.
+                assert_eq!(a, total.div_ceil(3), "{algo}");
+            } else {
+                assert_eq!(a, 2 * weights[0], "{algo}");
+            }
         }
     }
 }

@@ -39,7 +39,13 @@ pub struct Peer {
     pub failures: AtomicU64,
     /// nginx's `fails`/`accessed`/`checked`.
     passive: Mutex<Passive>,
+    /// When the in-flight count last changed (a global sequence number): HAProxy's
+    /// `leastconn` re-queues a server behind its equals each time, so ties rotate.
+    requeued: AtomicU64,
 }
+
+/// The sequence behind [`Peer::requeued`].
+static REQUEUES: AtomicU64 = AtomicU64::new(1);
 
 /// The passive health state of one peer, as nginx keeps it.
 #[derive(Debug, Default, Clone, Copy)]
@@ -65,6 +71,7 @@ impl Peer {
             attempts: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             passive: Mutex::new(Passive::default()),
+            requeued: AtomicU64::new(0),
         }
     }
 
@@ -158,6 +165,17 @@ impl Peer {
     pub fn enter(&self) {
         self.active.fetch_add(1, Ordering::Relaxed);
         self.attempts.fetch_add(1, Ordering::Relaxed);
+        self.requeue();
+    }
+
+    fn requeue(&self) {
+        self.requeued
+            .store(REQUEUES.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+    }
+
+    /// When the in-flight count last changed (0: never).
+    pub fn requeued(&self) -> u64 {
+        self.requeued.load(Ordering::Relaxed)
     }
 
     /// An attempt counted by [`Peer::enter`] is over.
@@ -165,6 +183,7 @@ impl Peer {
         let _ = self
             .active
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| a.checked_sub(1));
+        self.requeue();
     }
 }
 

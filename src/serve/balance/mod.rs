@@ -8,6 +8,8 @@
 mod consistent;
 pub mod crc32;
 mod first;
+mod fwlc;
+mod fwrr;
 mod hash;
 mod ip_hash;
 mod ipvs;
@@ -63,6 +65,10 @@ pub enum Flavor {
 enum Algo {
     RoundRobin,
     LeastConn,
+    /// HAProxy `roundrobin`.
+    Fwrr(fwrr::Fwrr),
+    /// HAProxy `leastconn`.
+    Fwlc,
     IpHash,
     Hash,
     Consistent(consistent::Ring),
@@ -131,6 +137,8 @@ impl Balancer {
                     ipvs::Ipvs::new(&name).ok_or_else(|| format!("the IPVS scheduler `{name}`"))?,
                 )
             }
+            (Flavor::Haproxy, Algorithm::RoundRobin) => Algo::Fwrr(fwrr::Fwrr::default()),
+            (Flavor::Haproxy, Algorithm::LeastConn) => Algo::Fwlc,
             (_, Algorithm::RoundRobin) => Algo::RoundRobin,
             (_, Algorithm::UnweightedRoundRobin) => Algo::Ipvs(ipvs::Ipvs::Rr { last: None }),
             (_, Algorithm::LeastConn) => Algo::LeastConn,
@@ -292,6 +300,16 @@ impl Balancer {
                 hashed.or_else(|| st.map.rr(ok))
             }
             Algo::First => first::pick(peers, &tier, ok),
+            Algo::Fwrr(f) => {
+                let usable = peers
+                    .peers
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| usable[i] && p.weight > 0)
+                    .collect();
+                f.pick(peers, usable, |i| !peers.peers[i].has_room(), |i| !ok(i))
+            }
+            Algo::Fwlc => fwlc::pick(peers, &tier, ok),
             Algo::LeastConn => least_conn::pick(&mut st.rr, peers, &tier, ok),
             Algo::Random { two } => random::pick(&self.rng, *two, peers, &tier, ok)
                 .or_else(|| st.rr.pick_among(&tier, ok)),
