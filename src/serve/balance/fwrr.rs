@@ -147,7 +147,7 @@ impl Fwrr {
     }
 
     /// `fwrr_get_server_from_group`.
-    fn from_group(&mut self, backup: bool) -> Option<usize> {
+    fn server_from_group(&mut self, backup: bool) -> Option<usize> {
         let g = if backup { &self.bck } else { &self.act };
         let s1 = g.curr.iter().next().map(|&(_, _, i)| i);
         if let Some(i) = s1 {
@@ -217,7 +217,7 @@ impl Fwrr {
                 }
             }
             let srv = loop {
-                if let Some(s) = self.from_group(backup) {
+                if let Some(s) = self.server_from_group(backup) {
                     break Some(s);
                 }
                 if switched {

@@ -66,7 +66,7 @@ enum Algo {
     RoundRobin,
     LeastConn,
     /// HAProxy `roundrobin`.
-    Fwrr(fwrr::Fwrr),
+    Fwrr(Box<fwrr::Fwrr>),
     /// HAProxy `leastconn`.
     Fwlc,
     IpHash,
@@ -137,7 +137,7 @@ impl Balancer {
                     ipvs::Ipvs::new(&name).ok_or_else(|| format!("the IPVS scheduler `{name}`"))?,
                 )
             }
-            (Flavor::Haproxy, Algorithm::RoundRobin) => Algo::Fwrr(fwrr::Fwrr::default()),
+            (Flavor::Haproxy, Algorithm::RoundRobin) => Algo::Fwrr(Box::default()),
             (Flavor::Haproxy, Algorithm::LeastConn) => Algo::Fwlc,
             (_, Algorithm::RoundRobin) => Algo::RoundRobin,
             (_, Algorithm::UnweightedRoundRobin) => Algo::Ipvs(ipvs::Ipvs::Rr { last: None }),
