@@ -534,17 +534,19 @@ fn haproxy_hashes_map_like_haproxy() {
     let ports = [backend("a"), backend("b"), backend("c")];
     let hashes = [
         ("uri", ""),
+        ("uri", "    hash-type map-based djb2\n"),
+        ("uri", "    hash-type map-based crc32\n"),
         ("url_param id", ""),
         ("hdr(X-Tenant)", ""),
         ("source", ""),
     ];
-    for (algo, _) in hashes {
+    for (algo, hash_type) in hashes {
         let pair = haproxy_pair(|p| {
             haproxy(
                 p,
                 "",
                 &format!(
-                    "    balance {algo}\n{}",
+                    "    balance {algo}\n{hash_type}{}",
                     haproxy_servers(&ports, &[" weight 2"])
                 ),
             )
@@ -557,7 +559,7 @@ fn haproxy_hashes_map_like_haproxy() {
             let src = Some(Ipv4Addr::new(127, 0, 0, 1 + i));
             let n = who(&send(pair.nginx, "GET", &path, &headers, src));
             let l = who(&send(pair.lbc, "GET", &path, &headers, src));
-            assert_eq!(n, l, "balance {algo}: {path}");
+            assert_eq!(n, l, "balance {algo} {hash_type}: {path}");
             seen.insert(l);
         }
         assert!(seen.len() >= 2, "balance {algo}: {seen:?}");

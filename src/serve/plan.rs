@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder};
 
-use super::balance::{Balancer, Flavor, KeySpec};
+use super::balance::{Balancer, Flavor, HashFn, KeySpec};
 use super::headers::Template;
 use super::peers::{Peer, Peers};
 use super::retry::Policy;
@@ -215,7 +215,24 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
         f.refuse(h.origin, "active health checks");
     }
     f.settings(&p.settings);
-    f.opaque(&p.opaque);
+    let mut hash_fn = HashFn::default();
+    let mut opaque = Vec::new();
+    for o in &p.opaque {
+        if o.name != "hash-type" || flavor != Flavor::Haproxy {
+            opaque.push(o.clone());
+            continue;
+        }
+        let args: Vec<&str> = o.args.iter().map(String::as_str).collect();
+        match args[..] {
+            // `consistent` reaches the algorithm (refused there for the hashing ones).
+            ["map-based"] | ["consistent"] => {}
+            ["map-based", name] if HashFn::named(name).is_some() => {
+                hash_fn = HashFn::named(name).unwrap_or_default();
+            }
+            _ => f.refuse(o.origin, format!("`hash-type {}`", o.args.join(" "))),
+        }
+    }
+    f.opaque(&opaque);
     let mut peers = Peers {
         name: p.name.clone(),
         peers: Vec::new(),
@@ -297,8 +314,8 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     };
     match Balancer::with_flavor(&p.algorithm, &peers, flavor) {
         Ok(balancer) => Some(UpstreamPool {
+            balancer: balancer.with_hash_function(hash_fn),
             peers,
-            balancer,
             key,
             settings: p.settings.clone(),
         }),

@@ -124,6 +124,37 @@ impl Map {
     }
 }
 
+/// The hash function of `hash-type map-based [FUNCTION]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HashFn {
+    #[default]
+    Sdbm,
+    Djb2,
+    Crc32,
+}
+
+impl HashFn {
+    /// The function named in `hash-type`, `None` for one the runtime does not have.
+    pub fn named(name: &str) -> Option<HashFn> {
+        Some(match name {
+            "sdbm" => HashFn::Sdbm,
+            "djb2" => HashFn::Djb2,
+            "crc32" => HashFn::Crc32,
+            _ => return None,
+        })
+    }
+
+    pub fn hash(self, key: &[u8]) -> u32 {
+        match self {
+            HashFn::Sdbm => sdbm(key),
+            HashFn::Djb2 => key.iter().fold(5381u32, |h, &c| {
+                (h << 5).wrapping_add(h).wrapping_add(u32::from(c))
+            }),
+            HashFn::Crc32 => super::crc32::crc32(key),
+        }
+    }
+}
+
 /// HAProxy's default hash function, `hash_sdbm`.
 pub fn sdbm(key: &[u8]) -> u32 {
     key.iter().fold(0u32, |h, &c| {
@@ -208,5 +239,7 @@ mod tests {
                 .wrapping_sub(97)
         );
         assert_eq!(source_hash("127.0.0.2".parse().unwrap()), 0x7f00_0002);
+        assert_eq!(HashFn::Djb2.hash(b"a"), 5381 * 33 + 97);
+        assert_eq!(HashFn::Crc32.hash(b"123456789"), 0xCBF4_3926);
     }
 }

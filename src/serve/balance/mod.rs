@@ -24,6 +24,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 pub use key::{KeyInput, KeySpec};
+pub use map::HashFn;
 pub use round_robin::RoundRobin;
 
 use super::peers::Peers;
@@ -102,6 +103,8 @@ pub struct Balancer {
     primary: Vec<usize>,
     backup: Vec<usize>,
     single: bool,
+    /// HAProxy `hash-type map-based FUNCTION`.
+    hash_fn: HashFn,
 }
 
 impl Balancer {
@@ -181,7 +184,14 @@ impl Balancer {
             primary,
             backup,
             single: peers.single(),
+            hash_fn: HashFn::default(),
         })
+    }
+
+    /// HAProxy `hash-type map-based FUNCTION` (`sdbm` by default).
+    pub fn with_hash_function(mut self, f: HashFn) -> Balancer {
+        self.hash_fn = f;
+        self
     }
 
     pub fn flavor(&self) -> Flavor {
@@ -294,7 +304,7 @@ impl Balancer {
                 let hash = if *source {
                     Some(map::source_hash(req.client))
                 } else {
-                    req.key.map(map::sdbm)
+                    req.key.map(|k| self.hash_fn.hash(k))
                 };
                 let hashed = hash.and_then(|h| st.map.hash(h)).filter(|&i| ok(i));
                 hashed.or_else(|| st.map.rr(ok))
