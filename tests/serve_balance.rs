@@ -30,6 +30,8 @@ const ERROR_500: u8 = 2;
 const CLOSE: u8 = 3;
 /// Reads the request and answers nothing for a few seconds.
 const HANG: u8 = 4;
+/// Answers after two seconds.
+const SLOW: u8 = 5;
 
 /// A backend whose behaviour can be switched while the test runs, counting its requests.
 #[derive(Clone)]
@@ -107,6 +109,10 @@ fn answer(name: &str, c: &Ctl, mut conn: TcpStream) {
         HANG => {
             thread::sleep(Duration::from_secs(4));
             return;
+        }
+        SLOW => {
+            thread::sleep(Duration::from_secs(2));
+            "200 OK"
         }
         _ => "200 OK",
     };
@@ -647,4 +653,43 @@ fn next_upstream_tries_caps_the_attempts() {
     assert_eq!(n, l);
     assert!(l[..3].contains(&"502".to_string()), "{l:?}");
     assert!(l[3..].iter().all(|w| w == "200 good"), "{l:?}");
+}
+
+#[test]
+fn busy_servers_max_conns_and_least_conn_like_nginx() {
+    // While one slow request holds server a, the others go to b: `max_conns=1` makes a full,
+    // `least_conn` sees a busier than b. Plain round-robin would alternate.
+    let a = controlled("a", SLOW);
+    let b = controlled("b", OK);
+    for (method, params) in [("", [" max_conns=1", ""]), ("least_conn;", ["", ""])] {
+        let pair = nginx_pair(|p| {
+            http(
+                &format!("        {method}\n{}", servers(&[a.port, b.port], &params)),
+                &location(p, "        location / { proxy_pass http://app; }"),
+            )
+        });
+        // The first request of each goes to a (first in order) and stays there two seconds.
+        let slow: Vec<_> = [pair.nginx, pair.lbc]
+            .into_iter()
+            .map(|port| thread::spawn(move || who(&get(port, "/slow"))))
+            .collect();
+        thread::sleep(Duration::from_millis(500));
+        let n: Vec<String> = (0..4).map(|_| who(&get(pair.nginx, "/"))).collect();
+        let l: Vec<String> = (0..4).map(|_| who(&get(pair.lbc, "/"))).collect();
+        let slow: Vec<String> = slow.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(slow, ["200 a", "200 a"], "{method}");
+        assert_eq!(n, l, "{method} {params:?}");
+        assert!(l.iter().all(|w| w == "200 b"), "{method} {params:?}: {l:?}");
+    }
+}
+
+#[test]
+fn haproxy_timeout_server_gives_504() {
+    let hang = controlled("hang", HANG);
+    let pair = haproxy_pair(|p| {
+        haproxy(p, "", &haproxy_servers(&[hang.port], &[]))
+            .replace("timeout server 5s", "timeout server 1s")
+    });
+    assert_eq!(get(pair.nginx, "/").0, 504);
+    assert_eq!(get(pair.lbc, "/").0, 504);
 }
