@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
@@ -36,7 +36,7 @@ type HttpClient = Client<HttpConnector, Full<Bytes>>;
 /// The connection pools to every upstream server, one client per connect timeout.
 #[derive(Default)]
 pub struct Upstreams {
-    clients: Mutex<HashMap<Duration, HttpClient>>,
+    clients: RwLock<HashMap<Duration, HttpClient>>,
 }
 
 fn client(connect: Duration) -> HttpClient {
@@ -73,7 +73,10 @@ struct Outgoing<'a> {
 
 impl Upstreams {
     fn client(&self, connect: Duration) -> HttpClient {
-        let mut clients = match self.clients.lock() {
+        if let Some(c) = self.clients.read().ok().and_then(|m| m.get(&connect).cloned()) {
+            return c;
+        }
+        let mut clients = match self.clients.write() {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };

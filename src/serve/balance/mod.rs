@@ -198,16 +198,6 @@ impl Balancer {
         self.flavor
     }
 
-    /// Whether the algorithm hashes a key the proxy must render ([`KeySpec`]).
-    pub fn wants_key(&self) -> bool {
-        self.state.lock().is_ok_and(|s| {
-            matches!(
-                s.algo,
-                Algo::Hash | Algo::Consistent(_) | Algo::HaproxyHash { source: false }
-            )
-        })
-    }
-
     /// The next peer for `req` among those not in `tried`; `None` when none can take it.
     pub fn pick(&self, peers: &Peers, req: &PickRequest, tried: &[bool]) -> Option<usize> {
         let now = Instant::now();
