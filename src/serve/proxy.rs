@@ -45,6 +45,9 @@ fn client(connect: Duration) -> HttpClient {
     connector.set_nodelay(true);
     Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
+        // Bounded like nginx's `keepalive N`: a burst of clients must not leave thousands
+        // of idle upstream connections (and their buffers) behind.
+        .pool_max_idle_per_host(64)
         .build(connector)
 }
 
