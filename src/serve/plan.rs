@@ -214,6 +214,15 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     for h in &p.health_checks {
         f.refuse(h.origin, "active health checks");
     }
+    if p.keepalive.is_some() {
+        f.ignore(
+            p.origin,
+            "`keepalive` (idle upstream connections are always kept, up to 64 per server)",
+        );
+    }
+    if p.zone.is_some() {
+        f.ignore(p.origin, "`zone` (one process: the state is shared anyway)");
+    }
     f.settings(&p.settings);
     let mut hash_fn = HashFn::default();
     let mut opaque = Vec::new();
