@@ -693,3 +693,23 @@ fn haproxy_timeout_server_gives_504() {
     assert_eq!(get(pair.nginx, "/").0, 504);
     assert_eq!(get(pair.lbc, "/").0, 504);
 }
+
+#[test]
+fn next_upstream_timeout_stops_the_tries() {
+    let hang = controlled("hang", HANG);
+    let good = controlled("good", OK);
+    let pair = nginx_pair(|p| {
+        http(
+            &servers(&[hang.port, good.port], &[" max_fails=0", " max_fails=0"]),
+            &location(
+                p,
+                "        proxy_read_timeout 1s;\n        location /nt/ { proxy_pass http://app; proxy_next_upstream_timeout 500ms; }\n        location / { proxy_pass http://app; }",
+            ),
+        )
+    });
+    let paths = ["/nt/1", "/nt/2", "/x", "/y"];
+    let run = |port| -> Vec<String> { paths.iter().map(|p| who(&get(port, p))).collect() };
+    let (n, l) = (run(pair.nginx), run(pair.lbc));
+    assert_eq!(n, l);
+    assert_eq!(l, ["504", "200 good", "200 good", "200 good"]);
+}

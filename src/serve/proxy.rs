@@ -76,7 +76,12 @@ struct Outgoing<'a> {
 
 impl Upstreams {
     fn client(&self, connect: Duration) -> HttpClient {
-        if let Some(c) = self.clients.read().ok().and_then(|m| m.get(&connect).cloned()) {
+        if let Some(c) = self
+            .clients
+            .read()
+            .ok()
+            .and_then(|m| m.get(&connect).cloned())
+        {
             return c;
         }
         let mut clients = match self.clients.write() {
@@ -167,6 +172,8 @@ async fn nginx(
         tries = tries.min(policy.tries as usize);
     }
     let non_idempotent = matches!(out.parts.method.as_str(), "POST" | "LOCK" | "PATCH");
+    let start = Instant::now();
+    let in_time = || policy.next_timeout.is_none_or(|t| start.elapsed() < t);
     // A pick that finds no server answers 502 ("no live upstreams"), as in nginx.
     while let Some(i) = pool.balancer.pick(&pool.peers, pick, &tried) {
         tried[i] = true;
@@ -181,7 +188,7 @@ async fn nginx(
                         } else {
                             0
                         };
-                    tries > 0 && policy.next & mask == mask
+                    tries > 0 && policy.next & mask == mask && in_time()
                 });
                 match retry {
                     Some(cond) => {
@@ -210,7 +217,7 @@ async fn nginx(
                     } else {
                         0
                     };
-                if tries == 0 || policy.next & mask != mask {
+                if tries == 0 || policy.next & mask != mask || !in_time() {
                     return respond::error(if f.ft == ft::TIMEOUT {
                         StatusCode::GATEWAY_TIMEOUT
                     } else {

@@ -56,6 +56,9 @@ pub struct Policy {
     pub next: u32,
     /// `proxy_next_upstream_tries` (0: as many as there are servers).
     pub tries: u32,
+    /// `proxy_next_upstream_timeout`: no further try once this long has passed since the
+    /// first one (`None`: no limit).
+    pub next_timeout: Option<Duration>,
     pub connect: Duration,
     /// Waiting for the response, and between two reads of its body.
     pub read: Duration,
@@ -83,6 +86,7 @@ impl Policy {
         let mut p = Policy {
             next: ft::ERROR | ft::TIMEOUT,
             tries: 0,
+            next_timeout: None,
             connect: default_timeout,
             read: default_timeout,
             send: default_timeout,
@@ -110,6 +114,25 @@ impl Policy {
                 }
                 if let Some(v) = &t.upstream_send {
                     p.send = ms(v);
+                }
+            }
+            for o in s
+                .opaque
+                .iter()
+                .filter(|o| o.name == "proxy_next_upstream_timeout")
+            {
+                let parsed = o
+                    .args
+                    .first()
+                    .and_then(|a| crate::ir::Duration::parse_nginx(a, 1000));
+                match parsed {
+                    Some(d) if o.args.len() == 1 => {
+                        p.next_timeout = (d.0 > 0).then(|| Duration::from_millis(d.0));
+                    }
+                    _ => {
+                        f.refuse(o.origin, "this `proxy_next_upstream_timeout`");
+                        ok = false;
+                    }
                 }
             }
             let Some(proxy) = &s.proxy else { continue };

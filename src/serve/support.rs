@@ -195,6 +195,13 @@ impl Findings {
         for l in &s.limit_conn {
             self.refuse(l.origin, "`limit_conn`");
         }
-        self.opaque(&s.opaque);
+        // `proxy_next_upstream_timeout` is honoured by the proxy (`super::retry`).
+        let opaque: Vec<Opaque> = s
+            .opaque
+            .iter()
+            .filter(|o| o.name != "proxy_next_upstream_timeout")
+            .cloned()
+            .collect();
+        self.opaque(&opaque);
     }
 }
