@@ -713,3 +713,29 @@ fn next_upstream_timeout_stops_the_tries() {
     assert_eq!(n, l);
     assert_eq!(l, ["504", "200 good", "200 good", "200 good"]);
 }
+
+#[test]
+fn haproxy_backups_first_one_or_all_like_haproxy() {
+    let ports = [backend("a"), backend("b1"), backend("b2")];
+    for (algo, option) in [
+        ("roundrobin", ""),
+        ("roundrobin", "    option allbackups\n"),
+        ("static-rr", "    option allbackups\n"),
+    ] {
+        let pair = haproxy_pair(|p| {
+            haproxy(
+                p,
+                "",
+                &format!(
+                    "    balance {algo}\n{option}{}",
+                    haproxy_servers(&ports, &[" disabled", " backup", " backup"])
+                ),
+            )
+        });
+        let n: Vec<String> = (0..4).map(|_| who(&get(pair.nginx, "/"))).collect();
+        let l: Vec<String> = (0..4).map(|_| who(&get(pair.lbc, "/"))).collect();
+        assert_eq!(n, l, "{algo} {option}");
+        let both = l.contains(&"200 b1".to_string()) && l.contains(&"200 b2".to_string());
+        assert_eq!(both, !option.is_empty(), "{algo} {option}: {l:?}");
+    }
+}

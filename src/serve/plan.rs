@@ -225,8 +225,13 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     }
     f.settings(&p.settings);
     let mut hash_fn = HashFn::default();
+    let mut all_backups = false;
     let mut opaque = Vec::new();
     for o in &p.opaque {
+        if flavor == Flavor::Haproxy && o.name == "option" && o.args == ["allbackups"] {
+            all_backups = true;
+            continue;
+        }
         if o.name != "hash-type" || flavor != Flavor::Haproxy {
             opaque.push(o.clone());
             continue;
@@ -323,7 +328,9 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     };
     match Balancer::with_flavor(&p.algorithm, &peers, flavor) {
         Ok(balancer) => Some(UpstreamPool {
-            balancer: balancer.with_hash_function(hash_fn),
+            balancer: balancer
+                .with_hash_function(hash_fn)
+                .with_all_backups(all_backups),
             peers,
             key,
             settings: p.settings.clone(),

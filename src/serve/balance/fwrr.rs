@@ -187,12 +187,22 @@ impl Fwrr {
         }
     }
 
+    fn group(&mut self, backup: bool) -> &mut Group {
+        if backup {
+            &mut self.bck
+        } else {
+            &mut self.act
+        }
+    }
+
     /// `fwrr_get_next_server`: `full` servers are set aside, `avoid`ed ones taken only when
-    /// nothing else is left. Without a usable primary, the first usable backup.
+    /// nothing else is left. Without a usable primary, the first usable backup, or the backup
+    /// group with `option allbackups`.
     pub fn pick(
         &mut self,
         peers: &Peers,
         usable: Vec<bool>,
+        all_backups: bool,
         full: impl Fn(usize) -> bool,
         avoid: impl Fn(usize) -> bool,
     ) -> Option<usize> {
@@ -200,17 +210,17 @@ impl Fwrr {
             self.rebuild(peers, usable);
         }
         let any_active = (0..peers.peers.len()).any(|i| self.usable[i] && !peers.peers[i].backup);
-        if !any_active {
+        if !any_active && !all_backups {
             return (0..peers.peers.len())
                 .find(|&i| self.usable[i] && peers.peers[i].backup && !full(i) && !avoid(i));
         }
-        let backup = false;
+        let backup = !any_active;
         let mut switched = false;
         let mut avoided: Option<usize> = None;
         let mut set_aside: Vec<usize> = Vec::new();
         let chosen = loop {
             {
-                let g = &mut self.act;
+                let g = self.group(backup);
                 if g.curr_weight == 0 {
                     g.curr_pos = g.next_weight;
                     g.curr_weight = g.next_weight;
@@ -224,7 +234,7 @@ impl Fwrr {
                     break None;
                 }
                 switched = true;
-                let g = &mut self.act;
+                let g = self.group(backup);
                 g.init_is_t0 = !g.init_is_t0;
                 g.curr_weight = g.next_weight;
                 g.curr_pos = g.curr_weight;
@@ -234,7 +244,7 @@ impl Fwrr {
             };
             self.update_position(backup, srv);
             self.dequeue(backup, srv);
-            self.act.curr_pos += 1;
+            self.group(backup).curr_pos += 1;
             if !full(srv) {
                 if !avoid(srv) {
                     break Some(srv);
@@ -251,7 +261,7 @@ impl Fwrr {
                 continue;
             }
             if switched {
-                let next = self.act.next();
+                let next = self.group(backup).next();
                 self.queue_by_weight(backup, s, next);
             } else {
                 self.queue(backup, s);
@@ -281,7 +291,7 @@ mod tests {
         (0..n)
             .map(|_| {
                 let i = f
-                    .pick(&p, vec![true; weights.len()], |_| false, |_| false)
+                    .pick(&p, vec![true; weights.len()], false, |_| false, |_| false)
                     .unwrap();
                 (b'a' + i as u8) as char
             })

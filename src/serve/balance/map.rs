@@ -26,8 +26,9 @@ fn gcd(mut a: u32, mut b: u32) -> u32 {
 }
 
 impl Map {
-    /// Rebuilds the table when the set of usable servers changed.
-    pub fn refresh(&mut self, peers: &Peers, usable: Vec<bool>) {
+    /// Rebuilds the table when the set of usable servers changed; without usable primaries
+    /// the table holds the first usable backup, or all of them with `option allbackups`.
+    pub fn refresh(&mut self, peers: &Peers, usable: Vec<bool>, all_backups: bool) {
         if usable == self.usable && !self.table.is_empty() {
             return;
         }
@@ -43,10 +44,13 @@ impl Map {
             .filter(|&i| usable[i] && !peers.peers[i].backup && eweight(i) > 0)
             .collect();
         let set = if primaries.is_empty() {
-            (0..peers.peers.len())
-                .find(|&i| usable[i] && peers.peers[i].backup && eweight(i) > 0)
-                .into_iter()
-                .collect()
+            let mut backups = (0..peers.peers.len())
+                .filter(|&i| usable[i] && peers.peers[i].backup && eweight(i) > 0);
+            if all_backups {
+                backups.collect()
+            } else {
+                backups.next().into_iter().collect()
+            }
         } else {
             primaries
         };
@@ -199,7 +203,7 @@ mod tests {
     fn recalc_server_map_order() {
         let p = peers(&[3, 1, 1]);
         let mut m = Map::default();
-        m.refresh(&p, vec![true; 3]);
+        m.refresh(&p, vec![true; 3], false);
         // Worked by hand from recalc_server_map.
         assert_eq!(m.table, [0, 0, 1, 0, 2]);
         let seq: Vec<usize> = (0..10).map(|_| m.rr(|_| true).unwrap()).collect();
@@ -210,7 +214,7 @@ mod tests {
     fn weights_are_divided_by_their_gcd() {
         let p = peers(&[20, 10]);
         let mut m = Map::default();
-        m.refresh(&p, vec![true; 2]);
+        m.refresh(&p, vec![true; 2], false);
         assert_eq!(m.total(), 3);
         assert_eq!(m.hash(4), Some(m.table[1]));
     }
@@ -221,9 +225,12 @@ mod tests {
         p.peers[1].backup = true;
         p.peers[2].backup = true;
         let mut m = Map::default();
-        m.refresh(&p, vec![false, true, true]);
+        m.refresh(&p, vec![false, true, true], true);
+        assert_eq!(m.table, [1, 2], "option allbackups");
+        let mut m = Map::default();
+        m.refresh(&p, vec![false, true, true], false);
         assert_eq!(m.table, [1]);
-        m.refresh(&p, vec![true, true, true]);
+        m.refresh(&p, vec![true, true, true], false);
         assert_eq!(m.table, [0]);
     }
 

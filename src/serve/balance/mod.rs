@@ -105,6 +105,8 @@ pub struct Balancer {
     single: bool,
     /// HAProxy `hash-type map-based FUNCTION`.
     hash_fn: HashFn,
+    /// HAProxy `option allbackups`.
+    all_backups: bool,
 }
 
 impl Balancer {
@@ -185,7 +187,15 @@ impl Balancer {
             backup,
             single: peers.single(),
             hash_fn: HashFn::default(),
+            all_backups: false,
         })
+    }
+
+    /// HAProxy `option allbackups`: without usable primaries, balance over every usable
+    /// backup (rather than only the first).
+    pub fn with_all_backups(mut self, all: bool) -> Balancer {
+        self.all_backups = all;
+        self
     }
 
     /// HAProxy `hash-type map-based FUNCTION` (`sdbm` by default).
@@ -276,6 +286,8 @@ impl Balancer {
         let any_primary = self.primary.iter().any(|&i| usable[i]);
         let tier: Vec<usize> = if any_primary {
             self.primary.clone()
+        } else if self.all_backups {
+            self.backup.iter().copied().filter(|&i| usable[i]).collect()
         } else {
             self.backup
                 .iter()
@@ -286,11 +298,11 @@ impl Balancer {
         };
         match &mut st.algo {
             Algo::StaticRr => {
-                st.map.refresh(peers, usable);
+                st.map.refresh(peers, usable, self.all_backups);
                 st.map.rr(ok)
             }
             Algo::HaproxyHash { source } => {
-                st.map.refresh(peers, usable);
+                st.map.refresh(peers, usable, self.all_backups);
                 let hash = if *source {
                     Some(map::source_hash(req.client))
                 } else {
@@ -307,7 +319,13 @@ impl Balancer {
                     .enumerate()
                     .map(|(i, p)| usable[i] && p.weight > 0)
                     .collect();
-                f.pick(peers, usable, |i| !peers.peers[i].has_room(), |i| !ok(i))
+                f.pick(
+                    peers,
+                    usable,
+                    self.all_backups,
+                    |i| !peers.peers[i].has_room(),
+                    |i| !ok(i),
+                )
             }
             Algo::Fwlc => fwlc::pick(peers, &tier, ok),
             Algo::LeastConn => least_conn::pick(&mut st.rr, peers, &tier, ok),
