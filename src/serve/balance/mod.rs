@@ -210,6 +210,10 @@ impl Balancer {
 
     /// The next peer for `req` among those not in `tried`; `None` when none can take it.
     pub fn pick(&self, peers: &Peers, req: &PickRequest, tried: &[bool]) -> Option<usize> {
+        // The balancer was built for these peers; another list would index out of range.
+        if peers.peers.len() != self.primary.len() + self.backup.len() {
+            return None;
+        }
         let now = Instant::now();
         let single = self.single;
         // HAProxy and IPVS take a weight of 0 as "no new traffic" (nginx rejects it).
