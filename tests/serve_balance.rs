@@ -32,6 +32,10 @@ const CLOSE: u8 = 3;
 const HANG: u8 = 4;
 /// Answers after two seconds.
 const SLOW: u8 = 5;
+/// Closes every third connection without answering, as upstream.t's backend does.
+const EVERY_THIRD_CLOSES: u8 = 6;
+/// proxy_next_upstream.t's first backend: 200 on `/ok`, 500 on `/500`, 404 otherwise.
+const BY_PATH: u8 = 7;
 
 /// A backend whose behaviour can be switched while the test runs, counting its requests.
 #[derive(Clone)]
@@ -95,7 +99,7 @@ fn answer(name: &str, c: &Ctl, mut conn: TcpStream) {
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
-    c.hits.fetch_add(1, Ordering::SeqCst);
+    let hit = c.hits.fetch_add(1, Ordering::SeqCst) + 1;
     let mut words = head.split_whitespace();
     let method = words.next().unwrap_or("?").to_string();
     let path = words.next().unwrap_or("?").to_string();
@@ -106,10 +110,17 @@ fn answer(name: &str, c: &Ctl, mut conn: TcpStream) {
             let _ = conn.shutdown(Shutdown::Both);
             return;
         }
+        EVERY_THIRD_CLOSES if hit % 3 == 0 => {
+            let _ = conn.shutdown(Shutdown::Both);
+            return;
+        }
         HANG => {
             thread::sleep(Duration::from_secs(4));
             return;
         }
+        BY_PATH if path.starts_with("/ok") => "200 OK",
+        BY_PATH if path.starts_with("/500") => "500 Internal Server Error",
+        BY_PATH => "404 Not Found",
         SLOW => {
             thread::sleep(Duration::from_secs(2));
             "200 OK"
@@ -738,4 +749,72 @@ fn haproxy_backups_first_one_or_all_like_haproxy() {
         let both = l.contains(&"200 b1".to_string()) && l.contains(&"200 b2".to_string());
         assert_eq!(both, !option.is_empty(), "{algo} {option}: {l:?}");
     }
+}
+
+#[test]
+fn failures_within_fail_timeout_accumulate_like_upstream_t() {
+    // upstream.t "failures": the first server drops every third request; with max_fails=3 its
+    // third failure (its ninth request) takes it out for fail_timeout, so of 30 requests it
+    // answers 6 and the second server 24. Each proxy gets its own pair of backends.
+    let conf = |listen: u16, ports: [u16; 2]| {
+        http(
+            &servers(
+                &ports,
+                &[
+                    " max_fails=3 fail_timeout=10s",
+                    " max_fails=3 fail_timeout=10s",
+                ],
+            ),
+            &location(listen, "        location / { proxy_pass http://app; }"),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut counts = Vec::new();
+    for real in [true, false] {
+        let (first, second) = (controlled("p1", EVERY_THIRD_CLOSES), controlled("p2", OK));
+        let port = free_port();
+        let text = conf(port, [first.port, second.port]);
+        let _proc = if real {
+            start_nginx(&text, dir.path())
+        } else {
+            start_lbc(&text, dir.path())
+        };
+        wait_ready(port);
+        let answers: Vec<String> = (0..30).map(|_| who(&get(port, "/close"))).collect();
+        let count = |name: &str| answers.iter().filter(|w| *w == name).count();
+        counts.push((count("200 p1"), count("200 p2")));
+    }
+    assert_eq!(counts[0], counts[1], "nginx, lbc");
+    assert_eq!(counts[1], (6, 24));
+}
+
+#[test]
+fn a_404_does_not_count_as_a_failure_but_a_500_does() {
+    // proxy_next_upstream.t: with `http_500 http_404`, requests fall back to the server that
+    // answers; after 404s the first server still takes `/ok`, after a 500 it is down.
+    let x = controlled("x", BY_PATH);
+    let y = controlled("y", OK);
+    let pair = nginx_pair(|p| {
+        http(
+            &servers(&[x.port, y.port], &[]),
+            &location(
+                p,
+                "        location / { proxy_pass http://app; proxy_next_upstream http_500 http_404; }",
+            ),
+        )
+    });
+    let paths = ["/", "/", "/ok", "/ok", "/500", "/500", "/ok", "/ok"];
+    let run = |port| -> Vec<String> { paths.iter().map(|p| who(&get(port, p))).collect() };
+    let (n, l) = (run(pair.nginx), run(pair.lbc));
+    assert_eq!(n, l);
+    assert_eq!(&l[..2], ["200 y", "200 y"]);
+    assert!(
+        l[2..4].contains(&"200 x".to_string()),
+        "x is not down after 404s: {l:?}"
+    );
+    assert_eq!(
+        &l[4..],
+        ["200 y", "200 y", "200 y", "200 y"],
+        "x is down after a 500"
+    );
 }
