@@ -110,7 +110,7 @@ fn answer(name: &str, c: &Ctl, mut conn: TcpStream) {
             let _ = conn.shutdown(Shutdown::Both);
             return;
         }
-        EVERY_THIRD_CLOSES if hit % 3 == 0 => {
+        EVERY_THIRD_CLOSES if hit.is_multiple_of(3) => {
             let _ = conn.shutdown(Shutdown::Both);
             return;
         }
