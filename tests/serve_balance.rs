@@ -428,6 +428,17 @@ fn next_upstream_on_status_only_where_configured() {
                 assert_eq!(who(r), "200 y", "{path}");
             }
         }
+        // proxy_non_idempotent.t "post 404": a POST is not retried on a status either; of two
+        // in a row one reaches x first, and x's answer is passed on.
+        let posts = |port| -> Vec<String> {
+            ["/next/p1", "/next/p2"]
+                .iter()
+                .map(|p| who(&send(port, "POST", p, &[], None)))
+                .collect()
+        };
+        let (n, l) = (posts(pair.nginx), posts(pair.lbc));
+        assert_eq!(n, l);
+        assert!(l.iter().any(|w| w.ends_with(" x")), "{l:?}");
     }
 }
 
