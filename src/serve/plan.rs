@@ -226,6 +226,8 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     f.settings(&p.settings);
     let mut hash_fn = HashFn::default();
     let mut all_backups = false;
+    let mut consistent = false;
+    let mut avalanche = false;
     let mut opaque = Vec::new();
     for o in &p.opaque {
         if flavor == Flavor::Haproxy && o.name == "option" && o.args == ["allbackups"] {
@@ -237,14 +239,23 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             continue;
         }
         let args: Vec<&str> = o.args.iter().map(String::as_str).collect();
-        match args[..] {
-            // `consistent` reaches the algorithm (refused there for the hashing ones).
-            ["map-based"] | ["consistent"] => {}
-            ["map-based", name] if HashFn::named(name).is_some() => {
-                hash_fn = HashFn::named(name).unwrap_or_default();
-            }
-            _ => f.refuse(o.origin, format!("`hash-type {}`", o.args.join(" "))),
+        let (method, function, modifier) = match args[..] {
+            [m] => (m, None, None),
+            [m, f] => (m, Some(f), None),
+            [m, f, md] => (m, Some(f), Some(md)),
+            _ => ("", None, None),
+        };
+        let known = matches!(method, "map-based" | "consistent")
+            && function.is_none_or(|f| HashFn::named(f).is_some())
+            && modifier.is_none_or(|m| m == "avalanche");
+        if !known {
+            f.refuse(o.origin, format!("`hash-type {}`", o.args.join(" ")));
+            continue;
         }
+        consistent = method == "consistent";
+        hash_fn = function.and_then(HashFn::named).unwrap_or_default();
+        // HAProxy: consistent hashing without a function is sdbm with the avalanche modifier.
+        avalanche = modifier.is_some() || (consistent && function.is_none());
     }
     f.opaque(&opaque);
     let mut peers = Peers {
@@ -329,8 +340,9 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     match Balancer::with_flavor(&p.algorithm, &peers, flavor) {
         Ok(balancer) => Some(UpstreamPool {
             balancer: balancer
-                .with_hash_function(hash_fn)
-                .with_all_backups(all_backups),
+                .with_hash_function(hash_fn, avalanche)
+                .with_all_backups(all_backups)
+                .with_consistent_source(consistent),
             peers,
             key,
             settings: p.settings.clone(),

@@ -5,6 +5,7 @@
 //! a peer is a candidate when it is not tried, not `down`, up for the active check, not kept
 //! out by passive health and under its `max_conns` ([`crate::serve::peers::Peer::is_available`]).
 
+mod chash;
 mod consistent;
 pub mod crc32;
 mod first;
@@ -82,6 +83,11 @@ enum Algo {
     HaproxyHash {
         source: bool,
     },
+    /// The same with `hash-type consistent`.
+    HaproxyChash {
+        source: bool,
+        ring: Box<chash::Chash>,
+    },
     First,
     Ipvs(ipvs::Ipvs),
 }
@@ -105,6 +111,8 @@ pub struct Balancer {
     single: bool,
     /// HAProxy `hash-type map-based FUNCTION`.
     hash_fn: HashFn,
+    /// HAProxy's `avalanche` hash modifier.
+    avalanche: bool,
     /// HAProxy `option allbackups`.
     all_backups: bool,
 }
@@ -160,11 +168,15 @@ impl Balancer {
                 }
             }
             (Flavor::Haproxy, Algorithm::Hash { consistent, key }) => {
-                if *consistent {
-                    return Err("`hash-type consistent`".into());
-                }
                 KeySpec::compile(key)?;
-                Algo::HaproxyHash { source: false }
+                if *consistent {
+                    Algo::HaproxyChash {
+                        source: false,
+                        ring: Box::default(),
+                    }
+                } else {
+                    Algo::HaproxyHash { source: false }
+                }
             }
             (_, Algorithm::Random { two, method }) => {
                 if let Some(m) = method.as_deref().filter(|m| *m != "least_conn") {
@@ -187,8 +199,25 @@ impl Balancer {
             backup,
             single: peers.single(),
             hash_fn: HashFn::default(),
+            avalanche: false,
             all_backups: false,
         })
+    }
+
+    /// HAProxy `hash-type consistent` for `balance source` (the IR marks the other hashing
+    /// algorithms itself).
+    pub fn with_consistent_source(self, consistent: bool) -> Balancer {
+        if consistent {
+            if let Ok(mut st) = self.state.lock() {
+                if matches!(st.algo, Algo::HaproxyHash { source: true }) {
+                    st.algo = Algo::HaproxyChash {
+                        source: true,
+                        ring: Box::default(),
+                    };
+                }
+            }
+        }
+        self
     }
 
     /// HAProxy `option allbackups`: without usable primaries, balance over every usable
@@ -198,10 +227,25 @@ impl Balancer {
         self
     }
 
-    /// HAProxy `hash-type map-based FUNCTION` (`sdbm` by default).
-    pub fn with_hash_function(mut self, f: HashFn) -> Balancer {
+    /// HAProxy `hash-type METHOD FUNCTION [avalanche]` (`sdbm` by default).
+    pub fn with_hash_function(mut self, f: HashFn, avalanche: bool) -> Balancer {
         self.hash_fn = f;
+        self.avalanche = avalanche;
         self
+    }
+
+    /// The HAProxy hash of a key (`gen_hash`), or of the client address for `source`.
+    fn haproxy_hash(&self, source: bool, req: &PickRequest) -> Option<u32> {
+        let h = if source {
+            map::source_hash(req.client)
+        } else {
+            self.hash_fn.hash(req.key?)
+        };
+        Some(if self.avalanche {
+            chash::full_hash(h)
+        } else {
+            h
+        })
     }
 
     pub fn flavor(&self) -> Flavor {
@@ -307,13 +351,17 @@ impl Balancer {
             }
             Algo::HaproxyHash { source } => {
                 st.map.refresh(peers, usable, self.all_backups);
-                let hash = if *source {
-                    Some(map::source_hash(req.client))
-                } else {
-                    req.key.map(|k| self.hash_fn.hash(k))
-                };
+                let hash = self.haproxy_hash(*source, req);
                 let hashed = hash.and_then(|h| st.map.hash(h)).filter(|&i| ok(i));
                 hashed.or_else(|| st.map.rr(ok))
+            }
+            Algo::HaproxyChash { source, ring } => {
+                let hash = self.haproxy_hash(*source, req);
+                let all = self.all_backups;
+                let hashed = hash
+                    .and_then(|h| ring.hash(peers, usable.clone(), all, h, |i| !ok(i)))
+                    .filter(|&i| ok(i));
+                hashed.or_else(|| ring.next(peers, usable, all, ok))
             }
             Algo::First => first::pick(peers, &tier, ok),
             Algo::Fwrr(f) => {
@@ -438,7 +486,7 @@ mod tests {
             consistent,
         };
         assert!(Balancer::new(&hash("$upstream_addr", false), &p).is_err());
-        assert!(Balancer::new(&hash("uri", true), &p).is_err());
+        assert!(Balancer::new(&hash("uri", true), &p).is_ok());
         assert!(Balancer::new(&hash("$request_uri", true), &p).is_ok());
         let sched = Algorithm::Scheduler {
             name: "lblc".into(),
