@@ -317,8 +317,8 @@ impl Balancer {
         hashed.or_else(|| st.rr.pick_among(tier, ok))
     }
 
-    /// HAProxy: backups only when no primary is usable (the first usable backup), a map for
-    /// the map-based algorithms.
+    /// HAProxy: backups only when no primary is usable (the first usable backup, or all of
+    /// them with `option allbackups`); a map or a ring for the hashing algorithms.
     fn pick_haproxy(
         &self,
         st: &mut State,
