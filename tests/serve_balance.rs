@@ -30,7 +30,7 @@ const ERROR_500: u8 = 2;
 const CLOSE: u8 = 3;
 /// Reads the request and answers nothing for a few seconds.
 const HANG: u8 = 4;
-/// Answers after two seconds.
+/// Answers after three seconds.
 const SLOW: u8 = 5;
 /// Closes every third connection without answering, as upstream.t's backend does.
 const EVERY_THIRD_CLOSES: u8 = 6;
@@ -122,7 +122,7 @@ fn answer(name: &str, c: &Ctl, mut conn: TcpStream) {
         BY_PATH if path.starts_with("/500") => "500 Internal Server Error",
         BY_PATH => "404 Not Found",
         SLOW => {
-            thread::sleep(Duration::from_secs(2));
+            thread::sleep(Duration::from_secs(3));
             "200 OK"
         }
         _ => "200 OK",
@@ -694,12 +694,16 @@ fn busy_servers_max_conns_and_least_conn_like_nginx() {
                 &location(p, "        location / { proxy_pass http://app; }"),
             )
         });
-        // The first request of each goes to a (first in order) and stays there two seconds.
+        // The first request of each goes to a (first in order) and stays there three seconds.
+        let before = a.hits();
         let slow: Vec<_> = [pair.nginx, pair.lbc]
             .into_iter()
             .map(|port| thread::spawn(move || who(&get(port, "/slow"))))
             .collect();
-        thread::sleep(Duration::from_millis(500));
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while a.hits() < before + 2 && std::time::Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+        }
         let n: Vec<String> = (0..4).map(|_| who(&get(pair.nginx, "/"))).collect();
         let l: Vec<String> = (0..4).map(|_| who(&get(pair.lbc, "/"))).collect();
         let slow: Vec<String> = slow.into_iter().map(|t| t.join().unwrap()).collect();
