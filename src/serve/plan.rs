@@ -16,7 +16,7 @@ use super::retry::Policy;
 use super::support::Findings;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
-    Action, Algorithm, Format, Ir, MatchKind, NameKind, Pool, Protocol, Route, Service, Settings,
+    Action, Algorithm, Ir, MatchKind, NameKind, Pool, Protocol, Route, Service, Settings,
 };
 
 /// The whole runtime configuration.
@@ -199,11 +199,9 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
 
 /// Whose semantics a pool follows: the format of the file it was written in.
 fn flavor(ir: &Ir, origin: crate::ir::Origin) -> Flavor {
-    match ir.sources.get(origin.file as usize).map(|s| s.format) {
-        Some(Format::Haproxy) => Flavor::Haproxy,
-        Some(Format::Keepalived | Format::Ipvsadm) => Flavor::Ipvs,
-        _ => Flavor::Nginx,
-    }
+    ir.sources
+        .get(origin.file as usize)
+        .map_or(Flavor::Nginx, |s| Flavor::of(s.format))
 }
 
 fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {

@@ -62,6 +62,17 @@ pub enum Flavor {
     Ipvs,
 }
 
+impl Flavor {
+    /// The semantics of pools written in `format` (nginx for the formats without their own).
+    pub fn of(format: crate::ir::Format) -> Flavor {
+        match format {
+            crate::ir::Format::Haproxy => Flavor::Haproxy,
+            crate::ir::Format::Keepalived | crate::ir::Format::Ipvsadm => Flavor::Ipvs,
+            _ => Flavor::Nginx,
+        }
+    }
+}
+
 /// The algorithm of one pool and its state.
 #[derive(Debug)]
 enum Algo {
