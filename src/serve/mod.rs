@@ -10,6 +10,7 @@ pub mod peers;
 pub mod plan;
 pub mod proxy;
 pub mod respond;
+mod retry;
 pub mod server;
 mod support;
 

@@ -78,8 +78,8 @@ impl Findings {
         }
     }
 
-    /// A settings scope: `proxy_set_header` is implemented, timeouts and logging are ignored
-    /// with a warning, the rest is refused.
+    /// A settings scope: `proxy_set_header`, upstream timeouts and retries are implemented,
+    /// client timeouts and logging are ignored with a warning, the rest is refused.
     pub fn settings(&mut self, s: &Settings) {
         if let Some(c) = &s.content {
             let refused = [
@@ -104,11 +104,10 @@ impl Findings {
                 }
             }
         }
+        // Upstream timeouts (`connect`, `upstream_read`, `upstream_send`) are honoured by the
+        // proxy (`super::retry`); the client-side ones are not yet.
         if let Some(t) = &s.timeouts {
             for o in [
-                &t.connect,
-                &t.upstream_read,
-                &t.upstream_send,
                 &t.idle,
                 &t.client,
                 &t.client_header,
@@ -131,22 +130,8 @@ impl Findings {
             if let Some(v) = &p.buffering {
                 self.ignore(v.origin, "`proxy_buffering` (responses are streamed)");
             }
-            for (name, origin) in [
-                (
-                    "proxy_next_upstream",
-                    p.next_upstream.as_ref().map(|x| x.origin),
-                ),
-                (
-                    "proxy_next_upstream_tries",
-                    p.next_upstream_tries.as_ref().map(|x| x.origin),
-                ),
-                ("retries", p.retries.as_ref().map(|x| x.origin)),
-                ("option redispatch", p.redispatch.as_ref().map(|x| x.origin)),
-            ] {
-                if let Some(o) = origin {
-                    self.refuse(o, format!("`{name}`"));
-                }
-            }
+            // `proxy_next_upstream[_tries]`, `retries` and `option redispatch` are checked
+            // where a proxied location compiles its policy (`super::retry`).
             for h in &p.hide_headers {
                 self.refuse(h.origin, "`proxy_hide_header`");
             }
@@ -210,6 +195,13 @@ impl Findings {
         for l in &s.limit_conn {
             self.refuse(l.origin, "`limit_conn`");
         }
-        self.opaque(&s.opaque);
+        // `proxy_next_upstream_timeout` is honoured by the proxy (`super::retry`).
+        let opaque: Vec<Opaque> = s
+            .opaque
+            .iter()
+            .filter(|o| o.name != "proxy_next_upstream_timeout")
+            .cloned()
+            .collect();
+        self.opaque(&opaque);
     }
 }
