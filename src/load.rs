@@ -275,6 +275,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
                     prefix: opts.prefix.clone(),
                     context: opts.context,
                     root: opts.root.clone(),
+                    single_thread: false,
                 };
                 let lowered = nginx::lower(&mut l.sources, id, &nopts, &mut l.ir);
                 lowered_files.extend(lowered.trees.keys().copied());

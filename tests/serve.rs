@@ -72,10 +72,13 @@ fn same_answers_and_distribution_as_nginx() {
 }
 
 #[test]
-fn check_refuses_ip_hash_and_auth_basic() {
+fn check_refuses_an_unknown_method_and_auth_basic() {
     let dir = tempfile::tempdir().unwrap();
     let text = config(8080, &[9001, 9002, 9003])
-        .replace("upstream app {", "upstream app { ip_hash;")
+        .replace(
+            "upstream app {",
+            "upstream app { random two least_time=header;",
+        )
         .replace("location / {", "location / { auth_basic \"closed\";");
     let conf = dir.path().join("nginx.conf");
     std::fs::write(&conf, text).unwrap();
@@ -88,7 +91,7 @@ fn check_refuses_ip_hash_and_auth_basic() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("serve/unsupported"), "{stderr}");
     assert!(
-        stderr.contains("`ip-hash`") && stderr.contains("ip_hash;"),
+        stderr.contains("`random two least_time=header`"),
         "{stderr}"
     );
     assert!(stderr.contains("`auth_basic`"), "{stderr}");

@@ -117,17 +117,22 @@ pub fn run(cx: &RuleContext) -> Vec<Diagnostic> {
         return out;
     }
     let checks: Vec<_> = all().into_iter().filter_map(|r| r.check).collect();
-    let run_part = |part: &[fn(&RuleContext, &mut Vec<Diagnostic>)]| {
+    // Each thread takes the next rule not yet taken; one rule's findings stay together and in
+    // order, and the caller sorts, so the result does not depend on the scheduling.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || {
         let mut out = Vec::new();
-        for check in part {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(check) = checks.get(i) else {
+                return out;
+            };
             check(cx, &mut out);
         }
-        out
     };
-    let (a, b) = checks.split_at(checks.len() / 2);
     std::thread::scope(|s| {
-        let other = s.spawn(|| run_part(b));
-        let mut out = run_part(a);
+        let other = s.spawn(worker);
+        let mut out = worker();
         out.extend(other.join().expect("a rule panicked"));
         out
     })

@@ -21,6 +21,7 @@ mod phases;
 pub mod plan;
 pub mod proxy;
 pub mod respond;
+mod retry;
 pub mod server;
 mod status;
 mod support;

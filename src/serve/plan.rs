@@ -9,13 +9,16 @@ use std::sync::Arc;
 
 use regex::{Regex, RegexBuilder};
 
-use super::balance::Balancer;
+use super::balance::{Balancer, Flavor, HashFn, KeySpec};
 use super::content::{self, Scope, Shared};
 use super::headers::Template;
 use super::peers::{Peer, Peers};
+use super::retry::Policy;
 use super::support::Findings;
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Action, Algorithm, Ir, MatchKind, NameKind, Pool, Protocol, Route, Service};
+use crate::ir::{
+    Action, Algorithm, Ir, MatchKind, NameKind, Pool, Protocol, Route, Service, Settings,
+};
 
 /// The whole runtime configuration.
 pub struct Plan {
@@ -88,12 +91,21 @@ pub struct ProxyTarget {
     pub rewrite: Option<(String, String)>,
     /// `proxy_set_header` of the effective scope, nginx's defaults included.
     pub headers: Vec<(hyper::header::HeaderName, Template)>,
+    /// Timeouts and when to try another server.
+    pub policy: Policy,
 }
+
+/// The pools by name; `None` for one that was refused.
+type Pools = BTreeMap<String, Option<Arc<UpstreamPool>>>;
 
 /// A pool of upstream servers and its balancer.
 pub struct UpstreamPool {
     pub peers: Peers,
     pub balancer: Balancer,
+    /// The hash key the balancer needs rendered per request.
+    pub key: Option<KeySpec>,
+    /// The pool's own settings (HAProxy backend timeouts, `retries`, `option redispatch`).
+    pub settings: Settings,
 }
 
 impl Locations {
@@ -178,13 +190,14 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
         .unwrap_or_default();
     let mut pools = BTreeMap::new();
     for p in &ir.pools {
-        if let Some(rt) = pool(p, &mut f) {
-            pools.insert(p.name.clone(), Arc::new(rt));
-        }
+        // A refused pool stays known, so that its users are not refused a second time.
+        let rt = pool(p, flavor(ir, p.origin), &mut f).map(Arc::new);
+        pools.insert(p.name.clone(), rt);
     }
+    let scopes: Vec<&Settings> = http_defaults.into_iter().collect();
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
     for s in &ir.services {
-        let Some(host) = host(s, &pools, &base_headers, http_defaults, &mut shared, &mut f) else {
+        let Some(host) = host(s, &pools, &base_headers, &scopes, &mut shared, &mut f) else {
             continue;
         };
         let mut addrs = Vec::new();
@@ -232,7 +245,14 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
     (ok.then_some(plan), f.diags)
 }
 
-fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
+/// Whose semantics a pool follows: the format of the file it was written in.
+fn flavor(ir: &Ir, origin: crate::ir::Origin) -> Flavor {
+    ir.sources
+        .get(origin.file as usize)
+        .map_or(Flavor::Nginx, |s| Flavor::of(s.format))
+}
+
+fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     if p.protocol != Protocol::Http {
         f.refuse(p.origin, "stream (TCP/UDP) pools");
         return None;
@@ -240,24 +260,72 @@ fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
     for h in &p.health_checks {
         f.refuse(h.origin, "active health checks");
     }
+    if p.keepalive.is_some() {
+        f.ignore(
+            p.origin,
+            "`keepalive` (idle upstream connections are always kept, up to 64 per server)",
+        );
+    }
+    if p.zone.is_some() {
+        f.ignore(p.origin, "`zone` (one process: the state is shared anyway)");
+    }
     f.settings(&p.settings);
-    f.opaque(&p.opaque);
+    let mut hash_fn = HashFn::default();
+    let mut all_backups = false;
+    let mut consistent = false;
+    let mut avalanche = false;
+    let mut opaque = Vec::new();
+    for o in &p.opaque {
+        if flavor == Flavor::Haproxy && o.name == "option" && o.args == ["allbackups"] {
+            all_backups = true;
+            continue;
+        }
+        if o.name != "hash-type" || flavor != Flavor::Haproxy {
+            opaque.push(o.clone());
+            continue;
+        }
+        let args: Vec<&str> = o.args.iter().map(String::as_str).collect();
+        let (method, function, modifier) = match args[..] {
+            [m] => (m, None, None),
+            [m, f] => (m, Some(f), None),
+            [m, f, md] => (m, Some(f), Some(md)),
+            _ => ("", None, None),
+        };
+        let known = matches!(method, "map-based" | "consistent")
+            && function.is_none_or(|f| HashFn::named(f).is_some())
+            && modifier.is_none_or(|m| m == "avalanche");
+        if !known {
+            f.refuse(o.origin, format!("`hash-type {}`", o.args.join(" ")));
+            continue;
+        }
+        consistent = method == "consistent";
+        hash_fn = function.and_then(HashFn::named).unwrap_or_default();
+        // HAProxy: consistent hashing without a function is sdbm with the avalanche modifier.
+        avalanche = modifier.is_some() || (consistent && function.is_none());
+    }
+    f.opaque(&opaque);
     let mut peers = Peers {
         name: p.name.clone(),
         peers: Vec::new(),
     };
+    // nginx has no `backup` with the hashing methods and `random` (it rejects the parameter).
+    let no_backup = flavor == Flavor::Nginx
+        && matches!(
+            p.algorithm,
+            Algorithm::IpHash | Algorithm::Hash { .. } | Algorithm::Random { .. }
+        );
     for s in &p.servers {
-        if s.backup || s.down {
-            let what = if s.backup {
-                "`backup` servers"
-            } else {
-                "`down` servers"
-            };
-            f.refuse(s.backup_origin.unwrap_or(s.origin), what);
+        if s.backup && no_backup {
+            f.refuse(
+                s.backup_origin.unwrap_or(s.origin),
+                format!(
+                    "`backup` with `{}` (nginx rejects it too)",
+                    p.algorithm.name()
+                ),
+            );
             continue;
         }
-        if s.max_conns.is_some()
-            || s.slow_start.is_some()
+        if s.slow_start.is_some()
             || s.check.is_some()
             || s.cookie.is_some()
             || s.resolve
@@ -265,30 +333,66 @@ fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
         {
             f.refuse(
                 s.origin,
-                "server options other than `weight`, `max_fails` and `fail_timeout`",
+                "server options other than `weight`, `max_fails`, `fail_timeout`, `max_conns`, \
+                 `backup` and `down`",
             );
             continue;
         }
-        if s.max_fails.is_some() || s.fail_timeout.is_some() {
+        if flavor == Flavor::Haproxy && s.max_conns.is_some() {
             f.ignore(
                 s.origin,
-                "`max_fails`/`fail_timeout` (no passive health state yet)",
+                "request queueing behind `maxconn` (a full server is skipped instead)",
             );
         }
-        let text = format!("{}:{}", s.address, s.port.unwrap_or(80));
+        let port = s.port.unwrap_or(80);
+        let text = format!("{}:{port}", s.address);
+        // nginx's consistent hash places a server by its text as written.
+        let written = match (flavor, &s.name, s.port) {
+            (Flavor::Haproxy, Some(name), _) => name.clone(),
+            (_, _, Some(port)) => format!("{}:{port}", s.address),
+            _ => s.address.clone(),
+        };
         match text.to_socket_addrs() {
             Ok(addrs) => {
                 for a in addrs {
-                    peers
-                        .peers
-                        .push(Peer::new(a, text.clone(), s.weight.unwrap_or(1)));
+                    let mut peer = Peer::new(a, written.clone(), s.weight.unwrap_or(1));
+                    peer.backup = s.backup;
+                    peer.down = s.down;
+                    peer.max_conns = s.max_conns.filter(|&m| m > 0);
+                    // HAProxy has no passive health by default; nginx counts failures.
+                    peer.max_fails = match flavor {
+                        Flavor::Haproxy => 0,
+                        _ => s.max_fails.unwrap_or(1),
+                    };
+                    if let Some(t) = s.fail_timeout {
+                        peer.fail_timeout = std::time::Duration::from_millis(t.0);
+                    }
+                    peers.peers.push(peer);
                 }
             }
             Err(e) => f.refuse(s.origin, format!("the unresolvable server `{text}` ({e})")),
         }
     }
-    match Balancer::new(&p.algorithm, &peers) {
-        Ok(balancer) => Some(UpstreamPool { peers, balancer }),
+    let key = match &p.algorithm {
+        Algorithm::Hash { key, .. } => match KeySpec::compile(key) {
+            Ok(k) => Some(k),
+            Err(what) => {
+                f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
+                return None;
+            }
+        },
+        _ => None,
+    };
+    match Balancer::with_flavor(&p.algorithm, &peers, flavor) {
+        Ok(balancer) => Some(UpstreamPool {
+            balancer: balancer
+                .with_hash_function(hash_fn, avalanche)
+                .with_all_backups(all_backups)
+                .with_consistent_source(consistent),
+            peers,
+            key,
+            settings: p.settings.clone(),
+        }),
         Err(what) => {
             f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
             None
@@ -309,9 +413,9 @@ fn proxy_headers(
 
 fn host(
     s: &Service,
-    pools: &BTreeMap<String, Arc<UpstreamPool>>,
+    pools: &Pools,
     base_headers: &[crate::ir::Header],
-    http: Option<&crate::ir::Settings>,
+    scopes: &[&Settings],
     shared: &mut Shared,
     f: &mut Findings,
 ) -> Option<Host> {
@@ -334,11 +438,11 @@ fn host(
     }
     f.scope_settings(&s.settings);
     let headers = proxy_headers(&s.settings, base_headers);
-    let chain: Vec<&crate::ir::Settings> = http.into_iter().chain([&s.settings]).collect();
-    let scope = Arc::new(content::scope(&chain, None, false, shared, f));
+    let scopes = [scopes, &[&s.settings]].concat();
+    let scope = Arc::new(content::scope(&scopes, None, false, shared, f));
     let server_return = match &s.action {
         None => None,
-        Some(a) => handler(a, None, pools, &headers, f),
+        Some(a) => handler(a, None, pools, &headers, &scopes, f),
     };
     let mut locations = Locations::default();
     let mut top = Level::default();
@@ -347,7 +451,7 @@ fn host(
             r,
             pools,
             &headers,
-            &chain,
+            &scopes,
             shared,
             &mut top,
             &mut locations,
@@ -372,9 +476,9 @@ fn host(
 #[allow(clippy::too_many_arguments)]
 fn route(
     r: &Route,
-    pools: &BTreeMap<String, Arc<UpstreamPool>>,
+    pools: &Pools,
     inherited: &[crate::ir::Header],
-    outer: &[&crate::ir::Settings],
+    scopes: &[&Settings],
     shared: &mut Shared,
     level: &mut Level,
     locs: &mut Locations,
@@ -392,10 +496,10 @@ fn route(
         MatchKind::Prefix | MatchKind::PrefixNoRegex | MatchKind::Exact
     )
     .then_some(m.pattern.as_str());
-    let chain: Vec<&crate::ir::Settings> = outer.iter().copied().chain([&r.settings]).collect();
-    let scope = content::scope(&chain, prefix, true, shared, f);
+    let scopes = [scopes, &[&r.settings]].concat();
+    let scope = content::scope(&scopes, prefix, true, shared, f);
     let h = match &r.action {
-        Some(action) => handler(action, prefix, pools, &headers, f),
+        Some(action) => handler(action, prefix, pools, &headers, &scopes, f),
         None if scope.files.is_none() => {
             f.refuse(
                 r.origin,
@@ -414,7 +518,7 @@ fn route(
     if !r.routes.is_empty() {
         let mut sub = Level::default();
         for n in &r.routes {
-            route(n, pools, &headers, &chain, shared, &mut sub, locs, f);
+            route(n, pools, &headers, &scopes, shared, &mut sub, locs, f);
         }
         sub.prefixes
             .sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
@@ -440,8 +544,9 @@ fn route(
 fn handler(
     a: &Action,
     prefix: Option<&str>,
-    pools: &BTreeMap<String, Arc<UpstreamPool>>,
+    pools: &Pools,
     headers: &[crate::ir::Header],
+    scopes: &[&Settings],
     f: &mut Findings,
 ) -> Option<Handler> {
     match a {
@@ -467,13 +572,13 @@ fn handler(
                 text,
             })
         }
-        Action::Proxy { target, origin, .. } => {
+        Action::Proxy {
+            target,
+            pool: named,
+            origin,
+        } => {
             let Some(rest) = target.strip_prefix("http://") else {
-                f.refuse(
-                    *origin,
-                    format!("`proxy_pass {target}` (only http:// targets)"),
-                );
-                return None;
+                return backend(target, named.as_deref(), *origin, pools, scopes, f);
             };
             let (authority, uri) = match rest.find('/') {
                 Some(i) => (&rest[..i], Some(&rest[i..])),
@@ -492,7 +597,8 @@ fn handler(
                 }
             };
             let pool = match pools.get(authority) {
-                Some(p) => p.clone(),
+                Some(Some(p)) => p.clone(),
+                Some(None) => return None,
                 None => {
                     let text = if authority.contains(':') {
                         authority.to_string()
@@ -508,15 +614,23 @@ fn handler(
                         peers: vec![Peer::new(addr, authority.to_string(), 1)],
                     };
                     let balancer = Balancer::new(&Algorithm::RoundRobin, &peers).ok()?;
-                    Arc::new(UpstreamPool { peers, balancer })
+                    Arc::new(UpstreamPool {
+                        peers,
+                        balancer,
+                        key: None,
+                        settings: Settings::default(),
+                    })
                 }
             };
             let headers = super::headers::compile(headers, f)?;
+            let scopes = [scopes, &[&pool.settings]].concat();
+            let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
             Some(Handler::Proxy(Arc::new(ProxyTarget {
                 pool,
                 proxy_host: authority.to_string(),
                 rewrite,
                 headers,
+                policy,
             })))
         }
         Action::Status { .. } => Some(Handler::Status),
@@ -527,4 +641,34 @@ fn handler(
             None
         }
     }
+}
+
+/// A HAProxy `default_backend NAME` (or a `listen` section's own servers): every request goes
+/// to the pool as it came, the `Host` header included (HAProxy does not rewrite it).
+fn backend(
+    target: &str,
+    named: Option<&str>,
+    origin: crate::ir::Origin,
+    pools: &Pools,
+    scopes: &[&Settings],
+    f: &mut Findings,
+) -> Option<Handler> {
+    let Some(pool) = pools.get(named.unwrap_or(target)).cloned() else {
+        f.refuse(
+            origin,
+            format!("`proxy_pass {target}` (only http:// targets and known backends)"),
+        );
+        return None;
+    };
+    // A refused pool was reported where it is defined.
+    let pool = pool?;
+    let scopes = [scopes, &[&pool.settings]].concat();
+    let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
+    Some(Handler::Proxy(Arc::new(ProxyTarget {
+        pool,
+        proxy_host: target.to_string(),
+        rewrite: None,
+        headers: Vec::new(),
+        policy,
+    })))
 }

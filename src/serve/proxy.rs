@@ -1,39 +1,54 @@
-//! Passing a request to an upstream: a pooled keep-alive hyper client, the URI nginx sends,
-//! `proxy_set_header` with nginx's default `Host $proxy_host`, hop-by-hop headers removed both
-//! ways, the next server tried when connecting fails (nginx's `proxy_next_upstream error`), and a
-//! 502 when no server can be reached.
+//! Passing a request to an upstream: pooled keep-alive hyper clients (one per connect
+//! timeout), the URI nginx sends, `proxy_set_header` with nginx's default `Host $proxy_host`,
+//! hop-by-hop headers removed both ways, the hash key rendered for the balancer, and the
+//! failure handling of the pool's origin: nginx's `proxy_next_upstream` (another server on
+//! `error`/`timeout` and the configured statuses, POST/LOCK/PATCH not retried once sent unless
+//! `non_idempotent`, 502 or 504 when the tries run out, passive health accounting) or HAProxy's
+//! `retries`/`option redispatch` (503 when no connection could be made). Nothing is retried once
+//! response bytes went to the client: the response is handed over after its headers.
 
+use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode, Version};
+use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper::http::request::Parts;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, Version};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use tokio::time::Sleep;
 
-use super::balance::PickRequest;
+use super::balance::{KeyInput, PickRequest};
 use super::headers::{self, Vars};
-use super::plan::ProxyTarget;
+use super::plan::{ProxyTarget, UpstreamPool};
 use super::respond::{self, Body};
+use super::retry::{ft, status_condition, Policy, Retries};
 
-/// The connection pool to every upstream server.
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+/// The connection pools to every upstream server, one client per connect timeout.
+#[derive(Default)]
 pub struct Upstreams {
-    client: Client<HttpConnector, Full<Bytes>>,
+    clients: RwLock<HashMap<Duration, HttpClient>>,
 }
 
-impl Default for Upstreams {
-    fn default() -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(Duration::from_secs(60)));
-        connector.set_nodelay(true);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(connector);
-        Upstreams { client }
-    }
+fn client(connect: Duration) -> HttpClient {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(connect));
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        // Bounded like nginx's `keepalive N`: a burst of clients must not leave thousands
+        // of idle upstream connections (and their buffers) behind.
+        .pool_max_idle_per_host(64)
+        .build(connector)
 }
 
 /// What one request to a proxied location carries besides the request itself.
@@ -44,7 +59,41 @@ pub struct Context<'a> {
     pub host: &'a str,
 }
 
+/// Why an attempt failed: an [`ft`] condition and whether the request had been sent.
+#[derive(Debug, Clone, Copy)]
+struct Failure {
+    ft: u32,
+    sent: bool,
+}
+
+/// The request as it goes to every attempt.
+struct Outgoing<'a> {
+    parts: &'a Parts,
+    uri: &'a str,
+    headers: &'a HeaderMap,
+    body: &'a Bytes,
+}
+
 impl Upstreams {
+    fn client(&self, connect: Duration) -> HttpClient {
+        if let Some(c) = self
+            .clients
+            .read()
+            .ok()
+            .and_then(|m| m.get(&connect).cloned())
+        {
+            return c;
+        }
+        let mut clients = match self.clients.write() {
+            Ok(c) => c,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        clients
+            .entry(connect)
+            .or_insert_with(|| client(connect))
+            .clone()
+    }
+
     pub async fn forward(
         &self,
         target: &ProxyTarget,
@@ -82,40 +131,306 @@ impl Upstreams {
         };
         headers::apply(&mut headers, &target.headers, &vars);
         let pool = &target.pool;
-        let peers = &pool.peers.peers;
-        let mut tried = vec![false; peers.len()];
+        let key = pool.key.as_ref().and_then(|k| {
+            k.render(&KeyInput {
+                uri: &parts.uri,
+                headers: &parts.headers,
+                remote: cx.remote.ip(),
+                host: cx.host,
+            })
+        });
         let pick = PickRequest {
             client: cx.remote.ip(),
-            key: None,
+            key: key.as_deref(),
         };
-        while let Some(i) = pool.balancer.pick(&pool.peers, &pick, &tried) {
-            tried[i] = true;
-            let mut up = Request::new(Full::new(body.clone()));
-            *up.method_mut() = parts.method.clone();
-            *up.version_mut() = Version::HTTP_11;
-            *up.headers_mut() = headers.clone();
-            let Ok(u) = format!("http://{}{uri}", peers[i].addr).parse() else {
-                return respond::error(StatusCode::BAD_REQUEST);
-            };
-            *up.uri_mut() = u;
-            match self.client.request(up).await {
-                Ok(resp) => {
-                    let (mut parts, body) = resp.into_parts();
-                    headers::strip_hop_by_hop(&mut parts.headers);
-                    return Response::from_parts(parts, body.boxed());
+        let out = Outgoing {
+            parts: &parts,
+            uri: &uri,
+            headers: &headers,
+            body: &body,
+        };
+        let client = self.client(target.policy.connect);
+        match target.policy.haproxy {
+            Some(r) => haproxy(&client, pool, &target.policy, r, &pick, &out).await,
+            None => nginx(&client, pool, &target.policy, &pick, &out).await,
+        }
+    }
+}
+
+/// nginx: the next server on each failure `proxy_next_upstream` names, within the tries.
+async fn nginx(
+    client: &HttpClient,
+    pool: &Arc<UpstreamPool>,
+    policy: &Policy,
+    pick: &PickRequest<'_>,
+    out: &Outgoing<'_>,
+) -> Response<Body> {
+    let peers = &pool.peers.peers;
+    let mut tried = vec![false; peers.len()];
+    let mut tries = pool.peers.tries();
+    if policy.tries > 0 {
+        tries = tries.min(policy.tries as usize);
+    }
+    let non_idempotent = matches!(out.parts.method.as_str(), "POST" | "LOCK" | "PATCH");
+    let start = Instant::now();
+    let in_time = || policy.next_timeout.is_none_or(|t| start.elapsed() < t);
+    // A pick that finds no server answers 502 ("no live upstreams"), as in nginx.
+    while let Some(i) = pool.balancer.pick(&pool.peers, pick, &tried) {
+        tried[i] = true;
+        tries = tries.saturating_sub(1);
+        let flight = InFlight::enter(pool, i);
+        match attempt(client, pool, i, policy, out).await {
+            Ok(resp) => {
+                let retry = status_condition(resp.status().as_u16()).filter(|&cond| {
+                    let mask = cond
+                        | if non_idempotent {
+                            ft::NON_IDEMPOTENT
+                        } else {
+                            0
+                        };
+                    tries > 0 && policy.next & mask == mask && in_time()
+                });
+                match retry {
+                    Some(cond) => {
+                        // 403 and 404 move on without counting against the server.
+                        if cond != ft::HTTP_403 && cond != ft::HTTP_404 {
+                            failed(pool, i);
+                        }
+                    }
+                    None => {
+                        peers[i].succeeded();
+                        return relay(resp, flight, policy.read);
+                    }
                 }
-                Err(e) if e.is_connect() => {
-                    eprintln!(
-                        "lbc serve: connecting to {} of pool {}: {e}",
-                        peers[i].addr, pool.peers.name
-                    );
-                }
-                Err(e) => {
-                    eprintln!("lbc serve: upstream {}: {e}", peers[i].addr);
-                    return respond::error(StatusCode::BAD_GATEWAY);
+            }
+            Err(f) => {
+                eprintln!(
+                    "lbc serve: upstream {} of pool {} failed ({})",
+                    peers[i].addr,
+                    pool.peers.name,
+                    describe(f.ft)
+                );
+                failed(pool, i);
+                let mask = f.ft
+                    | if f.sent && non_idempotent {
+                        ft::NON_IDEMPOTENT
+                    } else {
+                        0
+                    };
+                if tries == 0 || policy.next & mask != mask || !in_time() {
+                    return respond::error(if f.ft == ft::TIMEOUT {
+                        StatusCode::GATEWAY_TIMEOUT
+                    } else {
+                        StatusCode::BAD_GATEWAY
+                    });
                 }
             }
         }
-        respond::error(StatusCode::BAD_GATEWAY)
+    }
+    respond::error(StatusCode::BAD_GATEWAY)
+}
+
+/// HAProxy: connection failures are retried `retries` times on the same server, the last
+/// retry on another one with `option redispatch`; 503 when no connection could be made, 504
+/// on `timeout server`, 502 when the server broke the exchange.
+async fn haproxy(
+    client: &HttpClient,
+    pool: &Arc<UpstreamPool>,
+    policy: &Policy,
+    r: Retries,
+    pick: &PickRequest<'_>,
+    out: &Outgoing<'_>,
+) -> Response<Body> {
+    let peers = &pool.peers.peers;
+    let mut tried = vec![false; peers.len()];
+    let Some(mut i) = pool.balancer.pick(&pool.peers, pick, &tried) else {
+        return respond::error(StatusCode::SERVICE_UNAVAILABLE);
+    };
+    let mut left = r.retries;
+    loop {
+        let flight = InFlight::enter(pool, i);
+        match attempt(client, pool, i, policy, out).await {
+            Ok(resp) => return relay(resp, flight, policy.read),
+            Err(f) => {
+                peers[i]
+                    .failures
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if f.sent {
+                    return respond::error(if f.ft == ft::TIMEOUT {
+                        StatusCode::GATEWAY_TIMEOUT
+                    } else {
+                        StatusCode::BAD_GATEWAY
+                    });
+                }
+                if left == 0 {
+                    return respond::error(StatusCode::SERVICE_UNAVAILABLE);
+                }
+                left -= 1;
+                if r.redispatch && left == 0 {
+                    tried[i] = true;
+                    if let Some(j) = pool.balancer.pick(&pool.peers, pick, &tried) {
+                        i = j;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Passive health accounting of a failed attempt.
+fn failed(pool: &UpstreamPool, i: usize) {
+    pool.peers.peers[i].failed(Instant::now());
+    pool.balancer.failed(&pool.peers, i);
+}
+
+fn describe(cond: u32) -> &'static str {
+    match cond {
+        ft::TIMEOUT => "timeout",
+        ft::INVALID_HEADER => "invalid header",
+        _ => "error",
+    }
+}
+
+/// One attempt on peer `i`, bounded by the connect timeout (in the connector) and by the
+/// read timeout (plus up to a second to connect and send) for the response headers.
+async fn attempt(
+    client: &HttpClient,
+    pool: &UpstreamPool,
+    i: usize,
+    policy: &Policy,
+    out: &Outgoing<'_>,
+) -> Result<Response<Incoming>, Failure> {
+    let mut up = Request::new(Full::new(out.body.clone()));
+    *up.method_mut() = out.parts.method.clone();
+    *up.version_mut() = Version::HTTP_11;
+    *up.headers_mut() = out.headers.clone();
+    let Ok(u) = format!("http://{}{}", pool.peers.peers[i].addr, out.uri).parse() else {
+        return Err(Failure {
+            ft: ft::ERROR,
+            sent: false,
+        });
+    };
+    *up.uri_mut() = u;
+    if out.parts.method == Method::CONNECT {
+        return Err(Failure {
+            ft: ft::ERROR,
+            sent: false,
+        });
+    }
+    // The client does not say when the connection is up or the request written, so the wait
+    // for the response starts with the request: `proxy_read_timeout` plus what connecting and
+    // sending take, at most one second (the connector enforces the connect timeout itself).
+    let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
+    match tokio::time::timeout(limit, client.request(up)).await {
+        Err(_) => Err(Failure {
+            ft: ft::TIMEOUT,
+            sent: true,
+        }),
+        Ok(Ok(resp)) => Ok(resp),
+        Ok(Err(e)) => Err(classify(&e)),
+    }
+}
+
+/// Sorts a client error into nginx's conditions.
+fn classify(e: &hyper_util::client::legacy::Error) -> Failure {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    let mut timed_out = false;
+    let mut parse = false;
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
+        }
+        if let Some(h) = s.downcast_ref::<hyper::Error>() {
+            parse |= h.is_parse() || h.is_parse_status();
+            timed_out |= h.is_timeout();
+        }
+        source = s.source();
+    }
+    let cond = if timed_out {
+        ft::TIMEOUT
+    } else if parse {
+        ft::INVALID_HEADER
+    } else {
+        ft::ERROR
+    };
+    Failure {
+        ft: cond,
+        sent: !e.is_connect(),
+    }
+}
+
+/// Hands the response to the client, its body bounded by the read timeout between reads.
+fn relay(resp: Response<Incoming>, flight: InFlight, read: Duration) -> Response<Body> {
+    let (mut parts, body) = resp.into_parts();
+    headers::strip_hop_by_hop(&mut parts.headers);
+    let body = UpstreamBody {
+        inner: body,
+        _flight: flight,
+        read,
+        sleep: Box::pin(tokio::time::sleep(read)),
+    };
+    Response::from_parts(parts, body.boxed())
+}
+
+/// An attempt in flight to peer `i`, counted in its `active` until dropped (with the
+/// response body, so `least_conn` sees requests still streaming).
+struct InFlight {
+    pool: Arc<UpstreamPool>,
+    i: usize,
+}
+
+impl InFlight {
+    fn enter(pool: &Arc<UpstreamPool>, i: usize) -> InFlight {
+        pool.peers.peers[i].enter();
+        InFlight {
+            pool: pool.clone(),
+            i,
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.pool.peers.peers[self.i].leave();
+    }
+}
+
+/// The upstream's response body: ends early when the upstream stays silent longer than
+/// `proxy_read_timeout` (nginx then closes the client connection too).
+struct UpstreamBody {
+    inner: Incoming,
+    _flight: InFlight,
+    read: Duration,
+    sleep: Pin<Box<Sleep>>,
+}
+
+impl HttpBody for UpstreamBody {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                let deadline = tokio::time::Instant::now() + this.read;
+                this.sleep.as_mut().reset(deadline);
+                Poll::Ready(frame)
+            }
+            Poll::Pending => match this.sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(None),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }

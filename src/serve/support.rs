@@ -89,8 +89,9 @@ impl Findings {
         }
     }
 
-    /// A settings scope outside the content phase (pools): `proxy_set_header` is implemented,
-    /// timeouts are ignored with a warning, the rest is refused.
+    /// A settings scope outside the content phase (pools): `proxy_set_header`, upstream
+    /// timeouts and retries are implemented, client timeouts are ignored with a warning, the
+    /// rest is refused.
     pub fn settings(&mut self, s: &Settings) {
         self.settings_of(s, false);
     }
@@ -130,11 +131,10 @@ impl Findings {
         {
             self.ignore(o, "`charset`");
         }
+        // Upstream timeouts (`connect`, `upstream_read`, `upstream_send`) are honoured by the
+        // proxy (`super::retry`); the client-side ones are not yet.
         if let Some(t) = &s.timeouts {
             for o in [
-                &t.connect,
-                &t.upstream_read,
-                &t.upstream_send,
                 &t.idle,
                 &t.client,
                 &t.client_header,
@@ -157,22 +157,8 @@ impl Findings {
             if let Some(v) = &p.buffering {
                 self.ignore(v.origin, "`proxy_buffering` (responses are streamed)");
             }
-            for (name, origin) in [
-                (
-                    "proxy_next_upstream",
-                    p.next_upstream.as_ref().map(|x| x.origin),
-                ),
-                (
-                    "proxy_next_upstream_tries",
-                    p.next_upstream_tries.as_ref().map(|x| x.origin),
-                ),
-                ("retries", p.retries.as_ref().map(|x| x.origin)),
-                ("option redispatch", p.redispatch.as_ref().map(|x| x.origin)),
-            ] {
-                if let Some(o) = origin {
-                    self.refuse(o, format!("`{name}`"));
-                }
-            }
+            // `proxy_next_upstream[_tries]`, `retries` and `option redispatch` are checked
+            // where a proxied location compiles its policy (`super::retry`).
             for h in &p.hide_headers {
                 self.refuse(h.origin, "`proxy_hide_header`");
             }
@@ -237,15 +223,16 @@ impl Findings {
             for l in &s.limit_conn {
                 self.refuse(l.origin, "`limit_conn`");
             }
-            self.opaque(&s.opaque);
-        } else {
-            let rest: Vec<Opaque> = s
-                .opaque
-                .iter()
-                .filter(|o| !super::content::READ_HERE.contains(&o.name.as_str()))
-                .cloned()
-                .collect();
-            self.opaque(&rest);
         }
+        // `proxy_next_upstream_timeout` is honoured by the proxy (`super::retry`); in content
+        // scopes, what `super::content` reads is honoured there.
+        let rest: Vec<Opaque> = s
+            .opaque
+            .iter()
+            .filter(|o| o.name != "proxy_next_upstream_timeout")
+            .filter(|o| !(content && super::content::READ_HERE.contains(&o.name.as_str())))
+            .cloned()
+            .collect();
+        self.opaque(&rest);
     }
 }

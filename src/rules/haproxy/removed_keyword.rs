@@ -42,7 +42,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         let src = &cx.sources.get(l.file).text;
         for (section, line) in l.tree.lines() {
             let ki = line.keyword_index(src);
-            let words = line.values(src, ki);
+            let words = line.head_values(src, ki, 2);
             let Some(r) = keywords::removed(section.kind(src), &words) else {
                 continue;
             };

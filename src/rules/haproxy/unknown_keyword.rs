@@ -44,7 +44,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
         for (section, line) in l.tree.lines() {
             let kind = section.kind(src);
             let ki = line.keyword_index(src);
-            let words = line.values(src, ki);
+            let words = line.head_values(src, ki, 2);
             if kw::removed(kind, &words).is_some() {
                 continue;
             }

@@ -1,18 +1,22 @@
 //! nginx's smooth weighted round-robin (`ngx_http_upstream_get_peer`): every pick adds each
-//! peer's effective weight to its current weight, takes the peer with the largest current
+//! candidate's effective weight to its current weight, takes the peer with the largest current
 //! weight (the first on a tie) and subtracts the total of the weights from it. Over a cycle of
 //! `sum(weights)` picks each peer is chosen `weight` times, spread out rather than in bursts.
+//! A failure lowers the effective weight by `weight / max_fails`; every pick raises it by one
+//! until it is back to `weight`, as in nginx. HAProxy's `roundrobin` uses it too: its sequence
+//! differs, its proportions over a cycle do not.
 
-/// The round-robin state of one pool.
+/// The round-robin state of one pool, indexed like its peers.
 #[derive(Debug, Clone)]
 pub struct RoundRobin {
-    peers: Vec<Peer>,
+    peers: Vec<State>,
 }
 
 #[derive(Debug, Clone)]
-struct Peer {
-    current_weight: i64,
-    effective_weight: i64,
+struct State {
+    current: i64,
+    effective: i64,
+    weight: i64,
 }
 
 impl RoundRobin {
@@ -21,9 +25,10 @@ impl RoundRobin {
         RoundRobin {
             peers: weights
                 .iter()
-                .map(|&w| Peer {
-                    current_weight: 0,
-                    effective_weight: i64::from(w.max(1)),
+                .map(|&w| State {
+                    current: 0,
+                    effective: i64::from(w.max(1)),
+                    weight: i64::from(w.max(1)),
                 })
                 .collect(),
         }
@@ -37,21 +42,70 @@ impl RoundRobin {
     /// The next peer among those not yet tried for this request (`tried[i]`), which take no
     /// part in the round, as in nginx; `None` when every peer was tried.
     pub fn pick_untried(&mut self, tried: &[bool]) -> Option<usize> {
+        let all: Vec<usize> = (0..self.peers.len()).collect();
+        self.pick_among(&all, |i| !tried.get(i).copied().unwrap_or(false))
+    }
+
+    /// The next peer among the indices of `tier` that `ok` accepts.
+    pub fn pick_among(&mut self, tier: &[usize], ok: impl Fn(usize) -> bool) -> Option<usize> {
         let mut total = 0;
-        let mut best: Option<(usize, i64)> = None;
-        for (i, peer) in self.peers.iter_mut().enumerate() {
-            if tried.get(i).copied().unwrap_or(false) {
+        let mut best: Option<usize> = None;
+        for &i in tier {
+            if !ok(i) {
                 continue;
             }
-            peer.current_weight += peer.effective_weight;
-            total += peer.effective_weight;
-            if best.is_none_or(|(_, w)| peer.current_weight > w) {
-                best = Some((i, peer.current_weight));
+            let Some(s) = self.peers.get_mut(i) else {
+                continue;
+            };
+            s.current += s.effective;
+            total += s.effective;
+            if s.effective < s.weight {
+                s.effective += 1;
+            }
+            let current = s.current;
+            if best.is_none_or(|b| current > self.peers[b].current) {
+                best = Some(i);
             }
         }
-        let (b, _) = best?;
-        self.peers[b].current_weight -= total;
+        let b = best?;
+        self.peers[b].current -= total;
         Some(b)
+    }
+
+    /// The current weight of peer `i`.
+    pub fn current(&self, i: usize) -> i64 {
+        self.peers.get(i).map_or(0, |s| s.current)
+    }
+
+    /// One step of the round for peer `i` (its current weight grows by its effective weight,
+    /// which recovers by one); returns the effective weight added.
+    pub fn step(&mut self, i: usize) -> i64 {
+        let Some(s) = self.peers.get_mut(i) else {
+            return 0;
+        };
+        s.current += s.effective;
+        let added = s.effective;
+        if s.effective < s.weight {
+            s.effective += 1;
+        }
+        added
+    }
+
+    /// Ends a round won by `i` over candidates whose effective weights add up to `total`.
+    pub fn chosen(&mut self, i: usize, total: i64) {
+        if let Some(s) = self.peers.get_mut(i) {
+            s.current -= total;
+        }
+    }
+
+    /// A failed attempt: nginx lowers the effective weight by `weight / max_fails`.
+    pub fn failed(&mut self, i: usize, max_fails: u32) {
+        if let Some(s) = self.peers.get_mut(i) {
+            if max_fails > 0 {
+                s.effective -= s.weight / i64::from(max_fails);
+            }
+            s.effective = s.effective.max(0);
+        }
     }
 }
 
@@ -89,5 +143,19 @@ mod tests {
     #[test]
     fn empty_pool_has_no_peer() {
         assert_eq!(RoundRobin::new(&[]).pick(), None);
+    }
+
+    #[test]
+    fn a_failure_lowers_the_effective_weight_which_recovers() {
+        let mut rr = RoundRobin::new(&[4, 1]);
+        rr.failed(0, 1);
+        // Effective weight 0 then 1, 2, 3, 4: b wins the first rounds.
+        let picks: Vec<usize> = (0..3).map(|_| rr.pick().unwrap()).collect();
+        assert_eq!(picks[0], 1);
+        let mut counts = [0, 0];
+        for _ in 0..50 {
+            counts[rr.pick().unwrap()] += 1;
+        }
+        assert_eq!(counts, [40, 10], "back to the configured 4:1");
     }
 }

@@ -70,6 +70,16 @@ impl Line {
     pub fn values(&self, src: &str, from: usize) -> Vec<String> {
         self.words.iter().skip(from).map(|w| w.value(src)).collect()
     }
+
+    /// The values of at most `n` words from `from` on (a keyword and its first argument).
+    pub fn head_values(&self, src: &str, from: usize, n: usize) -> Vec<String> {
+        self.words
+            .iter()
+            .skip(from)
+            .take(n)
+            .map(|w| w.value(src))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

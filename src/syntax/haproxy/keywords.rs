@@ -3,6 +3,8 @@
 //! other sections) and from `haproxy -dKcfg`; plus the keywords HAProxy removed, with what
 //! replaces them.
 
+use std::collections::HashMap;
+
 /// Section keywords HAProxy 2.6 knows.
 pub const SECTIONS: &[&str] = &[
     "global",
@@ -524,15 +526,31 @@ const fn r(
     }
 }
 
-/// The removed keyword `words` starts with (one word, or `option X`/`mode X`), in `kind`.
+/// The removed keyword a line starts with (one word, or `option X`/`mode X`), in `kind`:
+/// `words` holds at least the line's first two values (more are ignored).
 pub fn removed(kind: &str, words: &[String]) -> Option<&'static Removed> {
     let section = if kind == "global" { "global" } else { "proxy" };
     if section == "proxy" && !is_proxy(kind) {
         return None;
     }
-    let first = words.first()?;
-    let two = words.get(1).map(|w| format!("{first} {w}"));
-    REMOVED
-        .iter()
-        .find(|r| r.section == section && (r.keyword == first || Some(r.keyword) == two.as_deref()))
+    let first = words.first()?.as_str();
+    let second = words.get(1).map(String::as_str);
+    // The entries by their first word: a line costs one hash lookup, not a scan of the table.
+    static BY_FIRST: std::sync::OnceLock<HashMap<&'static str, Vec<&'static Removed>>> =
+        std::sync::OnceLock::new();
+    let by_first = BY_FIRST.get_or_init(|| {
+        let mut m: HashMap<&'static str, Vec<&'static Removed>> = HashMap::new();
+        for r in REMOVED {
+            let head = r.keyword.split(' ').next().unwrap_or(r.keyword);
+            m.entry(head).or_default().push(r);
+        }
+        m
+    });
+    by_first.get(first)?.iter().copied().find(|r| {
+        r.section == section
+            && match r.keyword.split_once(' ') {
+                Some((_, b)) => Some(b) == second,
+                None => true,
+            }
+    })
 }

@@ -55,8 +55,14 @@ fn word_tail(lex: &mut logos::Lexer<TokenKind>) {
     let mut i = 0;
     let mut after_dollar = first == b'$';
     let mut escaped = first == b'\\';
-    while i < rest.len() {
-        let c = rest[i];
+    loop {
+        if !escaped && !after_dollar {
+            // The common case: skip ordinary bytes with one table lookup each.
+            while i < rest.len() && !WORD_SPECIAL[rest[i] as usize] {
+                i += 1;
+            }
+        }
+        let Some(&c) = rest.get(i) else { break };
         if escaped {
             escaped = false;
             after_dollar = false;
@@ -75,6 +81,19 @@ fn word_tail(lex: &mut logos::Lexer<TokenKind>) {
     // Never split a UTF-8 sequence: `i` only stops on ASCII bytes or the end.
     lex.bump(i);
 }
+
+/// Bytes [`word_tail`] must look at: the ends of a word, `{`, and the `\` and `$` that change
+/// what the next byte means.
+const WORD_SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let special = b" \t\r\n\x0B\x0C;{\\$";
+    let mut i = 0;
+    while i < special.len() {
+        t[special[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
 
 /// A token: its kind and byte span in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,11 +117,55 @@ pub fn is_raw_block_directive(name: &str) -> bool {
         || name == "perl_block"
 }
 
+/// Files at least this large are lexed in two halves on two threads.
+const PARALLEL_MIN: usize = 256 * 1024;
+
 /// Tokenizes a whole file. Never fails: bytes that form no token become [`TokenKind::Error`].
+///
+/// A large file is cut after a newline near its middle and the halves are lexed in parallel.
+/// The cut is kept only when it cannot change a token: the first half must end with a newline
+/// token and hold no error token (so no quoted string runs across the cut), and the file must
+/// have no raw (Lua) blocks, the only tokens whose extent depends on what came before.
+/// Otherwise the file is lexed again in one piece.
 pub fn lex(src: &str) -> Vec<Token> {
-    let mut tokens = Vec::with_capacity(src.len() / 4);
-    let mut offset = 0usize;
-    if src.starts_with('\u{FEFF}') {
+    if src.len() >= PARALLEL_MIN && !has_raw_blocks(src) {
+        if let Some(tokens) = lex_halves(src) {
+            return tokens;
+        }
+    }
+    lex_from(src, 0)
+}
+
+/// [`lex`] in one piece, whatever the size.
+pub fn lex_sequential(src: &str) -> Vec<Token> {
+    lex_from(src, 0)
+}
+
+fn has_raw_blocks(src: &str) -> bool {
+    src.contains("lua_block") || src.contains("perl_block")
+}
+
+pub(super) fn lex_halves(src: &str) -> Option<Vec<Token>> {
+    let cut = src.len() / 2 + src[src.len() / 2..].find('\n')? + 1;
+    let (mut first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| lex_from(src, cut));
+        let first = lex_from(&src[..cut], 0);
+        (first, second.join())
+    });
+    let second = second.ok()?;
+    let clean = first.last().is_some_and(|t| t.kind == TokenKind::Newline)
+        && first.iter().all(|t| t.kind != TokenKind::Error);
+    if !clean {
+        return None;
+    }
+    first.extend_from_slice(&second);
+    Some(first)
+}
+
+/// Tokenizes `src` from byte `offset` (at the start of a token, outside any directive).
+fn lex_from(src: &str, mut offset: usize) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity((src.len() - offset) / 4);
+    if offset == 0 && src.starts_with('\u{FEFF}') {
         tokens.push(Token {
             kind: TokenKind::Bom,
             start: 0,

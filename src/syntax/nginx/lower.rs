@@ -25,6 +25,8 @@ pub struct Options {
     /// Directory absolute `include` paths are resolved under (a copy of a server's file tree);
     /// `None` reads them from this machine.
     pub root: Option<PathBuf>,
+    /// Lower on one thread even when a large block could be split (tests compare both ways).
+    pub single_thread: bool,
 }
 
 /// One directive as seen by the walk, with the context it appeared in.
@@ -87,13 +89,14 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
         })
         .count();
     let mut w = Walker {
-        sources,
+        sources: Sources::Mut(sources),
         prefix,
         root: opts.root.clone(),
         trees: HashMap::new(),
         visits: Vec::with_capacity(statements),
         diagnostics: Vec::new(),
         stack: vec![main],
+        single_thread: opts.single_thread,
         ir,
     };
     w.add_tree(main, tree);
@@ -164,7 +167,7 @@ pub fn infer_context(src: &str, tree: &SyntaxTree) -> Ctx {
 }
 
 pub(super) struct Walker<'a> {
-    pub sources: &'a mut SourceMap,
+    sources: Sources<'a>,
     prefix: PathBuf,
     root: Option<PathBuf>,
     trees: HashMap<FileId, Arc<SyntaxTree>>,
@@ -172,8 +175,28 @@ pub(super) struct Walker<'a> {
     pub diagnostics: Vec<Diagnostic>,
     /// Files being walked, outermost first: an include of one of them is a cycle.
     stack: Vec<FileId>,
+    single_thread: bool,
     pub ir: &'a mut Ir,
 }
+
+/// The source files, writable (includes load more) or, on the threads lowering the halves of a
+/// large block without includes, shared.
+enum Sources<'a> {
+    Mut(&'a mut SourceMap),
+    Shared(&'a SourceMap),
+}
+
+impl Sources<'_> {
+    fn map(&self) -> &SourceMap {
+        match self {
+            Sources::Mut(m) => m,
+            Sources::Shared(m) => m,
+        }
+    }
+}
+
+/// Blocks with fewer items are walked on one thread.
+const PARALLEL_MIN_ITEMS: usize = 2_000;
 
 /// Where the directives of the block being walked go.
 pub(super) enum Target<'t> {
@@ -213,7 +236,7 @@ impl<'a> Walker<'a> {
     }
 
     pub fn text(&self, file: FileId) -> &str {
-        &self.sources.get(file).text
+        &self.sources.map().get(file).text
     }
 
     pub fn value(&self, file: FileId, a: &Arg) -> String {
@@ -237,7 +260,7 @@ impl<'a> Walker<'a> {
                     Protocol::Tcp
                 };
                 let i = self.family(protocol, whole);
-                self.walk(main, items, ctx, "", &mut Target::Family(i));
+                self.walk_family(main, items, ctx, "", i);
             }
             dt::HTTP_SRV | dt::STREAM_SRV => {
                 let protocol = if ctx == dt::HTTP_SRV {
@@ -296,7 +319,7 @@ impl<'a> Walker<'a> {
     ) {
         for item in items {
             let Item::Directive(d) = item else { continue };
-            let text = &self.sources.get(file).text;
+            let text = &self.sources.map().get(file).text;
             let name = d.name.value_cow(text);
             let specs = dt::lookup(&name);
             let name: std::borrow::Cow<'static, str> = match specs.first() {
@@ -319,6 +342,107 @@ impl<'a> Walker<'a> {
             }
             items::directive(self, file, d, &name, ctx, target);
         }
+    }
+
+    /// Walks the body of an `http {}` or `stream {}` block (protocol family `i`). A large body
+    /// without includes whose second half is only `server {}` and `upstream {}` blocks is
+    /// walked in two halves on two threads: those blocks add only services, pools, visits and
+    /// diagnostics, which are appended after the first half's, so the result is the one a
+    /// single walk gives.
+    pub fn walk_family(&mut self, file: FileId, items: &[Item], ctx: Ctx, parent: &str, i: usize) {
+        match self.parallel_cut(file, items) {
+            Some(cut) => self.walk_in_two(file, items.split_at(cut), ctx, parent, i),
+            None => self.walk(file, items, ctx, parent, &mut Target::Family(i)),
+        }
+    }
+
+    /// Where to cut `items` for [`Walker::walk_family`], if it is worth it and safe.
+    fn parallel_cut(&self, file: FileId, items: &[Item]) -> Option<usize> {
+        if self.single_thread || items.len() < PARALLEL_MIN_ITEMS {
+            return None;
+        }
+        let text = self.text(file);
+        let is_name = |d: &Directive, n: &str| d.name.value_cow(text) == n;
+        fn has_include(text: &str, items: &[Item]) -> bool {
+            items.iter().any(|item| match item {
+                Item::Directive(d) => {
+                    d.name.value_cow(text) == "include"
+                        || d.block().is_some_and(|b| has_include(text, &b.items))
+                }
+                Item::Error(_) => false,
+            })
+        }
+        let servers_from = items
+            .iter()
+            .rposition(|item| match item {
+                Item::Directive(d) => {
+                    !((is_name(d, "server") || is_name(d, "upstream")) && d.block().is_some())
+                }
+                Item::Error(_) => true,
+            })
+            .map_or(0, |p| p + 1);
+        let cut = servers_from.max(items.len() / 2);
+        if items.len() - cut < PARALLEL_MIN_ITEMS / 4 || has_include(text, items) {
+            return None;
+        }
+        Some(cut)
+    }
+
+    fn walk_in_two(
+        &mut self,
+        file: FileId,
+        (first, second): (&[Item], &[Item]),
+        ctx: Ctx,
+        parent: &str,
+        i: usize,
+    ) {
+        #[cfg(test)]
+        tests::SPLITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // The second half lowers into a scratch IR with the same families.
+        let mut scratch = Ir {
+            defaults: self
+                .ir
+                .defaults
+                .iter()
+                .map(|d| Defaults {
+                    protocol: d.protocol,
+                    origin: d.origin,
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let shared: &SourceMap = self.sources.map();
+        let half = |ir| Walker {
+            sources: Sources::Shared(shared),
+            prefix: self.prefix.clone(),
+            root: self.root.clone(),
+            trees: HashMap::new(),
+            visits: Vec::new(),
+            diagnostics: Vec::new(),
+            stack: self.stack.clone(),
+            single_thread: true,
+            ir,
+        };
+        let (mut a, mut b) = (half(&mut *self.ir), half(&mut scratch));
+        let ((va, da), (vb, db)) = std::thread::scope(|s| {
+            let second_half = s.spawn(move || {
+                b.walk(file, second, ctx, parent, &mut Target::Family(i));
+                (b.visits, b.diagnostics)
+            });
+            a.walk(file, first, ctx, parent, &mut Target::Family(i));
+            let b = second_half
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            ((a.visits, a.diagnostics), b)
+        });
+        debug_assert!(scratch.zones.is_empty() && scratch.opaque.is_empty());
+        self.ir.services.append(&mut scratch.services);
+        self.ir.pools.append(&mut scratch.pools);
+        self.visits.extend(va);
+        self.visits.extend(vb);
+        self.diagnostics.extend(da);
+        self.diagnostics.extend(db);
     }
 
     /// Opaque copy of a directive and its block.
@@ -385,9 +509,14 @@ impl<'a> Walker<'a> {
             vec![path.clone()]
         };
         for p in paths {
-            let id = match self.sources.find(&p) {
+            let Sources::Mut(sources) = &mut self.sources else {
+                // Blocks with includes are never walked on shared sources.
+                debug_assert!(false, "include on shared sources");
+                return;
+            };
+            let id = match sources.find(&p) {
                 Some(id) => id,
-                None => match self.sources.load(&p) {
+                None => match sources.load(&p) {
                     Ok(id) => id,
                     Err(err) => {
                         self.diagnostics
@@ -398,14 +527,14 @@ impl<'a> Walker<'a> {
             };
             // The file may have been loaded as another input of the run: parse it once here.
             if !self.trees.contains_key(&id) {
-                let tree = super::parse(&self.sources.get(id).text);
+                let tree = super::parse(&self.sources.map().get(id).text);
                 self.add_tree(id, tree);
             }
             if let Some(pos) = self.stack.iter().position(|f| *f == id) {
                 let chain: Vec<String> = self.stack[pos..]
                     .iter()
                     .chain(std::iter::once(&id))
-                    .map(|f| self.sources.get(*f).name())
+                    .map(|f| self.sources.map().get(*f).name())
                     .collect();
                 self.diagnostics.push(
                     Diagnostic::new(
@@ -468,5 +597,55 @@ fn include_not_found(pattern: &str, path: &Path, err: &std::io::Error, span: Spa
         d.help("the path is absolute and does not exist on this machine; its contents were not checked")
     } else {
         d.help("relative includes are resolved against the main file's directory; use `--prefix DIR` to point lbc at nginx's configuration directory")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{lower, Options};
+    use crate::ir::Ir;
+    use crate::source::SourceMap;
+
+    /// How many blocks were walked in two halves (the test checks the path was taken).
+    pub(super) static SPLITS: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
+
+    /// A large `http {}` of settings, servers with locations of every kind, and upstreams.
+    fn big(servers: usize) -> String {
+        let mut s = String::from("events { worker_connections 512; }\nhttp {\n  gzip on;\n  limit_req_zone $binary_remote_addr zone=z:10m rate=5r/s;\n");
+        for i in 0..servers {
+            s.push_str(&format!(
+                "  upstream u{i} {{ hash $request_uri consistent; server 10.0.0.{}:80 weight=2 max_fails=3; server b.example backup; keepalive 8; }}\n  server {{\n    listen {}; server_name s{i}.example *.w{i}.example;\n    proxy_set_header Host $host; add_header X-A b;\n    location / {{ proxy_pass http://u{i}; limit_req zone=z burst=5; }}\n    location ~* \\.(css|js)$ {{ root /srv; expires 1d; }}\n    location = /x {{ return 301 /y; }}\n    location @n {{ bogus_directive 1; if ($a) {{ return 403; }} }}\n  }}\n",
+                i % 250,
+                8000 + i % 1000
+            ));
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    fn run(text: &str, single_thread: bool) -> (Ir, String, String) {
+        let mut sources = SourceMap::new();
+        let main = sources.add("big.conf", text.to_string());
+        let mut ir = Ir::default();
+        let opts = Options {
+            single_thread,
+            ..Options::default()
+        };
+        let lowered = lower(&mut sources, main, &opts, &mut ir);
+        let visits = format!("{:?}", lowered.visits);
+        let diags = format!("{:?}", lowered.diagnostics);
+        (ir, visits, diags)
+    }
+
+    #[test]
+    fn two_threads_lower_the_same_ir() {
+        let text = big(1500);
+        let (a, b) = (run(&text, false), run(&text, true));
+        assert!(SPLITS.load(std::sync::atomic::Ordering::Relaxed) > 0);
+        assert_eq!(a.0.services.len(), 1500);
+        assert_eq!(a.0, b.0);
+        assert_eq!(a.1, b.1);
+        assert_eq!(a.2, b.2);
     }
 }

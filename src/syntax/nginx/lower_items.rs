@@ -100,11 +100,11 @@ fn main(
         ("events", Some(items)) => w.walk(file, items, dt::EVENTS, name, &mut Target::Events),
         ("http", Some(items)) => {
             let i = w.family(Protocol::Http, w.origin(file, d.range));
-            w.walk(file, items, dt::HTTP, name, &mut Target::Family(i));
+            w.walk_family(file, items, dt::HTTP, name, i);
         }
         ("stream", Some(items)) => {
             let i = w.family(Protocol::Tcp, w.origin(file, d.range));
-            w.walk(file, items, dt::STREAM, name, &mut Target::Family(i));
+            w.walk_family(file, items, dt::STREAM, name, i);
         }
         ("mail", Some(items)) => {
             w.walk(file, items, dt::MAIL, name, &mut Target::Nowhere);

@@ -2,6 +2,7 @@
 
 pub mod cst;
 pub mod lexer;
+mod parse_split;
 pub mod parser;
 
 pub use parser::parse;

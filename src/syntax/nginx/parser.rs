@@ -5,6 +5,7 @@ use lalrpop_util::{lalrpop_mod, ErrorRecovery, ParseError};
 
 use super::cst::{Block, Item, SyntaxError, SyntaxTree, TextRange};
 use super::lexer::{lex, TokenKind};
+use super::parse_split as split;
 
 lalrpop_mod!(
     #[allow(clippy::all, unused)]
@@ -14,7 +15,16 @@ lalrpop_mod!(
 
 /// Parses one file into a lossless tree plus its syntax errors.
 pub fn parse(src: &str) -> SyntaxTree {
-    let tokens = lex(src);
+    parse_with(src, true)
+}
+
+/// [`parse`], with or without the two-thread path for large files (the same tree either way).
+fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
+    let tokens = if parallel {
+        lex(src)
+    } else {
+        super::lexer::lex_sequential(src)
+    };
     let mut errors = Vec::new();
     let mut stream: Vec<(usize, TokenKind, usize)> = Vec::with_capacity(tokens.len() / 2);
     let mut open: Vec<usize> = Vec::new();
@@ -44,17 +54,30 @@ pub fn parse(src: &str) -> SyntaxTree {
     for _ in &open {
         stream.push((src.len(), TokenKind::RBrace, src.len()));
     }
-    let mut recovered: Vec<ErrorRecovery<usize, TokenKind, ()>> = Vec::new();
-    let items = match grammar::FileParser::new().parse(&mut recovered, stream.into_iter().map(Ok)) {
-        Ok(items) => items,
-        Err(e) => {
-            errors.push(convert(src, e));
-            Vec::new()
+    let split = if parallel {
+        split::parse_in_two(&stream, clean_parse)
+    } else {
+        None
+    };
+    let items = match split {
+        Some(items) => items,
+        None => {
+            let mut recovered: Vec<ErrorRecovery<usize, TokenKind, ()>> = Vec::new();
+            let items = match grammar::FileParser::new()
+                .parse(&mut recovered, stream.into_iter().map(Ok))
+            {
+                Ok(items) => items,
+                Err(e) => {
+                    errors.push(convert(src, e));
+                    Vec::new()
+                }
+            };
+            for r in recovered {
+                errors.push(convert(src, r.error));
+            }
+            items
         }
     };
-    for r in recovered {
-        errors.push(convert(src, r.error));
-    }
     glued_to_quotes(src, &tokens, &mut errors);
     let mut tree = SyntaxTree {
         tokens,
@@ -66,6 +89,16 @@ pub fn parse(src: &str) -> SyntaxTree {
     }
     tree.errors.sort_by_key(|e| (e.range.start, e.range.end));
     tree
+}
+
+/// Parses `stream` with the grammar; `None` on any syntax error (the caller parses again with
+/// error recovery and reporting).
+fn clean_parse(stream: &[split::Tok]) -> Option<Vec<Item>> {
+    let mut recovered = Vec::new();
+    let items = grammar::FileParser::new()
+        .parse(&mut recovered, stream.iter().copied().map(Ok))
+        .ok()?;
+    recovered.is_empty().then_some(items)
 }
 
 /// nginx wants whitespace, `;` or `{` right after a closing quote (`)` too, for `if`
@@ -289,4 +322,61 @@ fn unclosed_blocks(src: &str, tree: &mut SyntaxTree) {
         },
     };
     tree.errors.push(err);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_with;
+
+    /// A configuration large enough for the two-thread path, with nested blocks, quotes,
+    /// comments and regexes.
+    fn big(servers: usize) -> String {
+        let mut s = String::from(
+            "# generated\nworker_processes 2;\nevents { worker_connections 1024; }\nhttp {\n",
+        );
+        for i in 0..servers {
+            s.push_str(&format!(
+                "  upstream u{i} {{ server 10.0.{}.{}:80 weight=2; server b{i}.example:8080 backup; }}\n  server {{\n    listen 80; server_name \"s{i}.example\" 'alt{i}';\n    location ~ ^/a{i}/(.*)\\.php$ {{ proxy_pass http://u{i}; }} # c\n    location / {{ if ($x = \"y;{{\") {{ return 301 /z; }} }}\n  }}\n",
+                i / 250,
+                i % 250
+            ));
+        }
+        s.push_str("}\n");
+        s
+    }
+
+    #[test]
+    fn two_threads_build_the_same_tree() {
+        let src = big(3000);
+        assert!(src.len() > 256 * 1024);
+        let (a, b) = (parse_with(&src, true), parse_with(&src, false));
+        assert!(b.errors.is_empty(), "{:?}", b.errors);
+        assert_eq!(a.tokens, b.tokens);
+        assert_eq!(a.items, b.items);
+        // The two-thread paths were taken (not the fallback).
+        assert!(super::super::lexer::lex_halves(&src).is_some());
+        let stream: Vec<_> = a
+            .tokens
+            .iter()
+            .filter(|t| !t.kind.is_trivia())
+            .map(|t| (t.start as usize, t.kind, t.end as usize))
+            .collect();
+        assert!(super::split::parse_in_two(&stream, super::clean_parse).is_some());
+    }
+
+    #[test]
+    fn errors_in_a_large_file_are_the_same_as_in_one_piece() {
+        let mut src = big(3000);
+        // A missing `;` late in the file, a stray `}` and an unterminated quote early on.
+        let late = src.len() * 3 / 4;
+        let at = late + src[late..].find("weight=2;").unwrap() + "weight=2".len();
+        src.replace_range(at..at + 1, "");
+        src.insert_str(200, "\n}\n");
+        src.insert_str(100, "\nset $a \"open;\n");
+        let (a, b) = (parse_with(&src, true), parse_with(&src, false));
+        assert!(b.errors.len() >= 2, "{:?}", b.errors);
+        assert_eq!(a.errors, b.errors);
+        assert_eq!(a.tokens, b.tokens);
+        assert_eq!(a.items, b.items);
+    }
 }
