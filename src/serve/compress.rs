@@ -36,7 +36,7 @@ pub struct RequestSide<'a> {
 }
 
 /// Whether `Accept-Encoding` offers gzip with a non-zero quality.
-fn accepts_gzip(h: &HeaderMap) -> bool {
+pub fn accepts_gzip(h: &HeaderMap) -> bool {
     h.get_all(ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -116,7 +116,13 @@ impl Gzip {
             return resp;
         }
         let mut resp = resp;
-        if self.vary {
+        // One `Vary: Accept-Encoding`, also when `gzip_static` already wrote it.
+        let varies = resp
+            .headers()
+            .get_all(VARY)
+            .iter()
+            .any(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding"));
+        if self.vary && !varies {
             resp.headers_mut()
                 .append(VARY, HeaderValue::from_static("Accept-Encoding"));
         }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::access::Rules;
 use super::autoindex::{Format as ListFormat, Style};
 use super::compress::Gzip;
-use super::files::{Files, Types};
+use super::files::{Files, GzipStatic, Types};
 use super::headers::{self, AddHeader, Expires};
 use super::limit::{ConnLimit, RateLimit, Zones};
 use super::log::{AccessLog, Format, Logs, Writer, COMBINED};
@@ -307,6 +307,8 @@ pub fn scope(
             utf8: charset
                 .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case("utf-8")),
+            gzip_static: gzip_static(chain, f),
+            gzip_vary: inner(chain, |s| compression(s)?.vary.as_ref()).is_some_and(|v| v.value),
         })
     });
     let expires = inner(chain, |s| content(s)?.expires.as_ref()).and_then(|e| {
@@ -387,14 +389,25 @@ pub fn scope(
     }
 }
 
+/// `gzip_static off | on | always`.
+fn gzip_static(chain: &[&Settings], f: &mut Findings) -> GzipStatic {
+    let Some(st) = inner(chain, |s| compression(s)?.static_files.as_ref()) else {
+        return GzipStatic::Off;
+    };
+    match st.value.as_str() {
+        "off" => GzipStatic::Off,
+        "on" => GzipStatic::On,
+        "always" => GzipStatic::Always,
+        _ => {
+            f.refuse(st.origin, format!("`gzip_static {}`", st.value));
+            GzipStatic::Off
+        }
+    }
+}
+
 fn gzip(chain: &[&Settings], f: &mut Findings) -> Option<Gzip> {
     use compression as c;
     let enabled = inner(chain, |s| c(s)?.enabled.as_ref()).is_some_and(|e| e.value);
-    if let Some(st) = inner(chain, |s| c(s)?.static_files.as_ref()) {
-        if st.value != "off" {
-            f.refuse(st.origin, "`gzip_static`");
-        }
-    }
     if let Some(d) = inner(chain, |s| c(s)?.disable.as_ref()) {
         f.ignore(d.origin, "`gzip_disable` (no client is excluded)");
     }

@@ -10,9 +10,9 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use hyper::header::{
-    HeaderMap, HeaderValue, ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG,
-    IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE, LAST_MODIFIED,
-    LOCATION, RANGE,
+    HeaderMap, HeaderValue, ACCEPT_RANGES, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_RANGE,
+    CONTENT_TYPE, ETAG, IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_RANGE, IF_UNMODIFIED_SINCE,
+    LAST_MODIFIED, LOCATION, RANGE, VARY,
 };
 use hyper::{Method, Response, StatusCode};
 
@@ -74,6 +74,19 @@ pub struct Files {
     pub default_type: String,
     /// Listings measure names in characters (`charset utf-8`), else in bytes, as nginx.
     pub utf8: bool,
+    /// `gzip_static`.
+    pub gzip_static: GzipStatic,
+    /// `gzip_vary` (for `gzip_static on`).
+    pub gzip_vary: bool,
+}
+
+/// `gzip_static off | on | always`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum GzipStatic {
+    #[default]
+    Off,
+    On,
+    Always,
 }
 
 /// What the files phase needs from the request.
@@ -226,7 +239,45 @@ impl Files {
             return Outcome::Error(405);
         }
         let mime = self.types.of(uri).unwrap_or(&self.default_type).to_string();
-        file(req, handle, &meta, &mime)
+        if self.gzip_static != GzipStatic::Off {
+            if let Some(o) = self.precompressed(req, &path, &mime) {
+                return o;
+            }
+        }
+        file(req, handle, &meta, &mime, true)
+    }
+
+    /// `gzip_static`: `FILE.gz`, when it exists, is sent with `Content-Encoding: gzip` to a
+    /// client accepting gzip (to every client with `always`), whole (no ranges); with `on`
+    /// and `gzip_vary` both answers say `Vary: Accept-Encoding`.
+    fn precompressed(&self, req: &Request, path: &std::path::Path, mime: &str) -> Option<Outcome> {
+        let mut gz = path.as_os_str().to_owned();
+        gz.push(".gz");
+        let f = std::fs::File::open(&gz).ok()?;
+        let meta = f.metadata().ok().filter(|m| m.is_file())?;
+        let vary = self.gzip_vary && self.gzip_static == GzipStatic::On;
+        let send =
+            self.gzip_static == GzipStatic::Always || super::compress::accepts_gzip(req.headers);
+        let mut outcome = if send {
+            file(req, f, &meta, mime, false)
+        } else {
+            let plain = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
+            match plain {
+                Ok((m, f)) => file(req, f, &m, mime, true),
+                Err(e) => Outcome::Error(io_status(&e)),
+            }
+        };
+        if let Outcome::Response(r) = &mut outcome {
+            if send && r.status() != StatusCode::NOT_MODIFIED {
+                r.headers_mut()
+                    .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            if vary {
+                r.headers_mut()
+                    .append(VARY, HeaderValue::from_static("Accept-Encoding"));
+            }
+        }
+        Some(outcome)
     }
 
     fn directory(&self, req: &Request, uri: &str) -> Outcome {
@@ -324,7 +375,13 @@ fn http_secs(text: &str) -> Option<u64> {
 }
 
 /// A regular file: validators, conditionals, ranges.
-fn file(req: &Request, handle: std::fs::File, meta: &Metadata, mime: &str) -> Outcome {
+fn file(
+    req: &Request,
+    handle: std::fs::File,
+    meta: &Metadata,
+    mime: &str,
+    ranges: bool,
+) -> Outcome {
     let size = meta.len();
     let mtime = mtime_secs(meta);
     let tag = etag(mtime, size);
@@ -363,7 +420,7 @@ fn file(req: &Request, handle: std::fs::File, meta: &Metadata, mime: &str) -> Ou
         parts.headers.insert(CONTENT_TYPE, v);
     }
     let mut range = None;
-    if let Some(r) = header(h, RANGE) {
+    if let Some(r) = header(h, RANGE).filter(|_| ranges) {
         let applies = match header(h, IF_RANGE) {
             None => true,
             Some(v) if v.starts_with('"') || v.starts_with("W/") => v == tag,
@@ -383,7 +440,7 @@ fn file(req: &Request, handle: std::fs::File, meta: &Metadata, mime: &str) -> Ou
             }
         }
     }
-    if range.is_none() {
+    if range.is_none() && ranges {
         parts
             .headers
             .insert(ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -592,6 +649,8 @@ mod tests {
             types: Arc::new(Types::nginx_builtin()),
             default_type: "text/plain".into(),
             utf8: false,
+            gzip_static: GzipStatic::Off,
+            gzip_vary: false,
         };
         assert_eq!(
             f.path("/img/a.png"),

@@ -35,6 +35,9 @@ const COSMETIC: &[&str] = &[
     "log_not_found",
     "sendfile_max_chunk",
     "output_buffers",
+    "client_header_buffer_size",
+    "large_client_header_buffers",
+    "keepalive_disable",
 ];
 
 /// Collects the findings of one planning run.
