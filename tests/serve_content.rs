@@ -699,3 +699,44 @@ http {{
     assert_eq!(l.header("content-encoding"), Some("gzip"));
     assert_eq!(gunzip(&l.body), b"up /gz/y");
 }
+
+#[test]
+fn real_ip_from_a_trusted_proxy() {
+    let make = |recursive: &'static str| {
+        move |listen: u16, www: &Path, _log: &Path| {
+            let www = www.display();
+            format!(
+                r#"events {{}}
+http {{
+    set_real_ip_from 127.0.0.1;
+    set_real_ip_from 10.0.0.0/8;
+    real_ip_header X-Forwarded-For;
+    real_ip_recursive {recursive};
+    server {{
+        listen 127.0.0.1:{listen};
+        root {www};
+        location /ip {{ return 200 "$remote_addr\n"; }}
+        location /guarded/ {{ alias {www}/; deny 192.0.2.7; allow all; }}
+    }}
+}}
+"#
+            )
+        }
+    };
+    for recursive in ["off", "on"] {
+        let p = start_pair(make(recursive));
+        for head in [
+            "GET /ip HTTP/1.1",
+            "GET /ip HTTP/1.1\r\nX-Forwarded-For: 192.0.2.7",
+            "GET /ip HTTP/1.1\r\nX-Forwarded-For: 198.51.100.1, 192.0.2.7",
+            "GET /ip HTTP/1.1\r\nX-Forwarded-For: 198.51.100.1, 10.1.1.1",
+            "GET /ip HTTP/1.1\r\nX-Forwarded-For: 10.2.2.2, 10.1.1.1",
+            "GET /ip HTTP/1.1\r\nX-Forwarded-For: garbage",
+            "GET /ip HTTP/1.1\r\nX-Real-IP: 192.0.2.9",
+            "GET /guarded/a.txt HTTP/1.1\r\nX-Forwarded-For: 192.0.2.7",
+            "GET /guarded/a.txt HTTP/1.1\r\nX-Forwarded-For: 192.0.2.8",
+        ] {
+            same(&p, &format!("{head}\r\nX-Recursive: {recursive}"));
+        }
+    }
+}

@@ -27,6 +27,9 @@ pub const READ_HERE: &[&str] = &[
     "autoindex_format",
     "autoindex_exact_size",
     "autoindex_localtime",
+    "set_real_ip_from",
+    "real_ip_header",
+    "real_ip_recursive",
 ];
 
 /// The effective content settings of a location (or of a server, for requests no location

@@ -20,6 +20,7 @@ pub mod peers;
 mod phases;
 pub mod plan;
 pub mod proxy;
+mod realip;
 pub mod respond;
 mod retry;
 pub mod server;

@@ -60,6 +60,10 @@ pub async fn serve(
     local: SocketAddr,
 ) -> Response<Body> {
     let started = SystemTime::now();
+    let remote = match &host.realip {
+        Some(r) => r.client(remote, req.headers()),
+        None => remote,
+    };
     let host_var = name
         .or_else(|| host.names.first().cloned())
         .unwrap_or_default();

@@ -44,6 +44,8 @@ pub struct Host {
     pub scope: Arc<Scope>,
     /// Whether some scope needs the request headers after the request went to a proxy.
     pub keeps_headers: bool,
+    /// `set_real_ip_from` and its companions, at the http and server levels.
+    pub realip: Option<super::realip::RealIp>,
 }
 
 /// The locations of one level (a server, or the nested locations of a location).
@@ -440,6 +442,7 @@ fn host(
     let headers = proxy_headers(&s.settings, base_headers);
     let scopes = [scopes, &[&s.settings]].concat();
     let scope = Arc::new(content::scope(&scopes, None, false, shared, f));
+    let realip = super::realip::RealIp::compile(&scopes, None, f);
     let server_return = match &s.action {
         None => None,
         Some(a) => handler(a, None, pools, &headers, &scopes, f),
@@ -468,6 +471,7 @@ fn host(
         locations,
         scope,
         keeps_headers,
+        realip,
     })
 }
 
@@ -498,6 +502,7 @@ fn route(
     .then_some(m.pattern.as_str());
     let scopes = [scopes, &[&r.settings]].concat();
     let scope = content::scope(&scopes, prefix, true, shared, f);
+    super::realip::RealIp::compile(&[], Some(&r.settings), f);
     let h = match &r.action {
         Some(action) => handler(action, prefix, pools, &headers, &scopes, f),
         None if scope.files.is_none() => {
