@@ -673,7 +673,7 @@ http {{
         location /gza/ {{ alias {www}/; gzip_static always; }}
         location /gz/ {{
             gzip on; gzip_types text/plain; gzip_min_length 1;
-            add_header X-Served proxied;
+            add_header X-Served "proxied for $http_x_test";
             expires 1m;
             charset utf-8;
             proxy_pass http://127.0.0.1:{up};
@@ -689,6 +689,7 @@ http {{
     for head in [
         "GET /gz/x HTTP/1.1\r\nAccept-Encoding: gzip",
         "GET /gz/x HTTP/1.1",
+        "GET /gz/x HTTP/1.1\r\nX-Test: kept",
         "GET /down/x HTTP/1.1",
         "GET /down200/x HTTP/1.1",
         "GET /plain-down/x HTTP/1.1",

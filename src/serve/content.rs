@@ -60,9 +60,25 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Whether the request headers are needed after the request is handed to a proxy.
-    pub fn needs_headers(&self) -> bool {
-        !self.add_headers.is_empty() || self.gzip.is_some() || self.log.is_some()
+    /// The request headers the response filters and the log read, which must be kept before
+    /// the request is handed to a proxy.
+    pub fn needed_headers(&self, out: &mut Vec<hyper::header::HeaderName>) {
+        use hyper::header::{ACCEPT_ENCODING, AUTHORIZATION};
+        for a in &self.add_headers {
+            out.extend(a.reads());
+        }
+        if self.gzip.is_some() {
+            out.extend([ACCEPT_ENCODING, AUTHORIZATION]);
+            out.push(hyper::header::HeaderName::from_static("via"));
+        }
+        if let Some(l) = &self.log {
+            out.extend(
+                l.format
+                    .headers()
+                    .iter()
+                    .filter_map(|h| hyper::header::HeaderName::from_bytes(h.as_bytes()).ok()),
+            );
+        }
     }
 
     /// The `error_page` for `status`: (the URI, the status to answer with; `None` for `=`).

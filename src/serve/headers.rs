@@ -63,6 +63,18 @@ pub struct Vars<'a> {
 }
 
 impl Template {
+    /// The request headers the template reads (`$http_NAME`, `$proxy_add_x_forwarded_for`).
+    pub fn header_names(&self) -> Vec<HeaderName> {
+        self.0
+            .iter()
+            .filter_map(|p| match p {
+                Part::HttpHeader(n) => Some(n.clone()),
+                Part::ProxyAddXForwardedFor => Some(HeaderName::from_static("x-forwarded-for")),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn render(&self, v: &Vars) -> String {
         self.render_ext(v, &Extra::default())
     }
@@ -222,6 +234,13 @@ pub struct AddHeader {
     name: HeaderName,
     value: Template,
     always: bool,
+}
+
+impl AddHeader {
+    /// The request headers its value reads.
+    pub fn reads(&self) -> Vec<HeaderName> {
+        self.value.header_names()
+    }
 }
 
 /// The statuses nginx's headers filter touches without `always`.

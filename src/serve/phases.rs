@@ -79,11 +79,13 @@ pub async fn serve(
         .path_and_query()
         .map_or("/", |p| p.as_str())
         .to_string();
-    let headers = if host.keeps_headers {
-        req.headers().clone()
-    } else {
-        HeaderMap::new()
-    };
+    // Only what the filters and the log read survives the hand-over to a proxy.
+    let mut headers = HeaderMap::new();
+    for name in &host.keeps_headers {
+        for v in req.headers().get_all(name) {
+            headers.append(name.clone(), v.clone());
+        }
+    }
     let mut flow = Flow {
         uri: String::new(),
         args: req.uri().query().map(str::to_string),

@@ -42,8 +42,8 @@ pub struct Host {
     /// The server level's content settings: for `return` at that level and for requests no
     /// location takes (static files from the server's `root`, else 404).
     pub scope: Arc<Scope>,
-    /// Whether some scope needs the request headers after the request went to a proxy.
-    pub keeps_headers: bool,
+    /// The request headers some scope reads after the request went to a proxy.
+    pub keeps_headers: Vec<hyper::header::HeaderName>,
     /// `set_real_ip_from` and its companions, at the http and server levels.
     pub realip: Option<super::realip::RealIp>,
 }
@@ -464,7 +464,13 @@ fn host(
     top.prefixes
         .sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
     locations.top = top;
-    let keeps_headers = scope.needs_headers() || locations.scopes.iter().any(|s| s.needs_headers());
+    let mut keeps_headers = Vec::new();
+    scope.needed_headers(&mut keeps_headers);
+    for s in &locations.scopes {
+        s.needed_headers(&mut keeps_headers);
+    }
+    keeps_headers.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    keeps_headers.dedup();
     Some(Host {
         names,
         server_return,
