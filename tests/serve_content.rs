@@ -189,6 +189,9 @@ http {{
         location /upload/ {{ client_max_body_size 1k; return 200 "small enough\n"; }}
         location /allowed/ {{ alias {www}/; allow 127.0.0.0/8; deny all; }}
         location = /old {{ return 301 /sub/; }}
+        location /rel/ {{ absolute_redirect off; alias {www}/; }}
+        location /noport/ {{ port_in_redirect off; alias {www}/; }}
+        location = /rel-ret {{ absolute_redirect off; return 302 /x; }}
         location = /away {{ return 302 http://example.com/x; }}
         location = /text {{ return 200 "uri=$uri$is_args$args\n"; }}
         location /dry/ {{ alias {www}/; limit_req zone=burst; limit_req_dry_run on; }}
@@ -363,6 +366,9 @@ fn static_files_match_nginx() {
         "GET /cs/sub HTTP/1.1",
         "GET /allowed/a.txt HTTP/1.1",
         "GET /old HTTP/1.1",
+        "GET /rel/sub HTTP/1.1",
+        "GET /noport/sub?a=1 HTTP/1.1",
+        "GET /rel-ret HTTP/1.1",
         "GET /away HTTP/1.1",
         "GET /text?a=b HTTP/1.1",
         "GET /text HTTP/1.1",

@@ -30,7 +30,21 @@ pub const READ_HERE: &[&str] = &[
     "set_real_ip_from",
     "real_ip_header",
     "real_ip_recursive",
+    "absolute_redirect",
+    "port_in_redirect",
+    "server_name_in_redirect",
 ];
+
+/// How redirects to a path are made absolute.
+#[derive(Debug, Clone, Copy)]
+pub struct Redirects {
+    /// `absolute_redirect` (default on).
+    pub absolute: bool,
+    /// `port_in_redirect` (default on).
+    pub port: bool,
+    /// `server_name_in_redirect` (default off).
+    pub server_name: bool,
+}
 
 /// The effective content settings of a location (or of a server, for requests no location
 /// takes).
@@ -57,6 +71,7 @@ pub struct Scope {
     pub max_body: Option<u64>,
     /// `internal`: only internal redirects reach this location (else 404).
     pub internal: bool,
+    pub redirects: Redirects,
 }
 
 impl Scope {
@@ -387,6 +402,14 @@ pub fn scope(
         .filter(|m| *m > 0);
     // `internal` is not inherited: only the location's own level counts.
     let internal = location && last.is_some_and(|s| opaque(s, "internal").next().is_some());
+    let on = |name: &str, f: &mut Findings| {
+        inner(chain, |s| opaque(s, name).last()).is_none() || flag_setting(chain, name, f)
+    };
+    let redirects = Redirects {
+        absolute: on("absolute_redirect", f),
+        port: on("port_in_redirect", f),
+        server_name: flag_setting(chain, "server_name_in_redirect", f),
+    };
     Scope {
         files,
         default_type,
@@ -405,6 +428,7 @@ pub fn scope(
         log,
         max_body,
         internal,
+        redirects,
     }
 }
 

@@ -44,7 +44,8 @@ struct Cx<'a> {
     remote: SocketAddr,
     local: SocketAddr,
     host_var: &'a str,
-    base: &'a str,
+    /// The port the request came in on, for absolute redirects.
+    port: u16,
     request_uri: &'a str,
 }
 
@@ -68,11 +69,6 @@ pub async fn serve(
         .or_else(|| host.names.first().cloned())
         .unwrap_or_default();
     let port = local.port();
-    let base = if port == 80 {
-        format!("http://{host_var}")
-    } else {
-        format!("http://{host_var}:{port}")
-    };
     let version = req.version();
     let request_uri = req
         .uri()
@@ -100,7 +96,7 @@ pub async fn serve(
         remote,
         local,
         host_var: &host_var,
-        base: &base,
+        port,
         request_uri: &request_uri,
     };
     let (mut resp, scope, status_override) = match files::normalize(req.uri().path()) {
@@ -281,7 +277,7 @@ async fn route(
                 if let Some(n) = page.strip_prefix('@') {
                     lookup = Lookup::Named(n.to_string());
                 } else if page.starts_with("http://") || page.starts_with("https://") {
-                    let r = respond::answer(302, Some(page), "text/html", cx.base);
+                    let r = respond::answer(302, Some(page), "text/html", "");
                     return (r, scope.clone(), None);
                 } else {
                     let (path, args) = match page.split_once('?') {
@@ -308,6 +304,24 @@ async fn route(
         scope,
         None,
     )
+}
+
+/// What a redirect to a path is prefixed with: `http://host[:port]` as nginx's
+/// `absolute_redirect`, `port_in_redirect` and `server_name_in_redirect` say.
+fn redirect_base(cx: &Cx, scope: &Scope) -> String {
+    let r = scope.redirects;
+    if !r.absolute {
+        return String::new();
+    }
+    let host = match cx.host.names.first() {
+        Some(n) if r.server_name => n.as_str(),
+        _ => cx.host_var,
+    };
+    if cx.port == 80 || !r.port {
+        format!("http://{host}")
+    } else {
+        format!("http://{host}:{}", cx.port)
+    }
 }
 
 /// Percent-encodes what a request path cannot hold as is.
@@ -367,7 +381,7 @@ async fn phases(
             *status,
             text.as_deref(),
             &scope.default_type,
-            cx.base,
+            &redirect_base(cx, scope),
         ));
     }
     if !flow.limited {
@@ -415,7 +429,7 @@ async fn phases(
                 method: &flow.method,
                 headers: req.as_ref().map_or(&empty, |r| r.headers()),
                 args: flow.args.as_deref(),
-                base: cx.base,
+                base: &redirect_base(cx, scope),
             };
             files.serve(&r, &flow.uri)
         }
