@@ -189,6 +189,9 @@ http {{
         location /upload/ {{ client_max_body_size 1k; return 200 "small enough\n"; }}
         location /allowed/ {{ alias {www}/; allow 127.0.0.0/8; deny all; }}
         location = /old {{ return 301 /sub/; }}
+        location /noetag/ {{ alias {www}/; etag off; }}
+        location /ims-off/ {{ alias {www}/; if_modified_since off; }}
+        location /ims-before/ {{ alias {www}/; if_modified_since before; }}
         location /rel/ {{ absolute_redirect off; alias {www}/; }}
         location /noport/ {{ port_in_redirect off; alias {www}/; }}
         location = /rel-ret {{ absolute_redirect off; return 302 /x; }}
@@ -395,6 +398,17 @@ fn static_files_match_nginx() {
         "GET /a.txt HTTP/1.1\r\nIf-None-Match: \"other\"".to_string(),
         format!("GET /a.txt HTTP/1.1\r\nIf-Modified-Since: {lm}"),
         "GET /a.txt HTTP/1.1\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:01 GMT".to_string(),
+        format!("GET /noetag/a.txt HTTP/1.1\r\nIf-None-Match: {tag}"),
+        "GET /noetag/a.txt HTTP/1.1\r\nIf-None-Match: *".to_string(),
+        "GET /noetag/a.txt HTTP/1.1\r\nIf-Match: *".to_string(),
+        format!("GET /noetag/a.txt HTTP/1.1\r\nIf-Modified-Since: {lm}"),
+        format!("GET /ims-off/a.txt HTTP/1.1\r\nIf-Modified-Since: {lm}"),
+        format!("GET /ims-off/a.txt HTTP/1.1\r\nIf-None-Match: {tag}"),
+        format!("GET /ims-before/a.txt HTTP/1.1\r\nIf-Modified-Since: {lm}"),
+        "GET /ims-before/a.txt HTTP/1.1\r\nIf-Modified-Since: Fri, 31 Dec 9999 23:59:59 GMT"
+            .to_string(),
+        "GET /ims-before/a.txt HTTP/1.1\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:01 GMT"
+            .to_string(),
         format!("GET /a.txt HTTP/1.1\r\nRange: bytes=0-1\r\nIf-Range: {tag}"),
         "GET /a.txt HTTP/1.1\r\nRange: bytes=0-1\r\nIf-Range: \"old\"".to_string(),
     ] {

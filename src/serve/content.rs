@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::access::Rules;
 use super::autoindex::{Format as ListFormat, Style};
 use super::compress::Gzip;
-use super::files::{Files, GzipStatic, Types};
+use super::files::{Files, GzipStatic, IfModifiedSince, Types};
 use super::headers::{self, AddHeader, Expires};
 use super::limit::{ConnLimit, RateLimit, Zones};
 use super::log::{AccessLog, Format, Logs, Writer, COMBINED};
@@ -33,6 +33,8 @@ pub const READ_HERE: &[&str] = &[
     "absolute_redirect",
     "port_in_redirect",
     "server_name_in_redirect",
+    "etag",
+    "if_modified_since",
 ];
 
 /// How redirects to a path are made absolute.
@@ -342,6 +344,9 @@ pub fn scope(
                 .as_deref()
                 .is_some_and(|c| c.eq_ignore_ascii_case("utf-8")),
             gzip_static: gzip_static(chain, f),
+            etag: inner(chain, |s| opaque(s, "etag").last()).is_none()
+                || flag_setting(chain, "etag", f),
+            if_modified_since: if_modified_since(chain, f),
             gzip_vary: inner(chain, |s| compression(s)?.vary.as_ref()).is_some_and(|v| v.value),
         })
     });
@@ -429,6 +434,22 @@ pub fn scope(
         max_body,
         internal,
         redirects,
+    }
+}
+
+/// `if_modified_since off | exact | before`.
+fn if_modified_since(chain: &[&Settings], f: &mut Findings) -> IfModifiedSince {
+    let Some(o) = inner(chain, |s| opaque(s, "if_modified_since").last()) else {
+        return IfModifiedSince::Exact;
+    };
+    match o.args.first().map(String::as_str) {
+        Some("off") => IfModifiedSince::Off,
+        Some("exact") => IfModifiedSince::Exact,
+        Some("before") => IfModifiedSince::Before,
+        _ => {
+            f.refuse(o.origin, "this `if_modified_since`");
+            IfModifiedSince::Exact
+        }
     }
 }
 

@@ -78,6 +78,18 @@ pub struct Files {
     pub gzip_static: GzipStatic,
     /// `gzip_vary` (for `gzip_static on`).
     pub gzip_vary: bool,
+    /// `etag` (default on).
+    pub etag: bool,
+    pub if_modified_since: IfModifiedSince,
+}
+
+/// `if_modified_since off | exact | before`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum IfModifiedSince {
+    Off,
+    #[default]
+    Exact,
+    Before,
 }
 
 /// `gzip_static off | on | always`.
@@ -244,7 +256,7 @@ impl Files {
                 return o;
             }
         }
-        file(req, handle, &meta, &mime, true)
+        file(self, req, handle, &meta, &mime, true)
     }
 
     /// `gzip_static`: `FILE.gz`, when it exists, is sent with `Content-Encoding: gzip` to a
@@ -259,11 +271,11 @@ impl Files {
         let send =
             self.gzip_static == GzipStatic::Always || super::compress::accepts_gzip(req.headers);
         let mut outcome = if send {
-            file(req, f, &meta, mime, false)
+            file(self, req, f, &meta, mime, false)
         } else {
             let plain = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
             match plain {
-                Ok((m, f)) => file(req, f, &m, mime, true),
+                Ok((m, f)) => file(self, req, f, &m, mime, true),
                 Err(e) => Outcome::Error(io_status(&e)),
             }
         };
@@ -355,6 +367,10 @@ fn etag_listed(list: &str, tag: &str, weak: bool) -> bool {
     if list == "*" {
         return true;
     }
+    // `etag off`: only `*` matches.
+    if tag.is_empty() {
+        return false;
+    }
     let tag = tag.trim_start_matches("W/");
     list.split(',').map(str::trim).any(|t| {
         let t = if weak { t.trim_start_matches("W/") } else { t };
@@ -376,6 +392,7 @@ fn http_secs(text: &str) -> Option<u64> {
 
 /// A regular file: validators, conditionals, ranges.
 fn file(
+    cfg: &Files,
     req: &Request,
     handle: std::fs::File,
     meta: &Metadata,
@@ -384,7 +401,12 @@ fn file(
 ) -> Outcome {
     let size = meta.len();
     let mtime = mtime_secs(meta);
-    let tag = etag(mtime, size);
+    // With `etag off` there is no tag to match (nginx's `ngx_http_test_if_match`).
+    let tag = if cfg.etag {
+        etag(mtime, size)
+    } else {
+        String::new()
+    };
     let last_modified = httpdate::fmt_http_date(UNIX_EPOCH + std::time::Duration::from_secs(mtime));
     let h = req.headers;
     if let Some(ius) = header(h, IF_UNMODIFIED_SINCE).and_then(http_secs) {
@@ -404,11 +426,15 @@ fn file(
     if let Ok(v) = HeaderValue::from_str(&last_modified) {
         vh.insert(LAST_MODIFIED, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&tag) {
+    if let Some(v) = HeaderValue::from_str(&tag).ok().filter(|_| cfg.etag) {
         vh.insert(ETAG, v);
     }
     if ims.is_some() || inm.is_some() {
-        let modified = ims.is_some_and(|t| http_secs(t) != Some(mtime));
+        let modified = ims.is_some_and(|t| match cfg.if_modified_since {
+            IfModifiedSince::Off => true,
+            IfModifiedSince::Exact => http_secs(t) != Some(mtime),
+            IfModifiedSince::Before => http_secs(t).is_none_or(|t| t < mtime),
+        });
         let none_match = inm.is_some_and(|l| !etag_listed(l, &tag, true));
         if !modified && !none_match {
             *validators.status_mut() = StatusCode::NOT_MODIFIED;
@@ -423,7 +449,7 @@ fn file(
     if let Some(r) = header(h, RANGE).filter(|_| ranges) {
         let applies = match header(h, IF_RANGE) {
             None => true,
-            Some(v) if v.starts_with('"') || v.starts_with("W/") => v == tag,
+            Some(v) if v.starts_with('"') || v.starts_with("W/") => !tag.is_empty() && v == tag,
             Some(v) => http_secs(v) == Some(mtime),
         };
         if applies {
@@ -651,6 +677,8 @@ mod tests {
             utf8: false,
             gzip_static: GzipStatic::Off,
             gzip_vary: false,
+            etag: true,
+            if_modified_since: IfModifiedSince::Exact,
         };
         assert_eq!(
             f.path("/img/a.png"),
