@@ -3,7 +3,8 @@
 //! with the same echo backends; the requests of its `.requests` file go to both, and the
 //! answers must be the same — status, body (gzip'd bodies decoded), the chosen backend and what
 //! it received (method, URI, `Host`, `X-Real-IP`, `X-Forwarded-For`), and the headers clients
-//! act on. Only the server's own name in error pages differs (`nginx/1.22.1` vs `lbc`).
+//! act on. Only the server's own name in error pages (`nginx/1.22.1` vs `lbc`) and each
+//! proxy's own listening port differ.
 
 mod common;
 
@@ -134,7 +135,9 @@ struct Answer {
     body: String,
 }
 
-fn send(port: u16, r: &Req) -> Answer {
+/// Sends `r` to `port` of a proxy listening on `ports`; the ports in the answer (redirects,
+/// `$server_port`) read `@LISTEN@`/`@LISTEN2@`, as each proxy has its own.
+fn send(port: u16, ports: (u16, u16), r: &Req) -> Answer {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
     conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
@@ -190,6 +193,14 @@ fn send(port: u16, r: &Req) -> Answer {
     let body =
         String::from_utf8_lossy(&body).replace("<center>lbc</center>", "<center>SERVER</center>");
     let body = normalize_server_name(&body);
+    let ports = |t: &str| {
+        t.replace(&ports.1.to_string(), "@LISTEN2@")
+            .replace(&ports.0.to_string(), "@LISTEN@")
+    };
+    let body = ports(&body);
+    for (_, v) in &mut headers {
+        *v = ports(v);
+    }
     Answer {
         status,
         headers,
@@ -261,7 +272,7 @@ fn conformance(name: &str) {
         for r in &requests {
             let port = if r.second_listener { ports.1 } else { ports.0 };
             for _ in 0..r.times {
-                out.push((format!("{} {}", r.method, r.path), send(port, r)));
+                out.push((format!("{} {}", r.method, r.path), send(port, ports, r)));
             }
         }
         out
