@@ -6,6 +6,7 @@
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, HOST};
 
 use super::support::Findings;
+use super::upvars;
 use crate::ir::Header;
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1), removed in both directions.
@@ -42,6 +43,8 @@ enum Part {
     Args,
     /// `$is_args`: `?` when there are arguments (response side and `return` only).
     IsArgs,
+    /// `$upstream_addr` and the like (response side only).
+    Upstream(upvars::Var),
 }
 
 /// The variables only the response side knows.
@@ -49,6 +52,8 @@ enum Part {
 pub struct Extra<'a> {
     pub uri: &'a str,
     pub args: &'a str,
+    /// The servers the proxy tried, if it ran.
+    pub upstream: Option<&'a upvars::Trail>,
 }
 
 /// What variables expand to for one request.
@@ -114,6 +119,11 @@ impl Template {
                 Part::Args => out.push_str(x.args),
                 Part::IsArgs if !x.args.is_empty() => out.push('?'),
                 Part::IsArgs => {}
+                Part::Upstream(var) => {
+                    if let Some(t) = x.upstream {
+                        out.push_str(&t.render(*var));
+                    }
+                }
             }
         }
         out
@@ -133,11 +143,14 @@ pub fn compile(headers: &[Header], f: &mut Findings) -> Option<Vec<(HeaderName, 
         };
         match template(&h.value) {
             Ok(t)
-                if t.0
-                    .iter()
-                    .any(|p| matches!(p, Part::Uri | Part::Args | Part::IsArgs)) =>
+                if t.0.iter().any(|p| {
+                    matches!(p, Part::Uri | Part::Args | Part::IsArgs | Part::Upstream(_))
+                }) =>
             {
-                f.refuse(h.origin, "`$uri`/`$args` in `proxy_set_header`");
+                f.refuse(
+                    h.origin,
+                    "`$uri`/`$args`/`$upstream_*` in `proxy_set_header`",
+                );
                 ok = false;
             }
             Ok(t) => out.push((name, t)),
@@ -182,6 +195,9 @@ pub fn template(value: &str) -> Result<Template, String> {
             "uri" | "document_uri" => Part::Uri,
             "args" | "query_string" => Part::Args,
             "is_args" => Part::IsArgs,
+            n if upvars::Var::parse(n).is_some() => {
+                Part::Upstream(upvars::Var::parse(n).ok_or_else(|| n.to_string())?)
+            }
             n if n.starts_with("http_") => {
                 let header = n["http_".len()..].replace('_', "-");
                 Part::HttpHeader(

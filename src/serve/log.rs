@@ -8,6 +8,8 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::upvars::{Trail, Var};
+
 /// nginx's predefined `combined` format.
 pub const COMBINED: &str = "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"";
 
@@ -39,6 +41,7 @@ enum Part {
     ServerPort,
     Scheme,
     Http(String),
+    Upstream(Var),
 }
 
 /// What one finished request offers the log.
@@ -55,6 +58,8 @@ pub struct Entry {
     pub host: String,
     pub server_name: String,
     pub server_port: u16,
+    /// The servers the proxy tried, if it ran.
+    pub upstream: Option<Trail>,
     /// The request headers the format names (lowercased name, value).
     pub headers: Vec<(String, String)>,
 }
@@ -99,6 +104,7 @@ impl Format {
                 "server_name" => Part::ServerName,
                 "server_port" => Part::ServerPort,
                 "scheme" => Part::Scheme,
+                n if Var::parse(n).is_some() => Part::Upstream(Var::parse(n).ok_or(n)?),
                 n if n.starts_with("http_") && n.len() > 5 => {
                     Part::Http(n["http_".len()..].replace('_', "-"))
                 }
@@ -176,6 +182,11 @@ impl Format {
                     .iter()
                     .find(|(n, _)| n == h)
                     .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+                Part::Upstream(v) => e
+                    .upstream
+                    .as_ref()
+                    .map(|t| t.render(*v))
                     .unwrap_or_default(),
             };
             if value.is_empty() {
@@ -299,6 +310,7 @@ mod tests {
             host: "h".into(),
             server_name: "s".into(),
             server_port: 80,
+            upstream: None,
             headers: vec![("user-agent".into(), "t \"x\"".into())],
         };
         assert_eq!(
@@ -306,8 +318,11 @@ mod tests {
             "127.0.0.1 - - [14/Nov/2023:22:13:20 +0000] \"GET /a?b HTTP/1.1\" 200 5 \"-\" \"t \\x22x\\x22\""
         );
         assert_eq!(
-            Format::compile("$upstream_addr").unwrap_err(),
-            "upstream_addr"
+            Format::compile("$upstream_cache_status").unwrap_err(),
+            "upstream_cache_status"
         );
+        // Not proxied: "-".
+        let up = Format::compile("$upstream_addr $upstream_status").unwrap();
+        assert_eq!(up.render(&e), "- -");
     }
 }

@@ -10,6 +10,7 @@ mod access;
 mod autoindex;
 pub mod balance;
 mod compress;
+mod connect;
 mod content;
 pub mod demo;
 mod files;
@@ -26,5 +27,6 @@ mod retry;
 pub mod server;
 mod status;
 mod support;
+mod upvars;
 
 pub use plan::{plan, Plan};

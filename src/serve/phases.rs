@@ -18,7 +18,7 @@ use super::headers::{self, Extra, Vars};
 use super::plan::{Handler, Host};
 use super::proxy::{Context, Upstreams};
 use super::respond::{self, Body};
-use super::{compress, limit, log, status};
+use super::{compress, limit, log, status, upvars};
 
 /// Where the next round of location matching starts.
 enum Lookup {
@@ -119,6 +119,7 @@ pub async fn serve(
         respond::set_reason(&mut resp);
     }
     let status = resp.status().as_u16();
+    let trail = resp.extensions().get::<upvars::Trail>().cloned();
     // nginx's header filter sends `Last-Modified` with 200, 206 and 304 only.
     if !matches!(status, 200 | 206 | 304) {
         resp.headers_mut().remove(hyper::header::LAST_MODIFIED);
@@ -135,6 +136,7 @@ pub async fn serve(
         let extra = Extra {
             uri: &flow.uri,
             args: flow.args.as_deref().unwrap_or(""),
+            upstream: trail.as_ref(),
         };
         headers::filter_response(
             resp.headers_mut(),
@@ -180,6 +182,7 @@ pub async fn serve(
             host: host_var.clone(),
             server_name: host.names.first().cloned().unwrap_or_default(),
             server_port: port,
+            upstream: trail.clone(),
             headers: l
                 .format
                 .headers()
@@ -199,6 +202,9 @@ pub async fn serve(
             drop(slots);
             if let Some((writer, format, mut entry)) = log {
                 entry.body_bytes = bytes;
+                if let Some(t) = &entry.upstream {
+                    t.finish();
+                }
                 writer.write(format.render(&entry));
             }
         }),
@@ -372,6 +378,7 @@ async fn phases(
         let extra = Extra {
             uri: &flow.uri,
             args: flow.args.as_deref().unwrap_or(""),
+            upstream: None,
         };
         let text = text.as_ref().map(|t| t.render_ext(&vars, &extra));
         if text.is_none() && *status >= 400 {

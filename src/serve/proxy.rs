@@ -26,12 +26,14 @@ use hyper_util::rt::TokioExecutor;
 use tokio::time::Sleep;
 
 use super::balance::{KeyInput, PickRequest};
+use super::connect::{Opened, Timed};
 use super::headers::{self, Vars};
 use super::plan::{ProxyTarget, UpstreamPool};
 use super::respond::{self, Body};
 use super::retry::{ft, status_condition, Policy, Retries};
+use super::upvars::{Attempt, Trail};
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
+type HttpClient = Client<Timed, Full<Bytes>>;
 
 /// The connection pools to every upstream server, one client per connect timeout.
 #[derive(Default)]
@@ -48,7 +50,7 @@ fn client(connect: Duration) -> HttpClient {
         // Bounded like nginx's `keepalive N`: a burst of clients must not leave thousands
         // of idle upstream connections (and their buffers) behind.
         .pool_max_idle_per_host(64)
-        .build(connector)
+        .build(Timed(connector))
 }
 
 /// What one request to a proxied location carries besides the request itself.
@@ -72,6 +74,8 @@ struct Outgoing<'a> {
     uri: &'a str,
     headers: &'a HeaderMap,
     body: &'a Bytes,
+    /// The tries, for the upstream variables.
+    trail: &'a Trail,
 }
 
 impl Upstreams {
@@ -143,17 +147,21 @@ impl Upstreams {
             client: cx.remote.ip(),
             key: key.as_deref(),
         };
+        let trail = Trail::default();
         let out = Outgoing {
             parts: &parts,
             uri: &uri,
             headers: &headers,
             body: &body,
+            trail: &trail,
         };
         let client = self.client(target.policy.connect);
-        match target.policy.haproxy {
+        let mut resp = match target.policy.haproxy {
             Some(r) => haproxy(&client, pool, &target.policy, r, &pick, &out).await,
             None => nginx(&client, pool, &target.policy, &pick, &out).await,
-        }
+        };
+        resp.extensions_mut().insert(trail);
+        resp
     }
 }
 
@@ -192,6 +200,7 @@ async fn nginx(
                 });
                 match retry {
                     Some(cond) => {
+                        out.trail.finish();
                         // 403 and 404 move on without counting against the server.
                         if cond != ft::HTTP_403 && cond != ft::HTTP_404 {
                             failed(pool, i);
@@ -226,6 +235,17 @@ async fn nginx(
                 }
             }
         }
+    }
+    if tried.iter().all(|t| !t) {
+        // nginx names the upstream group when no server was live.
+        out.trail.push(Attempt {
+            addr: pool.peers.name.clone(),
+            status: 502,
+            started: start,
+            connect: None,
+            header: None,
+            response: Some(Duration::ZERO),
+        });
     }
     respond::error(StatusCode::BAD_GATEWAY)
 }
@@ -321,13 +341,52 @@ async fn attempt(
     // for the response starts with the request: `proxy_read_timeout` plus what connecting and
     // sending take, at most one second (the connector enforces the connect timeout itself).
     let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
-    match tokio::time::timeout(limit, client.request(up)).await {
+    let started = Instant::now();
+    let result = match tokio::time::timeout(limit, client.request(up)).await {
         Err(_) => Err(Failure {
             ft: ft::TIMEOUT,
             sent: true,
         }),
         Ok(Ok(resp)) => Ok(resp),
         Ok(Err(e)) => Err(classify(&e)),
+    };
+    out.trail
+        .push(tried(&pool.peers.peers[i].addr, started, &result));
+    result
+}
+
+/// What one try leaves for the upstream variables: a kept-alive connection took no time to
+/// connect; a failed try has the status nginx gives it (502, or 504 on a timeout).
+fn tried(
+    addr: &SocketAddr,
+    started: Instant,
+    result: &Result<Response<Incoming>, Failure>,
+) -> Attempt {
+    let (status, connect, header, response) = match result {
+        Ok(resp) => {
+            let connect = match resp.extensions().get::<Opened>() {
+                Some(o) if o.at >= started => o.took,
+                _ => Duration::ZERO,
+            };
+            (
+                resp.status().as_u16(),
+                Some(connect),
+                Some(started.elapsed()),
+                None,
+            )
+        }
+        Err(f) => {
+            let status = if f.ft == ft::TIMEOUT { 504 } else { 502 };
+            (status, None, None, Some(started.elapsed()))
+        }
+    };
+    Attempt {
+        addr: addr.to_string(),
+        status,
+        started,
+        connect,
+        header,
+        response,
     }
 }
 

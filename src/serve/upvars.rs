@@ -1,0 +1,146 @@
+//! nginx's upstream variables: the servers a proxied request tried, in order, with the status
+//! and the times of each, rendered as `$upstream_addr`, `$upstream_status`,
+//! `$upstream_connect_time`, `$upstream_header_time` and `$upstream_response_time` (values of
+//! several tries separated by ", "; "-" for a time an attempt never reached).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One try: the server, the status it gave (502/504 when it failed), and its times.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub addr: String,
+    pub status: u16,
+    pub started: Instant,
+    pub connect: Option<Duration>,
+    pub header: Option<Duration>,
+    /// Set when the try is over; the last one ends with the response body.
+    pub response: Option<Duration>,
+}
+
+/// Which of the times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Time {
+    Connect,
+    Header,
+    Response,
+}
+
+/// One of the upstream variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Var {
+    Addr,
+    Status,
+    Time(Time),
+}
+
+impl Var {
+    /// The variable called `name` (without `$`).
+    pub fn parse(name: &str) -> Option<Var> {
+        Some(match name {
+            "upstream_addr" => Var::Addr,
+            "upstream_status" => Var::Status,
+            "upstream_connect_time" => Var::Time(Time::Connect),
+            "upstream_header_time" => Var::Time(Time::Header),
+            "upstream_response_time" => Var::Time(Time::Response),
+            _ => return None,
+        })
+    }
+}
+
+/// The tries of one request, carried in the response's extensions from the proxy to the log
+/// and the response filters.
+#[derive(Debug, Clone, Default)]
+pub struct Trail(pub Arc<Mutex<Vec<Attempt>>>);
+
+impl Trail {
+    pub fn push(&self, a: Attempt) {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(a);
+        }
+    }
+
+    /// Ends the last try now (its response body is done).
+    pub fn finish(&self) {
+        if let Ok(mut v) = self.0.lock() {
+            if let Some(last) = v.last_mut() {
+                if last.response.is_none() {
+                    last.response = Some(last.started.elapsed());
+                }
+            }
+        }
+    }
+
+    fn join(&self, f: impl Fn(&Attempt) -> String) -> String {
+        match self.0.lock() {
+            Ok(v) => v.iter().map(f).collect::<Vec<_>>().join(", "),
+            Err(_) => String::new(),
+        }
+    }
+
+    pub fn addr(&self) -> String {
+        self.join(|a| a.addr.clone())
+    }
+
+    pub fn status(&self) -> String {
+        self.join(|a| a.status.to_string())
+    }
+
+    /// The value of `var`; empty when no server was tried.
+    pub fn render(&self, var: Var) -> String {
+        match var {
+            Var::Addr => self.addr(),
+            Var::Status => self.status(),
+            Var::Time(t) => self.time(t),
+        }
+    }
+
+    pub fn time(&self, which: Time) -> String {
+        self.join(|a| {
+            let t = match which {
+                Time::Connect => a.connect,
+                Time::Header => a.header,
+                Time::Response => Some(a.response.unwrap_or_else(|| a.started.elapsed())),
+            };
+            t.map_or_else(|| "-".to_string(), seconds)
+        })
+    }
+}
+
+/// nginx's `%T.%03M`.
+pub fn seconds(d: Duration) -> String {
+    format!("{}.{:03}", d.as_secs(), d.subsec_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn several_tries_are_comma_separated() {
+        let t = Trail::default();
+        let now = Instant::now();
+        t.push(Attempt {
+            addr: "127.0.0.1:1".into(),
+            status: 502,
+            started: now,
+            connect: None,
+            header: None,
+            response: Some(Duration::from_millis(1)),
+        });
+        t.push(Attempt {
+            addr: "127.0.0.1:2".into(),
+            status: 200,
+            started: now,
+            connect: Some(Duration::from_millis(2)),
+            header: Some(Duration::from_millis(1500)),
+            response: None,
+        });
+        t.finish();
+        assert_eq!(t.addr(), "127.0.0.1:1, 127.0.0.1:2");
+        assert_eq!(t.status(), "502, 200");
+        assert_eq!(t.time(Time::Connect), "-, 0.002");
+        assert_eq!(t.time(Time::Header), "-, 1.500");
+        assert!(t.time(Time::Response).starts_with("0.001, 0."));
+    }
+}

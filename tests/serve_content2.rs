@@ -1,0 +1,171 @@
+//! `lbc serve` content against real nginx, second part: the upstream variables in `log_format`
+//! and `add_header` (several tried servers, a dead one first), and `client_max_body_size` (the
+//! default 1m, declared and chunked bodies). Both servers get the same configuration and the same
+//! loopback backends; what clients see and what the logs hold are compared, times reduced to
+//! their shape. Every process dies with its Drop guard.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::path::Path;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::serve::{backend, free_port, start_lbc, start_nginx, wait_ready, Guard, IO_TIMEOUT};
+
+/// Writes `raw` on a fresh connection and reads until the peer closes (or the timeout).
+fn exchange(port: u16, raw: &[u8]) -> String {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    // The server may answer (and close) before the whole body is written.
+    let _ = conn.write_all(raw);
+    let mut out = Vec::new();
+    let _ = conn.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn status(reply: &str) -> u16 {
+    reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn header<'a>(reply: &'a str, name: &str) -> Option<&'a str> {
+    let head = reply.split("\r\n\r\n").next()?;
+    head.lines().skip(1).find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// nginx and lbc on the same configuration (`make(listen port, log path)`).
+struct Pair {
+    nginx: u16,
+    lbc: u16,
+    dir: tempfile::TempDir,
+    _guards: (Guard, Guard),
+}
+
+fn start_pair(make: impl Fn(u16, &Path) -> String) -> Pair {
+    let dir = tempfile::tempdir().unwrap();
+    let (nginx, lbc) = (free_port(), free_port());
+    let ndir = dir.path().join("nginx");
+    let ldir = dir.path().join("lbc");
+    std::fs::create_dir_all(&ndir).unwrap();
+    std::fs::create_dir_all(&ldir).unwrap();
+    let n = start_nginx(&make(nginx, &ndir.join("access.log")), &ndir);
+    let l = start_lbc(&make(lbc, &ldir.join("access.log")), &ldir);
+    wait_ready(nginx);
+    wait_ready(lbc);
+    Pair {
+        nginx,
+        lbc,
+        dir,
+        _guards: (n, l),
+    }
+}
+
+/// The access log of `who` once it holds `lines` lines (or after a generous wait).
+fn log_lines(p: &Pair, who: &str, lines: usize) -> Vec<String> {
+    let path = p.dir.path().join(who).join("access.log");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let done: Vec<String> = text.lines().map(str::to_string).collect();
+        if (done.len() >= lines && text.ends_with('\n')) || Instant::now() > deadline {
+            return done;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Times (`1.234`) become `T`, so lines compare by shape.
+fn shape(line: &str) -> String {
+    let mut out = String::new();
+    let b = line.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_digit() {
+            let mut j = i;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            if j + 4 <= b.len()
+                && b[j] == b'.'
+                && b[j + 1..j + 4].iter().all(u8::is_ascii_digit)
+                && b.get(j + 4).is_none_or(|c| !c.is_ascii_digit())
+            {
+                out.push('T');
+                i = j + 4;
+                continue;
+            }
+            out.push_str(&line[i..j]);
+            i = j;
+            continue;
+        }
+        out.push(b[i] as char);
+        i += 1;
+    }
+    out
+}
+
+#[test]
+fn upstream_variables_match_nginx() {
+    let live = backend("live");
+    let dead = free_port();
+    let make = move |listen: u16, log: &Path| {
+        format!(
+            "events {{}}
+http {{
+    log_format up '$request|$status|$upstream_addr|$upstream_status|$upstream_connect_time|$upstream_header_time|$upstream_response_time|$request_time|$msec';
+    upstream pool {{
+        server 127.0.0.1:{dead} max_fails=1 fail_timeout=30s;
+        server 127.0.0.1:{live};
+    }}
+    server {{
+        listen 127.0.0.1:{listen};
+        access_log {log} up;
+        location / {{
+            proxy_pass http://pool;
+            add_header X-Up \"$upstream_addr $upstream_status\";
+        }}
+        location /local {{
+            return 200 \"local\";
+        }}
+    }}
+}}
+",
+            log = log.display()
+        )
+    };
+    let p = start_pair(make);
+    let ask = |port: u16, path: &str| {
+        exchange(
+            port,
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    // The first request tries the dead server first, then the live one; the second only the
+    // live one (the dead one is down for fail_timeout); the third is not proxied.
+    for path in ["/a", "/b", "/local"] {
+        let (n, l) = (ask(p.nginx, path), ask(p.lbc, path));
+        assert_eq!(status(&n), status(&l), "{path}\nnginx: {n}\nlbc: {l}");
+        assert_eq!(header(&n, "x-up"), header(&l, "x-up"), "{path}: add_header");
+    }
+    let (n, l) = (log_lines(&p, "nginx", 3), log_lines(&p, "lbc", 3));
+    assert_eq!(n.len(), 3, "{n:?}");
+    let n: Vec<String> = n.iter().map(|l| shape(l)).collect();
+    let l: Vec<String> = l.iter().map(|l| shape(l)).collect();
+    assert_eq!(n, l);
+    assert_eq!(
+        n[0],
+        format!(
+            "GET /a HTTP/1.1|200|127.0.0.1:{dead}, 127.0.0.1:{live}|502, 200|-, T|-, T|T, T|T|T"
+        )
+    );
+}
