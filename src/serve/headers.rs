@@ -453,7 +453,10 @@ mod tests {
         assert_eq!(t.render(&v), "10.0.0.1, 127.0.0.1");
         let t = template("${host}:$server_port $http_user_agent").unwrap();
         assert_eq!(t.render(&v), "example.com:8080 t");
-        assert_eq!(template("$upstream_addr").unwrap_err(), "upstream_addr");
+        assert_eq!(
+            template("$upstream_cache_status").unwrap_err(),
+            "upstream_cache_status"
+        );
     }
 }
 
