@@ -21,8 +21,23 @@ fn exchange(port: u16, raw: &[u8]) -> String {
     conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
     // The server may answer (and close) before the whole body is written.
     let _ = conn.write_all(raw);
+    // Until the peer closes, or the answer is whole (nginx lingers on an unread body).
     let mut out = Vec::new();
-    let _ = conn.read_to_end(&mut out);
+    let mut buf = [0u8; 16384];
+    loop {
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+        let text = String::from_utf8_lossy(&out);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let len = header(&format!("{head}\r\n\r\n"), "content-length")
+                .and_then(|v| v.parse::<usize>().ok());
+            if len.is_some_and(|len| body.len() >= len) {
+                break;
+            }
+        }
+    }
     String::from_utf8_lossy(&out).into_owned()
 }
 
@@ -168,4 +183,88 @@ http {{
             "GET /a HTTP/1.1|200|127.0.0.1:{dead}, 127.0.0.1:{live}|502, 200|-, T|-, T|T, T|T|T"
         )
     );
+}
+
+/// `head` then `body` as one chunked request on a fresh connection.
+fn chunked(port: u16, path: &str, chunks: &[&str]) -> String {
+    let mut raw = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    for c in chunks {
+        raw.push_str(&format!("{:x}\r\n{c}\r\n", c.len()));
+    }
+    raw.push_str("0\r\n\r\n");
+    exchange(port, raw.as_bytes())
+}
+
+#[test]
+fn client_max_body_size_matches_nginx() {
+    let live = backend("live");
+    let make = move |listen: u16, log: &Path| {
+        format!(
+            "events {{}}
+http {{
+    server {{
+        listen 127.0.0.1:{listen};
+        access_log {log};
+        location / {{
+            proxy_pass http://127.0.0.1:{live};
+        }}
+        location /small/ {{
+            client_max_body_size 100;
+            proxy_pass http://127.0.0.1:{live};
+        }}
+        location /open/ {{
+            client_max_body_size 0;
+            proxy_pass http://127.0.0.1:{live};
+        }}
+        location /local {{
+            return 200 \"local\";
+        }}
+    }}
+}}
+",
+            log = log.display()
+        )
+    };
+    let p = start_pair(make);
+    let declared = |port: u16, path: &str, len: usize| {
+        // The head alone: the limit is checked on the declared length before any body.
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {len}\r\n\r\n"
+        );
+        exchange(port, head.as_bytes())
+    };
+    // nginx's default 1m, where no client_max_body_size is written.
+    for (path, len) in [("/", 1024 * 1024 + 1), ("/local", 1024 * 1024 + 1)] {
+        let (n, l) = (declared(p.nginx, path, len), declared(p.lbc, path, len));
+        assert_eq!(status(&n), 413, "{path} {len}: nginx {n}");
+        assert_eq!(status(&l), 413, "{path} {len}: lbc {l}");
+    }
+    let hundred = "x".repeat(50);
+    for (path, chunks) in [
+        ("/small/", vec![hundred.as_str()]),
+        ("/small/", vec![hundred.as_str(), hundred.as_str()]),
+        ("/small/", vec![hundred.as_str(), hundred.as_str(), "y"]),
+        ("/", vec![hundred.as_str(), hundred.as_str(), "y"]),
+        ("/open/", vec![hundred.as_str(), hundred.as_str(), "y"]),
+    ] {
+        let (n, l) = (
+            chunked(p.nginx, path, &chunks),
+            chunked(p.lbc, path, &chunks),
+        );
+        let len: usize = chunks.iter().map(|c| c.len()).sum();
+        assert_eq!(
+            status(&n),
+            status(&l),
+            "{path} chunked {len}\nnginx: {n}\nlbc: {l}"
+        );
+    }
+    // The counted one is refused, the others pass.
+    let n = chunked(
+        p.nginx,
+        "/small/",
+        &[hundred.as_str(), hundred.as_str(), "y"],
+    );
+    assert_eq!(status(&n), 413, "{n}");
 }

@@ -69,7 +69,7 @@ pub struct Scope {
     pub conn_dry_run: bool,
     pub access: Rules,
     pub log: Option<AccessLog>,
-    /// `client_max_body_size` when configured (0: no limit).
+    /// `client_max_body_size` (nginx's 1m when absent in an nginx file; `None`: no limit).
     pub max_body: Option<u64>,
     /// `internal`: only internal redirects reach this location (else 404).
     pub internal: bool,
@@ -118,6 +118,9 @@ impl Scope {
 pub struct Shared {
     pub zones: Zones,
     pub logs: Logs,
+    /// Whether the server being planned was written for nginx, whose defaults apply
+    /// (`client_max_body_size 1m`); set by the planner for each server.
+    pub nginx: bool,
 }
 
 impl Shared {
@@ -402,9 +405,13 @@ pub fn scope(
         f,
     );
     let log = access_log(chain, shared, f);
-    let max_body = inner(chain, |s| s.client.as_deref()?.max_body_size.as_ref())
-        .map(|m| m.value.0)
-        .filter(|m| *m > 0);
+    // nginx's default is 1m; 0 lifts the limit.
+    let max_body = match inner(chain, |s| s.client.as_deref()?.max_body_size.as_ref()) {
+        Some(m) => Some(m.value.0),
+        None if shared.nginx => Some(1024 * 1024),
+        None => None,
+    }
+    .filter(|m| *m > 0);
     // `internal` is not inherited: only the location's own level counts.
     let internal = location && last.is_some_and(|s| opaque(s, "internal").next().is_some());
     let on = |name: &str, f: &mut Findings| {

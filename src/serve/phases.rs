@@ -458,6 +458,7 @@ async fn phases(
                 remote: cx.remote,
                 local: cx.local,
                 host: cx.host_var,
+                max_body: scope.max_body,
             };
             let r = cx.upstreams.forward(target, req, pcx).await;
             let status = r.status().as_u16();

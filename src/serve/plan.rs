@@ -199,6 +199,7 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
     let scopes: Vec<&Settings> = http_defaults.into_iter().collect();
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
     for s in &ir.services {
+        shared.nginx = matches!(flavor(ir, s.origin), Flavor::Nginx);
         let Some(host) = host(s, &pools, &base_headers, &scopes, &mut shared, &mut f) else {
             continue;
         };

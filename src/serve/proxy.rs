@@ -59,6 +59,8 @@ pub struct Context<'a> {
     pub local: SocketAddr,
     /// `$host`.
     pub host: &'a str,
+    /// `client_max_body_size`, counted as the body streams in (chunked bodies too).
+    pub max_body: Option<u64>,
 }
 
 /// Why an attempt failed: an [`ft`] condition and whether the request had been sent.
@@ -105,8 +107,9 @@ impl Upstreams {
         cx: Context<'_>,
     ) -> Response<Body> {
         let (parts, body) = req.into_parts();
-        let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
-            return respond::error(StatusCode::BAD_REQUEST);
+        let body = match read_body(body, cx.max_body).await {
+            Ok(b) => b,
+            Err(status) => return respond::error(status),
         };
         let request_uri = parts
             .uri
@@ -163,6 +166,22 @@ impl Upstreams {
         resp.extensions_mut().insert(trail);
         resp
     }
+}
+
+/// Reads the whole request body (nginx buffers it before passing it on): 413 as soon as it
+/// grows past `max`, 400 when the client breaks it off.
+async fn read_body(mut body: Incoming, max: Option<u64>) -> Result<Bytes, StatusCode> {
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| StatusCode::BAD_REQUEST)?;
+        if let Ok(data) = frame.into_data() {
+            buf.extend_from_slice(&data);
+            if max.is_some_and(|m| buf.len() as u64 > m) {
+                return Err(StatusCode::PAYLOAD_TOO_LARGE);
+            }
+        }
+    }
+    Ok(buf.freeze())
 }
 
 /// nginx: the next server on each failure `proxy_next_upstream` names, within the tries.
