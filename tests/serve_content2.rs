@@ -268,3 +268,97 @@ http {{
     );
     assert_eq!(status(&n), 413, "{n}");
 }
+
+/// A docroot `www` with an index and a 404 page under `dir`.
+fn relative_tree(dir: &Path) {
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("www/index.html"), "index\n").unwrap();
+    std::fs::write(dir.join("www/404.html"), "not here\n").unwrap();
+}
+
+fn relative_config(listen: u16) -> String {
+    format!(
+        "events {{}}
+http {{
+    server {{
+        listen 127.0.0.1:{listen};
+        root www;
+        access_log logs/relative.log;
+        error_page 404 /404.html;
+    }}
+}}
+"
+    )
+}
+
+#[test]
+fn relative_paths_resolve_against_the_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let (nginx, lbc, prefixed) = (free_port(), free_port(), free_port());
+    let (ndir, ldir, pdir) = (
+        dir.path().join("nginx"),
+        dir.path().join("lbc"),
+        dir.path().join("prefixed"),
+    );
+    for d in [&ndir, &ldir, &pdir] {
+        relative_tree(d);
+    }
+    // nginx runs with `-p DIR`; lbc takes the main file's directory, or `--prefix DIR` when
+    // the file lives elsewhere.
+    let _n = start_nginx(&relative_config(nginx), &ndir);
+    let _l = start_lbc(&relative_config(lbc), &ldir);
+    let conf = dir.path().join("elsewhere.conf");
+    std::fs::write(&conf, relative_config(prefixed)).unwrap();
+    let _p = Guard(
+        std::process::Command::new(env!("CARGO_BIN_EXE_lbc"))
+            .arg("serve")
+            .arg("--prefix")
+            .arg(&pdir)
+            .arg(&conf)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("prefixed.log")).unwrap())
+            .spawn()
+            .unwrap(),
+    );
+    for port in [nginx, lbc, prefixed] {
+        wait_ready(port);
+    }
+    for path in ["/", "/missing"] {
+        let ask = |port: u16| {
+            exchange(
+                port,
+                format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+        };
+        let n = ask(nginx);
+        let body = |r: &str| r.split_once("\r\n\r\n").map(|x| x.1.to_string());
+        for (who, r) in [("lbc", ask(lbc)), ("lbc --prefix", ask(prefixed))] {
+            assert_eq!(
+                status(&n),
+                status(&r),
+                "{who} {path}\nnginx: {n}\n{who}: {r}"
+            );
+            assert_eq!(body(&n), body(&r), "{who} {path}");
+        }
+    }
+    for d in [&ndir, &ldir, &pdir] {
+        let log = d.join("logs/relative.log");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+            < 2
+        {
+            assert!(
+                Instant::now() < deadline,
+                "no log lines in {}",
+                log.display()
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

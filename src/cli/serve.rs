@@ -37,7 +37,7 @@ pub fn run(a: &ServeArgs) -> i32 {
         .filter(|d| d.severity == Severity::Error)
         .cloned()
         .collect();
-    let (plan, findings) = crate::serve::plan(&loaded.ir);
+    let (plan, findings) = crate::serve::plan_in(&loaded.ir, a.input.prefix.as_deref());
     diags.extend(findings);
     diagnostic::sort(&mut diags);
     if !diags.is_empty() {

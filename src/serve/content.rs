@@ -121,6 +121,20 @@ pub struct Shared {
     /// Whether the server being planned was written for nginx, whose defaults apply
     /// (`client_max_body_size 1m`); set by the planner for each server.
     pub nginx: bool,
+    /// What relative paths (`root html`, `access_log logs/access.log`) are resolved against:
+    /// `--prefix`, else the main file's directory, as nginx resolves them against its prefix.
+    pub prefix: std::path::PathBuf,
+}
+
+impl Shared {
+    /// `path` as nginx reads it: absolute ones as they are, others under the prefix.
+    pub fn resolve(&self, path: &str) -> String {
+        if path.starts_with('/') || self.prefix.as_os_str().is_empty() {
+            path.to_string()
+        } else {
+            self.prefix.join(path).to_string_lossy().into_owned()
+        }
+    }
 }
 
 impl Shared {
@@ -284,14 +298,14 @@ pub fn scope(
     let default_type = inner(chain, |s| content(s)?.default_type.as_ref())
         .map(|d| d.value.clone())
         .unwrap_or_else(|| "text/plain".into());
-    let root = inner(chain, |s| content(s)?.root.as_ref()).map(|r| r.value.clone());
+    let root = inner(chain, |s| content(s)?.root.as_ref()).map(|r| shared.resolve(&r.value));
     let last = chain.last().copied();
     let alias = last
         .and_then(|s| content(s)?.alias.as_ref())
         .filter(|_| location);
     let alias = match (alias, prefix) {
         (None, _) => None,
-        (Some(a), Some(p)) => Some((p.to_string(), a.value.clone())),
+        (Some(a), Some(p)) => Some((p.to_string(), shared.resolve(&a.value))),
         (Some(a), None) => {
             f.refuse(a.origin, "`alias` in a regex location");
             None
@@ -539,6 +553,7 @@ fn access_log(chain: &[&Settings], shared: &mut Shared, f: &mut Findings) -> Opt
         );
         return None;
     };
+    let path = &shared.resolve(path);
     let writer = match shared.logs.writers.get(path) {
         Some(w) => w.clone(),
         None => match Writer::open(path) {

@@ -29,4 +29,4 @@ mod status;
 mod support;
 mod upvars;
 
-pub use plan::{plan, Plan};
+pub use plan::{plan, plan_in, Plan};

@@ -157,6 +157,12 @@ impl Locations {
 
 /// Plans `ir`; the plan is `None` when any finding is an error.
 pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
+    plan_in(ir, None)
+}
+
+/// [`plan`] with relative paths resolved against `prefix` (`--prefix`); `None`: the directory
+/// of the main (first) file.
+pub fn plan_in(ir: &Ir, prefix: Option<&std::path::Path>) -> (Option<Plan>, Vec<Diagnostic>) {
     let mut f = Findings::default();
     for o in [
         ir.vrrp_instances.first().map(|x| x.origin),
@@ -172,6 +178,15 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
         f.refuse(v.origin, "L4 virtual services (LVS)");
     }
     let mut shared = Shared::new(ir, &mut f);
+    shared.prefix = match prefix {
+        Some(p) => p.to_path_buf(),
+        None => ir
+            .sources
+            .first()
+            .and_then(|s| std::path::Path::new(&s.path).parent())
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+    };
     if let Some(w) = &ir.process.workers {
         f.ignore(w.origin, "`worker_processes` (one multi-threaded process)");
     }
