@@ -1,6 +1,7 @@
 //! Static files as nginx serves them: URI normalisation, `root`/`alias` mapping (never outside
 //! the alias directory), `index`, `autoindex` (nginx's HTML listing), `try_files`, MIME types,
-//! `Last-Modified`/`ETag`, conditional requests (304/412), `HEAD` and single byte ranges (206).
+//! `Last-Modified`/`ETag`, conditional requests (304/412), `HEAD` and byte ranges (206, several
+//! as `multipart/byteranges`).
 
 use std::collections::HashMap;
 use std::fs::Metadata;
@@ -455,7 +456,23 @@ fn file(
         if applies {
             match parse_range(r, size) {
                 RangeSpec::None => {}
-                RangeSpec::One(s, e) => range = Some((s, e)),
+                RangeSpec::Ranges(list) if list.len() == 1 => {
+                    range = Some((list[0].0, list[0].1 - 1))
+                }
+                RangeSpec::Ranges(list) => {
+                    let head = *req.method == Method::HEAD;
+                    return match multipart(&handle, &list, size, mime, head) {
+                        Ok((ctype, len, body)) => {
+                            parts.status = StatusCode::PARTIAL_CONTENT;
+                            if let Ok(v) = HeaderValue::from_str(&ctype) {
+                                parts.headers.insert(CONTENT_TYPE, v);
+                            }
+                            parts.headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+                            Outcome::Response(Response::from_parts(parts, respond::full(body)))
+                        }
+                        Err(e) => Outcome::Error(io_status(&e)),
+                    };
+                }
                 RangeSpec::Unsatisfiable => {
                     let mut r = respond::error(StatusCode::RANGE_NOT_SATISFIABLE);
                     if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
@@ -552,62 +569,167 @@ fn stream(mut f: std::fs::File, start: u64, len: u64) -> Body {
 
 /// Exactly `len` bytes from `start` (a file that shrank meanwhile is an error).
 fn read(mut f: std::fs::File, start: u64, len: u64) -> std::io::Result<Vec<u8>> {
-    if start > 0 {
-        f.seek(SeekFrom::Start(start))?;
-    }
+    f.seek(SeekFrom::Start(start))?;
     let mut buf = vec![0u8; len as usize];
     f.read_exact(&mut buf)?;
     Ok(buf)
 }
 
 enum RangeSpec {
+    /// No usable `Range`: the whole file, 200.
     None,
-    One(u64, u64),
+    /// The ranges, `[start, end)` each, in the request's order.
+    Ranges(Vec<(u64, u64)>),
     Unsatisfiable,
 }
 
-/// `Range: bytes=…` with one range; several ranges are answered whole (nginx would send
-/// `multipart/byteranges`).
+/// `Range: bytes=…` as nginx's `ngx_http_range_parse` reads it: spaces allowed around the
+/// numbers, a suffix `-N` is the last N bytes, ends past the size are cut, a range starting
+/// past the end is skipped (none left: 416), and ranges adding up to more than the file are
+/// answered whole.
 fn parse_range(value: &str, size: u64) -> RangeSpec {
-    let Some(spec) = value.strip_prefix("bytes=") else {
+    let Some(spec) = value
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("bytes="))
+        .map(|_| &value.as_bytes()[6..])
+    else {
         return RangeSpec::None;
     };
-    if spec.contains(',') {
-        return RangeSpec::None;
-    }
-    let Some((a, b)) = spec.trim().split_once('-') else {
-        return RangeSpec::Unsatisfiable;
-    };
-    let (a, b) = (a.trim(), b.trim());
-    let num = |s: &str| -> Option<u64> {
-        (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
-    };
-    if a.is_empty() {
-        let Some(n) = num(b) else {
-            return RangeSpec::Unsatisfiable;
-        };
-        if n == 0 || size == 0 {
-            return RangeSpec::Unsatisfiable;
+    let mut p = 0;
+    let at = |i: usize| spec.get(i).copied().unwrap_or(0);
+    let mut ranges = Vec::new();
+    let mut total: u64 = 0;
+    loop {
+        let (mut start, mut end, mut suffix) = (0u64, 0u64, false);
+        while at(p) == b' ' {
+            p += 1;
         }
-        return RangeSpec::One(size.saturating_sub(n), size - 1);
+        let mut open = false;
+        if at(p) != b'-' {
+            if !at(p).is_ascii_digit() {
+                return RangeSpec::Unsatisfiable;
+            }
+            while at(p).is_ascii_digit() {
+                let Some(v) = start
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(at(p) - b'0')))
+                else {
+                    return RangeSpec::Unsatisfiable;
+                };
+                start = v;
+                p += 1;
+            }
+            while at(p) == b' ' {
+                p += 1;
+            }
+            if at(p) != b'-' {
+                return RangeSpec::Unsatisfiable;
+            }
+            p += 1;
+            while at(p) == b' ' {
+                p += 1;
+            }
+            if at(p) == b',' || at(p) == 0 {
+                end = size;
+                open = true;
+            }
+        } else {
+            suffix = true;
+            p += 1;
+        }
+        if !open {
+            if !at(p).is_ascii_digit() {
+                return RangeSpec::Unsatisfiable;
+            }
+            while at(p).is_ascii_digit() {
+                let Some(v) = end
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(at(p) - b'0')))
+                else {
+                    return RangeSpec::Unsatisfiable;
+                };
+                end = v;
+                p += 1;
+            }
+            while at(p) == b' ' {
+                p += 1;
+            }
+            if at(p) != b',' && at(p) != 0 {
+                return RangeSpec::Unsatisfiable;
+            }
+            if suffix {
+                start = size.saturating_sub(end);
+                end = size.saturating_sub(1);
+            }
+            end = if end >= size { size } else { end + 1 };
+        }
+        if start < end {
+            ranges.push((start, end));
+            total = total.saturating_add(end - start);
+        } else if start == 0 {
+            return RangeSpec::None;
+        }
+        if at(p) != b',' {
+            break;
+        }
+        p += 1;
     }
-    let Some(start) = num(a) else {
+    if ranges.is_empty() {
         return RangeSpec::Unsatisfiable;
-    };
-    let end = if b.is_empty() {
-        size.saturating_sub(1)
+    }
+    if total > size {
+        return RangeSpec::None;
+    }
+    RangeSpec::Ranges(ranges)
+}
+
+/// The number in a multipart boundary: nginx's `ngx_next_temp_number`, a counter starting
+/// at a random point, written zero-padded to 20 digits (`%0muA` of a 64-bit atomic).
+fn boundary() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let seed = *SEED.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::from(d.subsec_nanos()) % 123_456)
+    });
+    format!("{:020}", seed + NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A `multipart/byteranges` body as nginx's range filter writes it: for each range
+/// `CRLF --BOUNDARY CRLF Content-Type: T CRLF Content-Range: bytes S-E/SIZE CRLF CRLF DATA`,
+/// then `CRLF --BOUNDARY-- CRLF`. (The content type, the body's length, the body or an
+/// error.)
+fn multipart(
+    handle: &std::fs::File,
+    ranges: &[(u64, u64)],
+    size: u64,
+    mime: &str,
+    head: bool,
+) -> std::io::Result<(String, u64, Vec<u8>)> {
+    let b = boundary();
+    let part_head = if mime.is_empty() {
+        format!("\r\n--{b}\r\nContent-Range: bytes ")
     } else {
-        match num(b) {
-            Some(e) => e.min(size.saturating_sub(1)),
-            None => return RangeSpec::Unsatisfiable,
-        }
+        format!("\r\n--{b}\r\nContent-Type: {mime}\r\nContent-Range: bytes ")
     };
-    if start >= size || (!b.is_empty() && num(b).is_some_and(|e| e < start)) {
-        return RangeSpec::Unsatisfiable;
+    let tail = format!("\r\n--{b}--\r\n");
+    let mut len = tail.len() as u64;
+    let mut body = Vec::new();
+    for &(start, end) in ranges {
+        let range = format!("{start}-{}/{size}\r\n\r\n", end - 1);
+        len += (part_head.len() + range.len()) as u64 + (end - start);
+        if !head {
+            body.extend_from_slice(part_head.as_bytes());
+            body.extend_from_slice(range.as_bytes());
+            body.extend_from_slice(&read(handle.try_clone()?, start, end - start)?);
+        }
     }
-    RangeSpec::One(start, end)
+    if !head {
+        body.extend_from_slice(tail.as_bytes());
+    }
+    Ok((format!("multipart/byteranges; boundary={b}"), len, body))
 }
 
 /// nginx's `NGX_ESCAPE_URI`: controls, space, `#`, `%`, `?` and non-ASCII bytes.
@@ -649,18 +771,23 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert!(matches!(parse_range("bytes=0-4", 10), RangeSpec::One(0, 4)));
-        assert!(matches!(parse_range("bytes=5-", 10), RangeSpec::One(5, 9)));
-        assert!(matches!(parse_range("bytes=-3", 10), RangeSpec::One(7, 9)));
-        assert!(matches!(
-            parse_range("bytes=8-20", 10),
-            RangeSpec::One(8, 9)
-        ));
-        assert!(matches!(
-            parse_range("bytes=10-", 10),
-            RangeSpec::Unsatisfiable
-        ));
-        assert!(matches!(parse_range("bytes=0-1,3-4", 10), RangeSpec::None));
+        let one = |v: &str, size: u64| match parse_range(v, size) {
+            RangeSpec::Ranges(r) => format!("{r:?}"),
+            RangeSpec::None => "whole".into(),
+            RangeSpec::Unsatisfiable => "416".into(),
+        };
+        assert_eq!(one("bytes=0-4", 10), "[(0, 5)]");
+        assert_eq!(one("bytes=5-", 10), "[(5, 10)]");
+        assert_eq!(one("bytes=-3", 10), "[(7, 10)]");
+        assert_eq!(one("bytes=8-20", 10), "[(8, 10)]");
+        assert_eq!(one("bytes=10-", 10), "416");
+        assert_eq!(one("bytes=0-1,3-4", 10), "[(0, 2), (3, 5)]");
+        assert_eq!(one("bytes= 0 - 1 , 3-4", 10), "[(0, 2), (3, 5)]");
+        assert_eq!(one("bytes=0-1,20-30", 10), "[(0, 2)]");
+        assert_eq!(one("bytes=0-8,2-9", 10), "whole");
+        assert_eq!(one("bytes=x", 10), "416");
+        assert_eq!(one("items=0-1", 10), "whole");
+        assert_eq!(one("bytes=99999999999999999999999-", 10), "416");
     }
 
     #[test]
