@@ -445,3 +445,64 @@ http {{
         }
     }
 }
+
+#[test]
+fn stub_status_counts_connections_reading_a_head() {
+    let make = |listen: u16, log: &Path| {
+        format!(
+            "events {{}}
+http {{
+    server {{
+        listen 127.0.0.1:{listen};
+        access_log {log};
+        location = /status {{ stub_status; }}
+    }}
+}}
+",
+            log = log.display()
+        )
+    };
+    let p = start_pair(make);
+    for port in [p.nginx, p.lbc] {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        // One connection silent, one half-way through its head.
+        let _idle = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+        let mut partial = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+        partial
+            .write_all(b"GET /status HTTP/1.1\r\nHost: localhost\r\n")
+            .unwrap();
+        let want = "Active connections: 3 \n";
+        let tail = "Reading: 1 Writing: 1 Waiting: 1 \n";
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = exchange(
+                port,
+                b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            );
+            let body = r.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
+            if body.starts_with(want) && body.ends_with(tail) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{port}: {body}");
+            thread::sleep(Duration::from_millis(50));
+        }
+        // The head completed: the connection is answered, then waits.
+        partial.write_all(b"\r\n").unwrap();
+        let mut buf = [0u8; 512];
+        partial.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        assert!(partial.read(&mut buf).unwrap() > 0);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = exchange(
+                port,
+                b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            );
+            let body = r.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
+            if body.ends_with("Reading: 0 Writing: 1 Waiting: 2 \n") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{port} after the head: {body}");
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

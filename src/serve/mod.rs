@@ -21,6 +21,7 @@ pub mod peers;
 mod phases;
 pub mod plan;
 pub mod proxy;
+mod reading;
 mod realip;
 pub mod respond;
 mod retry;

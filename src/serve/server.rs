@@ -20,7 +20,7 @@ use tokio::sync::watch;
 use super::plan::{ListenPlan, Plan};
 use super::proxy::Upstreams;
 use super::respond::Body;
-use super::{phases, status};
+use super::{phases, reading, status};
 
 /// How long in-flight requests may run after the stop signal.
 const GRACE: Duration = Duration::from_secs(5);
@@ -70,12 +70,18 @@ async fn accept_loop(
                 let counted = status::ConnectionGuard::accepted();
                 let _ = stream.set_nodelay(true);
                 let (lp, upstreams) = (lp.clone(), upstreams.clone());
+                let reading = Arc::new(reading::ReadState::default());
+                let state = reading.clone();
                 let service = service_fn(move |req| {
-                    let (lp, upstreams) = (lp.clone(), upstreams.clone());
+                    let (lp, upstreams, state) = (lp.clone(), upstreams.clone(), state.clone());
+                    state.head_parsed();
                     async move {
-                        Ok::<_, Infallible>(handle(&lp, &upstreams, req, remote, local).await)
+                        let r = handle(&lp, &upstreams, req, remote, local).await;
+                        state.answered();
+                        Ok::<_, Infallible>(r)
                     }
                 });
+                let stream = reading::Watched::new(stream, reading);
                 let conn = http1::Builder::new()
                     .keep_alive(true)
                     .serve_connection(TokioIo::new(stream), service);

@@ -17,8 +17,7 @@ pub struct Counters {
     pub requests: AtomicU64,
     /// Open client connections.
     pub active: AtomicU64,
-    /// Connections reading a request header (hyper parses before the service runs, so only
-    /// requests in flight are visible: this stays 0).
+    /// Connections reading a request header (see `reading`).
     pub reading: AtomicU64,
     /// Requests being answered.
     pub writing: AtomicU64,
