@@ -506,3 +506,97 @@ http {{
         }
     }
 }
+
+#[test]
+fn auth_basic_matches_nginx() {
+    let make = |listen: u16, log: &Path| {
+        let dir = log.parent().unwrap();
+        std::fs::create_dir_all(dir.join("www/private")).unwrap();
+        std::fs::write(dir.join("www/private/index.html"), "secret page\n").unwrap();
+        std::fs::write(dir.join("www/open.html"), "open\n").unwrap();
+        // user / secret as `htpasswd -s` writes it; salt+sha1 for ssha.
+        std::fs::write(
+            dir.join("htpasswd"),
+            "# users\nplain:{PLAIN}pw:a comment\nsha:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n\n",
+        )
+        .unwrap();
+        format!(
+            "events {{}}
+http {{
+    server {{
+        listen 127.0.0.1:{listen};
+        access_log {log};
+        root www;
+        auth_basic \"Closed Site\";
+        auth_basic_user_file htpasswd;
+        location /open.html {{
+            auth_basic off;
+        }}
+    }}
+}}
+",
+            log = log.display()
+        )
+    };
+    let p = start_pair(make);
+    let b64 = |s: &str| -> String {
+        const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in s.as_bytes().chunks(3) {
+            let n = c
+                .iter()
+                .enumerate()
+                .fold(0u32, |a, (i, &b)| a | (u32::from(b) << (16 - 8 * i)));
+            for i in 0..4 {
+                if i <= c.len() {
+                    out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    };
+    let cases = [
+        ("/private/", None),
+        ("/private/", Some(b64("plain:pw"))),
+        ("/private/", Some(b64("plain:wrong"))),
+        ("/private/", Some(b64("sha:secret"))),
+        ("/private/", Some(b64("sha:secreT"))),
+        ("/private/", Some(b64("nobody:pw"))),
+        ("/private/", Some("!!notbase64".to_string())),
+        ("/private/", Some(b64("nocolon"))),
+        ("/open.html", None),
+    ];
+    for (path, auth) in cases {
+        let ask = |port: u16| {
+            let extra = auth
+                .as_ref()
+                .map(|a| format!("Authorization: Basic {a}\r\n"))
+                .unwrap_or_default();
+            exchange(
+                port,
+                format!(
+                    "GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+        };
+        let (n, l) = (ask(p.nginx), ask(p.lbc));
+        let what = format!("{path} {auth:?}\nnginx: {n}\nlbc: {l}");
+        assert_eq!(status(&n), status(&l), "{what}");
+        assert_eq!(
+            header(&n, "www-authenticate"),
+            header(&l, "www-authenticate"),
+            "{what}"
+        );
+        let first = |r: &str| r.lines().next().unwrap_or("").to_string();
+        assert_eq!(first(&n), first(&l), "{what}");
+        if status(&n) == 200 {
+            assert_eq!(
+                n.split_once("\r\n\r\n").map(|x| x.1),
+                l.split_once("\r\n\r\n").map(|x| x.1)
+            );
+        }
+    }
+}

@@ -35,6 +35,7 @@ pub const READ_HERE: &[&str] = &[
     "server_name_in_redirect",
     "etag",
     "if_modified_since",
+    "auth_basic_user_file",
 ];
 
 /// How redirects to a path are made absolute.
@@ -68,6 +69,8 @@ pub struct Scope {
     pub conn_status: u16,
     pub conn_dry_run: bool,
     pub access: Rules,
+    /// `auth_basic` with its user file.
+    pub auth: Option<super::auth::Auth>,
     pub log: Option<AccessLog>,
     /// `client_max_body_size` (nginx's 1m when absent in an nginx file; `None`: no limit).
     pub max_body: Option<u64>,
@@ -419,6 +422,7 @@ pub fn scope(
         f,
     );
     let log = access_log(chain, shared, f);
+    let auth = super::auth::compile(chain, |p| shared.resolve(p), f);
     // nginx's default is 1m; 0 lifts the limit.
     let max_body = match inner(chain, |s| s.client.as_deref()?.max_body_size.as_ref()) {
         Some(m) => Some(m.value.0),
@@ -453,6 +457,7 @@ pub fn scope(
         access,
         log,
         max_body,
+        auth,
         internal,
         redirects,
     }

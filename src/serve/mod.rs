@@ -7,6 +7,7 @@
 //! `autoindex`, `limit`, `access`, `compress`, `status`, `log`).
 
 mod access;
+mod auth;
 mod autoindex;
 pub mod balance;
 mod compress;

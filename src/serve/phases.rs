@@ -419,6 +419,12 @@ async fn phases(
     if !scope.access.is_empty() && !scope.access.allows(cx.remote.ip()) {
         return Outcome::Error(403);
     }
+    if let Some(auth) = &scope.auth {
+        let headers = req.as_ref().map_or(&empty, |r| r.headers());
+        if let Some(r) = auth.check(headers) {
+            return Outcome::Response(r);
+        }
+    }
     if let Some(files) = scope.files.as_ref().filter(|f| !f.try_files.is_empty()) {
         match files.try_files(&flow.uri, flow.args.as_deref()) {
             Ok(uri) => flow.uri = uri,

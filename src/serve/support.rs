@@ -206,7 +206,7 @@ impl Findings {
             if let Some(v) = &a.valid_referers {
                 self.refuse(v.origin, "`valid_referers`");
             }
-            if let Some(v) = &a.auth_basic {
+            if let Some(v) = a.auth_basic.as_ref().filter(|_| !content) {
                 self.refuse(v.origin, "`auth_basic`");
             }
         }
