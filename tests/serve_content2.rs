@@ -600,3 +600,130 @@ http {{
         }
     }
 }
+
+#[test]
+fn rewrite_if_and_valid_referers_match_nginx() {
+    let make = |listen: u16, log: &Path| {
+        let dir = log.parent().unwrap();
+        std::fs::create_dir_all(dir.join("www/new")).unwrap();
+        std::fs::write(dir.join("www/new/fromhdr"), "static fromhdr\n").unwrap();
+        std::fs::write(dir.join("www/plain.txt"), "plain\n").unwrap();
+        format!(
+            r#"events {{}}
+http {{
+    server {{
+        listen 127.0.0.1:{listen};
+        server_name localhost;
+        access_log {log};
+        root www;
+        valid_referers none blocked server_names *.good.com good.org/pics/ ~\.friend\.;
+        rewrite ^/old/(.*)$ /new/$1 last;
+        rewrite ^/perm/(.*)$ /new/$1 permanent;
+        rewrite ^/away$ http://example.com/there redirect;
+        location /new/ {{
+            return 200 "new $uri $args";
+        }}
+        location /img/ {{
+            if ($invalid_referer) {{
+                return 403;
+            }}
+            return 200 "img ok";
+        }}
+        location /post {{
+            if ($request_method = POST) {{
+                return 405;
+            }}
+            return 200 "not post";
+        }}
+        location /hdr {{
+            if ($http_x_test ~* ^yes) {{
+                rewrite ^ /new/fromhdr break;
+            }}
+            if ($http_x_test != "") {{
+                return 200 "other header";
+            }}
+            return 200 "no header";
+        }}
+        location /loop {{
+            rewrite ^ /loop last;
+        }}
+        location /chain {{
+            rewrite ^/chain(.*)$ /new$1;
+            rewrite ^/new/x$ /new/y;
+        }}
+        location /args {{
+            rewrite ^ /new/a?x=1;
+        }}
+        location /noargs {{
+            rewrite ^ /new/b? last;
+        }}
+        location /brk/ {{
+            rewrite ^/brk/(.*)$ /$1 break;
+            return 200 "not reached";
+        }}
+        location /cap/ {{
+            rewrite ^/cap/(\w+)$ /new/$1?q=1 redirect;
+        }}
+        location /first {{
+            return 200 "first";
+            rewrite ^ /new/never last;
+        }}
+    }}
+}}
+"#,
+            log = log.display()
+        )
+    };
+    let p = start_pair(make);
+    let cases: &[(&str, &str, &str)] = &[
+        ("GET", "/old/thing?a=1", ""),
+        ("GET", "/perm/thing?a=1", ""),
+        ("GET", "/away?z=9", ""),
+        ("GET", "/img/a.png", ""),
+        ("GET", "/img/a.png", "Referer: http://www.good.com/page\r\n"),
+        ("GET", "/img/a.png", "Referer: http://good.com/page\r\n"),
+        ("GET", "/img/a.png", "Referer: http://good.org/pics/1\r\n"),
+        ("GET", "/img/a.png", "Referer: http://good.org/other\r\n"),
+        ("GET", "/img/a.png", "Referer: http://www.friend.net/\r\n"),
+        ("GET", "/img/a.png", "Referer: http://localhost/\r\n"),
+        ("GET", "/img/a.png", "Referer: http://evil.com/\r\n"),
+        ("GET", "/img/a.png", "Referer: garbage\r\n"),
+        ("POST", "/post", "Content-Length: 0\r\n"),
+        ("GET", "/post", ""),
+        ("GET", "/hdr", ""),
+        ("GET", "/hdr", "X-Test: YES please\r\n"),
+        ("GET", "/hdr", "X-Test: no\r\n"),
+        ("GET", "/loop", ""),
+        ("GET", "/chain/x", ""),
+        ("GET", "/chain/z", ""),
+        ("GET", "/args?y=2", ""),
+        ("GET", "/noargs?y=2", ""),
+        ("GET", "/brk/plain.txt", ""),
+        ("GET", "/cap/abc?o=1", ""),
+        ("GET", "/first", ""),
+    ];
+    for (method, path, extra) in cases {
+        let ask = |port: u16| {
+            exchange(
+                port,
+                format!(
+                    "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{extra}Connection: close\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+        };
+        let (n, l) = (ask(p.nginx), ask(p.lbc));
+        let what = format!("{method} {path} {extra:?}\nnginx: {n}\nlbc: {l}");
+        assert_eq!(status(&n), status(&l), "{what}");
+        let norm = |r: &str, port: u16| {
+            header(r, "location").map(|v| v.replace(&port.to_string(), "PORT"))
+        };
+        assert_eq!(norm(&n, p.nginx), norm(&l, p.lbc), "{what}");
+        let body = |r: &str| {
+            r.split_once("\r\n\r\n")
+                .map(|x| x.1.replace("nginx/1.22.1", "lbc"))
+                .unwrap_or_default()
+        };
+        assert_eq!(body(&n), body(&l), "{what}");
+    }
+}

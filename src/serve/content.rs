@@ -36,6 +36,10 @@ pub const READ_HERE: &[&str] = &[
     "etag",
     "if_modified_since",
     "auth_basic_user_file",
+    "rewrite",
+    "if",
+    "break",
+    "return",
 ];
 
 /// How redirects to a path are made absolute.
@@ -71,6 +75,10 @@ pub struct Scope {
     pub access: Rules,
     /// `auth_basic` with its user file.
     pub auth: Option<super::auth::Auth>,
+    /// The rewrite directives of this level (`rewrite`, `if`, `break`, `return`).
+    pub rewrite: Option<super::rewrite::Program>,
+    /// The innermost `valid_referers`, for `$invalid_referer`.
+    pub referers: Option<Arc<super::referer::Referers>>,
     pub log: Option<AccessLog>,
     /// `client_max_body_size` (nginx's 1m when absent in an nginx file; `None`: no limit).
     pub max_body: Option<u64>,
@@ -423,6 +431,12 @@ pub fn scope(
     );
     let log = access_log(chain, shared, f);
     let auth = super::auth::compile(chain, |p| shared.resolve(p), f);
+    let rewrite = last
+        .and_then(|s| super::rewrite::Program::compile(&s.opaque, f))
+        .filter(|p| !p.is_empty());
+    let referers = inner(chain, |s| s.access.as_ref()?.valid_referers.as_ref())
+        .and_then(|v| super::referer::Referers::compile(&v.value, v.origin, f))
+        .map(Arc::new);
     // nginx's default is 1m; 0 lifts the limit.
     let max_body = match inner(chain, |s| s.client.as_deref()?.max_body_size.as_ref()) {
         Some(m) => Some(m.value.0),
@@ -458,6 +472,8 @@ pub fn scope(
         log,
         max_body,
         auth,
+        rewrite,
+        referers,
         internal,
         redirects,
     }

@@ -18,7 +18,7 @@ use super::headers::{self, Extra, Vars};
 use super::plan::{Handler, Host};
 use super::proxy::{Context, Upstreams};
 use super::respond::{self, Body};
-use super::{compress, limit, log, status, upvars};
+use super::{compress, limit, log, rewrite, status, upvars};
 
 /// Where the next round of location matching starts.
 enum Lookup {
@@ -34,6 +34,8 @@ struct Flow {
     method: Method,
     /// Limits run once per request, at the first location reached.
     limited: bool,
+    /// The last internal redirect came from a location's rewrite (no server rewrites then).
+    restart: bool,
     slots: Vec<limit::ConnSlots>,
 }
 
@@ -87,6 +89,7 @@ pub async fn serve(
         args: req.uri().query().map(str::to_string),
         method: req.method().clone(),
         limited: false,
+        restart: false,
         slots: Vec::new(),
     };
     let method = flow.method.clone();
@@ -225,10 +228,34 @@ async fn route(
     let mut error_status: Option<Option<u16>> = None;
     let original_uri = flow.uri.clone();
     let mut handler_scope = None;
+    // Server rewrites run first, and again after internal redirects (not after a location's
+    // rewrite, nor for named locations).
+    let mut server_rewrites = true;
     // nginx allows 10 internal redirects.
     for _ in 0..11 {
+        if std::mem::take(&mut server_rewrites) && matches!(lookup, Lookup::Uri) {
+            if let Some(p) = &host.scope.rewrite {
+                let headers = req.as_ref().map(|r| r.headers());
+                if let Some(outcome) = rewrite(cx, flow, p, &host.scope, headers, false) {
+                    handler_scope = Some(host.scope.clone());
+                    match outcome {
+                        Outcome::Response(r) => {
+                            return (r, host.scope.clone(), error_status.flatten())
+                        }
+                        Outcome::Error(code) => {
+                            let status = StatusCode::from_u16(code)
+                                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                            return (respond::error(status), host.scope.clone(), None);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
         let (handler, scope) = match (&lookup, &host.server_return) {
-            (Lookup::Uri, Some(h)) if handler_scope.is_none() => (h, &host.scope),
+            (Lookup::Uri, Some(h)) if handler_scope.is_none() && host.scope.rewrite.is_none() => {
+                (h, &host.scope)
+            }
             (Lookup::Uri, _) => match host.locations.find(&flow.uri) {
                 Some(i) => (&host.locations.handlers[i], &host.locations.scopes[i]),
                 None => (&Handler::Static, &host.scope),
@@ -265,6 +292,7 @@ async fn route(
                 if args.is_some() {
                     flow.args = args;
                 }
+                server_rewrites = !std::mem::take(&mut flow.restart);
                 lookup = Lookup::Uri;
                 continue;
             }
@@ -292,6 +320,7 @@ async fn route(
                     };
                     flow.uri = path;
                     flow.args = args;
+                    server_rewrites = true;
                     lookup = Lookup::Uri;
                 }
                 continue;
@@ -366,7 +395,16 @@ async fn phases(
             return Outcome::Error(413);
         }
     }
-    if let Handler::Return { status, text } = handler {
+    let mut broke = false;
+    if let Some(p) = &scope.rewrite {
+        let headers = req.as_ref().map(|r| r.headers());
+        match rewrite(cx, flow, p, scope, headers, true) {
+            Some(Outcome::Named(_)) => broke = true,
+            Some(o) => return o,
+            None => {}
+        }
+    }
+    if let (Handler::Return { status, text }, false) = (handler, broke) {
         let vars = Vars {
             request: req.as_ref().map_or(&empty, |r| r.headers()),
             host: cx.host_var,
@@ -432,20 +470,11 @@ async fn phases(
         }
     }
     match handler {
+        // After `break`, the location's `return` does not run: its files are served.
+        Handler::Return { .. } if broke => static_files(cx, flow, scope, req),
         Handler::Return { .. } => Outcome::Error(500),
         Handler::Status => Outcome::Response(status::respond()),
-        Handler::Static => {
-            let Some(files) = &scope.files else {
-                return Outcome::Error(404);
-            };
-            let r = files::Request {
-                method: &flow.method,
-                headers: req.as_ref().map_or(&empty, |r| r.headers()),
-                args: flow.args.as_deref(),
-                base: &redirect_base(cx, scope),
-            };
-            files.serve(&r, &flow.uri)
-        }
+        Handler::Static => static_files(cx, flow, scope, req),
         Handler::Proxy(target) => {
             let Some(mut req) = req.take() else {
                 return Outcome::Error(500);
@@ -477,5 +506,82 @@ async fn phases(
             }
             Outcome::Response(r)
         }
+    }
+}
+
+fn static_files(
+    cx: &Cx<'_>,
+    flow: &Flow,
+    scope: &Scope,
+    req: &Option<Request<Incoming>>,
+) -> Outcome {
+    let Some(files) = &scope.files else {
+        return Outcome::Error(404);
+    };
+    let empty = HeaderMap::new();
+    let r = files::Request {
+        method: &flow.method,
+        headers: req.as_ref().map_or(&empty, |r| r.headers()),
+        args: flow.args.as_deref(),
+        base: &redirect_base(cx, scope),
+    };
+    files.serve(&r, &flow.uri)
+}
+
+/// Runs a level's rewrite directives. `None`: go on; an answer or an error; `Redirect` (the
+/// location is looked up again: `last`, or a location's URI changed); `Named` stands for
+/// `break` in a location (its `return` is skipped).
+fn rewrite(
+    cx: &Cx<'_>,
+    flow: &mut Flow,
+    program: &rewrite::Program,
+    scope: &Scope,
+    headers: Option<&HeaderMap>,
+    location: bool,
+) -> Option<Outcome> {
+    let empty = HeaderMap::new();
+    let vars = Vars {
+        request: headers.unwrap_or(&empty),
+        host: cx.host_var,
+        remote_addr: cx.remote.ip().to_string(),
+        proxy_host: "",
+        request_uri: cx.request_uri,
+        server_port: cx.local.port(),
+    };
+    let input = rewrite::Input {
+        vars: &vars,
+        method: flow.method.as_str(),
+        referers: scope.referers.as_deref(),
+        server_names: &cx.host.names,
+    };
+    let before = flow.uri.clone();
+    let verdict = program.run(&mut flow.uri, &mut flow.args, &input);
+    let changed = flow.uri != before;
+    let restart = |flow: &mut Flow| {
+        flow.restart = true;
+        Some(Outcome::Redirect(flow.uri.clone()))
+    };
+    match verdict {
+        rewrite::Verdict::Return(status, text) => {
+            if text.is_none() && status >= 400 {
+                return Some(Outcome::Error(status));
+            }
+            Some(Outcome::Response(respond::answer(
+                status,
+                text.as_deref(),
+                &scope.default_type,
+                &redirect_base(cx, scope),
+            )))
+        }
+        rewrite::Verdict::Redirect(status, location) => Some(Outcome::Response(respond::answer(
+            status,
+            Some(&location),
+            &scope.default_type,
+            &redirect_base(cx, scope),
+        ))),
+        rewrite::Verdict::Last if location => restart(flow),
+        rewrite::Verdict::Done if location && changed => restart(flow),
+        rewrite::Verdict::Break if location => Some(Outcome::Named(String::new())),
+        _ => None,
     }
 }

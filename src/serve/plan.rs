@@ -457,12 +457,14 @@ fn host(
     f.scope_settings(&s.settings);
     let headers = proxy_headers(&s.settings, base_headers);
     let scopes = [scopes, &[&s.settings]].concat();
-    let scope = Arc::new(content::scope(&scopes, None, false, shared, f));
+    let mut scope = content::scope(&scopes, None, false, shared, f);
     let realip = super::realip::RealIp::compile(&scopes, None, f);
     let server_return = match &s.action {
         None => None,
         Some(a) => handler(a, None, pools, &headers, &scopes, f),
     };
+    place_return(&mut scope, s.action.as_ref(), server_return.as_ref());
+    let scope = Arc::new(scope);
     let mut locations = Locations::default();
     let mut top = Level::default();
     for r in &s.routes {
@@ -523,11 +525,11 @@ fn route(
     )
     .then_some(m.pattern.as_str());
     let scopes = [scopes, &[&r.settings]].concat();
-    let scope = content::scope(&scopes, prefix, true, shared, f);
+    let mut scope = content::scope(&scopes, prefix, true, shared, f);
     super::realip::RealIp::compile(&[], Some(&r.settings), f);
     let h = match &r.action {
         Some(action) => handler(action, prefix, pools, &headers, &scopes, f),
-        None if scope.files.is_none() => {
+        None if scope.files.is_none() && scope.rewrite.is_none() => {
             f.refuse(
                 r.origin,
                 "a location serving static files without `root` or `alias`",
@@ -539,6 +541,7 @@ fn route(
     let Some(h) = h else {
         return;
     };
+    place_return(&mut scope, r.action.as_ref(), Some(&h));
     let i = locs.handlers.len();
     locs.handlers.push(h);
     locs.scopes.push(Arc::new(scope));
@@ -565,6 +568,15 @@ fn route(
             }
         }
         MatchKind::Named => locs.named.push((m.pattern.clone(), i)),
+    }
+}
+
+/// A level's `return` (its action) joins its rewrite directives where it was written.
+fn place_return(scope: &mut Scope, action: Option<&Action>, handler: Option<&Handler>) {
+    if let (Some(p), Some(a), Some(Handler::Return { status, text })) =
+        (scope.rewrite.as_mut(), action, handler)
+    {
+        p.place_return(a.origin().start, *status, text.clone());
     }
 }
 

@@ -203,7 +203,7 @@ impl Findings {
             for r in a.rules.iter().filter(|_| !content) {
                 self.refuse(r.origin, if r.allow { "`allow`" } else { "`deny`" });
             }
-            if let Some(v) = &a.valid_referers {
+            if let Some(v) = a.valid_referers.as_ref().filter(|_| !content) {
                 self.refuse(v.origin, "`valid_referers`");
             }
             if let Some(v) = a.auth_basic.as_ref().filter(|_| !content) {

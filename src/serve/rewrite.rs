@@ -1,0 +1,398 @@
+//! nginx's rewrite module at one level (server or location): `rewrite REGEX REPLACEMENT
+//! [last|break|redirect|permanent]`, `return`, `break` and `if (COND) { … }` run in the order
+//! they are written. Conditions: `($var)` (false when empty or "0"), `=`/`!=`, `~`/`~*`/`!~`/
+//! `!~*` on `$request_method`, `$invalid_referer`, `$http_NAME`, `$uri`, `$args`, `$host`,
+//! `$remote_addr`, `$request_uri`. A replacement starting with `http://`, `https://` or
+//! `$scheme` redirects; one with `?` sets the arguments (the old ones appended unless it ends
+//! with `?`). What the runtime does not know (`set`, file tests, other directives in `if`) is
+//! refused.
+
+use super::headers::{template, Extra, Template, Vars};
+use super::referer::Referers;
+use super::support::Findings;
+use crate::ir::Opaque;
+
+/// How a `rewrite` ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flag {
+    Continue,
+    Last,
+    Break,
+    Redirect,
+    Permanent,
+}
+
+#[derive(Debug, Clone)]
+enum Piece {
+    Text(Template),
+    Capture(usize),
+}
+
+#[derive(Debug, Clone)]
+enum Operand {
+    Method,
+    InvalidReferer,
+    Var(Template),
+}
+
+#[derive(Debug, Clone)]
+enum Cond {
+    Truthy(Operand),
+    Equals(Operand, String, bool),
+    Matches(Operand, regex::Regex, bool),
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Rewrite {
+        re: regex::Regex,
+        to: Vec<Piece>,
+        flag: Flag,
+    },
+    Return {
+        status: u16,
+        text: Option<Template>,
+    },
+    If {
+        cond: Cond,
+        body: Vec<Step>,
+    },
+    Break,
+}
+
+/// The rewrite directives of one level, with where each starts (to place `return`).
+#[derive(Debug, Clone, Default)]
+pub struct Program(Vec<(u32, Step)>);
+
+/// What running a program decided.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Went through: the URI may have changed (then the location is looked up again).
+    Done,
+    /// `last`: the location is looked up again with the new URI.
+    Last,
+    /// `break` (or `rewrite … break`): stay in this location, rewrite directives stop.
+    Break,
+    /// `return CODE [TEXT|URL]` (the text rendered).
+    Return(u16, Option<String>),
+    /// A rewrite to a URL: 302 or 301 with this location.
+    Redirect(u16, String),
+}
+
+/// What a program reads besides the URI.
+pub struct Input<'a> {
+    pub vars: &'a Vars<'a>,
+    pub method: &'a str,
+    pub referers: Option<&'a Referers>,
+    pub server_names: &'a [String],
+}
+
+/// The names this module reads from a level's opaque directives.
+pub const DIRECTIVES: &[&str] = &["rewrite", "if", "break", "return"];
+
+impl Program {
+    /// Compiles the rewrite directives among `entries`; `None` (refused) when one cannot run.
+    pub fn compile(entries: &[Opaque], f: &mut Findings) -> Option<Program> {
+        let mut steps = Vec::new();
+        let mut ok = true;
+        for o in entries
+            .iter()
+            .filter(|o| DIRECTIVES.contains(&o.name.as_str()))
+        {
+            match step(o, f) {
+                Some(s) => steps.push((o.origin.start, s)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(Program(steps))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Places the level's `return` (kept as its action) where it was written.
+    pub fn place_return(&mut self, at: u32, status: u16, text: Option<Template>) {
+        let i = self
+            .0
+            .iter()
+            .position(|(s, _)| *s > at)
+            .unwrap_or(self.0.len());
+        self.0.insert(i, (at, Step::Return { status, text }));
+    }
+
+    /// Runs the program on `uri`/`args`, changing them as rewrites say.
+    pub fn run(&self, uri: &mut String, args: &mut Option<String>, input: &Input) -> Verdict {
+        let steps: Vec<&Step> = self.0.iter().map(|(_, s)| s).collect();
+        run(&steps, uri, args, input).unwrap_or(Verdict::Done)
+    }
+}
+
+fn run(
+    steps: &[&Step],
+    uri: &mut String,
+    args: &mut Option<String>,
+    input: &Input,
+) -> Option<Verdict> {
+    for step in steps {
+        match step {
+            Step::Break => return Some(Verdict::Break),
+            Step::Return { status, text } => {
+                let extra = Extra {
+                    uri,
+                    args: args.as_deref().unwrap_or(""),
+                    upstream: None,
+                };
+                let text = text.as_ref().map(|t| t.render_ext(input.vars, &extra));
+                return Some(Verdict::Return(*status, text));
+            }
+            Step::If { cond, body } => {
+                if test(cond, uri, args, input) {
+                    let body: Vec<&Step> = body.iter().collect();
+                    if let Some(v) = run(&body, uri, args, input) {
+                        return Some(v);
+                    }
+                }
+            }
+            Step::Rewrite { re, to, flag } => {
+                let Some(caps) = re.captures(uri) else {
+                    continue;
+                };
+                let extra = Extra {
+                    uri,
+                    args: args.as_deref().unwrap_or(""),
+                    upstream: None,
+                };
+                let mut out = String::new();
+                for p in to {
+                    match p {
+                        Piece::Text(t) => out.push_str(&t.render_ext(input.vars, &extra)),
+                        Piece::Capture(n) => out.push_str(caps.get(*n).map_or("", |m| m.as_str())),
+                    }
+                }
+                let url = out.starts_with("http://") || out.starts_with("https://");
+                // New arguments replace the old, which follow unless it ends with `?`.
+                let (path, new_args) = match out.split_once('?') {
+                    None => (out.clone(), args.clone()),
+                    Some((p, "")) => (p.to_string(), None),
+                    Some((p, a)) => match args.as_deref().filter(|o| !o.is_empty()) {
+                        Some(old) => (p.to_string(), Some(format!("{a}&{old}"))),
+                        None => (p.to_string(), Some(a.to_string())),
+                    },
+                };
+                if url || matches!(flag, Flag::Redirect | Flag::Permanent) {
+                    let status = if *flag == Flag::Permanent { 301 } else { 302 };
+                    let location = match new_args.filter(|a| !a.is_empty()) {
+                        Some(a) => format!("{path}?{a}"),
+                        None => path,
+                    };
+                    return Some(Verdict::Redirect(status, location));
+                }
+                *uri = path;
+                *args = new_args;
+                match flag {
+                    Flag::Last => return Some(Verdict::Last),
+                    Flag::Break => return Some(Verdict::Break),
+                    _ => {}
+                }
+            }
+        }
+    }
+    None
+}
+
+fn value(op: &Operand, uri: &str, args: &Option<String>, input: &Input) -> String {
+    match op {
+        Operand::Method => input.method.to_string(),
+        Operand::InvalidReferer => {
+            let referer = input
+                .vars
+                .request
+                .get(hyper::header::REFERER)
+                .map(|v| v.as_bytes());
+            match input.referers {
+                Some(r) if r.invalid(referer, input.server_names) => "1".into(),
+                _ => String::new(),
+            }
+        }
+        Operand::Var(t) => {
+            let extra = Extra {
+                uri,
+                args: args.as_deref().unwrap_or(""),
+                upstream: None,
+            };
+            t.render_ext(input.vars, &extra)
+        }
+    }
+}
+
+fn test(cond: &Cond, uri: &str, args: &Option<String>, input: &Input) -> bool {
+    match cond {
+        Cond::Truthy(op) => {
+            let v = value(op, uri, args, input);
+            !v.is_empty() && v != "0"
+        }
+        Cond::Equals(op, s, negate) => (value(op, uri, args, input) == *s) != *negate,
+        Cond::Matches(op, re, negate) => re.is_match(&value(op, uri, args, input)) != *negate,
+    }
+}
+
+fn step(o: &Opaque, f: &mut Findings) -> Option<Step> {
+    match o.name.as_str() {
+        "break" => Some(Step::Break),
+        "return" => {
+            let first = o.args.first()?;
+            let (status, text) = match first.parse::<u16>() {
+                Ok(code) => (code, o.args.get(1)),
+                Err(_) => (302, Some(first)),
+            };
+            if status == 444 || !(100..=599).contains(&status) {
+                f.refuse(o.origin, format!("`return {status}`"));
+                return None;
+            }
+            let text = match text.map(|t| template(t)) {
+                None => None,
+                Some(Ok(t)) => Some(t),
+                Some(Err(var)) => {
+                    f.refuse(o.origin, format!("the variable `${var}` in `return`"));
+                    return None;
+                }
+            };
+            Some(Step::Return { status, text })
+        }
+        "rewrite" => {
+            let (Some(pattern), Some(to)) = (o.args.first(), o.args.get(1)) else {
+                f.refuse(o.origin, "`rewrite` without a replacement");
+                return None;
+            };
+            let flag = match o.args.get(2).map(String::as_str) {
+                None => Flag::Continue,
+                Some("last") => Flag::Last,
+                Some("break") => Flag::Break,
+                Some("redirect") => Flag::Redirect,
+                Some("permanent") => Flag::Permanent,
+                Some(other) => {
+                    f.refuse(o.origin, format!("the `rewrite` flag `{other}`"));
+                    return None;
+                }
+            };
+            let re = match regex::Regex::new(pattern) {
+                Ok(re) => re,
+                Err(e) => {
+                    f.refuse(o.origin, format!("the `rewrite` regex `{pattern}` ({e})"));
+                    return None;
+                }
+            };
+            let to = match replacement(to) {
+                Ok(p) => p,
+                Err(var) => {
+                    f.refuse(o.origin, format!("the variable `${var}` in `rewrite`"));
+                    return None;
+                }
+            };
+            Some(Step::Rewrite { re, to, flag })
+        }
+        "if" => {
+            let cond = condition(&o.args)
+                .map_err(|why| f.refuse(o.origin, why))
+                .ok()?;
+            let mut body = Vec::new();
+            let mut ok = true;
+            for c in &o.children {
+                if DIRECTIVES.contains(&c.name.as_str()) && c.name != "if" {
+                    match step(c, f) {
+                        Some(s) => body.push(s),
+                        None => ok = false,
+                    }
+                } else {
+                    f.refuse(c.origin, format!("`{}` inside `if`", c.name));
+                    ok = false;
+                }
+            }
+            ok.then_some(Step::If { cond, body })
+        }
+        _ => None,
+    }
+}
+
+/// `$1`…`$9` apart, the rest as header templates.
+fn replacement(text: &str) -> Result<Vec<Piece>, String> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        match (c, chars.peek()) {
+            ('$', Some(&(_, d))) if d.is_ascii_digit() => {
+                chars.next();
+                if !literal.is_empty() {
+                    pieces.push(Piece::Text(template(&std::mem::take(&mut literal))?));
+                }
+                pieces.push(Piece::Capture(d as usize - '0' as usize));
+            }
+            _ => literal.push(c),
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Text(template(&literal)?));
+    }
+    Ok(pieces)
+}
+
+/// `(…)` split into words by the parser: `$var`, or `$var OP value`.
+fn condition(args: &[String]) -> Result<Cond, String> {
+    let joined = args.join(" ");
+    let inner = joined
+        .trim()
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .ok_or("this `if` condition")?
+        .trim();
+    let words: Vec<String> = if args.len() >= 3 {
+        let mut w: Vec<String> = args.to_vec();
+        if w.first().is_some_and(|a| a == "(") {
+            w.remove(0);
+        } else if let Some(first) = w.first_mut() {
+            *first = first.strip_prefix('(').unwrap_or(first).to_string();
+        }
+        if w.last().is_some_and(|a| a == ")") {
+            w.pop();
+        } else if let Some(last) = w.last_mut() {
+            *last = last.strip_suffix(')').unwrap_or(last).to_string();
+        }
+        w
+    } else {
+        inner.split_whitespace().map(str::to_string).collect()
+    };
+    let operand = |name: &str| -> Result<Operand, String> {
+        let var = name
+            .strip_prefix('$')
+            .ok_or("a condition not on a variable")?;
+        Ok(match var {
+            "request_method" => Operand::Method,
+            "invalid_referer" => Operand::InvalidReferer,
+            _ => Operand::Var(template(name).map_err(|v| format!("the variable `${v}` in `if`"))?),
+        })
+    };
+    match words.as_slice() {
+        [v] => Ok(Cond::Truthy(operand(v)?)),
+        [v, op, value] => {
+            let o = operand(v)?;
+            let re = |caseless: bool| {
+                regex::RegexBuilder::new(value)
+                    .case_insensitive(caseless)
+                    .build()
+                    .map_err(|e| format!("the `if` regex `{value}` ({e})"))
+            };
+            Ok(match op.as_str() {
+                "=" => Cond::Equals(o, value.clone(), false),
+                "!=" => Cond::Equals(o, value.clone(), true),
+                "~" => Cond::Matches(o, re(false)?, false),
+                "~*" => Cond::Matches(o, re(true)?, false),
+                "!~" => Cond::Matches(o, re(false)?, true),
+                "!~*" => Cond::Matches(o, re(true)?, true),
+                _ => return Err(format!("the `if` operator `{op}`")),
+            })
+        }
+        _ => Err(format!("the `if` condition `{inner}`")),
+    }
+}
