@@ -112,9 +112,7 @@ impl Referers {
             .iter()
             .find(|(n, _)| n.matches(&host))
             .map(|(_, uri)| uri.clone())
-            .or_else(|| {
-                (self.server_names && server_names.iter().any(|n| *n == host)).then_some(None)
-            });
+            .or_else(|| (self.server_names && server_names.contains(&host)).then_some(None));
         if let Some(uri) = found {
             let after = &rest[end..];
             let path_at = after.iter().position(|&b| b == b'/').unwrap_or(after.len());
