@@ -22,8 +22,9 @@ const ANSWERING: u8 = 2;
 pub struct ReadState(AtomicU8);
 
 impl ReadState {
-    /// Bytes came in: an idle connection starts reading a request head.
-    fn bytes_arrived(&self) {
+    /// Bytes came in: an idle connection starts reading a request head (for a connection
+    /// driver that reads the socket itself; [`Watched`] calls it).
+    pub fn bytes_arrived(&self) {
         if self
             .0
             .compare_exchange(IDLE, READING, Ordering::Relaxed, Ordering::Relaxed)

@@ -396,3 +396,43 @@ fn condition(args: &[String]) -> Result<Cond, String> {
         _ => Err(format!("the `if` condition `{inner}`")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn conditions_as_the_parser_splits_them() {
+        assert!(matches!(
+            condition(&words("($invalid_referer)")),
+            Ok(Cond::Truthy(Operand::InvalidReferer))
+        ));
+        assert!(matches!(
+            condition(&words("( $request_method = POST )")),
+            Ok(Cond::Equals(Operand::Method, ref v, false)) if v == "POST"
+        ));
+        assert!(matches!(
+            condition(&["($http_x".into(), "!=".into(), "".into(), ")".into()]),
+            Ok(Cond::Equals(_, ref v, true)) if v.is_empty()
+        ));
+        assert!(matches!(
+            condition(&words("($http_x ~* (a|b))")),
+            Ok(Cond::Matches(_, ref re, false)) if re.as_str() == "(a|b)"
+        ));
+        assert!(condition(&words("(-f $request_filename)")).is_err());
+        assert!(condition(&words("($x <> y)")).is_err());
+    }
+
+    #[test]
+    fn replacements_keep_captures_apart() {
+        let p = replacement("/new/$1?x=$2&h=$host").unwrap();
+        assert_eq!(p.len(), 5);
+        assert!(matches!(p[1], Piece::Capture(1)));
+        assert!(matches!(p[3], Piece::Capture(2)));
+        assert!(replacement("/$nosuchvar").is_err());
+    }
+}
