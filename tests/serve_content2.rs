@@ -514,10 +514,10 @@ fn auth_basic_matches_nginx() {
         std::fs::create_dir_all(dir.join("www/private")).unwrap();
         std::fs::write(dir.join("www/private/index.html"), "secret page\n").unwrap();
         std::fs::write(dir.join("www/open.html"), "open\n").unwrap();
-        // user / secret as `htpasswd -s` writes it; salt+sha1 for ssha.
+        // `htpasswd -s` and `openssl passwd -apr1`/`-1` hashes of "secret".
         std::fs::write(
             dir.join("htpasswd"),
-            "# users\nplain:{PLAIN}pw:a comment\nsha:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n\n",
+            "# users\nplain:{PLAIN}pw:a comment\nsha:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n\napr:$apr1$abcdefgh$h9FWgUz3n9YxylKLlR5SQ/\nmd5:$1$xyz$Qia9Wq6FxQkYcwNWMk/RM0\n",
         )
         .unwrap();
         format!(
@@ -564,6 +564,9 @@ http {{
         ("/private/", Some(b64("sha:secret"))),
         ("/private/", Some(b64("sha:secreT"))),
         ("/private/", Some(b64("nobody:pw"))),
+        ("/private/", Some(b64("apr:secret"))),
+        ("/private/", Some(b64("apr:secreT"))),
+        ("/private/", Some(b64("md5:secret"))),
         ("/private/", Some("!!notbase64".to_string())),
         ("/private/", Some(b64("nocolon"))),
         ("/open.html", None),

@@ -1,12 +1,13 @@
 //! `auth_basic` and `auth_basic_user_file` as nginx's auth_basic module: the innermost
 //! `auth_basic` (`off` lifts it), the user file read on every request (so edits apply at
 //! once), `user:password[:comment]` lines, and 401 with `WWW-Authenticate: Basic realm="…"`.
-//! Password schemes: `{PLAIN}`, `{SHA}` and `{SSHA}`; crypt(3) and `$apr1$` hashes are
-//! refused when the file is read at startup.
+//! Password schemes: `{PLAIN}`, `{SHA}`, `{SSHA}`, `$apr1$` and `$1$` (MD5-crypt); other
+//! crypt(3) hashes are refused when the file is read at startup.
 
 use hyper::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use hyper::{HeaderMap, Response, StatusCode};
 
+use super::passwd::{apr1, base64_decode, sha1};
 use super::respond::{self, Body};
 use super::support::Findings;
 use crate::ir::Settings;
@@ -65,7 +66,7 @@ pub fn compile(
                 f.refuse(
                     file.origin,
                     format!(
-                        "the password scheme of `{hash}` in `{path}` (only {{PLAIN}}, {{SHA}} and {{SSHA}})"
+                        "the password scheme of `{hash}` in `{path}` (only {{PLAIN}}, {{SHA}}, {{SSHA}}, $apr1$ and $1$)"
                     ),
                 );
                 return None;
@@ -94,6 +95,8 @@ enum Scheme<'a> {
     Plain(&'a str),
     Sha(&'a str),
     Ssha(&'a str),
+    /// `$apr1$…` or `$1$…`: the whole hash.
+    Md5(&'a str),
 }
 
 fn scheme(hash: &str) -> Result<Scheme<'_>, String> {
@@ -103,6 +106,8 @@ fn scheme(hash: &str) -> Result<Scheme<'_>, String> {
         Ok(Scheme::Sha(p))
     } else if let Some(p) = hash.strip_prefix("{SSHA}") {
         Ok(Scheme::Ssha(p))
+    } else if hash.starts_with("$apr1$") || hash.starts_with("$1$") {
+        Ok(Scheme::Md5(hash))
     } else {
         let shown: String = hash.chars().take(6).collect();
         Err(format!("{shown}…"))
@@ -119,6 +124,7 @@ fn matches(hash: &str, password: &[u8]) -> bool {
                 digest == sha1(&[password, salt].concat())
             }
         }),
+        Ok(Scheme::Md5(h)) => apr1(password, h).is_some_and(|computed| computed == h),
         Err(_) => false,
     }
 }
@@ -161,86 +167,19 @@ impl Auth {
     }
 }
 
-/// Standard base64 (padding optional); `None` on other characters.
-fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0);
-    for c in text.trim_end_matches('=').bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Some(out)
-}
-
-/// SHA-1 (FIPS 180-4), for `{SHA}` and `{SSHA}` passwords.
-fn sha1(data: &[u8]) -> Vec<u8> {
-    let mut h: [u32; 5] = [0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0];
-    let mut msg = data.to_vec();
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&((data.len() as u64).wrapping_mul(8)).to_be_bytes());
-    for block in msg.chunks(64) {
-        let mut w = [0u32; 80];
-        for (i, word) in block.chunks(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, wi) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A827999),
-                20..=39 => (b ^ c ^ d, 0x6ED9EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1BBCDC),
-                _ => (b ^ c ^ d, 0xCA62C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(*wi);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = t;
-        }
-        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
-            *x = x.wrapping_add(y);
-        }
-    }
-    h.iter().flat_map(|x| x.to_be_bytes()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn sha1_and_base64() {
-        let hex: String = sha1(b"abc").iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
-        assert_eq!(base64_decode("dXNlcjpwYXNz").unwrap(), b"user:pass");
-        assert!(base64_decode("!!").is_none());
-        // `htpasswd -s`: user / secret.
+    fn schemes() {
+        // `htpasswd -s`: secret.
         assert!(matches("{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=", b"secret"));
         assert!(!matches("{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=", b"Secret"));
         assert!(matches("{PLAIN}pw", b"pw"));
+        // `openssl passwd -apr1 -salt abcdefgh secret`, `openssl passwd -1 -salt xyz secret`.
+        assert!(matches("$apr1$abcdefgh$h9FWgUz3n9YxylKLlR5SQ/", b"secret"));
+        assert!(!matches("$apr1$abcdefgh$h9FWgUz3n9YxylKLlR5SQ/", b"secreT"));
+        assert!(matches("$1$xyz$Qia9Wq6FxQkYcwNWMk/RM0", b"secret"));
     }
 }

@@ -18,6 +18,7 @@ mod files;
 mod headers;
 mod limit;
 mod log;
+mod passwd;
 pub mod peers;
 mod phases;
 pub mod plan;
