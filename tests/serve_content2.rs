@@ -514,6 +514,7 @@ fn auth_basic_matches_nginx() {
         std::fs::create_dir_all(dir.join("www/private")).unwrap();
         std::fs::write(dir.join("www/private/index.html"), "secret page\n").unwrap();
         std::fs::write(dir.join("www/open.html"), "open\n").unwrap();
+        std::fs::write(dir.join("www/401.html"), "who are you?\n").unwrap();
         // `htpasswd -s` and `openssl passwd -apr1`/`-1` hashes of "secret".
         std::fs::write(
             dir.join("htpasswd"),
@@ -530,6 +531,12 @@ http {{
         auth_basic \"Closed Site\";
         auth_basic_user_file htpasswd;
         location /open.html {{
+            auth_basic off;
+        }}
+        location /custom/ {{
+            error_page 401 /401.html;
+        }}
+        location = /401.html {{
             auth_basic off;
         }}
     }}
@@ -570,6 +577,8 @@ http {{
         ("/private/", Some("!!notbase64".to_string())),
         ("/private/", Some(b64("nocolon"))),
         ("/open.html", None),
+        ("/custom/x", None),
+        ("/custom/x", Some(b64("plain:wrong"))),
     ];
     for (path, auth) in cases {
         let ask = |port: u16| {
@@ -595,11 +604,9 @@ http {{
         );
         let first = |r: &str| r.lines().next().unwrap_or("").to_string();
         assert_eq!(first(&n), first(&l), "{what}");
-        if status(&n) == 200 {
-            assert_eq!(
-                n.split_once("\r\n\r\n").map(|x| x.1),
-                l.split_once("\r\n\r\n").map(|x| x.1)
-            );
+        if status(&n) == 200 || path.starts_with("/custom/") {
+            let body = |r: &str| r.split_once("\r\n\r\n").map(|x| x.1.to_string());
+            assert_eq!(body(&n), body(&l), "{what}");
         }
     }
 }

@@ -36,6 +36,8 @@ struct Flow {
     limited: bool,
     /// The last internal redirect came from a location's rewrite (no server rewrites then).
     restart: bool,
+    /// `auth_basic`'s challenge, kept on a 401 that `error_page` answers.
+    challenge: Option<hyper::header::HeaderValue>,
     slots: Vec<limit::ConnSlots>,
 }
 
@@ -90,6 +92,7 @@ pub async fn serve(
         method: req.method().clone(),
         limited: false,
         restart: false,
+        challenge: None,
         slots: Vec::new(),
     };
     let method = flow.method.clone();
@@ -122,6 +125,10 @@ pub async fn serve(
         respond::set_reason(&mut resp);
     }
     let status = resp.status().as_u16();
+    if let Some(v) = flow.challenge.take().filter(|_| status == 401) {
+        resp.headers_mut()
+            .insert(hyper::header::WWW_AUTHENTICATE, v);
+    }
     let trail = resp.extensions().get::<upvars::Trail>().cloned();
     // nginx's header filter sends `Last-Modified` with 200, 206 and 304 only.
     if !matches!(status, 200 | 206 | 304) {
@@ -460,7 +467,12 @@ async fn phases(
     if let Some(auth) = &scope.auth {
         let headers = req.as_ref().map_or(&empty, |r| r.headers());
         if let Some(r) = auth.check(headers) {
-            return Outcome::Response(r);
+            let status = r.status().as_u16();
+            if scope.error_page(status).is_none() {
+                return Outcome::Response(r);
+            }
+            flow.challenge = r.headers().get(hyper::header::WWW_AUTHENTICATE).cloned();
+            return Outcome::Error(status);
         }
     }
     if let Some(files) = scope.files.as_ref().filter(|f| !f.try_files.is_empty()) {
