@@ -630,6 +630,12 @@ http {{
         rewrite ^/old/(.*)$ /new/$1 last;
         rewrite ^/perm/(.*)$ /new/$1 permanent;
         rewrite ^/away$ http://example.com/there redirect;
+        if ($http_x_block) {{
+            return 418;
+        }}
+        if ($args ~ "(^|&)go=home") {{
+            rewrite ^ /new/home? last;
+        }}
         location /new/ {{
             return 200 "new $uri $args";
         }}
@@ -674,6 +680,9 @@ http {{
         location /cap/ {{
             rewrite ^/cap/(\w+)$ /new/$1?q=1 redirect;
         }}
+        location /teapot {{
+            return 418 "short and stout";
+        }}
         location /first {{
             return 200 "first";
             rewrite ^ /new/never last;
@@ -711,6 +720,11 @@ http {{
         ("GET", "/brk/plain.txt", ""),
         ("GET", "/cap/abc?o=1", ""),
         ("GET", "/first", ""),
+        ("GET", "/post", "X-Block: 1\r\n"),
+        ("GET", "/post", "X-Block: 0\r\n"),
+        ("GET", "/anything?a=1&go=home", ""),
+        ("GET", "/anything?go=homer", ""),
+        ("GET", "/teapot", ""),
     ];
     for (method, path, extra) in cases {
         let ask = |port: u16| {
@@ -725,6 +739,8 @@ http {{
         let (n, l) = (ask(p.nginx), ask(p.lbc));
         let what = format!("{method} {path} {extra:?}\nnginx: {n}\nlbc: {l}");
         assert_eq!(status(&n), status(&l), "{what}");
+        let first = |r: &str| r.lines().next().unwrap_or("").to_string();
+        assert_eq!(first(&n), first(&l), "status line: {what}");
         let norm = |r: &str, port: u16| {
             header(r, "location").map(|v| v.replace(&port.to_string(), "PORT"))
         };

@@ -50,7 +50,10 @@ pub fn nginx_reason(status: u16) -> Option<&'static str> {
 
 /// Sets nginx's reason phrase on the status line when it differs from hyper's.
 pub fn set_reason<B>(r: &mut Response<B>) {
-    if let Some(reason) = nginx_reason(r.status().as_u16()) {
+    if !nginx_knows(r.status().as_u16()) {
+        r.extensions_mut()
+            .insert(hyper::ext::ReasonPhrase::from_static(b""));
+    } else if let Some(reason) = nginx_reason(r.status().as_u16()) {
         r.extensions_mut()
             .insert(hyper::ext::ReasonPhrase::from_static(reason.as_bytes()));
     } else {
@@ -63,8 +66,21 @@ pub fn set_reason<B>(r: &mut Response<B>) {
 #[derive(Debug, Clone, Copy)]
 pub struct OwnAnswer;
 
-/// An nginx-style error page.
+/// Whether nginx has a status line text (`ngx_http_status_lines`) for `status`; for the
+/// others it writes the bare number (`HTTP/1.1 418 `) and, at 400 and above, no error page.
+fn nginx_knows(status: u16) -> bool {
+    matches!(status, 100..=399 | 400..=416 | 421 | 429 | 494..=499 | 500..=507)
+}
+
+/// An nginx-style error page (an empty body for a status nginx has no page for).
 pub fn error(status: StatusCode) -> Response<Body> {
+    if !nginx_knows(status.as_u16()) {
+        let mut r = Response::new(full(""));
+        *r.status_mut() = status;
+        set_reason(&mut r);
+        r.extensions_mut().insert(OwnAnswer);
+        return r;
+    }
     let title = format!("{} {}", status.as_u16(), nginx_title(status));
     let page = format!(
         "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>lbc</center>\r\n</body>\r\n</html>\r\n"
@@ -103,6 +119,7 @@ pub fn answer(status: u16, text: Option<&str>, default_type: &str, base: &str) -
             if let Ok(v) = HeaderValue::from_str(default_type) {
                 r.headers_mut().insert(CONTENT_TYPE, v);
             }
+            set_reason(&mut r);
             r
         }
         None if status >= 300 => error(code),
