@@ -6,6 +6,8 @@
 pub mod balance;
 pub mod demo;
 mod headers;
+pub mod health;
+pub mod l4;
 pub mod peers;
 pub mod plan;
 pub mod proxy;
@@ -13,4 +15,4 @@ pub mod respond;
 pub mod server;
 mod support;
 
-pub use plan::{plan, Plan};
+pub use plan::{plan, plan_with, Plan};

@@ -19,6 +19,10 @@ use crate::ir::{Action, Algorithm, Ir, MatchKind, NameKind, Pool, Protocol, Rout
 /// The whole runtime configuration.
 pub struct Plan {
     pub listeners: Vec<ListenPlan>,
+    /// TCP/UDP services (nginx `stream`, HAProxy `mode tcp`, keepalived, LVS).
+    pub l4: super::l4::L4Plan,
+    /// The pools (HTTP and L4) with active health checks.
+    pub health: Vec<Arc<UpstreamPool>>,
 }
 
 /// One listening socket and the virtual hosts on it.
@@ -68,6 +72,8 @@ pub struct ProxyTarget {
 pub struct UpstreamPool {
     pub peers: Peers,
     pub balancer: Balancer,
+    /// Active health checks of its peers.
+    pub checks: Vec<super::health::PeerChecks>,
 }
 
 impl Locations {
@@ -93,20 +99,13 @@ impl Locations {
 
 /// Plans `ir`; the plan is `None` when any finding is an error.
 pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
+    plan_with(ir, &super::l4::Options::default())
+}
+
+/// [`plan`] with the operator's L4 choices (`--ignore-vrrp`).
+pub fn plan_with(ir: &Ir, l4_options: &super::l4::Options) -> (Option<Plan>, Vec<Diagnostic>) {
     let mut f = Findings::default();
-    for o in [
-        ir.vrrp_instances.first().map(|x| x.origin),
-        ir.vrrp_scripts.first().map(|x| x.origin),
-        ir.vrrp_sync_groups.first().map(|x| x.origin),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        f.refuse(o, "VRRP (keepalived)");
-    }
-    for v in &ir.virtual_services {
-        f.refuse(v.origin, "L4 virtual services (LVS)");
-    }
+    let (l4, mut health) = super::l4::plan(ir, l4_options, &mut f);
     for z in &ir.zones {
         f.refuse(z.origin, format!("the zone `{}` (limits, caches)", z.name));
     }
@@ -117,7 +116,7 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
     let mut http_defaults = None;
     for d in &ir.defaults {
         if d.protocol != Protocol::Http {
-            f.refuse(d.origin, "stream (TCP/UDP) services");
+            continue; // planned by `l4`
         } else if d.name.is_some() || d.from.is_some() {
             f.refuse(d.origin, "named defaults sections");
         } else {
@@ -129,13 +128,17 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
         .map(|s| proxy_headers(s, &[]))
         .unwrap_or_default();
     let mut pools = BTreeMap::new();
-    for p in &ir.pools {
+    for p in ir.pools.iter().filter(|p| p.protocol == Protocol::Http) {
         if let Some(rt) = pool(p, &mut f) {
-            pools.insert(p.name.clone(), Arc::new(rt));
+            let rt = Arc::new(rt);
+            if !rt.checks.is_empty() {
+                health.push(rt.clone());
+            }
+            pools.insert(p.name.clone(), rt);
         }
     }
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
-    for s in &ir.services {
+    for s in ir.services.iter().filter(|s| s.protocol == Protocol::Http) {
         let Some(host) = host(s, &pools, &base_headers, &mut f) else {
             continue;
         };
@@ -180,6 +183,8 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
     let ok = !f.has_errors();
     let plan = Plan {
         listeners: by_addr.into_values().collect(),
+        l4,
+        health,
     };
     (ok.then_some(plan), f.diags)
 }
@@ -189,9 +194,15 @@ fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
         f.refuse(p.origin, "stream (TCP/UDP) pools");
         return None;
     }
-    for h in &p.health_checks {
-        f.refuse(h.origin, "active health checks");
-    }
+    // Active checks: each server's own (HAProxy `check`, with `option httpchk` merged in; a
+    // pool-level check alone checks nothing, as in HAProxy).
+    let mut checks = Vec::new();
+    let timeout_check = p
+        .settings
+        .timeouts
+        .as_ref()
+        .and_then(|t| t.check.as_ref())
+        .map(|t| std::time::Duration::from_millis(t.value.0));
     f.settings(&p.settings);
     f.opaque(&p.opaque);
     let mut peers = Peers {
@@ -210,7 +221,6 @@ fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
         }
         if s.max_conns.is_some()
             || s.slow_start.is_some()
-            || s.check.is_some()
             || s.cookie.is_some()
             || s.resolve
             || !s.other.is_empty()
@@ -231,6 +241,17 @@ fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
         match text.to_socket_addrs() {
             Ok(addrs) => {
                 for a in addrs {
+                    let own: Vec<_> = s
+                        .check
+                        .iter()
+                        .filter_map(|c| super::health::haproxy(c, a, timeout_check, f))
+                        .collect();
+                    if !own.is_empty() {
+                        checks.push(super::health::PeerChecks {
+                            peer: peers.peers.len(),
+                            checks: own,
+                        });
+                    }
                     peers
                         .peers
                         .push(Peer::new(a, text.clone(), s.weight.unwrap_or(1)));
@@ -240,7 +261,11 @@ fn pool(p: &Pool, f: &mut Findings) -> Option<UpstreamPool> {
         }
     }
     match Balancer::new(&p.algorithm, &peers) {
-        Ok(balancer) => Some(UpstreamPool { peers, balancer }),
+        Ok(balancer) => Some(UpstreamPool {
+            peers,
+            balancer,
+            checks,
+        }),
         Err(what) => {
             f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
             None
@@ -420,7 +445,11 @@ fn handler(
                         peers: vec![Peer::new(addr, authority.to_string(), 1)],
                     };
                     let balancer = Balancer::new(&Algorithm::RoundRobin, &peers).ok()?;
-                    Arc::new(UpstreamPool { peers, balancer })
+                    Arc::new(UpstreamPool {
+                        peers,
+                        balancer,
+                        checks: Vec::new(),
+                    })
                 }
             };
             let headers = super::headers::compile(headers, f)?;
