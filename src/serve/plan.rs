@@ -112,7 +112,8 @@ pub fn plan_with(ir: &Ir, l4_options: &super::l4::Options) -> (Option<Plan>, Vec
     if let Some(w) = &ir.process.workers {
         f.ignore(w.origin, "`worker_processes` (one multi-threaded process)");
     }
-    f.opaque(&ir.opaque);
+    let top = super::l4::top_level(ir, &mut f);
+    f.opaque(&top);
     let mut http_defaults = None;
     for d in &ir.defaults {
         if d.protocol != Protocol::Http {

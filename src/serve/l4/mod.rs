@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use plan::{plan, Options};
+pub use plan::{plan, top_level, Options};
 pub use select::Target;
 
 /// The L4 part of the runtime.

@@ -315,6 +315,36 @@ fn vrrp(ir: &Ir, opts: &Options, f: &mut Findings) {
     }
 }
 
+/// The top-level entries the HTTP planner should judge: keepalived's `global_defs` (mail and
+/// router settings) and the shell around `ipvsadm` in an LVS script are handled here.
+pub fn top_level(ir: &Ir, f: &mut Findings) -> Vec<Opaque> {
+    let mut rest = Vec::new();
+    for o in &ir.opaque {
+        match (format_of(ir, o.origin), o.name.as_str()) {
+            (Format::Keepalived, "global_defs") => {
+                f.ignore(
+                    o.origin,
+                    "`global_defs` (notifications and router settings)",
+                );
+            }
+            (Format::Ipvsadm, _) if o.context.is_some() => {} // a branch the script does not take
+            (Format::Ipvsadm, "echo" | "exit" | "true" | ":") => {
+                f.ignore(o.origin, format!("the shell command `{}`", o.name));
+            }
+            (Format::Nginx, "load_module")
+                if o.args.iter().any(|a| a.ends_with("ngx_stream_module.so")) =>
+            {
+                f.ignore(o.origin, "`load_module` of the stream module (built in)");
+            }
+            (Format::Keepalived | Format::Ipvsadm, _) => {
+                f.refuse(o.origin, format!("`{}`", o.name));
+            }
+            _ => rest.push(o.clone()),
+        }
+    }
+    rest
+}
+
 /// Addresses, routes and kernel settings of an LVS script or keepalived file are host
 /// configuration: the runtime neither applies nor needs them.
 fn host_config(ir: &Ir, f: &mut Findings) {
