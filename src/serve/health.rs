@@ -80,8 +80,9 @@ pub struct State {
     rule: Rule,
     /// HAProxy's `health`, from 0 to `rise + fall - 1`; up from `rise`.
     health: u32,
-    /// keepalived's `retry_it`.
+    /// keepalived's `retry_it` and `has_run`.
     retries: u32,
+    has_run: bool,
     pub up: bool,
 }
 
@@ -93,12 +94,14 @@ impl State {
                 rule,
                 health: rise,
                 retries: 0,
+                has_run: false,
                 up: true,
             },
             Rule::Keepalived { alpha, .. } => State {
                 rule,
                 health: 0,
                 retries: 0,
+                has_run: false,
                 up: !alpha,
             },
         }
@@ -131,11 +134,14 @@ impl State {
                 delay_before_retry,
                 ..
             } => {
+                // keepalived retries only a checker that is up (or has not run yet).
+                let retrying = self.up || !self.has_run;
+                self.has_run = true;
                 if ok {
                     self.retries = 0;
                     self.up = true;
                     None
-                } else if self.retries < retry {
+                } else if retrying && self.retries < retry {
                     self.retries += 1;
                     Some(delay_before_retry)
                 } else {
@@ -427,6 +433,9 @@ mod tests {
         assert_eq!(s.record(false), None);
         assert!(!s.up);
         assert_eq!(run(r, "--+---+"), "UUUUUDU");
+        // A checker that is down is not retried: the next failure is just another failure.
+        assert_eq!(s.record(false), None);
+        assert!(!s.up);
         let alpha = Rule::Keepalived {
             retry: 1,
             delay_before_retry: Duration::from_millis(5),
