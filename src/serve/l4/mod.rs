@@ -46,8 +46,12 @@ pub struct L4Service {
 /// What happens when connecting to the chosen server fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
-    /// nginx `proxy_next_upstream on`: the next server, up to `tries` attempts (0: no limit).
-    Next { tries: u32 },
+    /// nginx `proxy_next_upstream on`: the next server, up to `tries` attempts (0: no limit)
+    /// while less than `timeout` has passed since the first (`proxy_next_upstream_timeout`).
+    Next {
+        tries: u32,
+        timeout: Option<Duration>,
+    },
     /// HAProxy `retries N`: the same server again, at most every second; with
     /// `option redispatch` the last attempt goes to another server.
     SameServer { retries: u32, redispatch: bool },

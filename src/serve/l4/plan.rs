@@ -51,6 +51,7 @@ struct Knobs {
     check: Option<Duration>,
     next_upstream: Option<bool>,
     tries: Option<u32>,
+    tries_timeout: Option<Duration>,
     retries: Option<u32>,
     redispatch: Option<bool>,
     responses: Option<u64>,
@@ -69,6 +70,7 @@ impl Knobs {
             check: self.check.or(outer.check),
             next_upstream: self.next_upstream.or(outer.next_upstream),
             tries: self.tries.or(outer.tries),
+            tries_timeout: self.tries_timeout.or(outer.tries_timeout),
             retries: self.retries.or(outer.retries),
             redispatch: self.redispatch.or(outer.redispatch),
             responses: self.responses.or(outer.responses),
@@ -198,6 +200,12 @@ fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
                 Ok(n) => k.requests = Some(n.max(1)),
                 Err(_) => f.refuse(o.origin, format!("`{} {word}`", o.name)),
             },
+            "proxy_next_upstream_timeout" => {
+                match crate::ir::Duration::parse_nginx(word, 1000) {
+                    Some(d) => k.tries_timeout = Some(dur(&d)),
+                    None => f.refuse(o.origin, format!("`proxy_next_upstream_timeout {word}`")),
+                }
+            }
             "option" if word == "allbackups" => k.allbackups = true,
             "option" if COSMETIC_OPTIONS.contains(&word) => {
                 f.ignore(o.origin, format!("`option {word}`"));
@@ -523,6 +531,7 @@ fn service(
             Some(false) => Retry::Close,
             _ => Retry::Next {
                 tries: k.tries.unwrap_or(0),
+                timeout: k.tries_timeout.filter(|t| !t.is_zero()),
             },
         };
         (
@@ -719,7 +728,7 @@ fn virtual_service(v: &VirtualService, f: &mut Findings) -> Option<(L4Service, A
         udp,
         label: format!("virtual server {vip}:{port}"),
         target: Arc::new(target),
-        connect_timeout: k.connect_timeout.unwrap_or(IPVS_CONNECT),
+        connect_timeout: IPVS_CONNECT,
         idle_timeout: Some(if udp { IPVS_UDP_IDLE } else { IPVS_TCP_IDLE }),
         retry: Retry::Close,
         udp_responses: None,

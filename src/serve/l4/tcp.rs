@@ -1,7 +1,7 @@
 //! The TCP side of the L4 balancer: accept, choose a server, connect (with the connect
 //! timeout and the service's retry policy), then splice both directions
 //! (`tokio::io::copy_bidirectional`) until both sides close or nothing moves for the idle
-//! timeout.
+//! timeout. On stop the listener closes and connections in flight get a few seconds.
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,17 +18,31 @@ use tokio::sync::watch;
 use super::select::{Active, Choice};
 use super::{L4Service, Retry};
 
-/// Accepts connections until `stop`.
+/// How long connections in flight may go on after the stop signal.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Accepts connections until `stop`, then lets those in flight finish (up to [`GRACE`]).
 pub async fn serve(listener: TcpListener, s: Arc<L4Service>, mut stop: watch::Receiver<bool>) {
+    let in_flight = Arc::new(AtomicU64::new(0));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((conn, client)) = accepted else { continue };
                 let _ = conn.set_nodelay(true);
-                tokio::spawn(handle(conn, client, s.clone()));
+                let (s, in_flight) = (s.clone(), in_flight.clone());
+                in_flight.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(async move {
+                    handle(conn, client, s).await;
+                    in_flight.fetch_sub(1, Ordering::Relaxed);
+                });
             }
-            _ = stop.changed() => return,
+            _ = stop.changed() => break,
         }
+    }
+    drop(listener);
+    let deadline = Instant::now() + GRACE;
+    while in_flight.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -44,6 +58,7 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
     let peers = &target.pool.peers.peers;
     let mut tried = vec![false; peers.len()];
     let mut attempts = 0u32;
+    let started = Instant::now();
     loop {
         let Some(choice) = target.pick(from.ip(), &tried) else {
             eprintln!("lbc serve: {}: no server can take {from}", s.label);
@@ -92,7 +107,10 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
                 tried[i] = true;
                 target.unstick(from.ip());
                 let again = match s.retry {
-                    Retry::Next { tries } => tries == 0 || attempts < tries,
+                    Retry::Next { tries, timeout } => {
+                        (tries == 0 || attempts < tries)
+                            && timeout.is_none_or(|t| started.elapsed() < t)
+                    }
                     Retry::SameServer { redispatch, .. } => redispatch && attempts == 1,
                     Retry::Close => false,
                 };
