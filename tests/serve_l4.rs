@@ -390,6 +390,33 @@ fn keepalived_http_get_takes_a_server_answering_500_out() {
 }
 
 #[test]
+fn keepalived_udp_virtual_server_round_robins_flows() {
+    let ports = [udp_backend("a"), udp_backend("b")];
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let text = format!(
+        "virtual_server 127.0.0.5 {port} {{\n    lb_algo rr\n    protocol UDP\n    real_server 127.0.0.1 {} {{\n    }}\n    real_server 127.0.0.1 {} {{\n    }}\n}}\n",
+        ports[0], ports[1]
+    );
+    let _lbc = start_lbc(&text, dir.path());
+    let ask = || {
+        let socket = UdpSocket::bind("127.0.0.1:0").ok()?;
+        socket.set_read_timeout(Some(IO_TIMEOUT)).ok()?;
+        socket.send_to(b"ping", ("127.0.0.5", port)).ok()?;
+        let mut buf = [0u8; 2048];
+        let (n, _) = socket.recv_from(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
+    };
+    eventually("lbc answers over UDP", || ask().is_some());
+    // Each client socket is a new IPVS UDP connection entry: `rr` alternates.
+    let v = sequence(6, ask);
+    assert!(
+        v.windows(2).all(|w| w[0] != w[1]) && v.iter().all(|x| x.ends_with(" ping")),
+        "{v:?}"
+    );
+}
+
+#[test]
 fn lvs_script_with_persistence_keeps_a_client_on_one_server() {
     let (a, b) = (Backend::start("a"), Backend::start("b"));
     let dir = tempfile::tempdir().unwrap();

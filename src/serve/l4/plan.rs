@@ -200,12 +200,10 @@ fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
                 Ok(n) => k.requests = Some(n.max(1)),
                 Err(_) => f.refuse(o.origin, format!("`{} {word}`", o.name)),
             },
-            "proxy_next_upstream_timeout" => {
-                match crate::ir::Duration::parse_nginx(word, 1000) {
-                    Some(d) => k.tries_timeout = Some(dur(&d)),
-                    None => f.refuse(o.origin, format!("`proxy_next_upstream_timeout {word}`")),
-                }
-            }
+            "proxy_next_upstream_timeout" => match crate::ir::Duration::parse_nginx(word, 1000) {
+                Some(d) => k.tries_timeout = Some(dur(&d)),
+                None => f.refuse(o.origin, format!("`proxy_next_upstream_timeout {word}`")),
+            },
             "option" if word == "allbackups" => k.allbackups = true,
             "option" if COSMETIC_OPTIONS.contains(&word) => {
                 f.ignore(o.origin, format!("`option {word}`"));

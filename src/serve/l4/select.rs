@@ -51,6 +51,15 @@ pub enum Choice {
     Sorry(SocketAddr),
 }
 
+/// A connection to `p` failed. Passive health (`max_fails`/`fail_timeout`) belongs to the
+/// shared peer state: when it lands, this is where an L4 failure is counted.
+pub fn failed(p: &Peer) {
+    p.failures.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A connection to `p` succeeded (the passive-health probe, once it exists).
+pub fn succeeded(_p: &Peer) {}
+
 /// Whether `p` may take a new connection.
 pub fn available(p: &Peer) -> bool {
     !p.down

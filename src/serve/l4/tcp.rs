@@ -65,7 +65,10 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
             return;
         };
         let (addr, peer) = match choice {
-            Choice::Peer(i) => (peers[i].addr, Some((i, &peers[i]))),
+            Choice::Peer(i) => match peers.get(i) {
+                Some(p) => (p.addr, Some((i, p))),
+                None => return,
+            },
             Choice::Sorry(a) => (a, None),
         };
         let active = peer.map(|(_, p)| Active::new(p));
@@ -94,6 +97,9 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
         attempts += 1;
         match result {
             Ok(upstream) => {
+                if let Some((_, p)) = peer {
+                    super::select::succeeded(p);
+                }
                 let _ = upstream.set_nodelay(true);
                 splice(&mut client, upstream, s.idle_timeout).await;
                 drop(active);
@@ -103,7 +109,7 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
                 eprintln!("lbc serve: {}: connecting to {addr}: {e}", s.label);
                 drop(active);
                 let Some((i, p)) = peer else { return };
-                p.failures.fetch_add(1, Ordering::Relaxed);
+                super::select::failed(p);
                 tried[i] = true;
                 target.unstick(from.ip());
                 let again = match s.retry {

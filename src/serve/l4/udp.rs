@@ -58,15 +58,15 @@ async fn open(
     s: &Arc<L4Service>,
 ) {
     let target = &s.target;
-    let addr = match target.pick(client.ip(), &[]) {
-        Some(Choice::Peer(i)) => target.pool.peers.peers[i].addr,
-        Some(Choice::Sorry(a)) => a,
-        None => {
+    let peers = &target.pool.peers.peers;
+    let (addr, peer) = match target.pick(client.ip(), &[]) {
+        Some(Choice::Peer(i)) if i < peers.len() => (peers[i].addr, Some(i)),
+        Some(Choice::Sorry(a)) => (a, None),
+        _ => {
             eprintln!("lbc serve: {}: no server can take {client}", s.label);
             return;
         }
     };
-    let peer = target.pool.peers.peers.iter().position(|p| p.addr == addr);
     let local = match addr.ip() {
         IpAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
         IpAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
