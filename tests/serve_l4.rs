@@ -390,6 +390,25 @@ fn keepalived_http_get_takes_a_server_answering_500_out() {
 }
 
 #[test]
+fn keepalived_http_get_digest_takes_a_server_with_another_page_out() {
+    let vip = Ipv4Addr::new(127, 0, 0, 6);
+    let (a, b) = (Backend::start("a"), Backend::start("b"));
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // The MD5 of `a`, the page server `a` answers; `b` answers `b`.
+    let check = "        HTTP_GET {\n            url {\n                path /index.html\n                digest 0cc175b9c0f1b6a831c399e269772661\n            }\n            connect_timeout 1\n            retry 0\n        }\n";
+    let _lbc = start_lbc(
+        &keepalived_config("127.0.0.6", port, &[a.port, b.port], check, None),
+        dir.path(),
+    );
+    wait_tcp(vip, port);
+    eventually("b (wrong digest) is out", || {
+        count(&sequence(4, || ask(vip, port)), "a") == 4
+    });
+    drop(b);
+}
+
+#[test]
 fn keepalived_udp_virtual_server_round_robins_flows() {
     let ports = [udp_backend("a"), udp_backend("b")];
     let dir = tempfile::tempdir().unwrap();

@@ -53,10 +53,12 @@ pub struct Check {
 pub enum Probe {
     /// Success when the TCP connection is established.
     Tcp,
-    /// Success when the status of the answer to `request` is one `expect` accepts.
+    /// Success when the status of the answer to `request` is one `expect` accepts (and, with
+    /// keepalived's `digest`, the MD5 of its body is that lowercase hex string).
     Http {
         request: String,
         expect: Vec<(u16, u16)>,
+        digest: Option<String>,
     },
 }
 
@@ -214,6 +216,7 @@ pub fn haproxy(
             Probe::Http {
                 request: format!("{method} {path} HTTP/1.0\r\n\r\n"),
                 expect,
+                digest: None,
             }
         }
         _ => {
@@ -231,18 +234,22 @@ pub fn haproxy(
 }
 
 /// keepalived's checker settings outside the IR check itself.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct KeepalivedTiming {
     pub delay_loop: Duration,
     pub delay_before_retry: Option<Duration>,
     pub alpha: bool,
+    /// `virtualhost`: the `Host` of HTTP_GET requests (else the checked address).
+    pub virtualhost: Option<String>,
+    /// `digest` of the url this check comes from.
+    pub digest: Option<String>,
 }
 
 /// A keepalived `TCP_CHECK` or one `url` of an `HTTP_GET` on a real server at `addr`.
 pub fn keepalived(
     c: &HealthCheck,
     addr: SocketAddr,
-    timing: KeepalivedTiming,
+    timing: &KeepalivedTiming,
     f: &mut Findings,
 ) -> Option<Check> {
     let rule = Rule::Keepalived {
@@ -263,6 +270,10 @@ pub fn keepalived(
             ..
         } => {
             // keepalived's HTTP_GET: any 2xx passes unless `status_code` says otherwise.
+            let host = timing
+                .virtualhost
+                .clone()
+                .unwrap_or_else(|| target.to_string());
             let expect = match expect_ranges(expect_status, (200, 299)) {
                 Ok(e) => e,
                 Err(what) => {
@@ -272,9 +283,10 @@ pub fn keepalived(
             };
             Probe::Http {
                 request: format!(
-                    "GET {path} HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: {target}\r\n\r\n"
+                    "GET {path} HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: {host}\r\n\r\n"
                 ),
                 expect,
+                digest: timing.digest.as_ref().map(|d| d.to_ascii_lowercase()),
             }
         }
         _ => {
@@ -298,30 +310,50 @@ pub fn keepalived(
     })
 }
 
+/// The most of an answer an HTTP check reads (keepalived digests whole pages).
+const MAX_ANSWER: usize = 4 << 20;
+
 /// One probe: `true` when the peer passes.
 pub async fn probe(check: &Check) -> bool {
     let run = async {
         let mut conn = TcpStream::connect(check.addr).await.ok()?;
-        let Probe::Http { request, expect } = &check.probe else {
+        let Probe::Http {
+            request,
+            expect,
+            digest,
+        } = &check.probe
+        else {
             return Some(true);
         };
         conn.write_all(request.as_bytes()).await.ok()?;
-        let mut head = Vec::new();
-        let mut buf = [0u8; 1024];
-        while !head.contains(&b'\n') && head.len() < 8192 {
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        // The status line is enough, unless the body's digest is checked.
+        while (digest.is_some() || !answer.contains(&b'\n')) && answer.len() < MAX_ANSWER {
             let n = conn.read(&mut buf).await.ok()?;
             if n == 0 {
                 break;
             }
-            head.extend_from_slice(&buf[..n]);
+            answer.extend_from_slice(&buf[..n]);
         }
-        let line = String::from_utf8_lossy(&head);
+        let line_end = answer.iter().position(|b| *b == b'\n')?;
+        let line = String::from_utf8_lossy(&answer[..line_end]);
         let mut words = line.split_whitespace();
         let version = words.next()?;
         let status: u16 = words.next()?.parse().ok()?;
-        Some(
-            version.starts_with("HTTP/") && expect.iter().any(|(a, b)| (*a..=*b).contains(&status)),
-        )
+        let status_ok =
+            version.starts_with("HTTP/") && expect.iter().any(|(a, b)| (*a..=*b).contains(&status));
+        let digest_ok = match digest {
+            None => true,
+            Some(want) => {
+                let body = answer
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map_or(&[][..], |i| &answer[i + 4..]);
+                md5::hex(body) == *want
+            }
+        };
+        Some(status_ok && digest_ok)
     };
     matches!(
         tokio::time::timeout(check.timeout, run).await,
@@ -389,6 +421,62 @@ pub fn spawn(pools: &[Arc<UpstreamPool>], stop: &watch::Receiver<bool>) -> Vec<J
     tasks
 }
 
+/// MD5 (RFC 1321), for keepalived's `digest`: a check, not a security measure.
+mod md5 {
+    const SHIFTS: [u32; 64] = [
+        7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9, 14, 20, 5, 9, 14, 20, 5,
+        9, 14, 20, 5, 9, 14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23, 6, 10,
+        15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    ];
+
+    pub fn digest(data: &[u8]) -> [u8; 16] {
+        // K[i] = floor(|sin(i + 1)| * 2^32), as the RFC defines it.
+        let k: Vec<u32> = (0..64)
+            .map(|i| ((f64::from(i + 1)).sin().abs() * 4_294_967_296.0) as u32)
+            .collect();
+        let mut state = [0x6745_2301u32, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+        let mut msg = data.to_vec();
+        let bits = (data.len() as u64).wrapping_mul(8);
+        msg.push(0x80);
+        while msg.len() % 64 != 56 {
+            msg.push(0);
+        }
+        msg.extend_from_slice(&bits.to_le_bytes());
+        for chunk in msg.chunks_exact(64) {
+            let mut m = [0u32; 16];
+            for (w, b) in m.iter_mut().zip(chunk.chunks_exact(4)) {
+                *w = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            }
+            let [mut a, mut b, mut c, mut d] = state;
+            for i in 0..64 {
+                let (f, g) = match i / 16 {
+                    0 => ((b & c) | (!b & d), i),
+                    1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
+                    2 => (b ^ c ^ d, (3 * i + 5) % 16),
+                    _ => (c ^ (b | !d), (7 * i) % 16),
+                };
+                let f = f.wrapping_add(a).wrapping_add(k[i]).wrapping_add(m[g]);
+                a = d;
+                d = c;
+                c = b;
+                b = b.wrapping_add(f.rotate_left(SHIFTS[i]));
+            }
+            for (s, v) in state.iter_mut().zip([a, b, c, d]) {
+                *s = s.wrapping_add(v);
+            }
+        }
+        let mut out = [0u8; 16];
+        for (o, s) in out.chunks_exact_mut(4).zip(state) {
+            o.copy_from_slice(&s.to_le_bytes());
+        }
+        out
+    }
+
+    pub fn hex(data: &[u8]) -> String {
+        digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -442,6 +530,15 @@ mod tests {
             alpha: true,
         };
         assert!(!State::new(alpha).up);
+    }
+
+    #[test]
+    fn md5_test_vectors() {
+        assert_eq!(md5::hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+        assert_eq!(md5::hex(b"abc"), "900150983cd24fb0d6963f7d28e17f72");
+        let long =
+            b"12345678901234567890123456789012345678901234567890123456789012345678901234567890";
+        assert_eq!(md5::hex(long), "57edf4a22be3c955ac49da2e2107b67a");
     }
 
     #[test]

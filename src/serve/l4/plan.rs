@@ -589,6 +589,7 @@ struct VsKnobs {
     retry: Option<u32>,
     delay_before_retry: Option<Duration>,
     connect_timeout: Option<Duration>,
+    virtualhost: Option<String>,
 }
 
 fn number<T: std::str::FromStr>(o: &Opaque, f: &mut Findings) -> Option<T> {
@@ -611,6 +612,7 @@ fn vs_knobs(opaque: &[Opaque], mut k: VsKnobs, f: &mut Findings) -> VsKnobs {
                 k.delay_before_retry = number::<u64>(o, f).map(Duration::from_secs)
             }
             "connect_timeout" => k.connect_timeout = number::<u64>(o, f).map(Duration::from_secs),
+            "virtualhost" => k.virtualhost = o.args.first().cloned(),
             "smtp_alert" | "snmp_name" | "ha_suspend" => {
                 f.ignore(o.origin, format!("`{}`", o.name))
             }
@@ -762,7 +764,10 @@ fn real_server(
         retry: vk.retry,
         delay_before_retry: vk.delay_before_retry,
         connect_timeout: vk.connect_timeout,
+        virtualhost: vk.virtualhost.clone(),
     };
+    // `digest` and `virtualhost` of a url, by the origin its check carries.
+    let mut urls: Vec<(crate::ir::Origin, Option<String>, Option<String>)> = Vec::new();
     for o in &rs.opaque {
         match o.name.as_str() {
             "inhibit_on_failure" => {}
@@ -773,11 +778,20 @@ fn real_server(
                             rk.delay_before_retry = number::<u64>(c, f).map(Duration::from_secs)
                         }
                         "alpha" => rk.alpha = true,
+                        "virtualhost" => rk.virtualhost = c.args.first().cloned(),
                         "url" => {
-                            let modelled = ["path", "status_code"];
-                            for u in c.children.iter().filter(|u| !modelled.contains(&&*u.name)) {
-                                f.refuse(u.origin, format!("`{}` in an HTTP_GET url", u.name));
+                            let (mut digest, mut vhost) = (None, None);
+                            for u in &c.children {
+                                match u.name.as_str() {
+                                    "path" | "status_code" => {}
+                                    "digest" => digest = u.args.first().cloned(),
+                                    "virtualhost" => vhost = u.args.first().cloned(),
+                                    other => {
+                                        f.refuse(u.origin, format!("`{other}` in an HTTP_GET url"))
+                                    }
+                                }
                             }
+                            urls.push((c.origin, digest, vhost));
                         }
                         other => f.refuse(c.origin, format!("`{other}` in `{}`", o.name)),
                     }
@@ -789,13 +803,18 @@ fn real_server(
             other => f.refuse(o.origin, format!("`{other}` in a real server")),
         }
     }
-    let timing = KeepalivedTiming {
-        delay_loop,
-        delay_before_retry: rk.delay_before_retry,
-        alpha: rk.alpha,
-    };
     let mut checks = Vec::new();
     for c in &rs.checks {
+        let url = urls.iter().find(|(o, _, _)| *o == c.origin);
+        let timing = KeepalivedTiming {
+            delay_loop,
+            delay_before_retry: rk.delay_before_retry,
+            alpha: rk.alpha,
+            virtualhost: url
+                .and_then(|(_, _, v)| v.clone())
+                .or(rk.virtualhost.clone()),
+            digest: url.and_then(|(_, d, _)| d.clone()),
+        };
         let mut c = c.clone();
         if c.fall.is_none() {
             c.fall = rk.retry.map(|r| r.saturating_add(1));
@@ -805,7 +824,7 @@ fn real_server(
                 .connect_timeout
                 .map(|d| crate::ir::Duration(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)));
         }
-        checks.extend(health::keepalived(&c, addr, timing, f));
+        checks.extend(health::keepalived(&c, addr, &timing, f));
     }
     Some((peer, checks))
 }
