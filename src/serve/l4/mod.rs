@@ -2,9 +2,11 @@
 //! `virtual_server`s and LVS virtual services run as a user-space TCP and UDP balancer.
 //! [`plan`] compiles them into [`L4Plan`] (one [`L4Service`] per listening socket);
 //! [`select`] picks the real server (through the shared [`super::balance::Balancer`], with
-//! backups, the sorry server, persistence and quorum around it); [`tcp`] splices connections
+//! backups, the sorry server, persistence and quorum around it, and the hash key of [`key`]);
+//! [`tcp`] splices connections
 //! and [`udp`] keeps a session table of datagram flows.
 
+mod key;
 mod plan;
 pub mod select;
 mod tcp;

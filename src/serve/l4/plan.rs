@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::key::Key;
 use super::select::{Persistence, Target};
 use super::{L4Plan, L4Service, Retry};
 use crate::ir::{
@@ -262,18 +263,28 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
             stream_defaults.insert(d.origin.file, k);
         }
     }
-    let mut pools: BTreeMap<&str, (Arc<UpstreamPool>, Knobs)> = BTreeMap::new();
+    let mut pools: BTreeMap<&str, PlannedPool> = BTreeMap::new();
     for p in ir.pools.iter().filter(|p| p.protocol != Protocol::Http) {
         let outer = stream_defaults
             .get(&p.origin.file)
             .copied()
             .unwrap_or_default();
+        let key = match &p.algorithm {
+            Algorithm::Hash { key, .. } => match Key::parse(key) {
+                Ok(k) => Some(k),
+                Err(what) => {
+                    f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
+                    continue;
+                }
+            },
+            _ => None,
+        };
         if let Some((pool, k)) = pool(ir, p, outer, f) {
             let pool = Arc::new(pool);
             if !pool.checks.is_empty() {
                 checked.push(pool.clone());
             }
-            pools.insert(p.name.as_str(), (pool, k));
+            pools.insert(p.name.as_str(), (pool, k, key));
         }
     }
     let mut services = Vec::new();
@@ -436,11 +447,14 @@ fn pool(ir: &Ir, p: &Pool, outer: Knobs, f: &mut Findings) -> Option<(UpstreamPo
     }
 }
 
+/// A planned L4 pool, its settings and its hash key.
+type PlannedPool = (Arc<UpstreamPool>, Knobs, Option<Key>);
+
 fn service(
     ir: &Ir,
     s: &Service,
     outer: Knobs,
-    pools: &BTreeMap<&str, (Arc<UpstreamPool>, Knobs)>,
+    pools: &BTreeMap<&str, PlannedPool>,
     f: &mut Findings,
 ) -> Vec<Arc<L4Service>> {
     let haproxy = format_of(ir, s.origin) == Format::Haproxy;
@@ -457,14 +471,14 @@ fn service(
     if s.defaults.is_some() {
         f.refuse(s.origin, "named defaults sections");
     }
-    let (pool, pk) = match &s.action {
+    let (pool, pk, key) = match &s.action {
         Some(Action::Proxy {
             target,
             pool,
             origin,
         }) => {
             match pool.as_deref().and_then(|p| pools.get(p)) {
-                Some((p, pk)) => (p.clone(), *pk),
+                Some((p, pk, key)) => (p.clone(), *pk, key.clone()),
                 None if target.contains('$') => {
                     f.refuse(*origin, "variables in `proxy_pass`");
                     return Vec::new();
@@ -483,7 +497,7 @@ fn service(
                             balancer,
                             checks: Vec::new(),
                         };
-                        (Arc::new(pool), Knobs::default())
+                        (Arc::new(pool), Knobs::default(), None)
                     }
                     None if pool.is_some() => {
                         // The pool exists but was refused: that finding is already reported.
@@ -513,6 +527,7 @@ fn service(
     let k = if haproxy { pk.or(k) } else { k };
     let mut target = Target::new(pool);
     target.first_backup_only = haproxy && !k.allbackups;
+    target.key = key;
     let target = Arc::new(target);
     let (connect_timeout, idle_timeout, retry) = if haproxy {
         let idle = k.idle.or(match (k.client, k.server) {

@@ -12,6 +12,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::key::{Conn, Key};
 use crate::serve::balance::PickRequest;
 use crate::serve::peers::Peer;
 use crate::serve::plan::UpstreamPool;
@@ -27,6 +28,8 @@ pub struct Target {
     pub quorum: Option<(u64, u64)>,
     /// HAProxy without `option allbackups`: only the first available backup takes traffic.
     pub first_backup_only: bool,
+    /// The pool's hash key (nginx `hash KEY`), rendered per connection for the balancer.
+    pub key: Option<Key>,
     state: Mutex<State>,
 }
 
@@ -77,6 +80,7 @@ impl Target {
             persistence: None,
             quorum: None,
             first_backup_only: false,
+            key: None,
             state: Mutex::new(State {
                 sticky: HashMap::new(),
                 quorum_up: true,
@@ -84,8 +88,9 @@ impl Target {
         }
     }
 
-    /// The server for a new connection from `client`, skipping the peers in `tried`.
-    pub fn pick(&self, client: IpAddr, tried: &[bool]) -> Option<Choice> {
+    /// The server for a new connection `conn`, skipping the peers in `tried`.
+    pub fn pick(&self, conn: &Conn, tried: &[bool]) -> Option<Choice> {
+        let client = conn.client.ip();
         let peers = &self.pool.peers.peers;
         let now = Instant::now();
         let Ok(mut state) = self.state.lock() else {
@@ -96,10 +101,10 @@ impl Target {
                 return Some(Choice::Sorry(sorry));
             }
         }
-        let key = self
+        let sticky = self
             .persistence
             .map(|p| (mask(client, p.prefix), p.timeout));
-        if let Some((k, timeout)) = key {
+        if let Some((k, timeout)) = sticky {
             state
                 .sticky
                 .retain(|_, (_, seen)| now.saturating_duration_since(*seen) <= timeout);
@@ -111,8 +116,9 @@ impl Target {
                 }
             }
         }
-        let chosen = self.pick_tiers(client, tried);
-        if let (Some(i), Some((k, _))) = (chosen, key) {
+        let key = self.key.as_ref().map(|k| k.render(conn));
+        let chosen = self.pick_tiers(client, key.as_deref(), tried);
+        if let (Some(i), Some((k, _))) = (chosen, sticky) {
             state.sticky.insert(k, (i, now));
         }
         match chosen {
@@ -122,9 +128,9 @@ impl Target {
     }
 
     /// The balancer's pick among available primaries, else among available backups.
-    fn pick_tiers(&self, client: IpAddr, tried: &[bool]) -> Option<usize> {
+    fn pick_tiers(&self, client: IpAddr, key: Option<&[u8]>, tried: &[bool]) -> Option<usize> {
         let peers = &self.pool.peers.peers;
-        let req = PickRequest { client, key: None };
+        let req = PickRequest { client, key };
         let skip = |i: usize, p: &Peer| tried.get(i).copied().unwrap_or(false) || !available(p);
         let primaries: Vec<bool> = peers
             .iter()
@@ -232,9 +238,13 @@ mod tests {
         }))
     }
 
+    fn ip(octets: [u8; 4]) -> Conn {
+        Conn::from_ip(IpAddr::from(octets))
+    }
+
     fn picks(t: &Target, n: usize) -> Vec<Choice> {
-        let client = IpAddr::from([127, 0, 0, 1]);
-        (0..n).map(|_| t.pick(client, &[]).unwrap()).collect()
+        let client = Conn::from_ip(IpAddr::from([127, 0, 0, 1]));
+        (0..n).map(|_| t.pick(&client, &[]).unwrap()).collect()
     }
 
     #[test]
@@ -254,7 +264,7 @@ mod tests {
         t.pool.peers.peers[0].set_check_up(false);
         assert_eq!(picks(&t, 1), [Choice::Peer(1)]);
         t.pool.peers.peers[1].set_check_up(false);
-        assert_eq!(t.pick(IpAddr::from([127, 0, 0, 1]), &[]), None);
+        assert_eq!(t.pick(&ip([127, 0, 0, 1]), &[]), None);
         let sorry = SocketAddr::from(([127, 0, 0, 1], 1));
         t.sorry = Some(sorry);
         assert_eq!(picks(&t, 1), [Choice::Sorry(sorry)]);
@@ -280,10 +290,10 @@ mod tests {
             timeout: Duration::from_secs(60),
             prefix: 24,
         });
-        let a = t.pick(IpAddr::from([10, 0, 0, 1]), &[]);
-        assert_eq!(t.pick(IpAddr::from([10, 0, 0, 1]), &[]), a);
-        assert_eq!(t.pick(IpAddr::from([10, 0, 0, 7]), &[]), a, "same /24");
-        assert_ne!(t.pick(IpAddr::from([10, 0, 1, 1]), &[]), a);
+        let a = t.pick(&ip([10, 0, 0, 1]), &[]);
+        assert_eq!(t.pick(&ip([10, 0, 0, 1]), &[]), a);
+        assert_eq!(t.pick(&ip([10, 0, 0, 7]), &[]), a, "same /24");
+        assert_ne!(t.pick(&ip([10, 0, 1, 1]), &[]), a);
     }
 
     #[test]
@@ -293,6 +303,6 @@ mod tests {
         assert_eq!(picks(&t, 2), [Choice::Peer(1), Choice::Peer(1)]);
         Arc::get_mut(&mut t.pool).unwrap().peers.peers[1].max_conns = Some(1);
         let _busy = Active::new(&t.pool.peers.peers[1]);
-        assert_eq!(t.pick(IpAddr::from([127, 0, 0, 1]), &[]), None);
+        assert_eq!(t.pick(&ip([127, 0, 0, 1]), &[]), None);
     }
 }

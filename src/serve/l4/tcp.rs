@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+use super::key::Conn;
 use super::select::{Active, Choice};
 use super::{L4Service, Retry};
 
@@ -54,13 +55,18 @@ async fn connect(addr: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
 }
 
 async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
+    let conn = Conn {
+        client: from,
+        local: client.local_addr().unwrap_or(s.addr),
+        udp: false,
+    };
     let target = &s.target;
     let peers = &target.pool.peers.peers;
     let mut tried = vec![false; peers.len()];
     let mut attempts = 0u32;
     let started = Instant::now();
     loop {
-        let Some(choice) = target.pick(from.ip(), &tried) else {
+        let Some(choice) = target.pick(&conn, &tried) else {
             eprintln!("lbc serve: {}: no server can take {from}", s.label);
             return;
         };

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 
+use super::key::Conn;
 use super::select::{Active, Choice};
 use super::L4Service;
 
@@ -59,7 +60,12 @@ async fn open(
 ) {
     let target = &s.target;
     let peers = &target.pool.peers.peers;
-    let (addr, peer) = match target.pick(client.ip(), &[]) {
+    let conn = Conn {
+        client,
+        local: s.addr,
+        udp: true,
+    };
+    let (addr, peer) = match target.pick(&conn, &[]) {
         Some(Choice::Peer(i)) if i < peers.len() => (peers[i].addr, Some(i)),
         Some(Choice::Sorry(a)) => (a, None),
         _ => {
