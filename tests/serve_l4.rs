@@ -251,9 +251,13 @@ fn haproxy_config(listen: u16, ports: &[u16]) -> String {
     timeout connect 1s
     timeout client 5s
     timeout server 5s
-listen app
+frontend front
     bind 127.0.0.1:{listen}
+    default_backend app
+backend app
     balance roundrobin
+    option httpchk GET /health
+    http-check expect status 200
     server a 127.0.0.1:{} weight 2 check inter 300ms rise 1 fall 1
     server b 127.0.0.1:{} check inter 300ms rise 1 fall 1
     server c 127.0.0.1:{} check inter 300ms rise 1 fall 1
@@ -285,12 +289,21 @@ fn haproxy_mode_tcp_same_distribution_and_checks_as_haproxy() {
         assert!(x.abs_diff(y) <= 1, "{name}: haproxy {h:?} lbc {l:?}");
     }
     assert!((7..=9).contains(&count(&l, "a")), "{l:?}");
+    // `b` answers its check with 500: `http-check expect status 200` takes it out of both.
+    backends[1].status.store(500, Ordering::SeqCst);
+    for port in [hp, lp] {
+        eventually("b (500) is out", || {
+            let v = sequence(6, || ask(Ipv4Addr::LOCALHOST, port));
+            count(&v, "b") == 0 && count(&v, "-") == 0
+        });
+    }
+    backends[1].status.store(200, Ordering::SeqCst);
     // `c` dies: the checks of both take it out, and nothing fails afterwards.
     backends[2].kill();
     for port in [hp, lp] {
-        eventually("c is out and every connection answers", || {
+        eventually("c is out, b is back and every connection answers", || {
             let v = sequence(6, || ask(Ipv4Addr::LOCALHOST, port));
-            count(&v, "c") == 0 && count(&v, "-") == 0
+            count(&v, "c") == 0 && count(&v, "b") > 0 && count(&v, "-") == 0
         });
     }
     backends[2].restart();
@@ -436,15 +449,17 @@ fn keepalived_udp_virtual_server_round_robins_flows() {
 }
 
 #[test]
-fn lvs_script_with_persistence_keeps_a_client_on_one_server() {
+fn lvs_wrr_weights_and_persistence() {
     let (a, b) = (Backend::start("a"), Backend::start("b"));
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let (port, sticky) = (free_port(), free_port());
+    // An `ipvsadm-save` file: a 3:1 `wrr` service, and a persistent one.
     let text = format!(
-        "ipvsadm -A -t 127.0.0.4:{port} -s wrr -p 60\nipvsadm -a -t 127.0.0.4:{port} -r 127.0.0.1:{} -m -w 1\nipvsadm -a -t 127.0.0.4:{port} -r 127.0.0.1:{} -m -w 1\n",
-        a.port, b.port
+        "-A -t 127.0.0.4:{port} -s wrr\n-a -t 127.0.0.4:{port} -r 127.0.0.1:{a} -m -w 3\n-a -t 127.0.0.4:{port} -r 127.0.0.1:{b} -m -w 1\n-A -t 127.0.0.4:{sticky} -s wrr -p 60\n-a -t 127.0.0.4:{sticky} -r 127.0.0.1:{a} -m -w 1\n-a -t 127.0.0.4:{sticky} -r 127.0.0.1:{b} -m -w 1\n",
+        a = a.port,
+        b = b.port
     );
-    let conf = dir.path().join("lvs.sh");
+    let conf = dir.path().join("rules.save");
     std::fs::write(&conf, text).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_lbc"))
         .arg("serve")
@@ -455,7 +470,12 @@ fn lvs_script_with_persistence_keeps_a_client_on_one_server() {
     let _guard = Guard(child);
     let vip = Ipv4Addr::new(127, 0, 0, 4);
     wait_tcp(vip, port);
-    let v = sequence(6, || ask(vip, port));
+    wait_tcp(vip, sticky);
+    // Two whole cycles of weights 3 and 1.
+    let v = sequence(8, || ask(vip, port));
+    assert_eq!((count(&v, "a"), count(&v, "b")), (6, 2), "{v:?}");
+    // Every connection of this client goes where its first one went.
+    let v = sequence(6, || ask(vip, sticky));
     assert!(v.iter().all(|x| x == &v[0]) && v[0] != "-", "{v:?}");
 }
 
