@@ -32,6 +32,8 @@ pub struct L4Plan {
 pub struct L4Service {
     pub addr: SocketAddr,
     pub udp: bool,
+    /// The listener (or virtual server) in the configuration.
+    pub origin: crate::ir::Origin,
     /// What the configuration calls it (`stream server`, the frontend, the VIP), for logs.
     pub label: String,
     pub target: Arc<Target>,

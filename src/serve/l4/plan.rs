@@ -307,6 +307,15 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
         f.refuse(g.origin, "`virtual_server_group`");
     }
     host_config(ir, f);
+    // Two services on one socket: nginx says "duplicate listen", the kernel would say so too.
+    let mut seen = std::collections::HashSet::new();
+    services.retain(|s| {
+        let first = seen.insert((s.addr, s.udp));
+        if !first {
+            f.refuse(s.origin, format!("a second service on {}", s.addr));
+        }
+        first
+    });
     (L4Plan { services }, checked)
 }
 
@@ -583,6 +592,7 @@ fn service(
         out.push(Arc::new(L4Service {
             addr,
             udp,
+            origin: l.origin,
             label: label.clone(),
             target: target.clone(),
             connect_timeout,
@@ -741,6 +751,7 @@ fn virtual_service(v: &VirtualService, f: &mut Findings) -> Option<(L4Service, A
     let svc = L4Service {
         addr: SocketAddr::new(vip, port),
         udp,
+        origin: v.origin,
         label: format!("virtual server {vip}:{port}"),
         target: Arc::new(target),
         connect_timeout: IPVS_CONNECT,
