@@ -92,9 +92,22 @@ const COSMETIC: &[&str] = &[
     "access_log",
     "error_log",
     "tcp_nodelay",
+    "proxy_buffer_size",
+    "proxy_socket_keepalive",
 ];
-/// HAProxy options that only concern logs.
-const COSMETIC_OPTIONS: &[&str] = &["tcplog", "dontlognull", "logasap", "log-separate-errors"];
+/// HAProxy options that only concern logs, TCP keep-alive probes or kernel splicing.
+const COSMETIC_OPTIONS: &[&str] = &[
+    "tcplog",
+    "dontlognull",
+    "logasap",
+    "log-separate-errors",
+    "tcpka",
+    "clitcpka",
+    "srvtcpka",
+    "splice-auto",
+    "splice-request",
+    "splice-response",
+];
 
 /// Reads what the L4 runtime honours in `s`; refuses or warns about the rest.
 fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
