@@ -135,7 +135,7 @@ fn wait_tcp(ip: Ipv4Addr, port: u16) {
 
 /// Polls `f` until it holds (generous: the machine may be loaded).
 fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(30);
     while !f() {
         assert!(Instant::now() < deadline, "never happened: {what}");
         thread::sleep(Duration::from_millis(100));
@@ -477,6 +477,41 @@ fn lvs_wrr_weights_and_persistence() {
     // Every connection of this client goes where its first one went.
     let v = sequence(6, || ask(vip, sticky));
     assert!(v.iter().all(|x| x == &v[0]) && v[0] != "-", "{v:?}");
+}
+
+#[test]
+fn the_keepalived_seed_serves_with_ignore_vrrp_and_fails_over() {
+    // seeds/keepalived/000-lvs-master on loopback: VIP 127.0.0.10, `rr`, persistence 10s,
+    // TCP_CHECK every 6s; the fixture's ports are replaced by free ones.
+    let (a, b) = (Backend::start("a"), Backend::start("b"));
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let fixture = common::root().join("fixtures/serve/l4/000-lvs-master.keepalived.conf");
+    let text = std::fs::read_to_string(fixture)
+        .unwrap()
+        .replace("18080", &port.to_string())
+        .replace("18081", &a.port.to_string())
+        .replace("18082", &b.port.to_string());
+    let conf = dir.path().join("keepalived.conf");
+    std::fs::write(&conf, text).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_lbc"))
+        .args(["serve", "--ignore-vrrp"])
+        .arg(&conf)
+        .stderr(std::fs::File::create(dir.path().join("lbc.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let _guard = Guard(child);
+    let vip = Ipv4Addr::new(127, 0, 0, 10);
+    wait_tcp(vip, port);
+    // Persistence: this client stays on one real server.
+    let v = sequence(4, || ask(vip, port));
+    assert!(v.iter().all(|x| x == &v[0]) && v[0] != "-", "{v:?}");
+    // Its server dies: the checker takes it out and the client moves to the other one.
+    let (gone, other) = if v[0] == "a" { (&a, "b") } else { (&b, "a") };
+    gone.kill();
+    eventually("the client moves to the live real server", || {
+        ask(vip, port).as_deref() == Some(other)
+    });
 }
 
 #[test]

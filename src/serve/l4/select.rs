@@ -3,7 +3,8 @@
 //! `down`, up for their health check, weight above 0, under `max_conns`): primaries first, then
 //! `backup` servers (only the first available one for HAProxy without `option allbackups`),
 //! then keepalived's `sorry_server`. Around it: IPVS persistence (a client keeps its real
-//! server while it comes back within the timeout) and keepalived's quorum (below it the sorry
+//! server while it comes back within the timeout, until its checker takes that server out)
+//! and keepalived's quorum (below it the sorry
 //! server replaces the remaining real servers).
 
 use std::collections::HashMap;
@@ -172,13 +173,6 @@ impl Target {
             state.quorum_up = true;
         }
         state.quorum_up
-    }
-
-    /// Forgets the persistence of `client` (its server could not be reached).
-    pub fn unstick(&self, client: IpAddr) {
-        if let (Some(p), Ok(mut state)) = (self.persistence, self.state.lock()) {
-            state.sticky.remove(&mask(client, p.prefix));
-        }
     }
 }
 

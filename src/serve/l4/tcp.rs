@@ -117,7 +117,6 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
                 let Some((i, p)) = peer else { return };
                 super::select::failed(p);
                 tried[i] = true;
-                target.unstick(from.ip());
                 let again = match s.retry {
                     Retry::Next { tries, timeout } => {
                         (tries == 0 || attempts < tries)
