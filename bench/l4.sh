@@ -2,8 +2,9 @@
 # L4 (TCP) proxy throughput on loopback: nginx `stream`, HAProxy `mode tcp` and `lbc serve` (on
 # the very same nginx stream config) forward wrk's keep-alive HTTP connections to the same two
 # nginx backends. Each proxy is pinned to one CPU (nginx 1 worker, HAProxy nbthread 1, lbc's
-# tokio runtime sees one CPU); wrk runs on the other. Prints req/s, p99 latency and RSS of each,
-# and the ratios to nginx.
+# tokio runtime sees one CPU); wrk runs on the other. Prints req/s, p99 latency, CPU time per
+# request and RSS of each, and the ratios. On a shared machine req/s follows the neighbours' load;
+# CPU per request is the steadier measure of the proxy's own cost.
 # usage: bench/l4.sh [LBC_BINARY]   env: DUR (s, default 8), CONNS (default 64)
 set -u
 LBC=${1:-target/release/lbc}
@@ -55,23 +56,35 @@ taskset -c 0 $LBC serve $W/lbc.conf >$W/lbc.log 2>&1 & LBC_PID=$!
 sleep 1
 worker_pid() { pgrep -P "$(cat $W/proxy.pid)" | head -1; }
 rss() { ps -o rss= -p "$1" | tr -d ' '; }
+# CPU time (user + system, all threads) of a process, in clock ticks.
+cpu() { awk '{print $14 + $15}' /proc/$1/stat; }
+TICK=$(getconf CLK_TCK)
+declare -A PID=([18180]=$(worker_pid) [18181]=$(cat $W/haproxy.pid) [18182]=$LBC_PID)
 run() {
-  taskset -c 1 wrk -t1 -c$CONNS -d${DUR}s --latency http://127.0.0.1:$1/ 2>&1 |
-    awk '/Requests\/sec/ {r=$2} / 99%/ {p=$2} END {print r, p}'
+  local c0 c1 out
+  c0=$(cpu ${PID[$1]})
+  out=$(taskset -c 1 wrk -t1 -c$CONNS -d${DUR}s --latency http://127.0.0.1:$1/ 2>&1)
+  c1=$(cpu ${PID[$1]})
+  echo "$out" | awk -v c=$((c1 - c0)) -v t=$TICK -v d=$DUR \
+    '/Requests\/sec/ {r=$2} / 99%/ {p=$2} END {printf "%s %s %.1f\n", r, p, c / t * 1e6 / (r * d)}'
 }
-declare -A R P
+declare -A R P U
 for round in 1 2; do
   for port in 18180 18181 18182; do
-    read -r r p < <(run $port)
-    R[$port]="${R[$port]:-} $r"; P[$port]="${P[$port]:-} $p"
+    read -r r p u < <(run $port)
+    R[$port]="${R[$port]:-} $r"; P[$port]="${P[$port]:-} $p"; U[$port]="${U[$port]:-} $u"
   done
 done
 best() { tr ' ' '\n' | grep -v '^$' | sort -g | tail -1; }
+low() { tr ' ' '\n' | grep -v '^$' | sort -g | head -1; }
 N=$(echo ${R[18180]} | best); H=$(echo ${R[18181]} | best); L=$(echo ${R[18182]} | best)
-printf "%-8s %12s %14s %10s\n" proxy "req/s(best)" "p99 (rounds)" "RSS KiB"
-printf "%-8s %12s %14s %10s\n" nginx "$N" "${P[18180]}" "$(rss "$(worker_pid)")"
-printf "%-8s %12s %14s %10s\n" haproxy "$H" "${P[18181]}" "$(rss "$(cat $W/haproxy.pid)")"
-printf "%-8s %12s %14s %10s\n" lbc "$L" "${P[18182]}" "$(rss $LBC_PID)"
-awk -v n="$N" -v h="$H" -v l="$L" 'BEGIN { printf "ratios: lbc/nginx %.2f  lbc/haproxy %.2f  haproxy/nginx %.2f\n", l/n, l/h, h/n }'
+NU=$(echo ${U[18180]} | low); HU=$(echo ${U[18181]} | low); LU=$(echo ${U[18182]} | low)
+printf "%-8s %12s %16s %18s %9s\n" proxy "req/s(best)" "p99 (rounds)" "CPU us/req(rounds)" "RSS KiB"
+printf "%-8s %12s %16s %18s %9s\n" nginx "$N" "${P[18180]}" "${U[18180]}" "$(rss ${PID[18180]})"
+printf "%-8s %12s %16s %18s %9s\n" haproxy "$H" "${P[18181]}" "${U[18181]}" "$(rss ${PID[18181]})"
+printf "%-8s %12s %16s %18s %9s\n" lbc "$L" "${P[18182]}" "${U[18182]}" "$(rss ${PID[18182]})"
+awk -v n="$N" -v h="$H" -v l="$L" -v nu="$NU" -v hu="$HU" -v lu="$LU" 'BEGIN {
+  printf "req/s ratios: lbc/nginx %.2f  lbc/haproxy %.2f\n", l/n, l/h
+  printf "CPU per request ratios (lower is better): lbc/nginx %.2f  lbc/haproxy %.2f\n", lu/nu, lu/hu }'
 kill $(cat $W/backend.pid) $(cat $W/proxy.pid) $(cat $W/haproxy.pid) $LBC_PID 2>/dev/null
 sleep 0.5; rm -rf $W
