@@ -244,6 +244,35 @@ fn udp_stream_picks_the_same_servers_as_nginx() {
     assert_eq!((count(&l, "a"), count(&l, "b"), count(&l, "c")), (6, 2, 2));
 }
 
+#[test]
+fn udp_proxy_requests_rebalances_one_client_like_nginx() {
+    let ports = [udp_backend("a"), udp_backend("b"), udp_backend("c")];
+    let dir = tempfile::tempdir().unwrap();
+    let (np, lp) = (free_port(), free_port());
+    // `proxy_requests 1`: each datagram of the same client socket opens a new session.
+    let config =
+        |port| stream_config(port, &ports, true).replace("proxy_responses 1;", "proxy_requests 1;");
+    let _nginx = start_nginx(&config(np), dir.path());
+    let _lbc = start_lbc(&config(lp), dir.path());
+    let one_client = |port: u16| {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        move || {
+            socket.send_to(b"ping", ("127.0.0.1", port)).ok()?;
+            let mut buf = [0u8; 2048];
+            let (n, _) = socket.recv_from(&mut buf).ok()?;
+            let out = String::from_utf8_lossy(&buf[..n]).into_owned();
+            out.split_once(' ').map(|(name, _)| name.to_string())
+        }
+    };
+    let (mut n, mut l) = (one_client(np), one_client(lp));
+    eventually("nginx answers over UDP", || n().is_some());
+    eventually("lbc answers over UDP", || l().is_some());
+    let n = sequence(10, &mut n);
+    let l = sequence(10, &mut l);
+    assert_same_cycle(&n, &l, 5);
+}
+
 fn haproxy_config(listen: u16, ports: &[u16]) -> String {
     format!(
         r#"defaults

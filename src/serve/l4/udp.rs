@@ -113,22 +113,29 @@ async fn session(
     let _active = peer.and_then(|i| s.target.pool.peers.peers.get(i).map(Active::new));
     let idle = s.idle_timeout.unwrap_or(IDLE_CAP);
     let (mut requests, mut responses) = (0u64, 0u64);
+    // After `proxy_requests` datagrams the client's next datagram opens a new session; this
+    // one still waits for its answers.
+    let mut released = false;
     let mut buf = vec![0u8; 65536];
     loop {
         tokio::select! {
-            d = rx.recv() => {
+            d = rx.recv(), if !released => {
                 let Some(d) = d else { break };
                 if upstream.send(&d).await.is_err() {
                     break;
                 }
                 requests += 1;
-                if s.udp_responses == Some(0) && s.udp_requests.is_none_or(|r| requests >= r) {
+                let last = s.udp_requests.is_some_and(|r| requests >= r);
+                if s.udp_responses == Some(0) && (last || s.udp_requests.is_none()) {
                     break;
                 }
-                if s.udp_requests.is_some_and(|r| requests >= r) && s.udp_responses.is_none() {
-                    // nginx releases the client binding; answers still come back until idle.
+                if last {
+                    released = true;
+                    rx.close();
                     if let Ok(mut m) = sessions.lock() {
-                        m.remove(&client);
+                        if m.get(&client).is_some_and(|tx| tx.is_closed()) {
+                            m.remove(&client);
+                        }
                     }
                 }
             }
