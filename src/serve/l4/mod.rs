@@ -1,12 +1,14 @@
 //! L4 balancing: nginx `stream` servers, HAProxy `mode tcp` proxies, keepalived
 //! `virtual_server`s and LVS virtual services run as a user-space TCP and UDP balancer.
-//! [`plan`] compiles them into [`L4Plan`] (one [`L4Service`] per listening socket);
+//! [`plan`] compiles them into [`L4Plan`] (one [`L4Service`] per listening socket), with
+//! [`knobs`] reading the settings of stream and HAProxy scopes and [`ipvs`] the virtual services;
 //! [`select`] picks the real server (through the shared [`super::balance::Balancer`], with
 //! backups, the sorry server, persistence and quorum around it, and the hash key of [`key`]);
-//! [`tcp`] splices connections
-//! and [`udp`] keeps a session table of datagram flows.
+//! [`tcp`] splices connections and [`udp`] keeps a session table of datagram flows.
 
+mod ipvs;
 mod key;
+mod knobs;
 mod plan;
 pub mod select;
 mod tcp;

@@ -6,19 +6,18 @@
 //! directive outside what the runtime honours is refused or, when cosmetic, warned about.
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::ipvs::virtual_service;
 use super::key::Key;
-use super::select::{Persistence, Target};
+use super::knobs::{knobs, Knobs};
+use super::select::Target;
 use super::{L4Plan, L4Service, Retry};
-use crate::ir::{
-    Action, Algorithm, Format, Ir, Opaque, Origin, Pool, Protocol, RealServer, Service, Settings,
-    VirtualService,
-};
+use crate::ir::{Action, Algorithm, Format, Ir, Opaque, Origin, Pool, Protocol, Service};
 use crate::serve::balance::Balancer;
-use crate::serve::health::{self, KeepalivedTiming, PeerChecks};
+use crate::serve::health::{self, PeerChecks};
 use crate::serve::peers::{Peer, Peers};
 use crate::serve::plan::UpstreamPool;
 use crate::serve::support::Findings;
@@ -37,212 +36,19 @@ const NGINX_IDLE: Duration = Duration::from_secs(600);
 /// Without `timeout connect` HAProxy waits as long as the system does.
 const HAPROXY_CONNECT: Duration = Duration::from_secs(60);
 const HAPROXY_RETRIES: u32 = 3;
-/// IPVS's default timeouts: established TCP 900s, UDP 300s.
-const IPVS_TCP_IDLE: Duration = Duration::from_secs(900);
-const IPVS_UDP_IDLE: Duration = Duration::from_secs(300);
-const IPVS_CONNECT: Duration = Duration::from_secs(60);
-
-/// The L4 knobs a settings scope sets.
-#[derive(Debug, Clone, Copy, Default)]
-struct Knobs {
-    connect: Option<Duration>,
-    idle: Option<Duration>,
-    client: Option<Duration>,
-    server: Option<Duration>,
-    check: Option<Duration>,
-    next_upstream: Option<bool>,
-    tries: Option<u32>,
-    tries_timeout: Option<Duration>,
-    retries: Option<u32>,
-    redispatch: Option<bool>,
-    responses: Option<u64>,
-    requests: Option<u64>,
-    allbackups: bool,
-}
-
-impl Knobs {
-    /// `self` where set, else `outer` (nginx's inheritance from the `stream {}` level).
-    fn or(self, outer: Knobs) -> Knobs {
-        Knobs {
-            connect: self.connect.or(outer.connect),
-            idle: self.idle.or(outer.idle),
-            client: self.client.or(outer.client),
-            server: self.server.or(outer.server),
-            check: self.check.or(outer.check),
-            next_upstream: self.next_upstream.or(outer.next_upstream),
-            tries: self.tries.or(outer.tries),
-            tries_timeout: self.tries_timeout.or(outer.tries_timeout),
-            retries: self.retries.or(outer.retries),
-            redispatch: self.redispatch.or(outer.redispatch),
-            responses: self.responses.or(outer.responses),
-            requests: self.requests.or(outer.requests),
-            allbackups: self.allbackups || outer.allbackups,
-        }
-    }
-}
-
-fn dur(d: &crate::ir::Duration) -> Duration {
-    Duration::from_millis(d.0)
-}
-
-/// Opaque directives of L4 scopes that change nothing in what is forwarded where.
-const COSMETIC: &[&str] = &[
-    "log",
-    "log_format",
-    "access_log",
-    "error_log",
-    "tcp_nodelay",
-    "proxy_buffer_size",
-    "proxy_socket_keepalive",
-];
-/// HAProxy options that only concern logs, TCP keep-alive probes or kernel splicing.
-const COSMETIC_OPTIONS: &[&str] = &[
-    "tcplog",
-    "dontlognull",
-    "logasap",
-    "log-separate-errors",
-    "tcpka",
-    "clitcpka",
-    "srvtcpka",
-    "splice-auto",
-    "splice-request",
-    "splice-response",
-];
-
-/// Reads what the L4 runtime honours in `s`; refuses or warns about the rest.
-fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
-    let mut k = Knobs::default();
-    if let Some(t) = &s.timeouts {
-        k.connect = t.connect.as_ref().map(|x| dur(&x.value));
-        k.idle = t.idle.as_ref().map(|x| dur(&x.value));
-        k.client = t.client.as_ref().map(|x| dur(&x.value));
-        k.server = t.upstream_read.as_ref().map(|x| dur(&x.value));
-        k.check = t.check.as_ref().map(|x| dur(&x.value));
-        for o in [
-            &t.upstream_send,
-            &t.client_header,
-            &t.client_body,
-            &t.keepalive,
-            &t.http_request,
-            &t.queue,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            f.ignore(
-                o.origin,
-                "this timeout on a TCP/UDP service (it concerns HTTP or queues)",
-            );
-        }
-    }
-    if let Some(p) = &s.proxy {
-        if let Some(v) = &p.next_upstream {
-            match v.value.first().map(String::as_str) {
-                Some("on") => k.next_upstream = Some(true),
-                Some("off") => k.next_upstream = Some(false),
-                _ => f.refuse(v.origin, "this `proxy_next_upstream` on a stream service"),
-            }
-        }
-        k.tries = p.next_upstream_tries.as_ref().map(|x| x.value);
-        k.retries = p.retries.as_ref().map(|x| x.value);
-        k.redispatch = p.redispatch.as_ref().map(|x| x.value);
-        for (name, o) in [
-            (
-                "proxy_http_version",
-                p.http_version.as_ref().map(|x| x.origin),
-            ),
-            ("proxy_buffering", p.buffering.as_ref().map(|x| x.origin)),
-        ] {
-            if let Some(o) = o {
-                f.refuse(o, format!("`{name}` on a TCP/UDP service"));
-            }
-        }
-        for h in &p.headers {
-            f.refuse(h.origin, "request headers on a TCP/UDP service");
-        }
-        for h in &p.hide_headers {
-            f.refuse(h.origin, "`proxy_hide_header` on a TCP/UDP service");
-        }
-    }
-    if let Some(c) = &s.client {
-        if let Some(v) = &c.access_log {
-            f.ignore(v.origin, "`access_log`");
-        }
-        if let Some(v) = &c.keepalive_requests {
-            f.ignore(v.origin, "`keepalive_requests` on a TCP/UDP service");
-        }
-        if let Some(v) = &c.max_body_size {
-            f.refuse(v.origin, "`client_max_body_size` on a TCP/UDP service");
-        }
-        if let Some(v) = &c.max_connections {
-            f.ignore(v.origin, "`maxconn` (connections are not capped)");
-        }
-    }
-    let refused = [
-        ("static files", s.content.is_some()),
-        ("compression", s.compression.is_some()),
-        ("caching", s.cache.is_some()),
-        ("statistics pages", s.stats.is_some()),
-    ];
-    for (what, set) in refused {
-        if set {
-            f.refuse(Origin::default(), format!("{what} on a TCP/UDP service"));
-        }
-    }
-    if let Some(a) = &s.access {
-        for r in &a.rules {
-            f.refuse(r.origin, if r.allow { "`allow`" } else { "`deny`" });
-        }
-    }
-    for h in &s.response_headers {
-        f.refuse(h.origin, "`add_header`");
-    }
-    for e in &s.error_pages {
-        f.refuse(e.origin, "`error_page`");
-    }
-    for l in &s.limit_req {
-        f.refuse(l.origin, "`limit_req`");
-    }
-    for l in &s.limit_conn {
-        f.refuse(l.origin, "`limit_conn`");
-    }
-    for o in &s.opaque {
-        let word = o.args.first().map(String::as_str).unwrap_or_default();
-        match o.name.as_str() {
-            "proxy_responses" | "proxy_requests" => match word.parse::<u64>() {
-                Ok(n) if o.name == "proxy_responses" => k.responses = Some(n),
-                Ok(n) => k.requests = Some(n.max(1)),
-                Err(_) => f.refuse(o.origin, format!("`{} {word}`", o.name)),
-            },
-            "proxy_next_upstream_timeout" => match crate::ir::Duration::parse_nginx(word, 1000) {
-                Some(d) => k.tries_timeout = Some(dur(&d)),
-                None => f.refuse(o.origin, format!("`proxy_next_upstream_timeout {word}`")),
-            },
-            "option" if word == "allbackups" => k.allbackups = true,
-            "option" if COSMETIC_OPTIONS.contains(&word) => {
-                f.ignore(o.origin, format!("`option {word}`"));
-            }
-            "option" => f.refuse(o.origin, format!("`option {word}`")),
-            name if COSMETIC.contains(&name) => f.ignore(o.origin, format!("`{name}`")),
-            name => f.refuse(o.origin, format!("`{name}` on a TCP/UDP service")),
-        }
-    }
-    k
-}
-
 fn format_of(ir: &Ir, o: Origin) -> Format {
     ir.sources
         .get(o.file as usize)
         .map_or(Format::Nginx, |s| s.format)
 }
 
-fn resolve(text: &str) -> Option<SocketAddr> {
+pub fn resolve(text: &str) -> Option<SocketAddr> {
     text.to_socket_addrs().ok().and_then(|mut a| a.next())
 }
 
 /// A balancer for `algorithm`; until the IPVS `rr` scheduler has its own balancer, weighted
 /// round-robin over equal weights is exactly it.
-fn balancer(algorithm: &Algorithm, peers: &Peers) -> Result<Balancer, String> {
+pub fn balancer(algorithm: &Algorithm, peers: &Peers) -> Result<Balancer, String> {
     match Balancer::new(algorithm, peers) {
         Err(_) if *algorithm == Algorithm::UnweightedRoundRobin => {
             let equal = Peers {
@@ -618,252 +424,98 @@ fn service(
     out
 }
 
-/// keepalived / IPVS knobs written as opaque lines.
-#[derive(Default)]
-struct VsKnobs {
-    quorum: Option<u64>,
-    hysteresis: u64,
-    alpha: bool,
-    retry: Option<u32>,
-    delay_before_retry: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    virtualhost: Option<String>,
-}
+#[cfg(test)]
+mod tests {
+    use super::super::ipvs::IPVS_UDP_IDLE;
+    use super::*;
+    use crate::load::{load, LoadOptions};
 
-fn number<T: std::str::FromStr>(o: &Opaque, f: &mut Findings) -> Option<T> {
-    let v = o.args.first().and_then(|a| a.parse().ok());
-    if v.is_none() {
-        f.refuse(o.origin, format!("`{}` without a number", o.name));
+    /// Plans `text` (written to a file called `name`, whose content tells its format).
+    fn plan_text(name: &str, text: &str) -> (L4Plan, Findings) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let loaded = load(&[path], &LoadOptions::default()).unwrap();
+        let mut f = Findings::default();
+        let (l4, _) = plan(&loaded.ir, &Options::default(), &mut f);
+        (l4, f)
     }
-    v
-}
 
-fn vs_knobs(opaque: &[Opaque], mut k: VsKnobs, f: &mut Findings) -> VsKnobs {
-    for o in opaque {
-        match o.name.as_str() {
-            "quorum" => k.quorum = number(o, f),
-            "hysteresis" => k.hysteresis = number(o, f).unwrap_or(0),
-            "alpha" => k.alpha = true,
-            "omega" | "inhibit_on_failure" => {}
-            "retry" | "nb_get_retry" => k.retry = number(o, f),
-            "delay_before_retry" => {
-                k.delay_before_retry = number::<u64>(o, f).map(Duration::from_secs)
-            }
-            "connect_timeout" => k.connect_timeout = number::<u64>(o, f).map(Duration::from_secs),
-            "virtualhost" => k.virtualhost = o.args.first().cloned(),
-            "smtp_alert" | "snmp_name" | "ha_suspend" => {
-                f.ignore(o.origin, format!("`{}`", o.name))
-            }
-            other => f.refuse(o.origin, format!("`{other}`")),
-        }
-    }
-    k
-}
-
-fn is_local(ip: IpAddr) -> bool {
-    std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
-}
-
-fn virtual_service(v: &VirtualService, f: &mut Findings) -> Option<(L4Service, Arc<UpstreamPool>)> {
-    if v.fwmark.is_some() || v.group.is_some() {
-        f.refuse(v.origin, "firewall-mark and group virtual services");
-        return None;
-    }
-    let (Some(address), Some(port)) = (v.address.as_deref(), v.port) else {
-        f.refuse(v.origin, "a virtual service without an address and a port");
-        return None;
-    };
-    let Ok(vip) = address.parse::<IpAddr>() else {
-        f.refuse(v.origin, format!("the virtual address `{address}`"));
-        return None;
-    };
-    if !is_local(vip) {
-        f.refuse(
-            v.origin,
-            format!(
-                "the virtual IP `{vip}`, which is not an address of this host (the balancer listens on the VIP in user space: add the address first)"
-            ),
+    #[test]
+    fn nginx_stream_timeouts_and_next_upstream() {
+        let (l4, f) = plan_text(
+            "nginx.conf",
+            "events {}\nstream {\n    proxy_connect_timeout 2s;\n    upstream u { server 127.0.0.1:9001; server 127.0.0.1:9002; }\n    server { listen 127.0.0.1:7001; proxy_pass u; proxy_timeout 5s; proxy_next_upstream_tries 2; }\n    server { listen 127.0.0.1:7002 udp; proxy_pass 127.0.0.1:53; proxy_responses 1; proxy_next_upstream off; }\n}\n",
         );
-        return None;
-    }
-    let forwarding = v
-        .forwarding
-        .into_iter()
-        .chain(v.real_servers.iter().filter_map(|r| r.forwarding))
-        .find(|m| *m != crate::ir::Forwarding::Nat);
-    if let Some(m) = forwarding {
-        f.ignore(
-            v.origin,
-            format!(
-                "`{}` forwarding: connections are proxied (NAT-like), real servers see the balancer's address",
-                format!("{m:?}").to_uppercase()
-            ),
+        assert!(!f.has_errors(), "{:?}", f.diags);
+        let [a, b] = &l4.services[..] else {
+            panic!("two services");
+        };
+        assert_eq!(a.connect_timeout, Duration::from_secs(2));
+        assert_eq!(a.idle_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(
+            a.retry,
+            Retry::Next {
+                tries: 2,
+                timeout: None
+            }
         );
+        assert!(b.udp && b.udp_responses == Some(1) && b.retry == Retry::Close);
+        assert_eq!(b.idle_timeout, Some(NGINX_IDLE));
+        assert_eq!(b.target.pool.peers.peers.len(), 1);
     }
-    let k = vs_knobs(&v.opaque, VsKnobs::default(), f);
-    let udp = v.protocol == Protocol::Udp;
-    let delay_loop = v
-        .delay_loop
-        .as_ref()
-        .map_or(health::KEEPALIVED_DELAY_LOOP, dur);
-    let mut peers = Peers {
-        name: format!("{vip}:{port}"),
-        peers: Vec::new(),
-    };
-    let mut checks = Vec::new();
-    for rs in &v.real_servers {
-        if let Some((peer, own)) = real_server(rs, port, delay_loop, &k, f) {
-            if !own.is_empty() {
-                checks.push(PeerChecks {
-                    peer: peers.peers.len(),
-                    checks: own,
-                });
-            }
-            peers.peers.push(peer);
-        }
-    }
-    let sorry = v.sorry_server.as_ref().and_then(|s| {
-        let text = format!("{}:{}", s.address, s.port.unwrap_or(port));
-        let a = resolve(&text);
-        if a.is_none() {
-            f.refuse(s.origin, format!("the unresolvable sorry server `{text}`"));
-        }
-        a
-    });
-    let balancer = match balancer(&v.scheduler, &peers) {
-        Ok(b) => b,
-        Err(what) => {
-            f.refuse(v.origin, what);
-            return None;
-        }
-    };
-    let pool = Arc::new(UpstreamPool {
-        peers,
-        balancer,
-        checks,
-    });
-    let mut target = Target::new(pool.clone());
-    target.sorry = sorry;
-    target.quorum = Some((k.quorum.unwrap_or(1), k.hysteresis));
-    if let Some(t) = &v.persistence {
-        let prefix = match v.persistence_netmask.as_deref() {
-            None => 32,
-            Some(m) => match m.parse::<std::net::Ipv4Addr>() {
-                Ok(mask) => u32::from(mask).leading_ones() as u8,
-                Err(_) => {
-                    f.refuse(v.origin, format!("the persistence granularity `{m}`"));
-                    32
-                }
-            },
-        };
-        target.persistence = Some(Persistence {
-            timeout: dur(t),
-            prefix,
-        });
-    }
-    let svc = L4Service {
-        addr: SocketAddr::new(vip, port),
-        udp,
-        origin: v.origin,
-        label: format!("virtual server {vip}:{port}"),
-        target: Arc::new(target),
-        connect_timeout: IPVS_CONNECT,
-        idle_timeout: Some(if udp { IPVS_UDP_IDLE } else { IPVS_TCP_IDLE }),
-        retry: Retry::Close,
-        udp_responses: None,
-        udp_requests: None,
-    };
-    Some((svc, pool))
-}
 
-fn real_server(
-    rs: &RealServer,
-    vport: u16,
-    delay_loop: Duration,
-    vk: &VsKnobs,
-    f: &mut Findings,
-) -> Option<(Peer, Vec<health::Check>)> {
-    let text = format!("{}:{}", rs.address, rs.port.unwrap_or(vport));
-    let Some(addr) = resolve(&text) else {
-        f.refuse(rs.origin, format!("the unresolvable real server `{text}`"));
-        return None;
-    };
-    let mut peer = Peer::new(addr, text, rs.weight.unwrap_or(1));
-    peer.max_conns = rs.upper_threshold.filter(|u| *u > 0);
-    if let Some(l) = rs.lower_threshold {
-        if l > 0 {
-            f.refuse(rs.origin, "`lthreshold` (`-y`)");
-        }
-    }
-    // Checker blocks keep their unmodelled lines as opaque entries named after the checker.
-    let mut rk = VsKnobs {
-        quorum: None,
-        hysteresis: 0,
-        alpha: vk.alpha,
-        retry: vk.retry,
-        delay_before_retry: vk.delay_before_retry,
-        connect_timeout: vk.connect_timeout,
-        virtualhost: vk.virtualhost.clone(),
-    };
-    // `digest` and `virtualhost` of a url, by the origin its check carries.
-    let mut urls: Vec<(crate::ir::Origin, Option<String>, Option<String>)> = Vec::new();
-    for o in &rs.opaque {
-        match o.name.as_str() {
-            "inhibit_on_failure" => {}
-            _ if o.context.as_deref() == Some("checker") && o.block => {
-                for c in &o.children {
-                    match c.name.as_str() {
-                        "delay_before_retry" => {
-                            rk.delay_before_retry = number::<u64>(c, f).map(Duration::from_secs)
-                        }
-                        "alpha" => rk.alpha = true,
-                        "virtualhost" => rk.virtualhost = c.args.first().cloned(),
-                        "url" => {
-                            let (mut digest, mut vhost) = (None, None);
-                            for u in &c.children {
-                                match u.name.as_str() {
-                                    "path" | "status_code" => {}
-                                    "digest" => digest = u.args.first().cloned(),
-                                    "virtualhost" => vhost = u.args.first().cloned(),
-                                    other => {
-                                        f.refuse(u.origin, format!("`{other}` in an HTTP_GET url"))
-                                    }
-                                }
-                            }
-                            urls.push((c.origin, digest, vhost));
-                        }
-                        other => f.refuse(c.origin, format!("`{other}` in `{}`", o.name)),
-                    }
-                }
-                if !matches!(o.name.as_str(), "TCP_CHECK" | "HTTP_GET") {
-                    f.refuse(o.origin, format!("the `{}` checker", o.name));
-                }
+    #[test]
+    fn haproxy_tcp_timeouts_and_retries() {
+        let (l4, f) = plan_text(
+            "haproxy.cfg",
+            "defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 30s\n    timeout server 20s\n    retries 2\n    option redispatch\nlisten db\n    bind 127.0.0.1:7010\n    server a 127.0.0.1:9001 backup\n    server b 127.0.0.1:9002\n",
+        );
+        assert!(!f.has_errors(), "{:?}", f.diags);
+        let s = &l4.services[0];
+        assert_eq!(s.connect_timeout, Duration::from_secs(1));
+        assert_eq!(s.idle_timeout, Some(Duration::from_secs(20)));
+        assert_eq!(
+            s.retry,
+            Retry::SameServer {
+                retries: 2,
+                redispatch: true
             }
-            other => f.refuse(o.origin, format!("`{other}` in a real server")),
-        }
+        );
+        assert!(s.target.first_backup_only && s.target.pool.peers.peers[0].backup);
     }
-    let mut checks = Vec::new();
-    for c in &rs.checks {
-        let url = urls.iter().find(|(o, _, _)| *o == c.origin);
-        let timing = KeepalivedTiming {
-            delay_loop,
-            delay_before_retry: rk.delay_before_retry,
-            alpha: rk.alpha,
-            virtualhost: url
-                .and_then(|(_, _, v)| v.clone())
-                .or(rk.virtualhost.clone()),
-            digest: url.and_then(|(_, d, _)| d.clone()),
-        };
-        let mut c = c.clone();
-        if c.fall.is_none() {
-            c.fall = rk.retry.map(|r| r.saturating_add(1));
-        }
-        if c.timeout.is_none() {
-            c.timeout = rk
-                .connect_timeout
-                .map(|d| crate::ir::Duration(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)));
-        }
-        checks.extend(health::keepalived(&c, addr, &timing, f));
+
+    #[test]
+    fn keepalived_virtual_server() {
+        let (l4, f) = plan_text(
+            "keepalived.conf",
+            "virtual_server 127.0.0.1 7020 {\n    lb_algo wrr\n    protocol UDP\n    persistence_timeout 30\n    persistence_granularity 255.255.255.0\n    quorum 3\n    hysteresis 1\n    sorry_server 127.0.0.1 9009\n    real_server 127.0.0.1 9001 {\n        weight 0\n        uthreshold 10\n    }\n}\n",
+        );
+        assert!(!f.has_errors(), "{:?}", f.diags);
+        let s = &l4.services[0];
+        let t = &s.target;
+        assert!(s.udp && s.retry == Retry::Close);
+        assert_eq!(s.idle_timeout, Some(IPVS_UDP_IDLE));
+        assert_eq!(t.sorry, Some(SocketAddr::from(([127, 0, 0, 1], 9009))));
+        assert_eq!(t.quorum, Some((3, 1)));
+        let p = t.persistence.unwrap();
+        assert_eq!((p.timeout, p.prefix), (Duration::from_secs(30), 24));
+        let peer = &t.pool.peers.peers[0];
+        assert_eq!((peer.weight, peer.max_conns), (0, Some(10)));
     }
-    Some((peer, checks))
+
+    #[test]
+    fn refusals_name_the_directive() {
+        let (_, f) = plan_text(
+            "keepalived.conf",
+            "virtual_server 192.0.2.1 80 {\n    real_server 127.0.0.1 9001 {\n    }\n}\nvirtual_server fwmark 1 {\n}\n",
+        );
+        let text: Vec<&str> = f.diags.iter().map(|d| d.message.as_str()).collect();
+        assert!(
+            text.iter()
+                .any(|m| m.contains("`192.0.2.1`, which is not an address")),
+            "{text:?}"
+        );
+        assert!(text.iter().any(|m| m.contains("firewall-mark")), "{text:?}");
+    }
 }
