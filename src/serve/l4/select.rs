@@ -45,8 +45,12 @@ pub struct Persistence {
 #[derive(Default)]
 struct State {
     sticky: HashMap<IpAddr, (usize, Instant)>,
+    /// When expired persistence entries were last dropped.
+    purged: Option<Instant>,
     quorum_up: bool,
 }
+
+const PURGE_EVERY: Duration = Duration::from_secs(1);
 
 /// Where a connection goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,8 +87,8 @@ impl Target {
             first_backup_only: false,
             key: None,
             state: Mutex::new(State {
-                sticky: HashMap::new(),
                 quorum_up: true,
+                ..State::default()
             }),
         }
     }
@@ -106,12 +110,23 @@ impl Target {
             .persistence
             .map(|p| (mask(client, p.prefix), p.timeout));
         if let Some((k, timeout)) = sticky {
-            state
-                .sticky
-                .retain(|_, (_, seen)| now.saturating_duration_since(*seen) <= timeout);
+            // Expired entries go at most once a second, not on every connection.
+            if state
+                .purged
+                .is_none_or(|t| now.saturating_duration_since(t) > PURGE_EVERY)
+            {
+                state
+                    .sticky
+                    .retain(|_, (_, seen)| now.saturating_duration_since(*seen) <= timeout);
+                state.purged = Some(now);
+            }
             if let Some((i, seen)) = state.sticky.get_mut(&k) {
                 let i = *i;
-                if peers.get(i).is_some_and(available) && !tried.get(i).copied().unwrap_or(false) {
+                let live = now.saturating_duration_since(*seen) <= timeout;
+                if live
+                    && peers.get(i).is_some_and(available)
+                    && !tried.get(i).copied().unwrap_or(false)
+                {
                     *seen = now;
                     return Some(Choice::Peer(i));
                 }
