@@ -80,9 +80,19 @@ pub fn virtual_service(
         f.refuse(v.origin, "a virtual service without an address and a port");
         return None;
     };
-    let Ok(vip) = address.parse::<IpAddr>() else {
-        f.refuse(v.origin, format!("the virtual address `{address}`"));
-        return None;
+    // `ipvsadm -L` without `-n` prints names (`localhost:http`); resolve them.
+    let vip = match address.parse::<IpAddr>() {
+        Ok(ip) => ip,
+        Err(_) => match resolve(&format!("{address}:{port}")) {
+            Some(a) => a.ip(),
+            None => {
+                f.refuse(
+                    v.origin,
+                    format!("the unresolvable virtual address `{address}`"),
+                );
+                return None;
+            }
+        },
     };
     if !is_local(vip) {
         f.refuse(
