@@ -128,8 +128,14 @@ pub fn virtual_service(
         peers: Vec::new(),
     };
     let mut checks = Vec::new();
+    let mut thresholds = Vec::new();
     for rs in &v.real_servers {
         if let Some((peer, own)) = real_server(rs, port, delay_loop, &k, f) {
+            thresholds.push(
+                rs.upper_threshold
+                    .filter(|u| *u > 0)
+                    .map(|u| (u, rs.lower_threshold.unwrap_or(0))),
+            );
             if !own.is_empty() {
                 checks.push(PeerChecks {
                     peer: peers.peers.len(),
@@ -162,6 +168,7 @@ pub fn virtual_service(
     let mut target = Target::new(pool.clone());
     target.sorry = sorry;
     target.quorum = Some((k.quorum.unwrap_or(1), k.hysteresis));
+    target.set_thresholds(thresholds);
     if let Some(t) = &v.persistence {
         let prefix = match v.persistence_netmask.as_deref() {
             None => 32,
@@ -205,13 +212,7 @@ fn real_server(
         f.refuse(rs.origin, format!("the unresolvable real server `{text}`"));
         return None;
     };
-    let mut peer = Peer::new(addr, text, rs.weight.unwrap_or(1));
-    peer.max_conns = rs.upper_threshold.filter(|u| *u > 0);
-    if let Some(l) = rs.lower_threshold {
-        if l > 0 {
-            f.refuse(rs.origin, "`lthreshold` (`-y`)");
-        }
-    }
+    let peer = Peer::new(addr, text, rs.weight.unwrap_or(1));
     // Checker blocks keep their unmodelled lines as opaque entries named after the checker.
     let mut rk = VsKnobs {
         quorum: None,

@@ -500,8 +500,8 @@ mod tests {
         assert_eq!(t.quorum, Some((3, 1)));
         let p = t.persistence.unwrap();
         assert_eq!((p.timeout, p.prefix), (Duration::from_secs(30), 24));
-        let peer = &t.pool.peers.peers[0];
-        assert_eq!((peer.weight, peer.max_conns), (0, Some(10)));
+        assert_eq!(t.pool.peers.peers[0].weight, 0);
+        assert_eq!(t.thresholds, [Some((10, 0))]);
     }
 
     #[test]

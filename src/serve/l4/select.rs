@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,10 @@ pub struct Target {
     pub first_backup_only: bool,
     /// The pool's hash key (nginx `hash KEY`), rendered per connection for the balancer.
     pub key: Option<Key>,
+    /// IPVS connection thresholds per peer (`uthreshold`/`-x`, `lthreshold`/`-y`) and whether
+    /// each peer is overloaded.
+    pub(super) thresholds: Vec<Option<(u32, u32)>>,
+    overloaded: Vec<AtomicBool>,
     state: Mutex<State>,
 }
 
@@ -86,6 +90,8 @@ impl Target {
             quorum: None,
             first_backup_only: false,
             key: None,
+            thresholds: Vec::new(),
+            overloaded: Vec::new(),
             state: Mutex::new(State {
                 quorum_up: true,
                 ..State::default()
@@ -143,11 +149,46 @@ impl Target {
         }
     }
 
+    /// IPVS thresholds, indexed like the peers: `(upper, lower)` connection counts.
+    pub fn set_thresholds(&mut self, thresholds: Vec<Option<(u32, u32)>>) {
+        self.overloaded = thresholds.iter().map(|_| AtomicBool::new(false)).collect();
+        self.thresholds = thresholds;
+    }
+
+    /// IPVS's `IP_VS_DEST_F_OVERLOAD`: set when a real server reaches its upper threshold,
+    /// cleared under the lower one (or, without one, under three quarters of the upper).
+    fn overloaded(&self, i: usize, p: &Peer) -> bool {
+        let (Some(Some((upper, lower))), Some(flag)) =
+            (self.thresholds.get(i), self.overloaded.get(i))
+        else {
+            return false;
+        };
+        let active = p.active.load(Ordering::Relaxed);
+        if flag.load(Ordering::Relaxed) {
+            let clear = if *lower > 0 {
+                active < *lower
+            } else {
+                u64::from(active) * 4 < u64::from(*upper) * 3
+            };
+            if clear {
+                flag.store(false, Ordering::Relaxed);
+            }
+            !clear
+        } else if active >= *upper {
+            flag.store(true, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+
     /// The balancer's pick among available primaries, else among available backups.
     fn pick_tiers(&self, client: IpAddr, key: Option<&[u8]>, tried: &[bool]) -> Option<usize> {
         let peers = &self.pool.peers.peers;
         let req = PickRequest { client, key };
-        let skip = |i: usize, p: &Peer| tried.get(i).copied().unwrap_or(false) || !available(p);
+        let skip = |i: usize, p: &Peer| {
+            tried.get(i).copied().unwrap_or(false) || !available(p) || self.overloaded(i, p)
+        };
         let primaries: Vec<bool> = peers
             .iter()
             .enumerate()
@@ -303,6 +344,21 @@ mod tests {
         assert_eq!(t.pick(&ip([10, 0, 0, 1]), &[]), a);
         assert_eq!(t.pick(&ip([10, 0, 0, 7]), &[]), a, "same /24");
         assert_ne!(t.pick(&ip([10, 0, 1, 1]), &[]), a);
+    }
+
+    #[test]
+    fn ipvs_thresholds_overload_until_under_the_lower_one() {
+        let mut t = target(&[1, 1], &[]);
+        t.set_thresholds(vec![Some((2, 1)), None]);
+        let p0 = &t.pool.peers.peers[0];
+        let (_a, _b) = (Active::new(p0), Active::new(p0));
+        // Peer 0 holds 2 connections: overloaded, every pick goes to peer 1.
+        assert_eq!(picks(&t, 3), [Choice::Peer(1); 3]);
+        drop(_b);
+        // One connection: not under the lower threshold (1) yet.
+        assert_eq!(picks(&t, 2), [Choice::Peer(1); 2]);
+        drop(_a);
+        assert!(picks(&t, 2).contains(&Choice::Peer(0)));
     }
 
     #[test]
