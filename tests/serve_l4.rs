@@ -273,6 +273,69 @@ fn udp_proxy_requests_rebalances_one_client_like_nginx() {
     assert_same_cycle(&n, &l, 5);
 }
 
+/// A backend answering with the first line it reads (the PROXY protocol header, if any).
+fn first_line_backend() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
+                let mut got = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !got.contains(&b'\n') {
+                    match conn.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => got.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&got)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                let _ = conn.write_all(format!("first {line}").as_bytes());
+            });
+        }
+    });
+    port
+}
+
+#[test]
+fn proxy_protocol_header_like_nginx_and_haproxy() {
+    let backend = first_line_backend();
+    let dir = tempfile::tempdir().unwrap();
+    let (np, lp, hp, lhp) = (free_port(), free_port(), free_port(), free_port());
+    let nginx_config = |port| {
+        stream_config(port, &[backend], false)
+            .replace("proxy_pass app;", "proxy_pass app; proxy_protocol on;")
+    };
+    let haproxy_config = |port| {
+        format!("defaults\n    mode tcp\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\nlisten app\n    bind 127.0.0.1:{port}\n    server a 127.0.0.1:{backend} send-proxy\n")
+    };
+    let _nginx = start_nginx(&nginx_config(np), dir.path());
+    let _haproxy = start_haproxy(&haproxy_config(hp), dir.path());
+    let ldir = tempfile::tempdir().unwrap();
+    let _lbc = start_lbc(&nginx_config(lp), dir.path());
+    let _lbc_h = start_lbc(&haproxy_config(lhp), ldir.path());
+    let header = |port: u16| {
+        wait_tcp(Ipv4Addr::LOCALHOST, port);
+        let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        let client_port = conn.local_addr().unwrap().port();
+        conn.write_all(b"hello\n").unwrap();
+        let mut out = String::new();
+        let _ = conn.read_to_string(&mut out);
+        // The parts that do not depend on which proxy answered.
+        out.replace(&format!(" {client_port} {port}"), " CLIENT LISTEN")
+    };
+    let want = "first PROXY TCP4 127.0.0.1 127.0.0.1 CLIENT LISTEN";
+    assert_eq!(header(np), want, "nginx");
+    assert_eq!(header(lp), want, "lbc (nginx config)");
+    assert_eq!(header(hp), want, "haproxy");
+    assert_eq!(header(lhp), want, "lbc (HAProxy config)");
+}
+
 fn haproxy_config(listen: u16, ports: &[u16]) -> String {
     format!(
         r#"defaults

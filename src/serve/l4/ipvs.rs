@@ -194,6 +194,7 @@ pub fn virtual_service(
         connect_timeout: IPVS_CONNECT,
         idle_timeout: Some(if udp { IPVS_UDP_IDLE } else { IPVS_TCP_IDLE }),
         retry: Retry::Close,
+        send_proxy: false,
         udp_responses: None,
         udp_requests: None,
     };

@@ -23,6 +23,8 @@ pub struct Knobs {
     pub responses: Option<u64>,
     pub requests: Option<u64>,
     pub allbackups: bool,
+    /// nginx `proxy_protocol on`: a PROXY protocol v1 header goes first to the upstream.
+    pub proxy_protocol: Option<bool>,
 }
 
 impl Knobs {
@@ -42,6 +44,7 @@ impl Knobs {
             responses: self.responses.or(outer.responses),
             requests: self.requests.or(outer.requests),
             allbackups: self.allbackups || outer.allbackups,
+            proxy_protocol: self.proxy_protocol.or(outer.proxy_protocol),
         }
     }
 }
@@ -183,6 +186,9 @@ pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
                 Some(d) => k.tries_timeout = Some(dur(&d)),
                 None => f.refuse(o.origin, format!("`proxy_next_upstream_timeout {word}`")),
             },
+            "proxy_protocol" if word == "on" || word == "off" => {
+                k.proxy_protocol = Some(word == "on");
+            }
             "option" if word == "allbackups" => k.allbackups = true,
             "option" if COSMETIC_OPTIONS.contains(&word) => {
                 f.ignore(o.origin, format!("`option {word}`"));

@@ -43,6 +43,8 @@ pub struct L4Service {
     /// Closes a connection (or session) after this long without a byte in either direction.
     pub idle_timeout: Option<Duration>,
     pub retry: Retry,
+    /// nginx `proxy_protocol on`: every upstream connection starts with a PROXY v1 header.
+    pub send_proxy: bool,
     /// nginx `proxy_responses`: a UDP session ends after this many answers.
     pub udp_responses: Option<u64>,
     /// nginx `proxy_requests`: a UDP session takes at most this many datagrams.

@@ -98,12 +98,12 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
             },
             _ => None,
         };
-        if let Some((pool, k)) = pool(ir, p, outer, f) {
+        if let Some((pool, k, send_proxy)) = pool(ir, p, outer, f) {
             let pool = Arc::new(pool);
             if !pool.checks.is_empty() {
                 checked.push(pool.clone());
             }
-            pools.insert(p.name.as_str(), (pool, k, key));
+            pools.insert(p.name.as_str(), (pool, k, key, send_proxy));
         }
     }
     let mut services = Vec::new();
@@ -204,7 +204,13 @@ fn host_config(ir: &Ir, f: &mut Findings) {
     }
 }
 
-fn pool(ir: &Ir, p: &Pool, outer: Knobs, f: &mut Findings) -> Option<(UpstreamPool, Knobs)> {
+/// A pool, its settings, and which of its servers get a PROXY protocol header.
+fn pool(
+    ir: &Ir,
+    p: &Pool,
+    outer: Knobs,
+    f: &mut Findings,
+) -> Option<(UpstreamPool, Knobs, Vec<bool>)> {
     let k = knobs(&p.settings, f).or(outer);
     let haproxy = format_of(ir, p.origin) == Format::Haproxy;
     f.opaque(&p.opaque);
@@ -216,12 +222,17 @@ fn pool(ir: &Ir, p: &Pool, outer: Knobs, f: &mut Findings) -> Option<(UpstreamPo
         peers: Vec::new(),
     };
     let mut checks = Vec::new();
+    let mut send_proxy = Vec::new();
     for s in &p.servers {
-        if s.slow_start.is_some() || s.cookie.is_some() || s.resolve || !s.other.is_empty() {
-            let what = if s.other.is_empty() {
+        // HAProxy `send-proxy`: the PROXY protocol v1 header before the client's bytes.
+        let proxy_v1 = s.other.iter().any(|o| o == "send-proxy");
+        let other: Vec<&String> = s.other.iter().filter(|o| *o != "send-proxy").collect();
+        if s.slow_start.is_some() || s.cookie.is_some() || s.resolve || !other.is_empty() {
+            let what = if other.is_empty() {
                 "`slowstart`, `cookie` and `resolve`".to_string()
             } else {
-                format!("the server options `{}`", s.other.join(" "))
+                let words: Vec<&str> = other.iter().map(|o| o.as_str()).collect();
+                format!("the server options `{}`", words.join(" "))
             };
             f.refuse(s.origin, what);
             continue;
@@ -257,6 +268,7 @@ fn pool(ir: &Ir, p: &Pool, outer: Knobs, f: &mut Findings) -> Option<(UpstreamPo
                 checks: own,
             });
         }
+        send_proxy.push(proxy_v1);
         peers.peers.push(peer);
     }
     match balancer(&p.algorithm, &peers) {
@@ -267,6 +279,7 @@ fn pool(ir: &Ir, p: &Pool, outer: Knobs, f: &mut Findings) -> Option<(UpstreamPo
                 checks,
             },
             k,
+            send_proxy,
         )),
         Err(what) => {
             f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
@@ -275,8 +288,8 @@ fn pool(ir: &Ir, p: &Pool, outer: Knobs, f: &mut Findings) -> Option<(UpstreamPo
     }
 }
 
-/// A planned L4 pool, its settings and its hash key.
-type PlannedPool = (Arc<UpstreamPool>, Knobs, Option<Key>);
+/// A planned L4 pool, its settings, its hash key and its `send-proxy` servers.
+type PlannedPool = (Arc<UpstreamPool>, Knobs, Option<Key>, Vec<bool>);
 
 fn service(
     ir: &Ir,
@@ -299,14 +312,14 @@ fn service(
     if s.defaults.is_some() {
         f.refuse(s.origin, "named defaults sections");
     }
-    let (pool, pk, key) = match &s.action {
+    let (pool, pk, key, send_proxy) = match &s.action {
         Some(Action::Proxy {
             target,
             pool,
             origin,
         }) => {
             match pool.as_deref().and_then(|p| pools.get(p)) {
-                Some((p, pk, key)) => (p.clone(), *pk, key.clone()),
+                Some((p, pk, key, sp)) => (p.clone(), *pk, key.clone(), sp.clone()),
                 None if target.contains('$') => {
                     f.refuse(*origin, "variables in `proxy_pass`");
                     return Vec::new();
@@ -325,7 +338,7 @@ fn service(
                             balancer,
                             checks: Vec::new(),
                         };
-                        (Arc::new(pool), Knobs::default(), None)
+                        (Arc::new(pool), Knobs::default(), None, Vec::new())
                     }
                     None if pool.is_some() => {
                         // The pool exists but was refused: that finding is already reported.
@@ -356,6 +369,7 @@ fn service(
     let mut target = Target::new(pool);
     target.first_backup_only = haproxy && !k.allbackups;
     target.key = key;
+    target.send_proxy = send_proxy;
     let target = Arc::new(target);
     let (connect_timeout, idle_timeout, retry) = if haproxy {
         let idle = k.idle.or(match (k.client, k.server) {
@@ -408,6 +422,10 @@ fn service(
             f.refuse(l.origin, "UDP in HAProxy");
             continue;
         }
+        if udp && k.proxy_protocol == Some(true) {
+            f.refuse(l.origin, "`proxy_protocol on` for UDP");
+            continue;
+        }
         out.push(Arc::new(L4Service {
             addr,
             udp,
@@ -417,6 +435,7 @@ fn service(
             connect_timeout,
             idle_timeout,
             retry,
+            send_proxy: k.proxy_protocol == Some(true),
             udp_responses: k.responses,
             udp_requests: k.requests,
         }));

@@ -31,6 +31,8 @@ pub struct Target {
     pub first_backup_only: bool,
     /// The pool's hash key (nginx `hash KEY`), rendered per connection for the balancer.
     pub key: Option<Key>,
+    /// HAProxy `send-proxy`, indexed like the peers.
+    pub send_proxy: Vec<bool>,
     /// IPVS connection thresholds per peer (`uthreshold`/`-x`, `lthreshold`/`-y`) and whether
     /// each peer is overloaded.
     pub(super) thresholds: Vec<Option<(u32, u32)>>,
@@ -90,6 +92,7 @@ impl Target {
             quorum: None,
             first_backup_only: false,
             key: None,
+            send_proxy: Vec::new(),
             thresholds: Vec::new(),
             overloaded: Vec::new(),
             state: Mutex::new(State {

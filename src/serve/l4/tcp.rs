@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
@@ -102,11 +102,18 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
         }
         attempts += 1;
         match result {
-            Ok(upstream) => {
+            Ok(mut upstream) => {
                 if let Some((_, p)) = peer {
                     super::select::succeeded(p);
                 }
                 let _ = upstream.set_nodelay(true);
+                let per_peer = peer.is_some_and(|(i, _)| target.send_proxy.get(i) == Some(&true));
+                if s.send_proxy || per_peer {
+                    let header = proxy_v1(conn.client, conn.local);
+                    if upstream.write_all(header.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
                 splice(&mut client, upstream, s.idle_timeout).await;
                 drop(active);
                 return;
@@ -130,6 +137,27 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
                 }
             }
         }
+    }
+}
+
+/// The PROXY protocol v1 header for a connection from `client` to `local`.
+fn proxy_v1(client: SocketAddr, local: SocketAddr) -> String {
+    match (client, local) {
+        (SocketAddr::V4(c), SocketAddr::V4(l)) => format!(
+            "PROXY TCP4 {} {} {} {}\r\n",
+            c.ip(),
+            l.ip(),
+            c.port(),
+            l.port()
+        ),
+        (SocketAddr::V6(c), SocketAddr::V6(l)) => format!(
+            "PROXY TCP6 {} {} {} {}\r\n",
+            c.ip(),
+            l.ip(),
+            c.port(),
+            l.port()
+        ),
+        _ => "PROXY UNKNOWN\r\n".to_string(),
     }
 }
 
