@@ -77,6 +77,30 @@ const COSMETIC_OPTIONS: &[&str] = &[
     "splice-response",
 ];
 
+/// Where a settings group was written: the earliest origin inside it.
+fn first_origin<T: serde::Serialize>(group: &T) -> Origin {
+    fn collect(v: &serde_json::Value, out: &mut Vec<Origin>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if k == "origin" || k.ends_with("_origin") {
+                        out.extend(serde_json::from_value::<Origin>(v.clone()).ok());
+                    } else {
+                        collect(v, out);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    if let Ok(v) = serde_json::to_value(group) {
+        collect(&v, &mut all);
+    }
+    all.into_iter().min().unwrap_or_default()
+}
+
 /// Reads what the L4 runtime honours in `s`; refuses or warns about the rest.
 pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
     let mut k = Knobs::default();
@@ -147,14 +171,14 @@ pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
         }
     }
     let refused = [
-        ("static files", s.content.is_some()),
-        ("compression", s.compression.is_some()),
-        ("caching", s.cache.is_some()),
-        ("statistics pages", s.stats.is_some()),
+        ("static files", s.content.as_ref().map(first_origin)),
+        ("compression", s.compression.as_ref().map(first_origin)),
+        ("caching", s.cache.as_ref().map(first_origin)),
+        ("statistics pages", s.stats.as_ref().map(first_origin)),
     ];
-    for (what, set) in refused {
-        if set {
-            f.refuse(Origin::default(), format!("{what} on a TCP/UDP service"));
+    for (what, origin) in refused {
+        if let Some(o) = origin {
+            f.refuse(o, format!("{what} on a TCP/UDP service"));
         }
     }
     if let Some(a) = &s.access {
