@@ -450,7 +450,7 @@ mod tests {
     use crate::load::{load, LoadOptions};
 
     /// Plans `text` (written to a file called `name`, whose content tells its format).
-    fn plan_text(name: &str, text: &str) -> (L4Plan, Findings) {
+    pub(super) fn plan_text(name: &str, text: &str) -> (L4Plan, Findings) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
         std::fs::write(&path, text).unwrap();
@@ -536,5 +536,78 @@ mod tests {
             "{text:?}"
         );
         assert!(text.iter().any(|m| m.contains("firewall-mark")), "{text:?}");
+    }
+}
+
+#[cfg(test)]
+mod reload_tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+
+    use super::super::L4Runtime;
+    use super::tests::plan_text;
+
+    fn backend(name: &'static str) -> u16 {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for mut c in l.incoming().flatten() {
+                let _ = c.write_all(name.as_bytes());
+            }
+        });
+        port
+    }
+
+    fn free_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    async fn ask(port: u16) -> Option<String> {
+        tokio::task::spawn_blocking(move || {
+            let mut c = TcpStream::connect(("127.0.0.1", port)).ok()?;
+            c.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+                .ok()?;
+            let mut out = String::new();
+            c.read_to_string(&mut out).ok()?;
+            Some(out)
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    fn config(listen: u16, backend: u16) -> String {
+        format!("events {{}}\nstream {{ server {{ listen 127.0.0.1:{listen}; proxy_pass 127.0.0.1:{backend}; }} }}\n")
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reload_swaps_services_and_sockets() {
+        let (a, b) = (backend("a"), backend("b"));
+        let (p, q) = (free_port(), free_port());
+        let (plan1, _) = plan_text("nginx.conf", &config(p, a));
+        let mut rt = L4Runtime::start(&plan1, &[]).await.unwrap();
+        assert_eq!(ask(p).await.as_deref(), Some("a"));
+        // The same socket, another server: new connections go there.
+        let (plan2, _) = plan_text("nginx.conf", &config(p, b));
+        rt.reload(&plan2, &[]).await.unwrap();
+        assert_eq!(ask(p).await.as_deref(), Some("b"));
+        // Another socket: the new one serves, the old one closes.
+        let (plan3, _) = plan_text("nginx.conf", &config(q, a));
+        rt.reload(&plan3, &[]).await.unwrap();
+        assert_eq!(ask(q).await.as_deref(), Some("a"));
+        let mut closed = false;
+        for _ in 0..50 {
+            if TcpStream::connect(("127.0.0.1", p)).is_err() {
+                closed = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(closed, "the removed socket still accepts");
+        rt.stop().await;
     }
 }

@@ -17,20 +17,22 @@ use tokio::sync::watch;
 
 use super::key::Conn;
 use super::select::{Active, Choice};
-use super::{L4Service, Retry};
+use super::{current, L4Service, Retry, Slot};
 
 /// How long connections in flight may go on after the stop signal.
 const GRACE: Duration = Duration::from_secs(5);
 
 /// Accepts connections until `stop`, then lets those in flight finish (up to [`GRACE`]).
-pub async fn serve(listener: TcpListener, s: Arc<L4Service>, mut stop: watch::Receiver<bool>) {
+pub async fn serve(listener: TcpListener, slot: Slot, mut stop: watch::Receiver<bool>) {
     let in_flight = Arc::new(AtomicU64::new(0));
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((conn, client)) = accepted else { continue };
                 let _ = conn.set_nodelay(true);
-                let (s, in_flight) = (s.clone(), in_flight.clone());
+                // The service of the current generation; a reload swaps it for new connections.
+                let Some(s) = current(&slot) else { continue };
+                let in_flight = in_flight.clone();
                 in_flight.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(async move {
                     handle(conn, client, s).await;

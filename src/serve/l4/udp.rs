@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::key::Conn;
 use super::select::{Active, Choice};
-use super::L4Service;
+use super::{current, L4Service, Slot};
 
 /// Sessions without an idle timeout still end after this long without traffic.
 const IDLE_CAP: Duration = Duration::from_secs(600);
@@ -22,7 +22,7 @@ const IDLE_CAP: Duration = Duration::from_secs(600);
 type Sessions = Arc<Mutex<HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>>>;
 
 /// Receives datagrams until `stop`.
-pub async fn serve(socket: UdpSocket, s: Arc<L4Service>, mut stop: watch::Receiver<bool>) {
+pub async fn serve(socket: UdpSocket, slot: Slot, mut stop: watch::Receiver<bool>) {
     let socket = Arc::new(socket);
     let sessions: Sessions = Arc::default();
     let mut buf = vec![0u8; 65536];
@@ -35,6 +35,8 @@ pub async fn serve(socket: UdpSocket, s: Arc<L4Service>, mut stop: watch::Receiv
             _ = stop.changed() => return,
         };
         let datagram = buf[..n].to_vec();
+        // New sessions take the service of the current generation; a reload swaps it.
+        let Some(s) = current(&slot) else { continue };
         let existing = sessions.lock().ok().and_then(|m| m.get(&client).cloned());
         if let Some(tx) = existing {
             match tx.try_send(datagram) {
