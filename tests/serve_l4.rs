@@ -220,13 +220,49 @@ fn tcp_stream_picks_the_same_servers_as_nginx() {
     let l = sequence(15, || ask(Ipv4Addr::LOCALHOST, lp));
     assert_same_cycle(&n, &l, 5);
     assert_eq!((count(&l, "a"), count(&l, "b"), count(&l, "c")), (9, 3, 3));
-    // A dead server: nginx and lbc try the next one (`proxy_next_upstream on`).
+    // A dead server: nginx and lbc try the next one (`proxy_next_upstream on`), and leave the
+    // dead one out for `fail_timeout` (`max_fails=1` by default).
+    let in_phase = n == l;
     backends[1].kill();
     let n = sequence(10, || ask(Ipv4Addr::LOCALHOST, np));
     let l = sequence(10, || ask(Ipv4Addr::LOCALHOST, lp));
     assert_eq!(count(&n, "-"), 0, "{n:?}");
     assert_eq!(count(&l, "-"), 0, "{l:?}");
     assert_eq!(count(&l, "b"), 0, "{l:?}");
+    if in_phase {
+        assert_eq!(n, l, "the same servers after the failure");
+    }
+}
+
+#[test]
+fn a_dead_stream_server_is_left_out_for_fail_timeout_like_nginx() {
+    let backends = [
+        Backend::start("a"),
+        Backend::start("b"),
+        Backend::start("c"),
+    ];
+    backends[1].kill();
+    let ports: Vec<u16> = backends.iter().map(|b| b.port).collect();
+    // Weights 1,3,1 with `b` dead: with nginx's passive health `b` stays out after its first
+    // failure (a c a c …); trying it on each of its turns would give another order.
+    let config = |listen: u16| {
+        stream_config(listen, &ports, false)
+            .replace(" weight=3;", ";")
+            .replace(
+                &format!("127.0.0.1:{};", ports[1]),
+                &format!("127.0.0.1:{} weight=3;", ports[1]),
+            )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (np, lp) = (free_port(), free_port());
+    let _nginx = start_nginx(&config(np), dir.path());
+    let _lbc = start_lbc(&config(lp), dir.path());
+    wait_tcp(Ipv4Addr::LOCALHOST, np);
+    wait_tcp(Ipv4Addr::LOCALHOST, lp);
+    let n = sequence(12, || ask(Ipv4Addr::LOCALHOST, np));
+    let l = sequence(12, || ask(Ipv4Addr::LOCALHOST, lp));
+    assert_eq!(n, l);
+    assert!(count(&l, "a") == 6 && count(&l, "c") == 6, "{l:?}");
 }
 
 #[test]

@@ -3,12 +3,14 @@
 //! [`plan`] compiles them into [`L4Plan`] (one [`L4Service`] per listening socket), with
 //! [`knobs`] reading the settings of stream and HAProxy scopes and [`ipvs`] the virtual services;
 //! [`select`] picks the real server (through the shared [`super::balance::Balancer`], with
-//! backups, the sorry server, persistence and quorum around it, and the hash key of [`key`]);
+//! backups, the sorry server, persistence and quorum around it, the hash key of [`key`] and
+//! nginx's [`passive`] health);
 //! [`tcp`] splices connections and [`udp`] keeps a session table of datagram flows.
 
 mod ipvs;
 mod key;
 mod knobs;
+mod passive;
 mod plan;
 pub mod select;
 mod tcp;

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use super::ipvs::virtual_service;
 use super::key::Key;
-use super::knobs::{knobs, Knobs};
+use super::knobs::{dur, knobs, Knobs};
+use super::passive::Passive;
 use super::select::Target;
 use super::{L4Plan, L4Service, Retry};
 use crate::ir::{Action, Algorithm, Format, Ir, Opaque, Origin, Pool, Protocol, Service};
@@ -103,7 +104,10 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
             if !pool.checks.is_empty() {
                 checked.push(pool.clone());
             }
-            pools.insert(p.name.as_str(), (pool, k, key, send_proxy));
+            // nginx keeps passive health per upstream, shared by the servers that use it.
+            let passive = (format_of(ir, p.origin) == Format::Nginx)
+                .then(|| Arc::new(Passive::new(&pool.peers.peers)));
+            pools.insert(p.name.as_str(), (pool, k, key, send_proxy, passive));
         }
     }
     let mut services = Vec::new();
@@ -237,12 +241,6 @@ fn pool(
             f.refuse(s.origin, what);
             continue;
         }
-        if s.max_fails.is_some() || s.fail_timeout.is_some() {
-            f.ignore(
-                s.origin,
-                "`max_fails`/`fail_timeout` on a stream server (no passive health state yet)",
-            );
-        }
         let text = format!("{}:{}", s.address, s.port.unwrap_or(80));
         let Some(addr) = resolve(&text) else {
             f.refuse(s.origin, format!("the unresolvable server `{text}`"));
@@ -252,6 +250,12 @@ fn pool(
         peer.backup = s.backup;
         peer.down = s.down;
         peer.max_conns = s.max_conns.filter(|m| *m > 0);
+        if let Some(n) = s.max_fails {
+            peer.max_fails = n;
+        }
+        if let Some(t) = &s.fail_timeout {
+            peer.fail_timeout = dur(t);
+        }
         let mut own = Vec::new();
         if let Some(c) = &s.check {
             own.extend(health::haproxy(c, addr, k.check, f));
@@ -289,7 +293,13 @@ fn pool(
 }
 
 /// A planned L4 pool, its settings, its hash key and its `send-proxy` servers.
-type PlannedPool = (Arc<UpstreamPool>, Knobs, Option<Key>, Vec<bool>);
+type PlannedPool = (
+    Arc<UpstreamPool>,
+    Knobs,
+    Option<Key>,
+    Vec<bool>,
+    Option<Arc<Passive>>,
+);
 
 fn service(
     ir: &Ir,
@@ -312,14 +322,14 @@ fn service(
     if s.defaults.is_some() {
         f.refuse(s.origin, "named defaults sections");
     }
-    let (pool, pk, key, send_proxy) = match &s.action {
+    let (pool, pk, key, send_proxy, passive) = match &s.action {
         Some(Action::Proxy {
             target,
             pool,
             origin,
         }) => {
             match pool.as_deref().and_then(|p| pools.get(p)) {
-                Some((p, pk, key, sp)) => (p.clone(), *pk, key.clone(), sp.clone()),
+                Some((p, pk, key, sp, ps)) => (p.clone(), *pk, key.clone(), sp.clone(), ps.clone()),
                 None if target.contains('$') => {
                     f.refuse(*origin, "variables in `proxy_pass`");
                     return Vec::new();
@@ -338,7 +348,7 @@ fn service(
                             balancer,
                             checks: Vec::new(),
                         };
-                        (Arc::new(pool), Knobs::default(), None, Vec::new())
+                        (Arc::new(pool), Knobs::default(), None, Vec::new(), None)
                     }
                     None if pool.is_some() => {
                         // The pool exists but was refused: that finding is already reported.
@@ -370,6 +380,7 @@ fn service(
     target.first_backup_only = haproxy && !k.allbackups;
     target.key = key;
     target.send_proxy = send_proxy;
+    target.passive = passive;
     let target = Arc::new(target);
     let (connect_timeout, idle_timeout, retry) = if haproxy {
         let idle = k.idle.or(match (k.client, k.server) {

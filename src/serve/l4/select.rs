@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::key::{Conn, Key};
+use super::passive::Passive;
 use crate::serve::balance::PickRequest;
 use crate::serve::peers::Peer;
 use crate::serve::plan::UpstreamPool;
@@ -31,6 +32,8 @@ pub struct Target {
     pub first_backup_only: bool,
     /// The pool's hash key (nginx `hash KEY`), rendered per connection for the balancer.
     pub key: Option<Key>,
+    /// nginx's passive health (`max_fails`/`fail_timeout`), for nginx pools.
+    pub passive: Option<Arc<Passive>>,
     /// HAProxy `send-proxy`, indexed like the peers.
     pub send_proxy: Vec<bool>,
     /// IPVS connection thresholds per peer (`uthreshold`/`-x`, `lthreshold`/`-y`) and whether
@@ -65,15 +68,6 @@ pub enum Choice {
     Sorry(SocketAddr),
 }
 
-/// A connection to `p` failed. Passive health (`max_fails`/`fail_timeout`) belongs to the
-/// shared peer state: when it lands, this is where an L4 failure is counted.
-pub fn failed(p: &Peer) {
-    p.failures.fetch_add(1, Ordering::Relaxed);
-}
-
-/// A connection to `p` succeeded (the passive-health probe, once it exists).
-pub fn succeeded(_p: &Peer) {}
-
 /// Whether `p` may take a new connection.
 pub fn available(p: &Peer) -> bool {
     !p.down
@@ -93,6 +87,7 @@ impl Target {
             first_backup_only: false,
             key: None,
             send_proxy: Vec::new(),
+            passive: None,
             thresholds: Vec::new(),
             overloaded: Vec::new(),
             state: Mutex::new(State {
@@ -143,12 +138,34 @@ impl Target {
         }
         let key = self.key.as_ref().map(|k| k.render(conn));
         let chosen = self.pick_tiers(client, key.as_deref(), tried);
+        if let (Some(i), Some(ps)) = (chosen, &self.passive) {
+            if let Some(p) = peers.get(i) {
+                ps.picked(i, p, now);
+            }
+        }
         if let (Some(i), Some((k, _))) = (chosen, sticky) {
             state.sticky.insert(k, (i, now));
         }
         match chosen {
             Some(i) => Some(Choice::Peer(i)),
             None => self.sorry.map(Choice::Sorry),
+        }
+    }
+
+    /// A connection to peer `i` failed (counted, and in nginx's passive health).
+    pub fn failed(&self, i: usize) {
+        if let Some(p) = self.pool.peers.peers.get(i) {
+            p.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        if let Some(ps) = &self.passive {
+            ps.failed(i, Instant::now());
+        }
+    }
+
+    /// A connection to peer `i` succeeded.
+    pub fn succeeded(&self, i: usize) {
+        if let Some(ps) = &self.passive {
+            ps.succeeded(i);
         }
     }
 
@@ -189,8 +206,17 @@ impl Target {
     fn pick_tiers(&self, client: IpAddr, key: Option<&[u8]>, tried: &[bool]) -> Option<usize> {
         let peers = &self.pool.peers.peers;
         let req = PickRequest { client, key };
+        let now = Instant::now();
+        let failed = |i: usize, p: &Peer| {
+            self.passive
+                .as_ref()
+                .is_some_and(|ps| ps.is_failed(i, p, now))
+        };
         let skip = |i: usize, p: &Peer| {
-            tried.get(i).copied().unwrap_or(false) || !available(p) || self.overloaded(i, p)
+            tried.get(i).copied().unwrap_or(false)
+                || !available(p)
+                || self.overloaded(i, p)
+                || failed(i, p)
         };
         let primaries: Vec<bool> = peers
             .iter()

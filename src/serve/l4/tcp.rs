@@ -105,8 +105,8 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
         attempts += 1;
         match result {
             Ok(mut upstream) => {
-                if let Some((_, p)) = peer {
-                    super::select::succeeded(p);
+                if let Some((i, _)) = peer {
+                    target.succeeded(i);
                 }
                 let _ = upstream.set_nodelay(true);
                 let per_peer = peer.is_some_and(|(i, _)| target.send_proxy.get(i) == Some(&true));
@@ -123,8 +123,8 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
             Err(e) => {
                 eprintln!("lbc serve: {}: connecting to {addr}: {e}", s.label);
                 drop(active);
-                let Some((i, p)) = peer else { return };
-                super::select::failed(p);
+                let Some((i, _)) = peer else { return };
+                target.failed(i);
                 tried[i] = true;
                 let again = match s.retry {
                     Retry::Next { tries, timeout } => {
