@@ -16,6 +16,10 @@ pub struct ServeArgs {
     /// Only compile the runtime tables: exit 0 when `serve` would start, 1 when it would refuse.
     #[arg(long)]
     pub check: bool,
+    /// Serve the virtual servers of a keepalived file and only warn about its VRRP instances
+    /// (lbc serve is not a VRRP speaker: the VIPs must already be addresses of this host).
+    #[arg(long)]
+    pub ignore_vrrp: bool,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -37,7 +41,10 @@ pub fn run(a: &ServeArgs) -> i32 {
         .filter(|d| d.severity == Severity::Error)
         .cloned()
         .collect();
-    let (plan, findings) = crate::serve::plan_in(&loaded.ir, a.input.prefix.as_deref());
+    let l4 = crate::serve::l4::Options {
+        ignore_vrrp: a.ignore_vrrp,
+    };
+    let (plan, findings) = crate::serve::plan_in(&loaded.ir, &l4, a.input.prefix.as_deref());
     diags.extend(findings);
     diagnostic::sort(&mut diags);
     if !diags.is_empty() {

@@ -64,17 +64,23 @@ fn parse(source: &str) -> Option<Option<(IpAddr, u8)>> {
     if source == "all" {
         return Some(None);
     }
-    let (addr, bits) = match source.split_once('/') {
+    net(source).map(Some)
+}
+
+/// An address or `address/bits` (nginx's `allow`, `deny`, `set_real_ip_from`).
+pub(super) fn net(text: &str) -> Option<(IpAddr, u8)> {
+    let (addr, bits) = match text.split_once('/') {
         Some((a, b)) => (a, Some(b.parse::<u8>().ok()?)),
-        None => (source, None),
+        None => (text, None),
     };
     let ip: IpAddr = addr.parse().ok()?;
     let max = if ip.is_ipv4() { 32 } else { 128 };
     let bits = bits.unwrap_or(max);
-    (bits <= max).then_some(Some((ip, bits)))
+    (bits <= max).then_some((ip, bits))
 }
 
-fn contains(net: IpAddr, bits: u8, ip: IpAddr) -> bool {
+/// Whether `ip` is in the network `net/bits` (never across address families).
+pub(super) fn contains(net: IpAddr, bits: u8, ip: IpAddr) -> bool {
     match (net, ip) {
         (IpAddr::V4(n), IpAddr::V4(i)) => {
             let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);

@@ -1,10 +1,11 @@
-//! `lbc serve`: a small HTTP/1.1 reverse proxy that runs the IR directly. [`plan`] compiles the
+//! `lbc serve`: an HTTP/1.1 reverse proxy and L4 balancer that runs the IR directly. [`plan`] compiles the
 //! IR once into runtime tables and refuses what the runtime cannot honour ([`support`]);
 //! [`server`] accepts connections and picks the virtual host; [`proxy`] passes
 //! requests to pools balanced by [`balance`]; [`respond`] writes the runtime's own answers;
 //! `phases` runs a request through nginx's phases for the location it picks; static files,
 //! limits, gzip, `stub_status` and the access log are the content side (`content`, `files`,
-//! `autoindex`, `limit`, `access`, `compress`, `status`, `log`).
+//! `autoindex`, `limit`, `access`, `compress`, `status`, `log`); [`l4`] balances TCP and UDP
+//! services and [`health`] runs the active checks.
 
 mod access;
 mod auth;
@@ -16,6 +17,8 @@ mod content;
 pub mod demo;
 mod files;
 mod headers;
+pub mod health;
+pub mod l4;
 mod limit;
 mod log;
 mod passwd;
@@ -34,4 +37,4 @@ mod status;
 mod support;
 mod upvars;
 
-pub use plan::{plan, plan_in, Plan};
+pub use plan::{plan, plan_in, plan_with, Plan};

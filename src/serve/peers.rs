@@ -229,6 +229,23 @@ impl Peers {
 }
 
 #[cfg(test)]
+impl Peers {
+    /// A pool named `p` of servers on 127.0.0.1:1000… with these weights (unit tests).
+    pub fn for_tests(weights: &[u32]) -> Peers {
+        Peers {
+            name: "p".into(),
+            peers: weights
+                .iter()
+                .enumerate()
+                .map(|(i, &w)| {
+                    Peer::new(([127, 0, 0, 1], 1000 + i as u16).into(), i.to_string(), w)
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

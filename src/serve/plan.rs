@@ -23,6 +23,10 @@ use crate::ir::{
 /// The whole runtime configuration.
 pub struct Plan {
     pub listeners: Vec<ListenPlan>,
+    /// TCP/UDP services (nginx `stream`, HAProxy `mode tcp`, keepalived, LVS).
+    pub l4: super::l4::L4Plan,
+    /// The pools (HTTP and L4) with active health checks.
+    pub health: Vec<Arc<UpstreamPool>>,
 }
 
 /// One listening socket and the virtual hosts on it.
@@ -108,6 +112,8 @@ pub struct UpstreamPool {
     pub key: Option<KeySpec>,
     /// The pool's own settings (HAProxy backend timeouts, `retries`, `option redispatch`).
     pub settings: Settings,
+    /// Active health checks of its peers.
+    pub checks: Vec<super::health::PeerChecks>,
 }
 
 impl Locations {
@@ -157,26 +163,23 @@ impl Locations {
 
 /// Plans `ir`; the plan is `None` when any finding is an error.
 pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
-    plan_in(ir, None)
+    plan_with(ir, &super::l4::Options::default())
 }
 
-/// [`plan`] with relative paths resolved against `prefix` (`--prefix`); `None`: the directory
-/// of the main (first) file.
-pub fn plan_in(ir: &Ir, prefix: Option<&std::path::Path>) -> (Option<Plan>, Vec<Diagnostic>) {
+/// [`plan`] with the operator's L4 choices (`--ignore-vrrp`).
+pub fn plan_with(ir: &Ir, l4_options: &super::l4::Options) -> (Option<Plan>, Vec<Diagnostic>) {
+    plan_in(ir, l4_options, None)
+}
+
+/// [`plan_with`] with relative paths resolved against `prefix` (`--prefix`); `None`: the
+/// directory of the main (first) file.
+pub fn plan_in(
+    ir: &Ir,
+    l4_options: &super::l4::Options,
+    prefix: Option<&std::path::Path>,
+) -> (Option<Plan>, Vec<Diagnostic>) {
     let mut f = Findings::default();
-    for o in [
-        ir.vrrp_instances.first().map(|x| x.origin),
-        ir.vrrp_scripts.first().map(|x| x.origin),
-        ir.vrrp_sync_groups.first().map(|x| x.origin),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        f.refuse(o, "VRRP (keepalived)");
-    }
-    for v in &ir.virtual_services {
-        f.refuse(v.origin, "L4 virtual services (LVS)");
-    }
+    let (l4, mut health) = super::l4::plan(ir, l4_options, &mut f);
     let mut shared = Shared::new(ir, &mut f);
     shared.prefix = match prefix {
         Some(p) => p.to_path_buf(),
@@ -190,11 +193,12 @@ pub fn plan_in(ir: &Ir, prefix: Option<&std::path::Path>) -> (Option<Plan>, Vec<
     if let Some(w) = &ir.process.workers {
         f.ignore(w.origin, "`worker_processes` (one multi-threaded process)");
     }
-    f.opaque(&ir.opaque);
+    let top = super::l4::top_level(ir, &mut f);
+    f.opaque(&top);
     let mut http_defaults = None;
     for d in &ir.defaults {
         if d.protocol != Protocol::Http {
-            f.refuse(d.origin, "stream (TCP/UDP) services");
+            continue; // planned by `l4`
         } else if d.name.is_some() || d.from.is_some() {
             f.refuse(d.origin, "named defaults sections");
         } else {
@@ -206,14 +210,17 @@ pub fn plan_in(ir: &Ir, prefix: Option<&std::path::Path>) -> (Option<Plan>, Vec<
         .map(|s| proxy_headers(s, &[]))
         .unwrap_or_default();
     let mut pools = BTreeMap::new();
-    for p in &ir.pools {
+    for p in ir.pools.iter().filter(|p| p.protocol == Protocol::Http) {
         // A refused pool stays known, so that its users are not refused a second time.
         let rt = pool(p, flavor(ir, p.origin), &mut f).map(Arc::new);
+        if let Some(rt) = rt.as_ref().filter(|rt| !rt.checks.is_empty()) {
+            health.push(rt.clone());
+        }
         pools.insert(p.name.clone(), rt);
     }
     let scopes: Vec<&Settings> = http_defaults.into_iter().collect();
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
-    for s in &ir.services {
+    for s in ir.services.iter().filter(|s| s.protocol == Protocol::Http) {
         shared.nginx = matches!(flavor(ir, s.origin), Flavor::Nginx);
         let Some(host) = host(s, &pools, &base_headers, &scopes, &mut shared, &mut f) else {
             continue;
@@ -259,6 +266,8 @@ pub fn plan_in(ir: &Ir, prefix: Option<&std::path::Path>) -> (Option<Plan>, Vec<
     let ok = !f.has_errors();
     let plan = Plan {
         listeners: by_addr.into_values().collect(),
+        l4,
+        health,
     };
     (ok.then_some(plan), f.diags)
 }
@@ -275,9 +284,6 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
         f.refuse(p.origin, "stream (TCP/UDP) pools");
         return None;
     }
-    for h in &p.health_checks {
-        f.refuse(h.origin, "active health checks");
-    }
     if p.keepalive.is_some() {
         f.ignore(
             p.origin,
@@ -287,6 +293,15 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     if p.zone.is_some() {
         f.ignore(p.origin, "`zone` (one process: the state is shared anyway)");
     }
+    // Active checks: each server's own (HAProxy `check`, with `option httpchk` merged in; a
+    // pool-level check alone checks nothing, as in HAProxy).
+    let mut checks = Vec::new();
+    let timeout_check = p
+        .settings
+        .timeouts
+        .as_ref()
+        .and_then(|t| t.check.as_ref())
+        .map(|t| std::time::Duration::from_millis(t.value.0));
     f.settings(&p.settings);
     let mut hash_fn = HashFn::default();
     let mut all_backups = false;
@@ -343,12 +358,7 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             );
             continue;
         }
-        if s.slow_start.is_some()
-            || s.check.is_some()
-            || s.cookie.is_some()
-            || s.resolve
-            || !s.other.is_empty()
-        {
+        if s.slow_start.is_some() || s.cookie.is_some() || s.resolve || !s.other.is_empty() {
             f.refuse(
                 s.origin,
                 "server options other than `weight`, `max_fails`, `fail_timeout`, `max_conns`, \
@@ -373,6 +383,17 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
         match text.to_socket_addrs() {
             Ok(addrs) => {
                 for a in addrs {
+                    let own: Vec<_> = s
+                        .check
+                        .iter()
+                        .filter_map(|c| super::health::haproxy(c, a, timeout_check, f))
+                        .collect();
+                    if !own.is_empty() {
+                        checks.push(super::health::PeerChecks {
+                            peer: peers.peers.len(),
+                            checks: own,
+                        });
+                    }
                     let mut peer = Peer::new(a, written.clone(), s.weight.unwrap_or(1));
                     peer.backup = s.backup;
                     peer.down = s.down;
@@ -410,6 +431,7 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             peers,
             key,
             settings: p.settings.clone(),
+            checks,
         }),
         Err(what) => {
             f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
@@ -658,6 +680,7 @@ fn handler(
                         balancer,
                         key: None,
                         settings: Settings::default(),
+                        checks: Vec::new(),
                     })
                 }
             };

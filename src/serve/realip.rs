@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use hyper::header::HeaderMap;
 
+use super::access::{contains, net};
 use super::support::Findings;
 use crate::ir::{Opaque, Settings};
 
@@ -19,31 +20,6 @@ pub struct RealIp {
     /// The header, lowercased; `x-real-ip` by default.
     header: String,
     recursive: bool,
-}
-
-fn net(text: &str) -> Option<(IpAddr, u8)> {
-    let (addr, bits) = match text.split_once('/') {
-        Some((a, b)) => (a, Some(b.parse::<u8>().ok()?)),
-        None => (text, None),
-    };
-    let ip: IpAddr = addr.parse().ok()?;
-    let max = if ip.is_ipv4() { 32 } else { 128 };
-    let bits = bits.unwrap_or(max);
-    (bits <= max).then_some((ip, bits))
-}
-
-fn contains(&(net, bits): &(IpAddr, u8), ip: IpAddr) -> bool {
-    match (net, ip) {
-        (IpAddr::V4(n), IpAddr::V4(i)) => {
-            let mask = u32::MAX.checked_shl(32 - u32::from(bits)).unwrap_or(0);
-            u32::from(n) & mask == u32::from(i) & mask
-        }
-        (IpAddr::V6(n), IpAddr::V6(i)) => {
-            let mask = u128::MAX.checked_shl(128 - u32::from(bits)).unwrap_or(0);
-            u128::from(n) & mask == u128::from(i) & mask
-        }
-        _ => false,
-    }
 }
 
 impl RealIp {
@@ -108,7 +84,7 @@ impl RealIp {
     }
 
     fn is_trusted(&self, ip: IpAddr) -> bool {
-        self.trusted.iter().any(|n| contains(n, ip))
+        self.trusted.iter().any(|&(n, bits)| contains(n, bits, ip))
     }
 
     /// The client address for a request that came from `peer`.

@@ -37,7 +37,8 @@ pub async fn run(plan: Plan, shutdown: impl Future<Output = ()>) -> std::io::Res
         bound.push((listener, Arc::new(lp)));
     }
     let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = Vec::new();
+    let mut tasks = super::l4::spawn(&plan.l4, &stop_rx).await?;
+    tasks.extend(super::health::spawn(&plan.health, &stop_rx));
     for (listener, lp) in bound {
         tasks.push(tokio::spawn(accept_loop(
             listener,

@@ -115,19 +115,9 @@ impl Chash {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::peers::Peer;
 
     fn peers(weights: &[u32]) -> Peers {
-        Peers {
-            name: "p".into(),
-            peers: weights
-                .iter()
-                .enumerate()
-                .map(|(i, &w)| {
-                    Peer::new(([127, 0, 0, 1], 1000 + i as u16).into(), i.to_string(), w)
-                })
-                .collect(),
-        }
+        Peers::for_tests(weights)
     }
 
     #[test]
