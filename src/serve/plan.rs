@@ -27,6 +27,8 @@ pub struct ListenPlan {
     pub hosts: Vec<Arc<Host>>,
     /// The index in `hosts` of the default server.
     pub default: usize,
+    /// HAProxy's statistics page, answered before any host or location is chosen.
+    pub stats: Option<Arc<super::stats::StatsPage>>,
 }
 
 /// One `server {}`: its names and locations.
@@ -110,9 +112,8 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
     for z in &ir.zones {
         f.refuse(z.origin, format!("the zone `{}` (limits, caches)", z.name));
     }
-    if let Some(w) = &ir.process.workers {
-        f.ignore(w.origin, "`worker_processes` (one multi-threaded process)");
-    }
+    // `worker_processes` sets the runtime's worker threads (cli/serve.rs reads it).
+    super::stats::refuse_in_pools(ir, &mut f);
     f.opaque(&ir.opaque);
     let mut http_defaults = None;
     for d in &ir.defaults {
@@ -136,6 +137,8 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
     }
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
     for s in &ir.services {
+        let (s, stats) = super::stats::split(s, &mut f);
+        let s = s.as_ref();
         let Some(host) = host(s, &pools, &base_headers, &mut f) else {
             continue;
         };
@@ -170,7 +173,11 @@ pub fn plan(ir: &Ir) -> (Option<Plan>, Vec<Diagnostic>) {
                 addr,
                 hosts: Vec::new(),
                 default: 0,
+                stats: None,
             });
+            if stats.is_some() {
+                lp.stats.clone_from(&stats);
+            }
             if default {
                 lp.default = lp.hosts.len();
             }

@@ -1,85 +1,277 @@
 //! The listeners of `lbc serve`: one tokio task per accepted connection, HTTP/1.1 with
-//! keep-alive (hyper), virtual host and location selection, and a graceful stop: on shutdown the
-//! listeners close and in-flight requests get a few seconds to finish.
+//! keep-alive (hyper), virtual host and location selection, the swap of tables on reload, and a
+//! graceful stop: on shutdown the listeners close and in-flight requests get a few seconds to
+//! finish.
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
+use super::metrics::{self, ListenerCounters, Metrics};
 use super::plan::{Handler, ListenPlan, Plan};
 use super::proxy::{Context, Upstreams};
+use super::reload::{self, Control, Loader};
 use super::respond::{self, Body};
 
 /// How long in-flight requests may run after the stop signal.
 const GRACE: Duration = Duration::from_secs(5);
 
-/// Binds every listener of `plan`, then serves until `shutdown` completes.
-pub async fn run(plan: Plan, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+/// How `run` is started besides its plan.
+#[derive(Default)]
+pub struct Options {
+    /// Re-reads the configuration on [`Control::Reload`]; without it reloads are refused.
+    pub loader: Option<Loader>,
+    /// The admin listener serving `/metrics`.
+    pub admin: Option<SocketAddr>,
+}
+
+/// The tables one listen address currently serves, swapped whole by a reload: each request
+/// reads the slot once and keeps that generation until it completes.
+type Slot = Arc<RwLock<Arc<ListenPlan>>>;
+
+/// A bound listen address and its accept loop.
+struct Running {
+    slot: Slot,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+/// Binds every listener of `plan`, then serves until told to stop on `control`: a reload swaps
+/// the tables (binding new addresses, closing removed ones), a drain closes the listeners and
+/// lets requests in flight finish, a quit returns at once.
+pub async fn run(
+    plan: Plan,
+    opts: Options,
+    mut control: mpsc::UnboundedReceiver<Control>,
+) -> std::io::Result<()> {
     let upstreams = Arc::new(Upstreams::default());
-    let mut bound = Vec::new();
-    for lp in plan.listeners {
-        let listener = TcpListener::bind(lp.addr).await.map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", lp.addr))
-        })?;
-        eprintln!("lbc serve: listening on {}", lp.addr);
-        bound.push((listener, Arc::new(lp)));
+    let metrics = Arc::new(Metrics::default());
+    let mut running: BTreeMap<SocketAddr, Running> = BTreeMap::new();
+    let mut draining: Vec<JoinHandle<()>> = Vec::new();
+    let shared = Shared {
+        upstreams: upstreams.clone(),
+        metrics: metrics.clone(),
+    };
+    metrics.set_pools(metrics::pools_of(&plan.listeners));
+    for (lp, listener) in bind_new(plan, &running).await? {
+        running.insert(lp.addr, shared.start(listener, lp));
     }
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = Vec::new();
-    for (listener, lp) in bound {
-        tasks.push(tokio::spawn(accept_loop(
-            listener,
-            lp,
-            upstreams.clone(),
-            stop_rx.clone(),
-        )));
+    let admin = match opts.admin {
+        Some(addr) => Some(metrics::spawn_admin(addr, metrics.clone()).await?),
+        None => None,
+    };
+    let quit = loop {
+        match control.recv().await {
+            Some(Control::Reload) => {
+                let Some(loader) = opts.loader.clone() else {
+                    eprintln!("lbc serve: this instance cannot reload");
+                    continue;
+                };
+                eprintln!("lbc serve: reloading the configuration");
+                let new = tokio::task::spawn_blocking(move || loader())
+                    .await
+                    .ok()
+                    .flatten();
+                let Some(new) = new else {
+                    metrics.reloads_failed.fetch_add(1, Relaxed);
+                    eprintln!(
+                        "lbc serve: reload rejected; the previous configuration keeps serving"
+                    );
+                    continue;
+                };
+                match shared.swap(new, &mut running, &mut draining).await {
+                    Ok(()) => {
+                        metrics.reloads_ok.fetch_add(1, Relaxed);
+                        eprintln!("lbc serve: reloaded");
+                    }
+                    Err(e) => {
+                        metrics.reloads_failed.fetch_add(1, Relaxed);
+                        eprintln!("lbc serve: reload rejected ({e}); the previous configuration keeps serving");
+                    }
+                }
+            }
+            Some(Control::Drain) | None => break false,
+            Some(Control::Quit) => break true,
+        }
+    };
+    if let Some(a) = admin {
+        a.abort();
     }
-    shutdown.await;
+    if quit {
+        eprintln!("lbc serve: stopping now");
+        return Ok(());
+    }
     eprintln!("lbc serve: stopping");
-    let _ = stop_tx.send(true);
-    for t in tasks {
-        let _ = t.await;
+    for r in running.values() {
+        let _ = r.stop.send(true);
+    }
+    draining.extend(running.into_values().map(|r| r.task));
+    let drained = async {
+        for t in draining {
+            let _ = t.await;
+        }
+    };
+    tokio::select! {
+        _ = drained => {}
+        c = control.recv() => if c == Some(Control::Quit) {
+            eprintln!("lbc serve: stopping now");
+        }
     }
     Ok(())
 }
 
+/// Binds the addresses of `plan` that are not already bound; fails (closing what it bound)
+/// when one cannot be.
+async fn bind_new(
+    plan: Plan,
+    running: &BTreeMap<SocketAddr, Running>,
+) -> std::io::Result<Vec<(ListenPlan, Option<TcpListener>)>> {
+    let mut out = Vec::new();
+    for lp in plan.listeners {
+        let listener = if running.contains_key(&lp.addr) {
+            None
+        } else {
+            let l = TcpListener::bind(lp.addr).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", lp.addr))
+            })?;
+            eprintln!("lbc serve: listening on {}", lp.addr);
+            Some(l)
+        };
+        out.push((lp, listener));
+    }
+    Ok(out)
+}
+
+/// What every accept loop shares, across reloads.
+struct Shared {
+    upstreams: Arc<Upstreams>,
+    metrics: Arc<Metrics>,
+}
+
+impl Shared {
+    fn start(&self, listener: Option<TcpListener>, lp: ListenPlan) -> Running {
+        let addr = lp.addr;
+        let slot: Slot = Arc::new(RwLock::new(Arc::new(lp)));
+        let (stop, stop_rx) = watch::channel(false);
+        let task = match listener {
+            Some(listener) => tokio::spawn(accept_loop(
+                listener,
+                slot.clone(),
+                self.upstreams.clone(),
+                self.metrics.clone(),
+                self.metrics.listener(addr),
+                stop_rx,
+            )),
+            None => tokio::spawn(async {}),
+        };
+        Running { slot, stop, task }
+    }
+
+    /// Installs a new generation of tables: new addresses are bound first (a failure leaves
+    /// everything as it was), kept addresses get their new tables in place, removed ones stop
+    /// accepting and drain.
+    async fn swap(
+        &self,
+        plan: Plan,
+        running: &mut BTreeMap<SocketAddr, Running>,
+        draining: &mut Vec<JoinHandle<()>>,
+    ) -> std::io::Result<()> {
+        let pools = metrics::pools_of(&plan.listeners);
+        let bound = bind_new(plan, running).await?;
+        reload::inherit(&self.metrics.pools(), &pools);
+        self.metrics.set_pools(pools);
+        let keep: Vec<SocketAddr> = bound.iter().map(|(lp, _)| lp.addr).collect();
+        for (lp, listener) in bound {
+            match running.get(&lp.addr) {
+                Some(r) => {
+                    *r.slot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(lp);
+                }
+                None => {
+                    running.insert(lp.addr, self.start(listener, lp));
+                }
+            }
+        }
+        let gone: Vec<SocketAddr> = running
+            .keys()
+            .filter(|a| !keep.contains(a))
+            .copied()
+            .collect();
+        for addr in gone {
+            if let Some(r) = running.remove(&addr) {
+                eprintln!("lbc serve: closing {addr}");
+                let _ = r.stop.send(true);
+                draining.push(r.task);
+                self.metrics.drop_listener(addr);
+            }
+        }
+        draining.retain(|t| !t.is_finished());
+        Ok(())
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
-    lp: Arc<ListenPlan>,
+    slot: Slot,
     upstreams: Arc<Upstreams>,
+    metrics: Arc<Metrics>,
+    counters: Arc<ListenerCounters>,
     mut stop: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder.keep_alive(true).timer(TokioTimer::new());
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, remote)) = accepted else { continue };
-                let local = stream.local_addr().unwrap_or(lp.addr);
+                let (stream, remote) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of descriptors and the like: back off instead of spinning.
+                        eprintln!("lbc serve: accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let local = stream.local_addr().unwrap_or(remote);
                 let _ = stream.set_nodelay(true);
-                let (lp, upstreams) = (lp.clone(), upstreams.clone());
+                metrics.connections_accepted.fetch_add(1, Relaxed);
+                metrics.connections_active.fetch_add(1, Relaxed);
+                counters.accepted.fetch_add(1, Relaxed);
+                counters.active.fetch_add(1, Relaxed);
+                let (slot, upstreams, m, c) =
+                    (slot.clone(), upstreams.clone(), metrics.clone(), counters.clone());
                 let service = service_fn(move |req| {
-                    let (lp, upstreams) = (lp.clone(), upstreams.clone());
+                    // One generation of tables per request, however the slot changes meanwhile.
+                    let lp = slot.read().unwrap_or_else(|e| e.into_inner()).clone();
+                    let (upstreams, m, c) = (upstreams.clone(), m.clone(), c.clone());
                     async move {
-                        Ok::<_, Infallible>(handle(&lp, &upstreams, req, remote, local).await)
+                        let resp = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
+                            Some(page) => page.answer(req.headers(), &m),
+                            None => handle(&lp, &upstreams, req, remote, local).await,
+                        };
+                        c.count(resp.status().as_u16());
+                        Ok::<_, Infallible>(resp)
                     }
                 });
-                let conn = http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+                let (m, c) = (metrics.clone(), counters.clone());
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    m.connections_active.fetch_sub(1, Relaxed);
+                    c.active.fetch_sub(1, Relaxed);
                 });
             }
             _ = stop.changed() => break,
