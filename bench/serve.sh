@@ -60,7 +60,7 @@ proxy_conf $PN >$W/nginx.conf
 proxy_conf $PL >$W/lbc.conf
 cat >$W/haproxy.cfg <<CONF
 global
-    maxconn 20000
+    maxconn 8000
     nbthread $THREADS
     pidfile $W/haproxy.pid
 defaults

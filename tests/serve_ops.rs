@@ -142,11 +142,20 @@ impl KeepAlive {
     }
 
     fn request(&mut self, path: &str, extra: &str) -> Result<Reply, String> {
-        let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n");
+        self.send(&format!(
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n"
+        ))?;
+        self.reply()
+    }
+
+    fn send(&mut self, raw: &str) -> Result<(), String> {
         self.reader
             .get_mut()
-            .write_all(request.as_bytes())
-            .map_err(|e| e.to_string())?;
+            .write_all(raw.as_bytes())
+            .map_err(|e| e.to_string())
+    }
+
+    fn reply(&mut self) -> Result<Reply, String> {
         let mut line = String::new();
         self.reader
             .read_line(&mut line)
@@ -494,6 +503,44 @@ fn metrics_count_requests_by_listener_and_status_class() {
         }
     }
     assert_eq!(scrape.request("/other", "").unwrap().0, 404);
+}
+
+#[test]
+fn idle_kept_alive_connections_park_and_resume() {
+    let a = backend("a");
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _lbc = Lbc::start(dir.path(), &nginx_config(port, a), &[]);
+    wait_ready(port);
+    // Longer than the runtime waits before it parks an idle connection.
+    let idle = || thread::sleep(Duration::from_millis(600));
+    let mut c = KeepAlive::open(port);
+    assert_eq!(c.request("/1", "").unwrap().2, "a /1");
+    idle();
+    assert_eq!(c.request("/2", "").unwrap().2, "a /2");
+    // A request cut in two around a pause.
+    idle();
+    c.send("GET /3 HTTP/1.1\r\nHo").unwrap();
+    idle();
+    c.send("st: localhost\r\n\r\n").unwrap();
+    assert_eq!(c.reply().unwrap().2, "a /3");
+    // Two pipelined requests, the second only partly sent before a pause.
+    idle();
+    c.send("GET /4 HTTP/1.1\r\nHost: localhost\r\n\r\nGET /5 HTTP/1.1\r\n")
+        .unwrap();
+    assert_eq!(c.reply().unwrap().2, "a /4");
+    idle();
+    c.send("Host: localhost\r\n\r\n").unwrap();
+    assert_eq!(c.reply().unwrap().2, "a /5");
+    // A request with a body, then a pause, then a request without.
+    c.send("POST /6 HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello")
+        .unwrap();
+    assert_eq!(c.reply().unwrap().2, "a /6");
+    idle();
+    let (status, headers, body) = c.request("/missing", "").unwrap();
+    assert_eq!((status, header(&headers, "connection")), (404, None));
+    assert!(body.contains("404 Not Found"), "{body}");
+    assert_eq!(c.request("/7", "").unwrap().2, "a /7");
 }
 
 fn haproxy_stats_config(port: u16) -> String {

@@ -2,10 +2,11 @@
 //! IR once into runtime tables and refuses what the runtime cannot honour ([`support`]);
 //! [`server`] accepts connections, picks the virtual host and location; [`proxy`] passes
 //! requests to pools balanced by [`balance`]; [`respond`] writes the runtime's own answers.
-//! [`reload`] turns signals into reloads and stops, [`metrics`] counts for `/metrics` and
+//! [`conn`] drives one client connection and parks it while idle; [`reload`] turns signals into reloads and stops, [`metrics`] counts for `/metrics` and
 //! [`stats`] renders HAProxy's statistics page.
 
 pub mod balance;
+mod conn;
 pub mod demo;
 mod headers;
 pub mod metrics;

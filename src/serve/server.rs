@@ -10,16 +10,16 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::rt::TokioTimer;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use super::conn::{self, ConnState, Tracked};
 use super::metrics::{self, ListenerCounters, Metrics};
 use super::plan::{Handler, ListenPlan, Plan};
 use super::proxy::{Context, Upstreams};
@@ -230,9 +230,10 @@ async fn accept_loop(
     counters: Arc<ListenerCounters>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder.keep_alive(true).timer(TokioTimer::new());
+    // Every connection task holds a clone; the channel closes when the last one ends.
+    let (live, mut all_done) = mpsc::channel::<()>(1);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -251,34 +252,43 @@ async fn accept_loop(
                 metrics.connections_active.fetch_add(1, Relaxed);
                 counters.accepted.fetch_add(1, Relaxed);
                 counters.active.fetch_add(1, Relaxed);
-                let (slot, upstreams, m, c) =
-                    (slot.clone(), upstreams.clone(), metrics.clone(), counters.clone());
-                let service = service_fn(move |req| {
+                let state = Arc::new(ConnState::default());
+                let (slot, upstreams, m, c, st) = (
+                    slot.clone(),
+                    upstreams.clone(),
+                    metrics.clone(),
+                    counters.clone(),
+                    state.clone(),
+                );
+                let service = service_fn(move |req: Request<Incoming>| {
                     // One generation of tables per request, however the slot changes meanwhile.
                     let lp = slot.read().unwrap_or_else(|e| e.into_inner()).clone();
-                    let (upstreams, m, c) = (upstreams.clone(), m.clone(), c.clone());
+                    let (upstreams, m, c, st) = (upstreams.clone(), m.clone(), c.clone(), st.clone());
+                    st.request(!req.body().is_end_stream());
                     async move {
                         let resp = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
                             Some(page) => page.answer(req.headers(), &m),
                             None => handle(&lp, &upstreams, req, remote, local).await,
                         };
                         c.count(resp.status().as_u16());
-                        Ok::<_, Infallible>(resp)
+                        Ok::<_, Infallible>(resp.map(|b| Tracked::new(b, st)))
                     }
                 });
-                let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-                let (m, c) = (metrics.clone(), counters.clone());
+                let (m, c, live) = (metrics.clone(), counters.clone(), live.clone());
+                let (builder, stop) = (builder.clone(), stop.clone());
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    conn::serve(stream, builder, service, state, stop).await;
                     m.connections_active.fetch_sub(1, Relaxed);
                     c.active.fetch_sub(1, Relaxed);
+                    drop(live);
                 });
             }
             _ = stop.changed() => break,
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
+    drop(live);
+    let _ = tokio::time::timeout(GRACE, all_done.recv()).await;
 }
 
 /// The host name a request asks for: the Host header without port and trailing dot.
