@@ -125,10 +125,14 @@ where
     F: FnOnce(mpsc::UnboundedReceiver<Control>) -> Fut,
     Fut: std::future::Future<Output = std::io::Result<()>>,
 {
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    // One worker needs no work stealing: a current-thread runtime, like one nginx worker.
+    let mut builder = match threads {
+        Some(1) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
     builder.enable_all();
-    if let Some(n) = threads {
-        builder.worker_threads(n.max(1));
+    if let Some(n) = threads.filter(|n| *n > 1) {
+        builder.worker_threads(n);
     }
     let runtime = match builder.build() {
         Ok(r) => r,

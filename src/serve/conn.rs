@@ -25,7 +25,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// How long a kept-alive connection stays idle inside hyper before it is parked.
-const PARK_AFTER: Duration = Duration::from_millis(200);
+const PARK_AFTER: Duration = Duration::from_millis(20);
 /// How long a parked connection may stay idle (nginx's default `keepalive_timeout`).
 const KEEPALIVE: Duration = Duration::from_secs(75);
 
@@ -213,7 +213,8 @@ pub async fn serve<S>(
             prefix,
             state: state.clone(),
         };
-        let mut conn = builder.serve_connection(TokioIo::new(io), service.clone());
+        // Boxed, so that a parked connection's task is small: the socket and a few pointers.
+        let mut conn = Box::new(builder.serve_connection(TokioIo::new(io), service.clone()));
         let outcome = {
             let park = tokio::time::sleep(PARK_AFTER);
             tokio::pin!(park);
@@ -224,9 +225,9 @@ pub async fn serve<S>(
             poll_fn(|cx| {
                 if !stopping && stopped.as_mut().poll(cx).is_ready() {
                     stopping = true;
-                    Pin::new(&mut conn).graceful_shutdown();
+                    Pin::new(&mut *conn).graceful_shutdown();
                 }
-                if Pin::new(&mut conn).poll(cx).is_ready() {
+                if Pin::new(&mut *conn).poll(cx).is_ready() {
                     return Poll::Ready(Outcome::Done);
                 }
                 if stopping || !state.idle() {

@@ -31,6 +31,9 @@ impl Default for Upstreams {
         connector.set_nodelay(true);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(60))
+            // Bounded like nginx's `keepalive N`: a burst of clients must not leave thousands
+            // of idle upstream connections (and their buffers) behind.
+            .pool_max_idle_per_host(64)
             .build(connector);
         Upstreams { client }
     }
