@@ -202,8 +202,11 @@ pub async fn serve<S>(
             return;
         }
         if prefix.is_empty() {
+            // Peek rather than wait for readiness, which may be a false positive: a hyper
+            // connection is only made for bytes (or the end of the stream) that are there.
+            let mut byte = [0u8; 1];
             tokio::select! {
-                r = stream.readable() => if r.is_err() { return },
+                r = stream.peek(&mut byte) => if r.is_err() { return },
                 _ = tokio::time::sleep(KEEPALIVE) => return,
                 _ = stop.changed() => return,
             }
@@ -251,15 +254,12 @@ pub async fn serve<S>(
                 let parts = conn.into_parts();
                 let io = parts.io.into_inner();
                 stream = io.stream;
-                prefix = match (parts.read_buf.is_empty(), io.prefix.is_empty()) {
-                    (_, true) => parts.read_buf,
-                    (true, false) => io.prefix,
-                    (false, false) => {
-                        let mut both = BytesMut::from(&parts.read_buf[..]);
-                        both.extend_from_slice(&io.prefix);
-                        both.freeze()
-                    }
-                };
+                // Copied: the unparsed bytes are few, and `read_buf` shares hyper's whole
+                // read buffer, which parking is meant to free.
+                let mut rest = BytesMut::with_capacity(parts.read_buf.len() + io.prefix.len());
+                rest.extend_from_slice(&parts.read_buf);
+                rest.extend_from_slice(&io.prefix);
+                prefix = rest.freeze();
             }
         }
     }
