@@ -67,7 +67,9 @@ pub async fn run(
     };
     metrics.set_pools(metrics::pools_of(&plan.listeners));
     for (lp, listener) in bind_new(plan, &running).await? {
-        running.insert(lp.addr, shared.start(listener, lp));
+        if let Some(listener) = listener {
+            running.insert(lp.addr, shared.start(listener, lp));
+        }
     }
     let admin = match opts.admin {
         Some(addr) => Some(metrics::spawn_admin(addr, metrics.clone()).await?),
@@ -162,21 +164,18 @@ struct Shared {
 }
 
 impl Shared {
-    fn start(&self, listener: Option<TcpListener>, lp: ListenPlan) -> Running {
+    fn start(&self, listener: TcpListener, lp: ListenPlan) -> Running {
         let addr = lp.addr;
         let slot: Slot = Arc::new(RwLock::new(Arc::new(lp)));
         let (stop, stop_rx) = watch::channel(false);
-        let task = match listener {
-            Some(listener) => tokio::spawn(accept_loop(
-                listener,
-                slot.clone(),
-                self.upstreams.clone(),
-                self.metrics.clone(),
-                self.metrics.listener(addr),
-                stop_rx,
-            )),
-            None => tokio::spawn(async {}),
-        };
+        let task = tokio::spawn(accept_loop(
+            listener,
+            slot.clone(),
+            self.upstreams.clone(),
+            self.metrics.clone(),
+            self.metrics.listener(addr),
+            stop_rx,
+        ));
         Running { slot, stop, task }
     }
 
@@ -195,13 +194,15 @@ impl Shared {
         self.metrics.set_pools(pools);
         let keep: Vec<SocketAddr> = bound.iter().map(|(lp, _)| lp.addr).collect();
         for (lp, listener) in bound {
-            match running.get(&lp.addr) {
-                Some(r) => {
+            match (running.get(&lp.addr), listener) {
+                (Some(r), _) => {
                     *r.slot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(lp);
                 }
-                None => {
+                (None, Some(listener)) => {
                     running.insert(lp.addr, self.start(listener, lp));
                 }
+                // bind_new binds every address not running.
+                (None, None) => {}
             }
         }
         let gone: Vec<SocketAddr> = running
