@@ -6,11 +6,15 @@
 //! limits, gzip, `stub_status` and the access log are the content side (`content`, `files`,
 //! `autoindex`, `limit`, `access`, `compress`, `status`, `log`); [`l4`] balances TCP and UDP
 //! services and [`health`] runs the active checks.
+//! `conn` drives one client connection and parks it while idle; [`reload`] turns signals into
+//! reloads and stops, [`metrics`] counts for `/metrics` and [`stats`] renders HAProxy's
+//! statistics page.
 
 mod access;
 mod autoindex;
 pub mod balance;
 mod compress;
+mod conn;
 mod content;
 pub mod demo;
 mod files;
@@ -19,14 +23,17 @@ pub mod health;
 pub mod l4;
 mod limit;
 mod log;
+pub mod metrics;
 pub mod peers;
 mod phases;
 pub mod plan;
 pub mod proxy;
 mod realip;
+pub mod reload;
 pub mod respond;
 mod retry;
 pub mod server;
+pub mod stats;
 mod status;
 mod support;
 

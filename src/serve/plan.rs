@@ -35,6 +35,8 @@ pub struct ListenPlan {
     pub hosts: Vec<Arc<Host>>,
     /// The index in `hosts` of the default server.
     pub default: usize,
+    /// HAProxy's statistics page, answered before any host or location is chosen.
+    pub stats: Option<Arc<super::stats::StatsPage>>,
 }
 
 /// One `server {}`: its names and locations.
@@ -171,9 +173,8 @@ pub fn plan_with(ir: &Ir, l4_options: &super::l4::Options) -> (Option<Plan>, Vec
     let mut f = Findings::default();
     let (l4, mut health) = super::l4::plan(ir, l4_options, &mut f);
     let mut shared = Shared::new(ir, &mut f);
-    if let Some(w) = &ir.process.workers {
-        f.ignore(w.origin, "`worker_processes` (one multi-threaded process)");
-    }
+    // `worker_processes` sets the runtime's worker threads (cli/serve.rs reads it).
+    super::stats::refuse_in_pools(ir, &mut f);
     let top = super::l4::top_level(ir, &mut f);
     f.opaque(&top);
     let mut http_defaults = None;
@@ -202,6 +203,8 @@ pub fn plan_with(ir: &Ir, l4_options: &super::l4::Options) -> (Option<Plan>, Vec
     let scopes: Vec<&Settings> = http_defaults.into_iter().collect();
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
     for s in ir.services.iter().filter(|s| s.protocol == Protocol::Http) {
+        let (s, stats) = super::stats::split(s, &mut f);
+        let s = s.as_ref();
         let Some(host) = host(s, &pools, &base_headers, &scopes, &mut shared, &mut f) else {
             continue;
         };
@@ -236,7 +239,11 @@ pub fn plan_with(ir: &Ir, l4_options: &super::l4::Options) -> (Option<Plan>, Vec
                 addr,
                 hosts: Vec::new(),
                 default: 0,
+                stats: None,
             });
+            if stats.is_some() {
+                lp.stats.clone_from(&stats);
+            }
             if default {
                 lp.default = lp.hosts.len();
             }
