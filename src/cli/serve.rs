@@ -25,7 +25,8 @@ pub struct ServeArgs {
     /// Only compile the runtime tables: exit 0 when `serve` would start, 1 when it would refuse.
     #[arg(long)]
     pub check: bool,
-    /// Ask the running instance (found through the pid file) to re-read its configuration.
+    /// Ask the running instance (found through the pid file) to re-read the files it was
+    /// started with.
     #[arg(long, conflicts_with = "check")]
     pub reload: bool,
     /// The pid file written at start and read by `--reload` [default: $XDG_RUNTIME_DIR/lbc-serve.pid,
@@ -45,6 +46,9 @@ pub struct ServeArgs {
 pub fn run(a: &ServeArgs) -> i32 {
     let pid_file = a.pid_file.clone().unwrap_or_else(reload::default_pid_file);
     if a.reload {
+        if !a.files.is_empty() {
+            eprintln!("lbc serve: the running instance re-reads the files it was started with");
+        }
         return match reload::signal_reload(&pid_file) {
             Ok(pid) => {
                 eprintln!("lbc serve: asked process {pid} to reload");
