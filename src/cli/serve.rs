@@ -29,7 +29,8 @@ pub struct ServeArgs {
     /// (lbc serve is not a VRRP speaker: the VIPs must already be addresses of this host).
     #[arg(long)]
     pub ignore_vrrp: bool,
-    /// Ask the running instance (found through the pid file) to re-read its configuration.
+    /// Ask the running instance (found through the pid file) to re-read the files it was
+    /// started with.
     #[arg(long, conflicts_with = "check")]
     pub reload: bool,
     /// The pid file written at start and read by `--reload` [default: $XDG_RUNTIME_DIR/lbc-serve.pid,
@@ -49,6 +50,9 @@ pub struct ServeArgs {
 pub fn run(a: &ServeArgs) -> i32 {
     let pid_file = a.pid_file.clone().unwrap_or_else(reload::default_pid_file);
     if a.reload {
+        if !a.files.is_empty() {
+            eprintln!("lbc serve: the running instance re-reads the files it was started with");
+        }
         return match reload::signal_reload(&pid_file) {
             Ok(pid) => {
                 eprintln!("lbc serve: asked process {pid} to reload");
