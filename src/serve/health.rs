@@ -386,7 +386,11 @@ async fn run(pool: Arc<UpstreamPool>, checks: PeerChecks, mut stop: watch::Recei
             _ = stop.changed() => return,
         }
         let check = &checks.checks[i];
-        let ok = probe(check).await;
+        // A stop (drain, reload) does not wait for a probe in progress.
+        let ok = tokio::select! {
+            ok = probe(check) => ok,
+            _ = stop.changed() => return,
+        };
         let was = states[i].up;
         let delay = states[i].record(ok).unwrap_or(check.interval);
         if was != states[i].up {

@@ -6,12 +6,16 @@
 //! limits, gzip, `stub_status` and the access log are the content side (`content`, `files`,
 //! `autoindex`, `limit`, `access`, `compress`, `status`, `log`); [`l4`] balances TCP and UDP
 //! services and [`health`] runs the active checks.
+//! `conn` drives one client connection and parks it while idle; [`reload`] turns signals into
+//! reloads and stops, [`metrics`] counts for `/metrics` and [`stats`] renders HAProxy's
+//! statistics page.
 
 mod access;
 mod auth;
 mod autoindex;
 pub mod balance;
 mod compress;
+mod conn;
 mod connect;
 mod content;
 pub mod demo;
@@ -21,6 +25,7 @@ pub mod health;
 pub mod l4;
 mod limit;
 mod log;
+pub mod metrics;
 mod passwd;
 pub mod peers;
 mod phases;
@@ -29,10 +34,12 @@ pub mod proxy;
 mod reading;
 mod realip;
 mod referer;
+pub mod reload;
 pub mod respond;
 mod retry;
 mod rewrite;
 pub mod server;
+pub mod stats;
 mod status;
 mod support;
 mod upvars;

@@ -35,6 +35,8 @@ pub struct ListenPlan {
     pub hosts: Vec<Arc<Host>>,
     /// The index in `hosts` of the default server.
     pub default: usize,
+    /// HAProxy's statistics page, answered before any host or location is chosen.
+    pub stats: Option<Arc<super::stats::StatsPage>>,
 }
 
 /// One `server {}`: its names and locations.
@@ -190,9 +192,8 @@ pub fn plan_in(
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default(),
     };
-    if let Some(w) = &ir.process.workers {
-        f.ignore(w.origin, "`worker_processes` (one multi-threaded process)");
-    }
+    // `worker_processes` sets the runtime's worker threads (cli/serve.rs reads it).
+    super::stats::refuse_in_pools(ir, &mut f);
     let top = super::l4::top_level(ir, &mut f);
     f.opaque(&top);
     let mut http_defaults = None;
@@ -221,6 +222,8 @@ pub fn plan_in(
     let scopes: Vec<&Settings> = http_defaults.into_iter().collect();
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
     for s in ir.services.iter().filter(|s| s.protocol == Protocol::Http) {
+        let (s, stats) = super::stats::split(s, &mut f);
+        let s = s.as_ref();
         shared.nginx = matches!(flavor(ir, s.origin), Flavor::Nginx);
         let Some(host) = host(s, &pools, &base_headers, &scopes, &mut shared, &mut f) else {
             continue;
@@ -256,7 +259,11 @@ pub fn plan_in(
                 addr,
                 hosts: Vec::new(),
                 default: 0,
+                stats: None,
             });
+            if stats.is_some() {
+                lp.stats.clone_from(&stats);
+            }
             if default {
                 lp.default = lp.hosts.len();
             }

@@ -1,102 +1,384 @@
 //! The listeners of `lbc serve`: one tokio task per accepted connection, HTTP/1.1 with
-//! keep-alive (hyper), virtual host and location selection, and a graceful stop: on shutdown the
-//! listeners close and in-flight requests get a few seconds to finish.
+//! keep-alive (hyper), virtual host selection, the swap of tables on reload (the HTTP
+//! listeners here, the L4 services and every active health check through
+//! [`super::l4::L4Runtime`]), and a graceful stop: on shutdown the listeners close and in-flight
+//! requests get a few seconds to finish.
 
+use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::rt::TokioTimer;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
-use super::plan::{ListenPlan, Plan};
+use super::conn::{self, ConnState, Tracked};
+use super::l4::{L4Plan, L4Runtime};
+use super::metrics::{self, ListenerCounters, Metrics};
+use super::plan::{ListenPlan, Plan, UpstreamPool};
 use super::proxy::Upstreams;
+use super::reload::{self, Control, Loader};
 use super::respond::Body;
-use super::{phases, reading, status};
+use super::{phases, status};
 
 /// How long in-flight requests may run after the stop signal.
 const GRACE: Duration = Duration::from_secs(5);
 
-/// Binds every listener of `plan`, then serves until `shutdown` completes.
-pub async fn run(plan: Plan, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+/// How `run` is started besides its plan.
+#[derive(Default)]
+pub struct Options {
+    /// Re-reads the configuration on [`Control::Reload`]; without it reloads are refused.
+    pub loader: Option<Loader>,
+    /// The admin listener serving `/metrics`.
+    pub admin: Option<SocketAddr>,
+}
+
+/// The tables one listen address currently serves, swapped whole by a reload: each request
+/// reads the slot once and keeps that generation until it completes.
+type Slot = Arc<RwLock<Arc<ListenPlan>>>;
+
+/// A bound listen address and its accept loop.
+struct Running {
+    slot: Slot,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+/// Binds every listener of `plan` (HTTP and L4) and starts its health checks, then serves until
+/// told to stop on `control`: a reload swaps the tables (binding new addresses, closing removed
+/// ones, restarting the checks on the new pools), a drain closes the listeners and lets requests
+/// and connections in flight finish, a quit returns at once.
+pub async fn run(
+    plan: Plan,
+    opts: Options,
+    mut control: mpsc::UnboundedReceiver<Control>,
+) -> std::io::Result<()> {
     let upstreams = Arc::new(Upstreams::default());
-    let mut bound = Vec::new();
-    for lp in plan.listeners {
-        let listener = TcpListener::bind(lp.addr).await.map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", lp.addr))
-        })?;
-        eprintln!("lbc serve: listening on {}", lp.addr);
-        bound.push((listener, Arc::new(lp)));
+    let metrics = Arc::new(Metrics::default());
+    let mut running: BTreeMap<SocketAddr, Running> = BTreeMap::new();
+    let mut draining: Vec<JoinHandle<()>> = Vec::new();
+    let shared = Shared {
+        upstreams: upstreams.clone(),
+        metrics: metrics.clone(),
+    };
+    let Plan {
+        listeners,
+        l4: l4_plan,
+        health,
+    } = plan;
+    let mut generation = Generation::of(&listeners, &l4_plan);
+    let bound = bind_new(listeners, &running).await?;
+    let mut l4 = L4Runtime::start(&l4_plan, &health).await?;
+    metrics.set_pools(generation.all());
+    for (lp, listener) in bound {
+        if let Some(listener) = listener {
+            running.insert(lp.addr, shared.start(listener, lp));
+        }
     }
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let mut tasks = super::l4::spawn(&plan.l4, &stop_rx).await?;
-    tasks.extend(super::health::spawn(&plan.health, &stop_rx));
-    for (listener, lp) in bound {
-        tasks.push(tokio::spawn(accept_loop(
-            listener,
-            lp,
-            upstreams.clone(),
-            stop_rx.clone(),
-        )));
+    let admin = match opts.admin {
+        Some(addr) => match metrics::spawn_admin(addr, metrics.clone()).await {
+            Ok(a) => Some(a),
+            Err(e) => {
+                l4.halt();
+                return Err(e);
+            }
+        },
+        None => None,
+    };
+    let quit = loop {
+        match control.recv().await {
+            Some(Control::Reload) => {
+                let Some(loader) = opts.loader.clone() else {
+                    eprintln!("lbc serve: this instance cannot reload");
+                    continue;
+                };
+                eprintln!("lbc serve: reloading the configuration");
+                let new = tokio::task::spawn_blocking(move || loader())
+                    .await
+                    .ok()
+                    .flatten();
+                let Some(new) = new else {
+                    metrics.reloads_failed.fetch_add(1, Relaxed);
+                    eprintln!(
+                        "lbc serve: reload rejected; the previous configuration keeps serving"
+                    );
+                    continue;
+                };
+                match shared
+                    .swap(new, &mut generation, &mut running, &mut l4, &mut draining)
+                    .await
+                {
+                    Ok(()) => {
+                        metrics.reloads_ok.fetch_add(1, Relaxed);
+                        eprintln!("lbc serve: reloaded");
+                    }
+                    Err(e) => {
+                        metrics.reloads_failed.fetch_add(1, Relaxed);
+                        eprintln!("lbc serve: reload rejected ({e}); the previous configuration keeps serving");
+                    }
+                }
+            }
+            Some(Control::Drain) | None => break false,
+            Some(Control::Quit) => break true,
+        }
+    };
+    if let Some(a) = admin {
+        a.abort();
     }
-    shutdown.await;
+    if quit {
+        eprintln!("lbc serve: stopping now");
+        l4.halt();
+        return Ok(());
+    }
     eprintln!("lbc serve: stopping");
-    let _ = stop_tx.send(true);
-    for t in tasks {
-        let _ = t.await;
+    for r in running.values() {
+        let _ = r.stop.send(true);
+    }
+    draining.extend(running.into_values().map(|r| r.task));
+    // The L4 sockets close and the checks stop alongside; both sides' connections in flight
+    // get their grace period.
+    let drained = async {
+        let http = async {
+            for t in draining {
+                let _ = t.await;
+            }
+        };
+        tokio::join!(http, l4.stop());
+    };
+    tokio::pin!(drained);
+    loop {
+        tokio::select! {
+            _ = &mut drained => break,
+            c = control.recv() => match c {
+                // Dropping the drain drops the L4 runtime: its sockets and checks stop.
+                Some(Control::Quit) => {
+                    eprintln!("lbc serve: stopping now");
+                    break;
+                }
+                // A reload or a second drain while draining changes nothing.
+                Some(_) => continue,
+                None => {
+                    let _ = (&mut drained).await;
+                    break;
+                }
+            },
+        }
     }
     Ok(())
 }
 
+/// The pools of the running generation, HTTP and L4 apart (a reload carries counters over
+/// within each side only: an nginx `http` and a `stream` upstream may share a name).
+struct Generation {
+    http: Vec<Arc<UpstreamPool>>,
+    l4: Vec<Arc<UpstreamPool>>,
+}
+
+impl Generation {
+    fn of(listeners: &[ListenPlan], l4: &L4Plan) -> Generation {
+        let mut l4_pools: Vec<Arc<UpstreamPool>> = Vec::new();
+        for s in &l4.services {
+            if !l4_pools.iter().any(|p| Arc::ptr_eq(p, &s.target.pool)) {
+                l4_pools.push(s.target.pool.clone());
+            }
+        }
+        Generation {
+            http: metrics::pools_of(listeners),
+            l4: l4_pools,
+        }
+    }
+
+    /// Every pool, for `/metrics` and the statistics page.
+    fn all(&self) -> Vec<Arc<UpstreamPool>> {
+        self.http.iter().chain(&self.l4).cloned().collect()
+    }
+}
+
+/// Binds the addresses of `listeners` that are not already bound; fails (closing what it
+/// bound) when one cannot be.
+async fn bind_new(
+    listeners: Vec<ListenPlan>,
+    running: &BTreeMap<SocketAddr, Running>,
+) -> std::io::Result<Vec<(ListenPlan, Option<TcpListener>)>> {
+    let mut out = Vec::new();
+    for lp in listeners {
+        let listener = if running.contains_key(&lp.addr) {
+            None
+        } else {
+            let l = TcpListener::bind(lp.addr).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot listen on {}: {e}", lp.addr))
+            })?;
+            eprintln!("lbc serve: listening on {}", lp.addr);
+            Some(l)
+        };
+        out.push((lp, listener));
+    }
+    Ok(out)
+}
+
+/// What every accept loop shares, across reloads.
+struct Shared {
+    upstreams: Arc<Upstreams>,
+    metrics: Arc<Metrics>,
+}
+
+impl Shared {
+    fn start(&self, listener: TcpListener, lp: ListenPlan) -> Running {
+        let addr = lp.addr;
+        let slot: Slot = Arc::new(RwLock::new(Arc::new(lp)));
+        let (stop, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(
+            listener,
+            slot.clone(),
+            self.upstreams.clone(),
+            self.metrics.clone(),
+            self.metrics.listener(addr),
+            stop_rx,
+        ));
+        Running { slot, stop, task }
+    }
+
+    /// Installs a new generation of tables: new HTTP addresses are bound first, then the L4
+    /// side reloads (binding its new sockets first); a failure of either leaves everything as
+    /// it was. Then kept HTTP addresses get their new tables in place, removed ones stop
+    /// accepting and drain; the L4 side has swapped its services and restarted the active
+    /// checks (HTTP pools' included) on the new pools, the old checks stopped.
+    async fn swap(
+        &self,
+        plan: Plan,
+        generation: &mut Generation,
+        running: &mut BTreeMap<SocketAddr, Running>,
+        l4: &mut L4Runtime,
+        draining: &mut Vec<JoinHandle<()>>,
+    ) -> std::io::Result<()> {
+        let Plan {
+            listeners,
+            l4: l4_plan,
+            health,
+        } = plan;
+        let new = Generation::of(&listeners, &l4_plan);
+        // Dropped (closed again) if the L4 side cannot reload.
+        let bound = bind_new(listeners, running).await?;
+        // Before the new checks start, so that their verdicts are the last word.
+        reload::inherit(&generation.http, &new.http);
+        reload::inherit(&generation.l4, &new.l4);
+        l4.reload(&l4_plan, &health).await?;
+        self.metrics.set_pools(new.all());
+        *generation = new;
+        let keep: Vec<SocketAddr> = bound.iter().map(|(lp, _)| lp.addr).collect();
+        for (lp, listener) in bound {
+            match (running.get(&lp.addr), listener) {
+                (Some(r), _) => {
+                    *r.slot.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(lp);
+                }
+                (None, Some(listener)) => {
+                    running.insert(lp.addr, self.start(listener, lp));
+                }
+                // bind_new binds every address not running.
+                (None, None) => {}
+            }
+        }
+        let gone: Vec<SocketAddr> = running
+            .keys()
+            .filter(|a| !keep.contains(a))
+            .copied()
+            .collect();
+        for addr in gone {
+            if let Some(r) = running.remove(&addr) {
+                eprintln!("lbc serve: closing {addr}");
+                let _ = r.stop.send(true);
+                draining.push(r.task);
+                self.metrics.drop_listener(addr);
+            }
+        }
+        draining.retain(|t| !t.is_finished());
+        Ok(())
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
-    lp: Arc<ListenPlan>,
+    slot: Slot,
     upstreams: Arc<Upstreams>,
+    metrics: Arc<Metrics>,
+    counters: Arc<ListenerCounters>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let graceful = GracefulShutdown::new();
+    let mut builder = http1::Builder::new();
+    builder.keep_alive(true).timer(TokioTimer::new());
+    // Every connection task holds a clone; the channel closes when the last one ends.
+    let (live, mut all_done) = mpsc::channel::<()>(1);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let Ok((stream, remote)) = accepted else { continue };
-                let local = stream.local_addr().unwrap_or(lp.addr);
+                let (stream, remote) = match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of descriptors and the like: back off instead of spinning.
+                        eprintln!("lbc serve: accept: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let local = stream.local_addr().unwrap_or(remote);
+                // stub_status counts the connection until its task ends (parked or not).
                 let counted = status::ConnectionGuard::accepted();
                 let _ = stream.set_nodelay(true);
-                let (lp, upstreams) = (lp.clone(), upstreams.clone());
-                let reading = Arc::new(reading::ReadState::default());
-                let state = reading.clone();
-                let service = service_fn(move |req| {
-                    let (lp, upstreams, state) = (lp.clone(), upstreams.clone(), state.clone());
-                    state.head_parsed();
+                metrics.connections_accepted.fetch_add(1, Relaxed);
+                metrics.connections_active.fetch_add(1, Relaxed);
+                counters.accepted.fetch_add(1, Relaxed);
+                counters.active.fetch_add(1, Relaxed);
+                let state = Arc::new(ConnState::default());
+                let (slot, upstreams, m, c, st) = (
+                    slot.clone(),
+                    upstreams.clone(),
+                    metrics.clone(),
+                    counters.clone(),
+                    state.clone(),
+                );
+                let service = service_fn(move |req: Request<Incoming>| {
+                    // One generation of tables per request, however the slot changes meanwhile.
+                    let lp = slot.read().unwrap_or_else(|e| e.into_inner()).clone();
+                    let (upstreams, m, c, st) = (upstreams.clone(), m.clone(), c.clone(), st.clone());
+                    st.request(!req.body().is_end_stream());
+                    st.reading.head_parsed();
                     async move {
-                        let r = handle(&lp, &upstreams, req, remote, local).await;
-                        state.answered();
-                        Ok::<_, Infallible>(r)
+                        let resp = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
+                            Some(page) => {
+                                let _writing = status::RequestGuard::started();
+                                page.answer(req.headers(), &m)
+                            }
+                            None => handle(&lp, &upstreams, req, remote, local).await,
+                        };
+                        st.reading.answered();
+                        c.count(resp.status().as_u16());
+                        Ok::<_, Infallible>(resp.map(|b| Tracked::new(b, st)))
                     }
                 });
-                let stream = reading::Watched::new(stream, reading);
-                let conn = http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
+                let (m, c, live) = (metrics.clone(), counters.clone(), live.clone());
+                let (builder, stop) = (builder.clone(), stop.clone());
                 tokio::spawn(async move {
-                    let _ = conn.await;
+                    conn::serve(stream, builder, service, state, stop).await;
+                    m.connections_active.fetch_sub(1, Relaxed);
+                    c.active.fetch_sub(1, Relaxed);
                     drop(counted);
+                    drop(live);
                 });
             }
             _ = stop.changed() => break,
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(GRACE, graceful.shutdown()).await;
+    drop(live);
+    let _ = tokio::time::timeout(GRACE, all_done.recv()).await;
 }
 
 /// The host name a request asks for: the Host header without port and trailing dot.

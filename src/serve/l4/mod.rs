@@ -180,6 +180,19 @@ impl L4Runtime {
         Ok(())
     }
 
+    /// Closes every socket and stops the checks at once, without waiting for connections in
+    /// flight (SIGQUIT).
+    pub fn halt(self) {
+        let _ = self.checks.0.send(true);
+        for t in &self.checks.1 {
+            t.abort();
+        }
+        for r in self.running.values() {
+            let _ = r.stop.send(true);
+            r.task.abort();
+        }
+    }
+
     /// Closes every socket and stops the checks; connections in flight get a few seconds.
     pub async fn stop(self) {
         let _ = self.checks.0.send(true);

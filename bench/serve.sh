@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# lbc serve against real nginx and HAProxy on loopback, in one run: the same nginx proxy config for
+# nginx and lbc serve (worker_processes N: nginx runs N worker processes, lbc N worker threads), the
+# equivalent HAProxy config (nbthread N), the same two nginx backends. For each proxy: req/s and
+# p99 latency under wrk (best of ROUNDS rounds, proxies interleaved so background load hits all
+# alike), RSS after the load, and the memory one idle keep-alive client connection costs (RSS
+# before/after opening IDLE of them). Prints the figures and the ratios to nginx.
+#
+# usage: bench/serve.sh [LBC_BINARY]     (default target/release/lbc; build it with
+#                                         cargo build --release)
+# env:   THREADS (1) DUR (s, 8) CONNS (64) ROUNDS (2) IDLE (2000) WRK_THREADS (1)
+set -u
+LBC=${1:-target/release/lbc}
+THREADS=${THREADS:-1}; DUR=${DUR:-8}; CONNS=${CONNS:-64}; ROUNDS=${ROUNDS:-2}
+IDLE=${IDLE:-2000}; WRK_THREADS=${WRK_THREADS:-1}
+for tool in nginx haproxy wrk python3; do
+  command -v $tool >/dev/null || { echo "bench/serve.sh: $tool is not installed" >&2; exit 2; }
+done
+[ -x "$LBC" ] || { echo "bench/serve.sh: no lbc binary at $LBC (cargo build --release)" >&2; exit 2; }
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+W=$(mktemp -d)
+cleanup() {
+  for f in backend nginx haproxy lbc; do
+    [ -s $W/$f.pid ] && kill "$(cat $W/$f.pid)" 2>/dev/null
+  done
+  [ -n "${HOLD:-}" ] && kill $HOLD 2>/dev/null
+  sleep 0.3; rm -rf "$W"
+}
+trap cleanup EXIT
+
+# Six free loopback ports: two backends, three proxies, spare.
+read -r B1 B2 PN PH PL _ < <(python3 - <<'PY'
+import socket
+socks = [socket.socket() for _ in range(6)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+)
+
+cat >$W/backend.conf <<CONF
+worker_processes 1;
+events { worker_connections 8192; }
+http { access_log off;
+  server { listen 127.0.0.1:$B1; location / { return 200 "backend-a\n"; } }
+  server { listen 127.0.0.1:$B2; location / { return 200 "backend-b\n"; } } }
+CONF
+# The proxy config nginx and lbc serve both run (only the port differs).
+proxy_conf() {
+  cat <<CONF
+worker_processes $THREADS;
+events { worker_connections 20000; }
+http { access_log off;
+  upstream pool { server 127.0.0.1:$B1; server 127.0.0.1:$B2; keepalive 64; }
+  server { listen 127.0.0.1:$1;
+    location / { proxy_pass http://pool; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
+CONF
+}
+proxy_conf $PN >$W/nginx.conf
+proxy_conf $PL >$W/lbc.conf
+cat >$W/haproxy.cfg <<CONF
+global
+    maxconn 8000
+    nbthread $THREADS
+    pidfile $W/haproxy.pid
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend fe
+    bind 127.0.0.1:$PH
+    default_backend pool
+backend pool
+    balance roundrobin
+    http-reuse always
+    server a 127.0.0.1:$B1
+    server b 127.0.0.1:$B2
+CONF
+
+nginx -p $W -c $W/backend.conf -g "daemon on; pid $W/backend.pid; error_log $W/backend.err;"
+nginx -p $W -c $W/nginx.conf -g "daemon on; pid $W/nginx.pid; error_log $W/nginx.err; worker_rlimit_nofile 20000;"
+haproxy -D -f $W/haproxy.cfg
+"$LBC" serve $W/lbc.conf --pid-file $W/lbc.pid >$W/lbc.log 2>&1 &
+
+wait_port() {
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "bench/serve.sh: nothing listens on $1" >&2; cat $W/*.log $W/*.err >&2 2>/dev/null; exit 1
+}
+for p in $B1 $B2 $PN $PH $PL; do wait_port $p; done
+for p in $PN $PH $PL; do
+  [ "$(curl -s http://127.0.0.1:$p/)" = "" ] && { echo "bench/serve.sh: no answer on $p" >&2; exit 1; }
+done
+
+# The processes of a proxy: nginx's master and workers, HAProxy's and lbc's single process.
+pids() {
+  local main; main=$(cat $W/$1.pid)
+  echo $main $(ps -o pid= --ppid $main)
+}
+rss_kb() {
+  local total=0 p
+  for p in $(pids $1); do
+    total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+  done
+  echo $total
+}
+# req/s and p99 in ms from one wrk run.
+measure() {
+  wrk -t$WRK_THREADS -c$CONNS -d${DUR}s --latency http://127.0.0.1:$1/ 2>&1 | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 } $1 == "99%" { p99 = ms($2) } END { printf "%d %.3f\n", rps, p99 }'
+}
+
+declare -A PORT=([nginx]=$PN [haproxy]=$PH [lbc]=$PL) RPS P99 RSS IDLEKB
+NAMES="nginx haproxy lbc"
+for n in $NAMES; do wrk -t1 -c$CONNS -d1s http://127.0.0.1:${PORT[$n]}/ >/dev/null 2>&1; done
+for round in $(seq $ROUNDS); do
+  for n in $NAMES; do
+    read -r rps p99 < <(measure ${PORT[$n]})
+    echo "round $round  $n: $rps req/s, p99 $p99 ms" >&2
+    if [ -z "${RPS[$n]:-}" ] || [ "$rps" -gt "${RPS[$n]}" ]; then RPS[$n]=$rps; fi
+    if [ -z "${P99[$n]:-}" ] || awk "BEGIN {exit !($p99 < ${P99[$n]})}"; then P99[$n]=$p99; fi
+  done
+done
+
+# Idle keep-alive connections: each makes one request, then stays open.
+cat >$W/idle.py <<'PY'
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+conns = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n")
+    conns.append(s)
+for s in conns:
+    got = b""
+    while b"\r\n\r\n" not in got or not got.endswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            sys.exit("closed by the proxy")
+        got += chunk
+print("ready", flush=True)
+time.sleep(600)
+PY
+for n in $NAMES; do
+  RSS[$n]=$(rss_kb $n)
+  before=${RSS[$n]}
+  exec {fd}< <(python3 $W/idle.py ${PORT[$n]} $IDLE; echo failed)
+  HOLD=$!
+  read -r -t 60 line <&$fd
+  if [ "$line" != ready ]; then echo "bench/serve.sh: $n did not keep $IDLE connections" >&2; fi
+  sleep 1
+  after=$(rss_kb $n)
+  kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null; exec {fd}<&-; HOLD=
+  IDLEKB[$n]=$(awk "BEGIN {printf \"%.2f\", ($after - $before) / $IDLE}")
+  sleep 1
+done
+
+echo
+echo "lbc serve vs nginx vs HAProxy: $THREADS worker(s) each, wrk -t$WRK_THREADS -c$CONNS -d${DUR}s, best of $ROUNDS, $IDLE idle connections, $(nproc) cores"
+printf "%-8s %10s %10s %10s %14s\n" proxy "req/s" "p99 ms" "RSS MiB" "KiB/idle conn"
+for n in $NAMES; do
+  printf "%-8s %10s %10s %10s %14s\n" $n ${RPS[$n]} ${P99[$n]} \
+    $(awk "BEGIN {printf \"%.1f\", ${RSS[$n]} / 1024}") ${IDLEKB[$n]}
+done
+ratio() { awk "BEGIN { if ($2 == 0) print \"-\"; else printf \"%.2f\", $1 / $2 }"; }
+for n in lbc haproxy; do
+  echo "$n/nginx: req/s $(ratio ${RPS[$n]} ${RPS[nginx]})  p99 $(ratio ${P99[$n]} ${P99[nginx]})  RSS $(ratio ${RSS[$n]} ${RSS[nginx]})  idle conn $(ratio ${IDLEKB[$n]} ${IDLEKB[nginx]})"
+done

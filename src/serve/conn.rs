@@ -1,0 +1,274 @@
+//! One client connection of `lbc serve`: hyper serves it while requests come, and a kept-alive
+//! connection that has been idle for a moment is *parked* — hyper's connection state and its
+//! read and write buffers (16 KiB) are dropped and only the socket is kept until it becomes
+//! readable again, when a fresh hyper connection picks up where the last one stopped. nginx
+//! frees a kept-alive connection's buffers the same way; it is what keeps thousands of idle
+//! clients cheap. A parked connection closes after nginx's default `keepalive_timeout` (75 s),
+//! or at once when the server stops.
+
+use std::future::{poll_fn, Future};
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::{Buf, Bytes, BytesMut};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
+use hyper::service::HttpService;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// How long a kept-alive connection stays idle inside hyper before it is parked.
+const PARK_AFTER: Duration = Duration::from_millis(20);
+/// How long a parked connection may stay idle (nginx's default `keepalive_timeout`).
+const KEEPALIVE: Duration = Duration::from_secs(75);
+
+/// What the connection's service, response bodies and socket report, so the driver knows when
+/// hyper holds nothing but an idle connection.
+#[derive(Debug, Default)]
+pub struct ConnState {
+    /// Responses not yet fully handed to hyper.
+    busy: AtomicU32,
+    /// The last request had a body, which hyper may still be reading or discarding.
+    body_pending: AtomicBool,
+    /// Bytes were written to the socket and not yet followed by a flush.
+    dirty: AtomicBool,
+    /// Whether a request head is being read (`stub_status`'s `Reading:`).
+    pub reading: super::reading::ReadState,
+}
+
+impl ConnState {
+    /// Call when the service receives a request; wrap its response body with [`Tracked`].
+    pub fn request(&self, has_body: bool) {
+        self.busy.fetch_add(1, Relaxed);
+        self.body_pending.store(has_body, Relaxed);
+    }
+
+    fn idle(&self) -> bool {
+        self.busy.load(Relaxed) == 0
+            && !self.body_pending.load(Relaxed)
+            && !self.dirty.load(Relaxed)
+    }
+}
+
+/// A response body that tells the connection when it has been sent (or dropped).
+pub struct Tracked<B> {
+    body: B,
+    state: Option<Arc<ConnState>>,
+}
+
+impl<B> Tracked<B> {
+    pub fn new(body: B, state: Arc<ConnState>) -> Tracked<B> {
+        Tracked {
+            body,
+            state: Some(state),
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(s) = self.state.take() {
+            s.busy.fetch_sub(1, Relaxed);
+        }
+    }
+}
+
+impl<B> Drop for Tracked<B> {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+impl<B: Body + Unpin> Body for Tracked<B> {
+    type Data = B::Data;
+    type Error = B::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let frame = Pin::new(&mut this.body).poll_frame(cx);
+        if matches!(frame, Poll::Ready(None | Some(Err(_)))) {
+            this.finish();
+        }
+        frame
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// The socket as hyper sees it: bytes read by an earlier hyper connection come first, and
+/// writes are tracked until flushed.
+struct Io {
+    stream: TcpStream,
+    prefix: Bytes,
+    state: Arc<ConnState>,
+}
+
+impl AsyncRead for Io {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if !this.prefix.is_empty() {
+            let n = this.prefix.len().min(buf.remaining());
+            buf.put_slice(&this.prefix[..n]);
+            this.prefix.advance(n);
+            this.state.reading.bytes_arrived();
+            return Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
+        let r = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            this.state.reading.bytes_arrived();
+        }
+        r
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        this.state.dirty.store(true, Relaxed);
+        Pin::new(&mut this.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        this.state.dirty.store(true, Relaxed);
+        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.stream).poll_flush(cx);
+        if matches!(r, Poll::Ready(Ok(()))) {
+            this.state.dirty.store(false, Relaxed);
+        }
+        r
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+/// How one hyper connection ended.
+enum Outcome {
+    /// Closed, failed, or shut down for the stop: the connection is over.
+    Done,
+    /// Idle long enough: hand back the socket and the bytes hyper read but did not use.
+    Park,
+}
+
+/// Serves `stream` until the client leaves, the keep-alive time runs out, or `stop` turns true
+/// (then the request in flight, if any, completes first). `service` must report its requests
+/// and responses to `state`.
+pub async fn serve<S>(
+    mut stream: TcpStream,
+    builder: http1::Builder,
+    service: S,
+    state: Arc<ConnState>,
+    mut stop: watch::Receiver<bool>,
+) where
+    S: HttpService<Incoming> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::ResBody: Send + 'static,
+    <S::ResBody as Body>::Data: Send,
+    <S::ResBody as Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut prefix = Bytes::new();
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        if prefix.is_empty() {
+            // Peek rather than wait for readiness, which may be a false positive: a hyper
+            // connection is only made for bytes (or the end of the stream) that are there.
+            let mut byte = [0u8; 1];
+            tokio::select! {
+                r = stream.peek(&mut byte) => if r.is_err() { return },
+                _ = tokio::time::sleep(KEEPALIVE) => return,
+                _ = stop.changed() => return,
+            }
+        }
+        let io = Io {
+            stream,
+            prefix,
+            state: state.clone(),
+        };
+        // Boxed, so that a parked connection's task is small: the socket and a few pointers.
+        let mut conn = Box::new(builder.serve_connection(TokioIo::new(io), service.clone()));
+        let outcome = {
+            let park = tokio::time::sleep(PARK_AFTER);
+            tokio::pin!(park);
+            let mut armed = false;
+            let mut stopping = false;
+            let stopped = stop.changed();
+            tokio::pin!(stopped);
+            poll_fn(|cx| {
+                if !stopping && stopped.as_mut().poll(cx).is_ready() {
+                    stopping = true;
+                    Pin::new(&mut *conn).graceful_shutdown();
+                }
+                if Pin::new(&mut *conn).poll(cx).is_ready() {
+                    return Poll::Ready(Outcome::Done);
+                }
+                if stopping || !state.idle() {
+                    armed = false;
+                    return Poll::Pending;
+                }
+                if !armed {
+                    park.as_mut().reset(Instant::now() + PARK_AFTER);
+                    armed = true;
+                }
+                match park.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Outcome::Park),
+                    Poll::Pending => Poll::Pending,
+                }
+            })
+            .await
+        };
+        match outcome {
+            Outcome::Done => return,
+            Outcome::Park => {
+                let parts = conn.into_parts();
+                let io = parts.io.into_inner();
+                stream = io.stream;
+                // Copied: the unparsed bytes are few, and `read_buf` shares hyper's whole
+                // read buffer, which parking is meant to free.
+                let mut rest = BytesMut::with_capacity(parts.read_buf.len() + io.prefix.len());
+                rest.extend_from_slice(&parts.read_buf);
+                rest.extend_from_slice(&io.prefix);
+                prefix = rest.freeze();
+            }
+        }
+    }
+}
