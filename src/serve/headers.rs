@@ -8,6 +8,7 @@ use hyper::header::{HeaderMap, HeaderName, HeaderValue, HOST};
 use super::support::Findings;
 use super::upvars;
 use crate::ir::Header;
+use crate::serve::vars::{split as split_vars, Piece};
 
 /// Hop-by-hop headers (RFC 9110 §7.6.1), removed in both directions.
 pub const HOP_BY_HOP: &[&str] = &[
@@ -169,20 +170,13 @@ pub fn compile(headers: &[Header], f: &mut Findings) -> Option<Vec<(HeaderName, 
 /// Splits a value into text and variables (`$name` or `${name}`); `Err` names an unknown one.
 pub fn template(value: &str) -> Result<Template, String> {
     let mut parts = Vec::new();
-    let mut rest = value;
-    while let Some(i) = rest.find('$') {
-        if i > 0 {
-            parts.push(Part::Text(rest[..i].to_string()));
-        }
-        let after = &rest[i + 1..];
-        let (name, next) = if let Some(braced) = after.strip_prefix('{') {
-            let end = braced.find('}').ok_or_else(|| after.to_string())?;
-            (&braced[..end], &braced[end + 1..])
-        } else {
-            let end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            (&after[..end], &after[end..])
+    for piece in split_vars(value).map_err(str::to_string)? {
+        let name = match piece {
+            Piece::Text(t) => {
+                parts.push(Part::Text(t.to_string()));
+                continue;
+            }
+            Piece::Var(name) => name,
         };
         parts.push(match name {
             "host" => Part::Host,
@@ -206,10 +200,6 @@ pub fn template(value: &str) -> Result<Template, String> {
             }
             n => return Err(n.to_string()),
         });
-        rest = next;
-    }
-    if !rest.is_empty() {
-        parts.push(Part::Text(rest.to_string()));
     }
     Ok(Template(parts))
 }

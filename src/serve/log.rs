@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::upvars::{Trail, Var};
+use crate::serve::vars::{split as split_vars, Piece};
 
 /// nginx's predefined `combined` format.
 pub const COMBINED: &str = "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"";
@@ -68,20 +69,13 @@ impl Format {
     /// Compiles a format; `Err` names an unknown variable.
     pub fn compile(text: &str) -> Result<Format, String> {
         let mut parts = Vec::new();
-        let mut rest = text;
-        while let Some(i) = rest.find('$') {
-            if i > 0 {
-                parts.push(Part::Text(rest[..i].to_string()));
-            }
-            let after = &rest[i + 1..];
-            let (name, next) = if let Some(b) = after.strip_prefix('{') {
-                let end = b.find('}').ok_or_else(|| after.to_string())?;
-                (&b[..end], &b[end + 1..])
-            } else {
-                let end = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                (&after[..end], &after[end..])
+        for piece in split_vars(text).map_err(str::to_string)? {
+            let name = match piece {
+                Piece::Text(t) => {
+                    parts.push(Part::Text(t.to_string()));
+                    continue;
+                }
+                Piece::Var(name) => name,
             };
             parts.push(match name {
                 "remote_addr" => Part::RemoteAddr,
@@ -110,10 +104,6 @@ impl Format {
                 }
                 n => return Err(n.to_string()),
             });
-            rest = next;
-        }
-        if !rest.is_empty() {
-            parts.push(Part::Text(rest.to_string()));
         }
         Ok(Format(parts))
     }

@@ -43,5 +43,6 @@ pub mod stats;
 mod status;
 mod support;
 mod upvars;
+pub(crate) mod vars;
 
 pub use plan::{plan, plan_in, plan_with, Plan};

@@ -4,6 +4,7 @@
 
 use std::net::IpAddr;
 
+use crate::serve::vars::{split as split_vars, Piece};
 use hyper::header::{HeaderMap, HeaderName, COOKIE};
 use hyper::Uri;
 
@@ -67,20 +68,13 @@ impl KeySpec {
             return Ok(KeySpec::Nginx(vec![Part::Text(key.to_string())]));
         }
         let mut parts = Vec::new();
-        let mut rest = key;
-        while let Some(i) = rest.find('$') {
-            if i > 0 {
-                parts.push(Part::Text(rest[..i].to_string()));
-            }
-            let after = &rest[i + 1..];
-            let (name, next) = if let Some(b) = after.strip_prefix('{') {
-                let end = b.find('}').ok_or_else(|| format!("the hash key `{key}`"))?;
-                (&b[..end], &b[end + 1..])
-            } else {
-                let end = after
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .unwrap_or(after.len());
-                (&after[..end], &after[end..])
+        for piece in split_vars(key).map_err(|_| format!("the hash key `{key}`"))? {
+            let name = match piece {
+                Piece::Text(t) => {
+                    parts.push(Part::Text(t.to_string()));
+                    continue;
+                }
+                Piece::Var(name) => name,
             };
             let unknown = || format!("the variable `${name}` in a hash key");
             parts.push(match name {
@@ -97,10 +91,6 @@ impl KeySpec {
                 ),
                 _ => return Err(unknown()),
             });
-            rest = next;
-        }
-        if !rest.is_empty() {
-            parts.push(Part::Text(rest.to_string()));
         }
         Ok(KeySpec::Nginx(parts))
     }

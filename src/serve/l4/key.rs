@@ -2,6 +2,7 @@
 //! the stream variables known when a connection arrives (`$remote_addr`, `$binary_remote_addr`,
 //! `$remote_port`, `$server_addr`, `$server_port`, `$protocol`), rendered per connection.
 
+use crate::serve::vars::{split as split_vars, Piece};
 use std::net::{IpAddr, SocketAddr};
 
 /// What a key can be rendered from.
@@ -43,23 +44,13 @@ impl Key {
     /// Compiles `text`; `Err` names the variable the runtime cannot render.
     pub fn parse(text: &str) -> Result<Key, String> {
         let mut parts = Vec::new();
-        let mut rest = text;
-        while let Some(i) = rest.find('$') {
-            if i > 0 {
-                parts.push(Part::Text(rest[..i].to_string()));
-            }
-            let after = &rest[i + 1..];
-            let (name, next) = match after.strip_prefix('{') {
-                Some(braced) => {
-                    let end = braced.find('}').ok_or_else(|| format!("`{text}`"))?;
-                    (&braced[..end], &braced[end + 1..])
+        for piece in split_vars(text).map_err(|_| format!("`{text}`"))? {
+            let name = match piece {
+                Piece::Text(t) => {
+                    parts.push(Part::Text(t.to_string()));
+                    continue;
                 }
-                None => {
-                    let end = after
-                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                        .unwrap_or(after.len());
-                    (&after[..end], &after[end..])
-                }
+                Piece::Var(name) => name,
             };
             parts.push(match name {
                 "remote_addr" => Part::RemoteAddr,
@@ -70,10 +61,6 @@ impl Key {
                 "protocol" => Part::Protocol,
                 other => return Err(format!("the variable `${other}` in a stream hash key")),
             });
-            rest = next;
-        }
-        if !rest.is_empty() {
-            parts.push(Part::Text(rest.to_string()));
         }
         Ok(Key(parts))
     }
