@@ -14,3 +14,4 @@ pub mod rules;
 pub mod serve;
 pub mod source;
 pub mod syntax;
+pub mod timings;

@@ -30,8 +30,6 @@ pub enum OutputFormat {
 }
 
 pub fn run(a: &CheckArgs) -> i32 {
-    let timings = std::env::var_os("LBC_TIMINGS").is_some();
-    let start = std::time::Instant::now();
     let loaded = match load(&a.files, &a.input.load_options()) {
         Ok(l) => l,
         Err(e) => {
@@ -39,14 +37,9 @@ pub fn run(a: &CheckArgs) -> i32 {
             return EXIT_FAILURE;
         }
     };
-    let loaded_at = start.elapsed();
+    crate::timings::mark("loaded");
     let diags = loaded.check();
-    if timings {
-        eprintln!(
-            "lbc: load {loaded_at:?}, rules {:?}",
-            start.elapsed() - loaded_at
-        );
-    }
+    crate::timings::mark("checked");
     let (errors, warnings, infos) = diagnostic::counts(&diags);
     match a.format {
         OutputFormat::Json => {
@@ -75,6 +68,7 @@ pub fn run(a: &CheckArgs) -> i32 {
     }
     let fail =
         errors > 0 || (a.deny_warnings && diags.iter().any(|d| d.severity == Severity::Warning));
+    crate::timings::mark("printed");
     // The process is about to exit: freeing a large IR node by node only costs time.
     std::mem::forget(loaded);
     std::mem::forget(diags);

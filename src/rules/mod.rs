@@ -104,7 +104,7 @@ pub fn find(code: &str) -> Option<&'static Rule> {
 /// Runs every rule, on two threads: rules only read the context, and large configs are where
 /// a linter's speed shows.
 pub fn run(cx: &RuleContext) -> Vec<Diagnostic> {
-    if std::env::var_os("LBC_TIMINGS").is_some() {
+    if std::env::var_os("LBC_RULE_TIMINGS").is_some() {
         // One thread, each rule timed: where a slow check spends its time.
         let mut out = Vec::new();
         for rule in all() {
@@ -125,6 +125,7 @@ pub fn run(cx: &RuleContext) -> Vec<Diagnostic> {
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let Some(check) = checks.get(i) else {
+                crate::timings::mark("rules done");
                 return out;
             };
             check(cx, &mut out);

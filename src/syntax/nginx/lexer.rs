@@ -148,8 +148,13 @@ fn has_raw_blocks(src: &str) -> bool {
 pub(super) fn lex_halves(src: &str) -> Option<Vec<Token>> {
     let cut = src.len() / 2 + src[src.len() / 2..].find('\n')? + 1;
     let (mut first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| lex_from(src, cut));
+        let second = s.spawn(|| {
+            let t = lex_from(src, cut);
+            crate::timings::mark("lexed the second half");
+            t
+        });
         let first = lex_from(&src[..cut], 0);
+        crate::timings::mark("lexed the first half");
         (first, second.join())
     });
     let second = second.ok()?;

@@ -65,15 +65,8 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
             .map(Path::to_path_buf)
             .unwrap_or_default()
     });
-    let started = std::time::Instant::now();
     let tree = super::parse(&sources.get(main).text);
-    if std::env::var_os("LBC_TIMINGS").is_some() {
-        eprintln!(
-            "lbc: parse {} {:?}",
-            sources.get(main).name(),
-            started.elapsed()
-        );
-    }
+    crate::timings::mark(format_args!("parsed {}", sources.get(main).name()));
     let context = opts
         .context
         .unwrap_or_else(|| infer_context(&sources.get(main).text, &tree));
@@ -101,6 +94,7 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
     };
     w.add_tree(main, tree);
     w.lower_root(main, context);
+    crate::timings::mark("lowered");
     Lowered {
         main,
         context,
@@ -428,9 +422,11 @@ impl<'a> Walker<'a> {
         let ((va, da), (vb, db)) = std::thread::scope(|s| {
             let second_half = s.spawn(move || {
                 b.walk(file, second, ctx, parent, &mut Target::Family(i));
+                crate::timings::mark("lowered the second half");
                 (b.visits, b.diagnostics)
             });
             a.walk(file, first, ctx, parent, &mut Target::Family(i));
+            crate::timings::mark("lowered the first half");
             let b = second_half
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -443,6 +439,7 @@ impl<'a> Walker<'a> {
         self.visits.extend(vb);
         self.diagnostics.extend(da);
         self.diagnostics.extend(db);
+        crate::timings::mark("merged the halves");
     }
 
     /// Opaque copy of a directive and its block.

@@ -25,6 +25,7 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
     } else {
         super::lexer::lex_sequential(src)
     };
+    crate::timings::mark("lexed");
     let mut errors = Vec::new();
     let mut stream: Vec<(usize, TokenKind, usize)> = Vec::with_capacity(tokens.len() / 2);
     let mut open: Vec<usize> = Vec::new();
@@ -54,6 +55,7 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
     for _ in &open {
         stream.push((src.len(), TokenKind::RBrace, src.len()));
     }
+    crate::timings::mark("token stream");
     let split = if parallel {
         split::parse_in_two(&stream, clean_parse)
     } else {
@@ -78,6 +80,7 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
             items
         }
     };
+    crate::timings::mark("grammar");
     glued_to_quotes(src, &tokens, &mut errors);
     let mut tree = SyntaxTree {
         tokens,

@@ -1,0 +1,50 @@
+//! A timeline of one run for `LBC_TIMINGS=1`: each phase prints when it ended, in milliseconds
+//! since the process started, and on which thread — where a slow check spends its wall time.
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+static START: OnceLock<Option<Instant>> = OnceLock::new();
+
+/// Starts the clock (call first thing in `main`); a no-op unless `LBC_TIMINGS` is set.
+pub fn start() {
+    START.get_or_init(|| std::env::var_os("LBC_TIMINGS").map(|_| Instant::now()));
+}
+
+/// Whether timings are printed.
+pub fn enabled() -> bool {
+    matches!(START.get(), Some(Some(_)))
+}
+
+/// Prints `what` with the time since [`start`].
+pub fn mark(what: impl std::fmt::Display) {
+    if let Some(Some(t)) = START.get() {
+        let thread = std::thread::current();
+        eprintln!(
+            "lbc: {:8.3} ms  [{}] {what}",
+            t.elapsed().as_secs_f64() * 1000.0,
+            thread.name().unwrap_or("worker")
+        );
+    }
+}
+
+#[cfg(test)]
+mod size_probe {
+    #[test]
+    fn sizes() {
+        use std::mem::size_of;
+        eprintln!(
+            "Service {} Route {} Pool {} Settings {} Visit {} Opaque {} Directive {} Item {} Diagnostic {} Server {}",
+            size_of::<crate::ir::Service>(),
+            size_of::<crate::ir::Route>(),
+            size_of::<crate::ir::Pool>(),
+            size_of::<crate::ir::Settings>(),
+            size_of::<crate::syntax::nginx::lower::Visit>(),
+            size_of::<crate::ir::Opaque>(),
+            size_of::<crate::syntax::nginx::cst::Directive>(),
+            size_of::<crate::syntax::nginx::cst::Item>(),
+            size_of::<crate::diagnostic::Diagnostic>(),
+            size_of::<crate::ir::Server>(),
+        );
+    }
+}
