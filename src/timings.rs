@@ -27,24 +27,3 @@ pub fn mark(what: impl std::fmt::Display) {
         );
     }
 }
-
-#[cfg(test)]
-mod size_probe {
-    #[test]
-    fn sizes() {
-        use std::mem::size_of;
-        eprintln!(
-            "Service {} Route {} Pool {} Settings {} Visit {} Opaque {} Directive {} Item {} Diagnostic {} Server {}",
-            size_of::<crate::ir::Service>(),
-            size_of::<crate::ir::Route>(),
-            size_of::<crate::ir::Pool>(),
-            size_of::<crate::ir::Settings>(),
-            size_of::<crate::syntax::nginx::lower::Visit>(),
-            size_of::<crate::ir::Opaque>(),
-            size_of::<crate::syntax::nginx::cst::Directive>(),
-            size_of::<crate::syntax::nginx::cst::Item>(),
-            size_of::<crate::diagnostic::Diagnostic>(),
-            size_of::<crate::ir::Server>(),
-        );
-    }
-}

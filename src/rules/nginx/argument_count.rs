@@ -30,13 +30,12 @@ declare_rule! {
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.nginx {
         for v in &l.visits {
-            let specs: Vec<_> = v.specs.iter().filter(|s| s.contexts & v.ctx != 0).collect();
-            if specs.is_empty() {
+            // The specs that apply here (no allocation: this runs for every directive).
+            let specs = || v.specs.iter().filter(|s| s.contexts & v.ctx != 0);
+            if specs().next().is_none() {
                 continue; // unknown or misplaced: other rules report it
             }
-            let block_ok = specs
-                .iter()
-                .any(|s| (s.arity & dt::BLOCK != 0) == v.has_block);
+            let block_ok = specs().any(|s| (s.arity & dt::BLOCK != 0) == v.has_block);
             let span = Span::new(v.file, v.head.start, v.head.end);
             if !block_ok {
                 let (msg, help) = if v.has_block {
@@ -57,7 +56,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             }
-            if specs.iter().any(|s| dt::arity_accepts(s.arity, v.nargs)) {
+            if specs().any(|s| dt::arity_accepts(s.arity, v.nargs)) {
                 if v.name == "location" && v.nargs == 2 {
                     invalid_modifier(cx, v, out);
                 }

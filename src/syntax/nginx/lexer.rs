@@ -129,47 +129,91 @@ const PARALLEL_MIN: usize = 256 * 1024;
 /// Otherwise the file is lexed again in one piece.
 pub fn lex(src: &str) -> Vec<Token> {
     if src.len() >= PARALLEL_MIN && !has_raw_blocks(src) {
-        if let Some(tokens) = lex_halves(src) {
+        if let Some((tokens, _)) = lex_halves(src, false) {
             return tokens;
         }
     }
-    lex_from(src, 0)
+    lex_from(src, 0, src.len() / 3)
 }
 
 /// [`lex`] in one piece, whatever the size.
 pub fn lex_sequential(src: &str) -> Vec<Token> {
-    lex_from(src, 0)
+    lex_from(src, 0, src.len() / 3)
+}
+
+/// A significant token as the grammar reads it: start, kind, end.
+pub type Tok = (usize, TokenKind, usize);
+
+/// The tokens of `tokens` the grammar reads (trivia dropped).
+pub fn significant(tokens: &[Token]) -> Vec<Tok> {
+    let mut stream = Vec::with_capacity(tokens.len() / 2);
+    stream.extend(
+        tokens
+            .iter()
+            .filter(|t| !t.kind.is_trivia())
+            .map(|t| (t.start as usize, t.kind, t.end as usize)),
+    );
+    stream
+}
+
+/// [`lex`] and [`significant`] at once: on a large file each half's significant tokens are
+/// picked on the thread that lexed it.
+pub fn lex_for_parse(src: &str) -> (Vec<Token>, Vec<Tok>) {
+    if src.len() >= PARALLEL_MIN && !has_raw_blocks(src) {
+        if let Some(both) = lex_halves(src, true) {
+            return both;
+        }
+    }
+    let tokens = lex_sequential(src);
+    let stream = significant(&tokens);
+    (tokens, stream)
 }
 
 fn has_raw_blocks(src: &str) -> bool {
     src.contains("lua_block") || src.contains("perl_block")
 }
 
-pub(super) fn lex_halves(src: &str) -> Option<Vec<Token>> {
+/// Lexes the two halves of `src` at once (and picks their significant tokens when `stream`);
+/// `None` when the cut could have changed a token.
+pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok>)> {
     let cut = src.len() / 2 + src[src.len() / 2..].find('\n')? + 1;
-    let (mut first, second) = std::thread::scope(|s| {
+    let half = |from: usize, to: usize, capacity: usize| {
+        let tokens = lex_from(&src[..to], from, capacity);
+        let picked = if stream {
+            let mut s = significant(&tokens);
+            s.reserve(if from == 0 { s.len() + s.len() / 4 } else { 0 });
+            s
+        } else {
+            Vec::new()
+        };
+        (tokens, picked)
+    };
+    let ((mut first, mut first_stream), second) = std::thread::scope(|s| {
         let second = s.spawn(|| {
-            let t = lex_from(src, cut);
+            let t = half(cut, src.len(), (src.len() - cut) / 3);
             crate::timings::mark("lexed the second half");
             t
         });
-        let first = lex_from(&src[..cut], 0);
+        // Room for the whole file's tokens, so that appending the second half does not copy
+        // the first.
+        let first = half(0, cut, src.len() / 3);
         crate::timings::mark("lexed the first half");
         (first, second.join())
     });
-    let second = second.ok()?;
+    let (second, second_stream) = second.ok()?;
     let clean = first.last().is_some_and(|t| t.kind == TokenKind::Newline)
         && first.iter().all(|t| t.kind != TokenKind::Error);
     if !clean {
         return None;
     }
     first.extend_from_slice(&second);
-    Some(first)
+    first_stream.extend_from_slice(&second_stream);
+    Some((first, first_stream))
 }
 
 /// Tokenizes `src` from byte `offset` (at the start of a token, outside any directive).
-fn lex_from(src: &str, mut offset: usize) -> Vec<Token> {
-    let mut tokens = Vec::with_capacity((src.len() - offset) / 4);
+fn lex_from(src: &str, mut offset: usize, capacity: usize) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(capacity);
     if offset == 0 && src.starts_with('\u{FEFF}') {
         tokens.push(Token {
             kind: TokenKind::Bom,

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use super::cst::{Arg, Directive, Item, SyntaxTree, TextRange};
 use super::directives::{self as dt, Ctx};
-use super::lexer::TokenKind;
 use super::lower_items as items;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{self, Defaults, Ir, Opaque, Origin, Protocol, Service, Setting};
@@ -70,17 +69,9 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
     let context = opts
         .context
         .unwrap_or_else(|| infer_context(&sources.get(main).text, &tree));
-    // One visit per statement: `;`, `{` and raw-block tokens count them (includes add more).
-    let statements = tree
-        .tokens
-        .iter()
-        .filter(|t| {
-            matches!(
-                t.kind,
-                TokenKind::Semi | TokenKind::LBrace | TokenKind::RawBlock
-            )
-        })
-        .count();
+    // One visit per statement: `;` and `{` bound them (quoted or commented ones only add
+    // room; includes add more). Counting bytes is faster than counting tokens.
+    let statements = statement_bound(&sources.get(main).text);
     let mut w = Walker {
         sources: Sources::Mut(sources),
         prefix,
@@ -102,6 +93,19 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
         visits: w.visits,
         diagnostics: w.diagnostics,
     }
+}
+
+/// At least the number of statements in `text`: its `;` and `{` bytes.
+fn statement_bound(text: &str) -> usize {
+    // In runs short enough for a byte counter, which the compiler vectorizes.
+    text.as_bytes()
+        .chunks(255)
+        .map(|run| {
+            run.iter()
+                .map(|&c| u8::from(c == b';') + u8::from(c == b'{'))
+                .sum::<u8>() as usize
+        })
+        .sum()
 }
 
 /// Guesses where a fragment belongs from its top-level directives: a whole `nginx.conf`, the
@@ -241,6 +245,12 @@ impl<'a> Walker<'a> {
         d.args.iter().map(|a| self.value(file, a)).collect()
     }
 
+    /// [`Walker::args`], borrowing the arguments that need no unescaping.
+    pub fn args_cow(&self, file: FileId, d: &Directive) -> Vec<std::borrow::Cow<'_, str>> {
+        let text = self.text(file);
+        d.args.iter().map(|a| a.value_cow(text)).collect()
+    }
+
     fn lower_root(&mut self, main: FileId, ctx: Ctx) {
         let tree = Arc::clone(&self.trees[&main]);
         let items = &tree.items;
@@ -366,6 +376,14 @@ impl<'a> Walker<'a> {
                 Item::Error(_) => false,
             })
         }
+        // Walking every directive's name costs a millisecond on a large file; most files do
+        // not even hold the word.
+        let may_include = || match (items.first(), items.last()) {
+            (Some(first), Some(last)) => text
+                .get(first.range().start as usize..last.range().end as usize)
+                .is_some_and(|t| t.contains("include")),
+            _ => false,
+        };
         let servers_from = items
             .iter()
             .rposition(|item| match item {
@@ -376,7 +394,8 @@ impl<'a> Walker<'a> {
             })
             .map_or(0, |p| p + 1);
         let cut = servers_from.max(items.len() / 2);
-        if items.len() - cut < PARALLEL_MIN_ITEMS / 4 || has_include(text, items) {
+        if items.len() - cut < PARALLEL_MIN_ITEMS / 4 || (may_include() && has_include(text, items))
+        {
             return None;
         }
         Some(cut)
@@ -392,6 +411,7 @@ impl<'a> Walker<'a> {
     ) {
         #[cfg(test)]
         tests::SPLITS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        crate::timings::mark("lowering in two halves");
         // The second half lowers into a scratch IR with the same families.
         let mut scratch = Ir {
             defaults: self
@@ -406,21 +426,37 @@ impl<'a> Walker<'a> {
                 .collect(),
             ..Default::default()
         };
+        // Room for everything up front: growing these vectors copies them, and fresh memory
+        // is the dearest part of a large run. The first half pushes its visits straight into
+        // the walker's (sized for every statement of the file), the second into its own.
+        self.ir.services.reserve(first.len());
+        self.ir.pools.reserve(first.len());
+        scratch.services.reserve(second.len());
+        scratch.pools.reserve(second.len());
         let shared: &SourceMap = self.sources.map();
-        let half = |ir| Walker {
+        let statements = |items: &[Item]| -> usize {
+            let (Some(a), Some(b)) = (items.first(), items.last()) else {
+                return 0;
+            };
+            let text = &shared.get(file).text;
+            statement_bound(&text[a.range().start as usize..b.range().end as usize])
+        };
+        let half = |ir, visits| Walker {
             sources: Sources::Shared(shared),
             prefix: self.prefix.clone(),
             root: self.root.clone(),
             trees: HashMap::new(),
-            visits: Vec::new(),
+            visits,
             diagnostics: Vec::new(),
             stack: self.stack.clone(),
             single_thread: true,
             ir,
         };
-        let (mut a, mut b) = (half(&mut *self.ir), half(&mut scratch));
+        let mut a = half(&mut *self.ir, std::mem::take(&mut self.visits));
+        let mut b = half(&mut scratch, Vec::new());
         let ((va, da), (vb, db)) = std::thread::scope(|s| {
             let second_half = s.spawn(move || {
+                b.visits.reserve(statements(second));
                 b.walk(file, second, ctx, parent, &mut Target::Family(i));
                 crate::timings::mark("lowered the second half");
                 (b.visits, b.diagnostics)
@@ -435,7 +471,7 @@ impl<'a> Walker<'a> {
         debug_assert!(scratch.zones.is_empty() && scratch.opaque.is_empty());
         self.ir.services.append(&mut scratch.services);
         self.ir.pools.append(&mut scratch.pools);
-        self.visits.extend(va);
+        self.visits = va;
         self.visits.extend(vb);
         self.diagnostics.extend(da);
         self.diagnostics.extend(db);

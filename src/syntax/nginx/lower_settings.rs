@@ -8,19 +8,22 @@ use crate::ir::{
     Listener, Protocol, Setting, Settings, Size,
 };
 use crate::source::FileId;
+use std::borrow::Cow;
 
 /// Applies a setting directive; false when it is not one lbc models (the caller keeps it as
 /// opaque). Malformed values are also left opaque: the argument rules report them.
 pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settings) -> bool {
-    let args = w.args(file, d);
+    // Borrowed from the source where no escape needs undoing: only stored values are copied.
+    let args = w.args_cow(file, d);
     let origin = w.origin(file, d.range);
-    let one = args.first().cloned();
-    let flag = |v: &Option<String>| match v.as_deref() {
+    let one: Option<&str> = args.first().map(|a| &**a);
+    let owned = |v: Option<&str>| v.map(str::to_string);
+    let flag = |v: Option<&str>| match v {
         Some("on") => Some(true),
         Some("off") => Some(false),
         _ => None,
     };
-    let dur = |v: &Option<String>| v.as_deref().and_then(|v| Duration::parse_nginx(v, 1000));
+    let dur = |v: Option<&str>| v.and_then(|v| Duration::parse_nginx(v, 1000));
     // Sets `s.GROUP.FIELD`, creating the group only when the value is valid.
     macro_rules! put {
         ($group:ident . $field:ident, $value:expr) => {{
@@ -35,34 +38,34 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         }};
     }
     let handled = match name {
-        "root" => put!(content.root, one),
-        "alias" => put!(content.alias, one),
-        "index" => put!(content.index, Some(args)),
-        "autoindex" => put!(content.autoindex, flag(&one)),
-        "try_files" => put!(content.try_files, Some(args)),
+        "root" => put!(content.root, owned(one)),
+        "alias" => put!(content.alias, owned(one)),
+        "index" => put!(content.index, Some(strings(args))),
+        "autoindex" => put!(content.autoindex, flag(one)),
+        "try_files" => put!(content.try_files, Some(strings(args))),
         "expires" => put!(content.expires, Some(args.join(" "))),
-        "default_type" => put!(content.default_type, one),
-        "proxy_connect_timeout" => put!(timeouts.connect, dur(&one)),
-        "proxy_read_timeout" => put!(timeouts.upstream_read, dur(&one)),
-        "proxy_send_timeout" => put!(timeouts.upstream_send, dur(&one)),
-        "proxy_timeout" => put!(timeouts.idle, dur(&one)),
-        "send_timeout" => put!(timeouts.client, dur(&one)),
-        "client_header_timeout" => put!(timeouts.client_header, dur(&one)),
-        "client_body_timeout" => put!(timeouts.client_body, dur(&one)),
-        "keepalive_timeout" if args.len() == 1 => put!(timeouts.keepalive, dur(&one)),
-        "proxy_http_version" => put!(proxy.http_version, one),
-        "proxy_next_upstream" => put!(proxy.next_upstream, Some(args)),
+        "default_type" => put!(content.default_type, owned(one)),
+        "proxy_connect_timeout" => put!(timeouts.connect, dur(one)),
+        "proxy_read_timeout" => put!(timeouts.upstream_read, dur(one)),
+        "proxy_send_timeout" => put!(timeouts.upstream_send, dur(one)),
+        "proxy_timeout" => put!(timeouts.idle, dur(one)),
+        "send_timeout" => put!(timeouts.client, dur(one)),
+        "client_header_timeout" => put!(timeouts.client_header, dur(one)),
+        "client_body_timeout" => put!(timeouts.client_body, dur(one)),
+        "keepalive_timeout" if args.len() == 1 => put!(timeouts.keepalive, dur(one)),
+        "proxy_http_version" => put!(proxy.http_version, owned(one)),
+        "proxy_next_upstream" => put!(proxy.next_upstream, Some(strings(args))),
         "proxy_next_upstream_tries" => {
             put!(proxy.next_upstream_tries, one.and_then(|v| v.parse().ok()))
         }
-        "proxy_buffering" => put!(proxy.buffering, flag(&one)),
+        "proxy_buffering" => put!(proxy.buffering, flag(one)),
         "proxy_set_header" if args.len() == 2 => {
             s.proxy
                 .get_or_insert_with(Default::default)
                 .headers
                 .push(Header {
-                    name: args[0].clone(),
-                    value: args[1].clone(),
+                    name: args[0].to_string(),
+                    value: args[1].to_string(),
                     always: false,
                     origin,
                 });
@@ -72,13 +75,13 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
             s.proxy
                 .get_or_insert_with(Default::default)
                 .hide_headers
-                .push(Setting::new(args[0].clone(), origin));
+                .push(Setting::new(args[0].to_string(), origin));
             true
         }
         "add_header" if args.len() == 2 || (args.len() == 3 && args[2] == "always") => {
             s.response_headers.push(Header {
-                name: args[0].clone(),
-                value: args[1].clone(),
+                name: args[0].to_string(),
+                value: args[1].to_string(),
                 always: args.len() == 3,
                 origin,
             });
@@ -87,26 +90,23 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         "error_page" => error_page(&args, origin)
             .map(|e| s.error_pages.push(e))
             .is_some(),
-        "charset" => put!(content.charset, one),
-        "client_max_body_size" => put!(
-            client.max_body_size,
-            one.and_then(|v| Size::parse_nginx(&v))
-        ),
+        "charset" => put!(content.charset, owned(one)),
+        "client_max_body_size" => put!(client.max_body_size, one.and_then(Size::parse_nginx)),
         "keepalive_requests" => put!(client.keepalive_requests, one.and_then(|v| v.parse().ok())),
-        "access_log" => put!(client.access_log, Some(args)),
+        "access_log" => put!(client.access_log, Some(strings(args))),
         "allow" | "deny" if args.len() == 1 => {
             s.access
                 .get_or_insert_with(Default::default)
                 .rules
                 .push(AccessRule {
                     allow: name == "allow",
-                    source: args[0].clone(),
+                    source: args[0].to_string(),
                     origin,
                 });
             true
         }
-        "valid_referers" => put!(access.valid_referers, Some(args)),
-        "auth_basic" => put!(access.auth_basic, one),
+        "valid_referers" => put!(access.valid_referers, Some(strings(args))),
+        "auth_basic" => put!(access.auth_basic, owned(one)),
         "limit_req" => {
             let mut l = LimitReq {
                 zone: String::new(),
@@ -139,7 +139,7 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
         "limit_conn" if args.len() == 2 => match args[1].parse() {
             Ok(limit) => {
                 s.limit_conn.push(LimitConn {
-                    zone: args[0].clone(),
+                    zone: args[0].to_string(),
                     limit,
                     origin,
                 });
@@ -147,8 +147,8 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
             }
             Err(_) => false,
         },
-        "proxy_cache" => put!(cache.zone, one),
-        "proxy_cache_key" => put!(cache.key, one),
+        "proxy_cache" => put!(cache.zone, owned(one)),
+        "proxy_cache_key" => put!(cache.key, owned(one)),
         "proxy_cache_valid" => {
             let Some((time, codes)) = args.split_last() else {
                 return false;
@@ -160,19 +160,22 @@ pub fn apply(w: &Walker, file: FileId, d: &Directive, name: &str, s: &mut Settin
                 .get_or_insert_with(Default::default)
                 .valid
                 .push(CacheValid {
-                    codes: codes.to_vec(),
+                    codes: codes.iter().map(|c| c.to_string()).collect(),
                     time,
                     origin,
                 });
             true
         }
-        _ if name.starts_with("gzip") => gzip(
-            s.compression.get_or_insert_with(Default::default),
-            name,
-            args,
-            origin,
-            flag(&one),
-        ),
+        _ if name.starts_with("gzip") => {
+            let on = flag(one);
+            gzip(
+                s.compression.get_or_insert_with(Default::default),
+                name,
+                strings(args),
+                origin,
+                on,
+            )
+        }
         _ => false,
     };
     // A malformed gzip/cache directive must not leave an empty block behind.
@@ -221,7 +224,12 @@ fn gzip(
     }
 }
 
-fn error_page(args: &[String], origin: crate::ir::Origin) -> Option<ErrorPage> {
+/// Owned copies of borrowed arguments, for the IR.
+fn strings(args: Vec<Cow<'_, str>>) -> Vec<String> {
+    args.into_iter().map(Cow::into_owned).collect()
+}
+
+fn error_page(args: &[Cow<'_, str>], origin: crate::ir::Origin) -> Option<ErrorPage> {
     let (uri, rest) = args.split_last()?;
     let mut codes = Vec::new();
     let mut response_code = None;
@@ -238,7 +246,7 @@ fn error_page(args: &[String], origin: crate::ir::Origin) -> Option<ErrorPage> {
     Some(ErrorPage {
         codes,
         response_code,
-        uri: uri.clone(),
+        uri: uri.to_string(),
         origin,
     })
 }

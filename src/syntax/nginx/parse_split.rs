@@ -8,8 +8,7 @@
 use super::cst::{Body, Item};
 use super::lexer::TokenKind;
 
-/// A significant token as the grammar sees it: start, kind, end.
-pub type Tok = (usize, TokenKind, usize);
+pub use super::lexer::Tok;
 
 /// Streams shorter than this are parsed in one piece.
 const PARALLEL_MIN: usize = 20_000;

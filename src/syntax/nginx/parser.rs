@@ -4,7 +4,7 @@
 use lalrpop_util::{lalrpop_mod, ErrorRecovery, ParseError};
 
 use super::cst::{Block, Item, SyntaxError, SyntaxTree, TextRange};
-use super::lexer::{lex, TokenKind};
+use super::lexer::TokenKind;
 use super::parse_split as split;
 
 lalrpop_mod!(
@@ -20,21 +20,20 @@ pub fn parse(src: &str) -> SyntaxTree {
 
 /// [`parse`], with or without the two-thread path for large files (the same tree either way).
 fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
-    let tokens = if parallel {
-        lex(src)
+    let (tokens, mut stream) = if parallel {
+        super::lexer::lex_for_parse(src)
     } else {
-        super::lexer::lex_sequential(src)
+        let tokens = super::lexer::lex_sequential(src);
+        let stream = super::lexer::significant(&tokens);
+        (tokens, stream)
     };
     crate::timings::mark("lexed");
     let mut errors = Vec::new();
-    let mut stream: Vec<(usize, TokenKind, usize)> = Vec::with_capacity(tokens.len() / 2);
+    // Drop each `}` that closes nothing (reported here), so that braces arrive balanced.
     let mut open: Vec<usize> = Vec::new();
-    for t in &tokens {
-        if t.kind.is_trivia() {
-            continue;
-        }
-        let (s, e) = (t.start as usize, t.end as usize);
-        match t.kind {
+    let mut stray = Vec::new();
+    for (i, &(s, kind, e)) in stream.iter().enumerate() {
+        match kind {
             TokenKind::LBrace => open.push(s),
             TokenKind::RBrace if open.pop().is_none() => {
                 errors.push(SyntaxError {
@@ -44,18 +43,29 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
                     help: Some("remove it, or look for a block closed too early above".into()),
                     related: None,
                 });
-                continue;
+                stray.push(i);
             }
             _ => {}
         }
-        stream.push((s, t.kind, e));
+    }
+    if !stray.is_empty() {
+        let mut i = 0;
+        let mut next = stray.iter().peekable();
+        stream.retain(|_| {
+            let keep = next.peek() != Some(&&i);
+            if !keep {
+                next.next();
+            }
+            i += 1;
+            keep
+        });
     }
     // Close what is still open with empty `}` at the end; `unclosed_blocks` reports them.
     let any_unclosed = !open.is_empty();
     for _ in &open {
         stream.push((src.len(), TokenKind::RBrace, src.len()));
     }
-    crate::timings::mark("token stream");
+    crate::timings::mark("braces checked");
     let split = if parallel {
         split::parse_in_two(&stream, clean_parse)
     } else {
@@ -357,7 +367,7 @@ mod tests {
         assert_eq!(a.tokens, b.tokens);
         assert_eq!(a.items, b.items);
         // The two-thread paths were taken (not the fallback).
-        assert!(super::super::lexer::lex_halves(&src).is_some());
+        assert!(super::super::lexer::lex_halves(&src, true).is_some());
         let stream: Vec<_> = a
             .tokens
             .iter()
