@@ -17,6 +17,9 @@ pub struct LoadOptions {
     pub prefix: Option<PathBuf>,
     pub context: Option<Ctx>,
     pub root: Option<PathBuf>,
+    /// Leave `Action::Proxy::pool` unset ([`link_pools`]): `lbc check` does not need it (the
+    /// rules resolve proxy targets themselves), and it is serial work on a large config.
+    pub unlinked: bool,
 }
 
 /// Everything a run knows: sources, the IR, front-end views and front-end diagnostics.
@@ -249,6 +252,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
             .unwrap_or_else(|| detect(path, &l.sources.get(id).text));
         inputs.push((id, format));
     }
+    crate::timings::mark("read the inputs");
     // Whole nginx configurations first: what they include is then lowered where it belongs.
     inputs
         .sort_by_key(|&(id, f)| !(f == Format::Nginx && looks_like_main(&l.sources.get(id).text)));
@@ -317,7 +321,10 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
             format: formats.get(&id).copied().unwrap_or(Format::Nginx),
         })
         .collect();
-    link_pools(&mut l.ir);
+    crate::timings::mark("lowered every input");
+    if !opts.unlinked {
+        link_pools(&mut l.ir);
+    }
     Ok(l)
 }
 

@@ -6,7 +6,7 @@ use clap::ValueEnum;
 
 use super::{InputArgs, EXIT_FAILURE, EXIT_FINDINGS, EXIT_OK};
 use crate::diagnostic::{self, Severity};
-use crate::load::load;
+use crate::load::{load, LoadOptions};
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
@@ -30,7 +30,11 @@ pub enum OutputFormat {
 }
 
 pub fn run(a: &CheckArgs) -> i32 {
-    let loaded = match load(&a.files, &a.input.load_options()) {
+    let opts = LoadOptions {
+        unlinked: true,
+        ..a.input.load_options()
+    };
+    let loaded = match load(&a.files, &opts) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");

@@ -103,6 +103,7 @@ impl InputArgs {
                 ContextArg::Stream => dt::STREAM,
                 ContextArg::StreamServer => dt::STREAM_SRV,
             }),
+            unlinked: false,
         }
     }
 }
@@ -135,6 +136,7 @@ pub fn run(args: impl IntoIterator<Item = std::ffi::OsString>) -> i32 {
             };
         }
     };
+    crate::timings::mark("command line read");
     match cli.command {
         Command::Check(a) => check::run(&a),
         Command::Convert(a) => convert::run(&a),

@@ -29,11 +29,22 @@ fn key(r: &Route) -> Option<(u8, &str)> {
     }
 }
 
+/// Sibling lists longer than this are indexed with a hash map; shorter ones (nearly all) are
+/// scanned, which costs less than hashing.
+const SCAN_MAX: usize = 16;
+
 fn siblings(routes: &[Route], out: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<(u8, &str), &Route> = HashMap::new();
+    let mut index: HashMap<(u8, &str), &Route> = HashMap::new();
+    let mut scanned: Vec<((u8, &str), &Route)> = Vec::new();
+    let small = routes.len() <= SCAN_MAX;
     for r in routes {
         if let Some(k) = key(r) {
-            if let Some(first) = seen.get(&k) {
+            let seen = if small {
+                scanned.iter().find(|(s, _)| *s == k).map(|(_, r)| r)
+            } else {
+                index.get(&k)
+            };
+            if let Some(first) = seen {
                 out.push(
                     Diagnostic::new(
                         DUPLICATE_LOCATION.code,
@@ -45,8 +56,10 @@ fn siblings(routes: &[Route], out: &mut Vec<Diagnostic>) {
                     .with_secondary(first.matcher.origin.span(), "first defined here")
                     .help("merge the two blocks into one"),
                 );
+            } else if small {
+                scanned.push((k, r));
             } else {
-                seen.insert(k, r);
+                index.insert(k, r);
             }
         }
         siblings(&r.routes, out);

@@ -98,7 +98,7 @@ struct Finding {
 
 /// Sibling sets seen so far, by their matchers: configs generated from templates repeat the
 /// same locations in thousands of servers, and the automata work is the expensive part.
-type Memo = HashMap<Vec<(MatchKind, String)>, Vec<Finding>>;
+type Memo<'a> = HashMap<Vec<(MatchKind, &'a str)>, Vec<Finding>>;
 
 fn report(r: &Route, winners: &[&Route], why: &str, out: &mut Vec<Diagnostic>) {
     let names: Vec<String> = winners
@@ -122,22 +122,30 @@ fn report(r: &Route, winners: &[&Route], why: &str, out: &mut Vec<Diagnostic>) {
     out.push(d.help(why.to_string()));
 }
 
-fn siblings(routes: &[Route], budget: &Budget, memo: &mut Memo, out: &mut Vec<Diagnostic>) {
-    let key: Vec<(MatchKind, String)> = routes
-        .iter()
-        .map(|r| (r.matcher.kind, r.matcher.pattern.clone()))
-        .collect();
-    let findings = match memo.get(&key) {
-        Some(f) => f.clone(),
-        None => {
-            let f = analyse(routes, budget);
-            memo.insert(key, f.clone());
-            f
+fn siblings<'a>(
+    routes: &'a [Route],
+    budget: &Budget,
+    memo: &mut Memo<'a>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // A location is only ever shadowed by a sibling.
+    if routes.len() > 1 {
+        let key: Vec<(MatchKind, &str)> = routes
+            .iter()
+            .map(|r| (r.matcher.kind, r.matcher.pattern.as_str()))
+            .collect();
+        let findings = match memo.get(&key) {
+            Some(f) => f.clone(),
+            None => {
+                let f = analyse(routes, budget);
+                memo.insert(key, f.clone());
+                f
+            }
+        };
+        for f in findings {
+            let winners: Vec<&Route> = f.winners.iter().map(|&i| &routes[i]).collect();
+            report(&routes[f.route], &winners, f.why, out);
         }
-    };
-    for f in findings {
-        let winners: Vec<&Route> = f.winners.iter().map(|&i| &routes[i]).collect();
-        report(&routes[f.route], &winners, f.why, out);
     }
     for r in routes {
         siblings(&r.routes, budget, memo, out);

@@ -146,7 +146,12 @@ pub type Tok = (usize, TokenKind, usize);
 
 /// The tokens of `tokens` the grammar reads (trivia dropped).
 pub fn significant(tokens: &[Token]) -> Vec<Tok> {
-    let mut stream = Vec::with_capacity(tokens.len() / 2);
+    significant_into(tokens, tokens.len() / 2)
+}
+
+/// [`significant`], with room for `capacity` tokens.
+fn significant_into(tokens: &[Token], capacity: usize) -> Vec<Tok> {
+    let mut stream = Vec::with_capacity(capacity);
     stream.extend(
         tokens
             .iter()
@@ -180,9 +185,13 @@ pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok
     let half = |from: usize, to: usize, capacity: usize| {
         let tokens = lex_from(&src[..to], from, capacity);
         let picked = if stream {
-            let mut s = significant(&tokens);
-            s.reserve(if from == 0 { s.len() + s.len() / 4 } else { 0 });
-            s
+            // The first half's stream gets room for the second's.
+            let room = if from == 0 {
+                tokens.len() * 5 / 4
+            } else {
+                tokens.len() / 2
+            };
+            significant_into(&tokens, room)
         } else {
             Vec::new()
         };
