@@ -396,18 +396,18 @@ fn is_action(name: &str) -> bool {
 /// The content handler a directive installs, if it is one.
 fn action(w: &Walker, file: FileId, d: &Directive, name: &str) -> Option<Action> {
     let origin = w.origin(file, d.range);
-    let args = w.args(file, d);
+    let args = w.args_cow(file, d);
     match name {
         "proxy_pass" => Some(Action::Proxy {
-            target: args.first()?.clone(),
+            target: args.first()?.to_string(),
             pool: None,
             origin,
         }),
         "return" => {
             let (status, rest) = match args.first()?.parse::<u16>() {
-                Ok(code) => (code, args.get(1).cloned()),
+                Ok(code) => (code, args.get(1).map(|a| a.to_string())),
                 // `return URL` is a 302.
-                Err(_) => (302, args.first().cloned()),
+                Err(_) => (302, args.first().map(|a| a.to_string())),
             };
             Some(Action::Return {
                 status,
@@ -418,7 +418,7 @@ fn action(w: &Walker, file: FileId, d: &Directive, name: &str) -> Option<Action>
         "stub_status" => Some(Action::Status { origin }),
         _ if OTHER_HANDLERS.contains(&name) => Some(Action::Other {
             directive: name.to_string(),
-            args,
+            args: args.iter().map(|a| a.to_string()).collect(),
             origin,
         }),
         _ => None,
@@ -427,7 +427,7 @@ fn action(w: &Walker, file: FileId, d: &Directive, name: &str) -> Option<Action>
 
 /// `location [=|~|~*|^~] pattern`, including the modifier glued to the pattern (`~/vod/`).
 fn new_route(w: &Walker, file: FileId, d: &Directive) -> Route {
-    let args = w.args(file, d);
+    let args = w.args_cow(file, d);
     let head = d.args.first().map_or(d.name.range, |a| a.range);
     let head = d.args.last().map_or(head, |l| head.cover(l.range));
     let (kind, pattern) = split_location(&args);
@@ -446,7 +446,8 @@ fn new_route(w: &Walker, file: FileId, d: &Directive) -> Route {
 }
 
 /// The modifier and pattern of a location's arguments, as nginx reads them.
-pub fn split_location(args: &[String]) -> (MatchKind, String) {
+pub fn split_location<S: AsRef<str>>(args: &[S]) -> (MatchKind, String) {
+    let join = |args: &[S]| args.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(" ");
     let modifier = |m: &str| match m {
         "=" => Some(MatchKind::Exact),
         "~" => Some(MatchKind::Regex),
@@ -457,6 +458,7 @@ pub fn split_location(args: &[String]) -> (MatchKind, String) {
     match args {
         [] => (MatchKind::Prefix, String::new()),
         [one] => {
+            let one = one.as_ref();
             for (m, k) in [
                 ("^~", MatchKind::PrefixNoRegex),
                 ("~*", MatchKind::RegexCaseless),
@@ -469,18 +471,18 @@ pub fn split_location(args: &[String]) -> (MatchKind, String) {
             }
             match one.strip_prefix('@') {
                 Some(n) => (MatchKind::Named, n.to_string()),
-                None => (MatchKind::Prefix, one.clone()),
+                None => (MatchKind::Prefix, one.to_string()),
             }
         }
-        [m, rest @ ..] => match modifier(m) {
-            Some(k) => (k, rest.join(" ")),
-            None => (MatchKind::Prefix, args.join(" ")),
+        [m, rest @ ..] => match modifier(m.as_ref()) {
+            Some(k) => (k, join(rest)),
+            None => (MatchKind::Prefix, join(args)),
         },
     }
 }
 
 fn pool_item(w: &mut Walker, file: FileId, d: &Directive, name: &str, pool: &mut Pool) {
-    let args = w.args(file, d);
+    let args = w.args_cow(file, d);
     let origin = Some(w.origin(file, d.range));
     match name {
         "server" => match server(w, file, d) {
@@ -493,7 +495,7 @@ fn pool_item(w: &mut Walker, file: FileId, d: &Directive, name: &str, pool: &mut
             let consistent = args.get(1).is_some_and(|a| a == "consistent");
             (pool.algorithm, pool.algorithm_origin) = (
                 Algorithm::Hash {
-                    key: args[0].clone(),
+                    key: args[0].to_string(),
                     consistent,
                 },
                 origin,
@@ -501,20 +503,24 @@ fn pool_item(w: &mut Walker, file: FileId, d: &Directive, name: &str, pool: &mut
         }
         "random" => {
             let two = args.first().is_some_and(|a| a == "two");
-            let method = if two { args.get(1).cloned() } else { None };
+            let method = if two {
+                args.get(1).map(|a| a.to_string())
+            } else {
+                None
+            };
             (pool.algorithm, pool.algorithm_origin) = (Algorithm::Random { two, method }, origin)
         }
         "keepalive" if args.first().and_then(|a| a.parse::<u32>().ok()).is_some() => {
             pool.keepalive = args.first().and_then(|a| a.parse().ok())
         }
-        "zone" if !args.is_empty() => pool.zone = Some(args[0].clone()),
+        "zone" if !args.is_empty() => pool.zone = Some(args[0].to_string()),
         _ => pool.opaque.push(w.opaque(file, d, None)),
     }
 }
 
 /// `server ADDRESS [weight=N] [max_fails=N] [fail_timeout=T] [backup] [down] …` in an upstream.
 fn server(w: &Walker, file: FileId, d: &Directive) -> Option<Server> {
-    let args = w.args(file, d);
+    let args = w.args_cow(file, d);
     let (address, port) = split_host_port(args.first()?);
     let mut s = Server {
         address,
@@ -536,7 +542,7 @@ fn server(w: &Walker, file: FileId, d: &Directive) -> Option<Server> {
     };
     for (a, raw) in args.iter().zip(&d.args).skip(1) {
         let o = Some(w.origin(file, raw.range));
-        let (key, val) = a.split_once('=').unwrap_or((a.as_str(), ""));
+        let (key, val) = a.split_once('=').unwrap_or((a, ""));
         let ok = match key {
             "weight" => val
                 .parse()
@@ -566,7 +572,7 @@ fn server(w: &Walker, file: FileId, d: &Directive) -> Option<Server> {
             _ => false,
         };
         if !ok {
-            s.other.push(a.clone());
+            s.other.push(a.to_string());
         }
     }
     Some(s)
