@@ -116,6 +116,7 @@ fn load_in(
         root: Some(root().join("fixtures/no-root")),
         prefix: Some(dir.to_path_buf()),
         context,
+        ..LoadOptions::default()
     };
     load(&[path.to_path_buf()], &opts).unwrap()
 }

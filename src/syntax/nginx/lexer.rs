@@ -118,7 +118,7 @@ pub fn is_raw_block_directive(name: &str) -> bool {
 }
 
 /// Files at least this large are lexed in two halves on two threads.
-const PARALLEL_MIN: usize = 256 * 1024;
+pub(super) const PARALLEL_MIN: usize = 256 * 1024;
 
 /// Tokenizes a whole file. Never fails: bytes that form no token become [`TokenKind::Error`].
 ///
@@ -150,7 +150,7 @@ pub fn significant(tokens: &[Token]) -> Vec<Tok> {
 }
 
 /// [`significant`], with room for `capacity` tokens.
-fn significant_into(tokens: &[Token], capacity: usize) -> Vec<Tok> {
+pub(super) fn significant_into(tokens: &[Token], capacity: usize) -> Vec<Tok> {
     let mut stream = Vec::with_capacity(capacity);
     stream.extend(
         tokens
@@ -174,7 +174,7 @@ pub fn lex_for_parse(src: &str) -> (Vec<Token>, Vec<Tok>) {
     (tokens, stream)
 }
 
-fn has_raw_blocks(src: &str) -> bool {
+pub(super) fn has_raw_blocks(src: &str) -> bool {
     src.contains("lua_block") || src.contains("perl_block")
 }
 
@@ -221,7 +221,7 @@ pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok
 }
 
 /// Tokenizes `src` from byte `offset` (at the start of a token, outside any directive).
-fn lex_from(src: &str, mut offset: usize, capacity: usize) -> Vec<Token> {
+pub(super) fn lex_from(src: &str, mut offset: usize, capacity: usize) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(capacity);
     if offset == 0 && src.starts_with('\u{FEFF}') {
         tokens.push(Token {

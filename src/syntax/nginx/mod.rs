@@ -2,6 +2,7 @@
 
 pub mod cst;
 pub mod lexer;
+mod parse_fused;
 mod parse_split;
 pub mod parser;
 

@@ -20,6 +20,18 @@ pub fn parse(src: &str) -> SyntaxTree {
 
 /// [`parse`], with or without the two-thread path for large files (the same tree either way).
 fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
+    if parallel {
+        if let Some((tokens, items)) = super::parse_fused::parse(src, clean_parse) {
+            let mut errors = Vec::new();
+            glued_to_quotes(src, &tokens, &mut errors);
+            errors.sort_by_key(|e| (e.range.start, e.range.end));
+            return SyntaxTree {
+                tokens,
+                items,
+                errors,
+            };
+        }
+    }
     let (tokens, mut stream) = if parallel {
         super::lexer::lex_for_parse(src)
     } else {
@@ -375,6 +387,42 @@ mod tests {
             .map(|t| (t.start as usize, t.kind, t.end as usize))
             .collect();
         assert!(super::split::parse_in_two(&stream, super::clean_parse).is_some());
+    }
+
+    #[test]
+    fn lexing_and_parsing_each_half_on_its_thread_builds_the_same_tree() {
+        // Different sizes put the middle of the file at different depths: inside `http`,
+        // an `upstream`, a `server`, a `location` or an `if` block, or mid-directive.
+        let mut depths = std::collections::BTreeSet::new();
+        let mut taken = 0;
+        for n in 3000..3024 {
+            let src = big(n);
+            let b = parse_with(&src, false);
+            let Some((tokens, items)) = super::super::parse_fused::parse(&src, super::clean_parse)
+            else {
+                continue;
+            };
+            taken += 1;
+            assert_eq!(tokens, b.tokens, "{n} servers");
+            assert_eq!(items, b.items, "{n} servers");
+            let cut = src.len() / 2 + src[src.len() / 2..].find('\n').unwrap() + 1;
+            let depth = src[..cut].matches('{').count() - src[..cut].matches('}').count();
+            depths.insert(depth);
+        }
+        assert!(
+            taken >= 12,
+            "the two-thread path was taken {taken} times of 24"
+        );
+        assert!(depths.len() >= 3, "cuts only at depths {depths:?}");
+        // Unbalanced braces or a syntax error send the file down the general path.
+        let mut src = big(3000);
+        let line = src.len() * 3 / 4 + src[src.len() * 3 / 4..].find('\n').unwrap();
+        src.insert_str(line, "\n}\n");
+        assert!(super::super::parse_fused::parse(&src, super::clean_parse).is_none());
+        let mut src = big(3000);
+        src.insert_str(line, "\n;\n");
+        assert!(!parse_with(&src, false).errors.is_empty());
+        assert!(super::super::parse_fused::parse(&src, super::clean_parse).is_none());
     }
 
     #[test]

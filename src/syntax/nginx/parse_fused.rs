@@ -1,0 +1,149 @@
+//! Lexing and parsing a large file on two threads end to end: the file is cut after a newline
+//! near its middle, each thread lexes its half and parses it at once, and the two item lists
+//! are joined — no pause between lexing and parsing, no whole-file scans in between.
+//!
+//! The cut must fall between two items (at any depth), which the first half's tokens tell: it
+//! ends with a newline, holds no unterminated string, never closes a block it did not open,
+//! and its last significant token ends an item (`;`, `{`, `}`). The blocks still open at the
+//! cut are closed there by stand-in `}` for the grammar. The second half's thread does not
+//! wait for that: it splits its stream at each `}` that closes a block it did not open and
+//! parses the runs of items between them; the stitch puts each run into its block, innermost
+//! first, and gives the blocks their real `}`. Both halves must parse without error. Whenever a condition fails,
+//! `None` sends the caller down the general path ([`super::parse_split`], then one piece), so
+//! the tree is always the one a single parse gives: the grammar's `Item*` is a plain sequence.
+
+use super::cst::{Body, Item, TextRange};
+use super::lexer::{self, Tok, Token, TokenKind};
+
+/// What the second half's thread made: its tokens, and its parsed runs of items.
+struct SecondHalf {
+    tokens: Vec<Token>,
+    parsed: Option<Parsed>,
+}
+
+/// The second half split at the `}` that close blocks opened before the cut, innermost first:
+/// `runs[k]` are the items before `closes[k]` (and after `closes[k - 1]`); the last run is
+/// top-level.
+struct Parsed {
+    runs: Vec<Vec<Item>>,
+    closes: Vec<(usize, usize)>,
+}
+
+/// Tokens and items of `src`, or `None` when the two-thread path does not apply (small file,
+/// Lua blocks, a cut that is not between items, a syntax error anywhere).
+pub fn parse(
+    src: &str,
+    grammar: fn(&[Tok]) -> Option<Vec<Item>>,
+) -> Option<(Vec<Token>, Vec<Item>)> {
+    if src.len() < lexer::PARALLEL_MIN || lexer::has_raw_blocks(src) {
+        return None;
+    }
+    let cut = src.len() / 2 + src[src.len() / 2..].find('\n')? + 1;
+    let (first, second) = std::thread::scope(|s| {
+        let second = s.spawn(|| second_half(src, cut, grammar));
+        let first = first_half(src, cut, grammar);
+        crate::timings::mark("lexed and parsed the first half");
+        let second = second
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (first, second)
+    });
+    let (mut tokens, mut items, open) = first?;
+    let mut parsed = second.parsed?;
+    if parsed.closes.len() != open {
+        return None; // unbalanced braces: the general path reports them
+    }
+    stitch(&mut items, 0, open, &mut parsed)?;
+    tokens.extend_from_slice(&second.tokens);
+    Some((tokens, items))
+}
+
+/// Appends the second half's runs to `items` (at nesting `level`) and, first, to the blocks
+/// still open below it, whose stand-in `}` become the real ones.
+fn stitch(items: &mut Vec<Item>, level: usize, depth: usize, parsed: &mut Parsed) -> Option<()> {
+    if level < depth {
+        let Some(Item::Directive(d)) = items.last_mut() else {
+            return None;
+        };
+        let (start, end) = parsed.closes[depth - level - 1];
+        let Body::Block(block) = &mut d.body else {
+            return None;
+        };
+        stitch(&mut block.items, level + 1, depth, parsed)?;
+        block.close = TextRange::new(start, end);
+        block.closed = true;
+        d.range.end = end as u32;
+    }
+    items.append(&mut parsed.runs[depth - level]);
+    Some(())
+}
+
+/// The first half's tokens (with room for the whole file's), its items and how many blocks are
+/// still open at the cut (closed there by stand-in `}` for the grammar).
+fn first_half(
+    src: &str,
+    cut: usize,
+    grammar: fn(&[Tok]) -> Option<Vec<Item>>,
+) -> Option<(Vec<Token>, Vec<Item>, usize)> {
+    let tokens = lexer::lex_from(&src[..cut], 0, src.len() / 3);
+    let clean = tokens.last().is_some_and(|t| t.kind == TokenKind::Newline)
+        && tokens.iter().all(|t| t.kind != TokenKind::Error);
+    if !clean {
+        return None;
+    }
+    let mut stream = lexer::significant_into(&tokens, tokens.len() / 2 + 1);
+    let mut depth = 0usize;
+    for t in &stream {
+        match t.1 {
+            TokenKind::LBrace => depth += 1,
+            TokenKind::RBrace => depth = depth.checked_sub(1)?,
+            _ => {}
+        }
+    }
+    let between_items = stream.last().is_none_or(|t| {
+        matches!(
+            t.1,
+            TokenKind::Semi | TokenKind::LBrace | TokenKind::RBrace | TokenKind::RawBlock
+        )
+    });
+    if !between_items {
+        return None;
+    }
+    stream.extend(std::iter::repeat_n((cut, TokenKind::RBrace, cut), depth));
+    let items = grammar(&stream)?;
+    Some((tokens, items, depth))
+}
+
+fn second_half(src: &str, cut: usize, grammar: fn(&[Tok]) -> Option<Vec<Item>>) -> SecondHalf {
+    let tokens = lexer::lex_from(src, cut, (src.len() - cut) / 3);
+    let stream = lexer::significant_into(&tokens, tokens.len() / 2 + 1);
+    let parsed = split_and_parse(&stream, grammar);
+    crate::timings::mark("lexed and parsed the second half");
+    SecondHalf { tokens, parsed }
+}
+
+/// Parses the second half's stream in runs split at each `}` that closes a block opened before
+/// the cut.
+fn split_and_parse(stream: &[Tok], grammar: fn(&[Tok]) -> Option<Vec<Item>>) -> Option<Parsed> {
+    let mut depth = 0usize;
+    let mut closes = Vec::new();
+    let mut runs = Vec::new();
+    let mut from = 0;
+    for (i, t) in stream.iter().enumerate() {
+        match t.1 {
+            TokenKind::LBrace => depth += 1,
+            TokenKind::RBrace if depth == 0 => {
+                runs.push(grammar(&stream[from..i])?);
+                closes.push((t.0, t.2));
+                from = i + 1;
+            }
+            TokenKind::RBrace => depth -= 1,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return None; // a block left open at the end of the file
+    }
+    runs.push(grammar(&stream[from..])?);
+    Some(Parsed { runs, closes })
+}
