@@ -133,12 +133,12 @@ pub fn lex(src: &str) -> Vec<Token> {
             return tokens;
         }
     }
-    lex_from(src, 0, src.len() / 3)
+    lex_from(src, 0, src.len() / 3, true)
 }
 
 /// [`lex`] in one piece, whatever the size.
 pub fn lex_sequential(src: &str) -> Vec<Token> {
-    lex_from(src, 0, src.len() / 3)
+    lex_from(src, 0, src.len() / 3, true)
 }
 
 /// A significant token as the grammar reads it: start, kind, end.
@@ -183,7 +183,7 @@ pub(super) fn has_raw_blocks(src: &str) -> bool {
 pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok>)> {
     let cut = src.len() / 2 + src[src.len() / 2..].find('\n')? + 1;
     let half = |from: usize, to: usize, capacity: usize| {
-        let tokens = lex_from(&src[..to], from, capacity);
+        let tokens = lex_from(&src[..to], from, capacity, false);
         let picked = if stream {
             // The first half's stream gets room for the second's.
             let room = if from == 0 {
@@ -221,7 +221,35 @@ pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok
 }
 
 /// Tokenizes `src` from byte `offset` (at the start of a token, outside any directive).
-pub(super) fn lex_from(src: &str, mut offset: usize, capacity: usize) -> Vec<Token> {
+///
+/// `raw` says whether the file may hold raw (Lua) blocks; without them the lexer skips the
+/// directive-name bookkeeping that finds them (one instantiation each).
+pub(super) fn lex_from(src: &str, offset: usize, capacity: usize, raw: bool) -> Vec<Token> {
+    let mut none = Vec::new();
+    if raw {
+        lex_from_impl::<true, false>(src, offset, capacity, &mut none)
+    } else {
+        lex_from_impl::<false, false>(src, offset, capacity, &mut none)
+    }
+}
+
+/// [`lex_from`] without raw blocks, also pushing the significant tokens onto `stream` (one
+/// pass instead of two).
+pub(super) fn lex_from_with_stream(
+    src: &str,
+    offset: usize,
+    capacity: usize,
+    stream: &mut Vec<Tok>,
+) -> Vec<Token> {
+    lex_from_impl::<false, true>(src, offset, capacity, stream)
+}
+
+fn lex_from_impl<const RAW: bool, const STREAM: bool>(
+    src: &str,
+    mut offset: usize,
+    capacity: usize,
+    stream: &mut Vec<Tok>,
+) -> Vec<Token> {
     let mut tokens = Vec::with_capacity(capacity);
     if offset == 0 && src.starts_with('\u{FEFF}') {
         tokens.push(Token {
@@ -242,7 +270,7 @@ pub(super) fn lex_from(src: &str, mut offset: usize, capacity: usize) -> Vec<Tok
             let start = offset + span.start;
             let end = offset + span.end;
             let kind = res.unwrap_or(TokenKind::Error);
-            if kind == TokenKind::LBrace && raw_pending {
+            if RAW && kind == TokenKind::LBrace && raw_pending {
                 let close = scan_lua_block(src, start);
                 tokens.push(Token {
                     kind: TokenKind::RawBlock,
@@ -254,17 +282,19 @@ pub(super) fn lex_from(src: &str, mut offset: usize, capacity: usize) -> Vec<Tok
                 at_name = true;
                 continue 'outer;
             }
-            match kind {
-                TokenKind::Semi | TokenKind::LBrace | TokenKind::RBrace => {
-                    at_name = true;
-                    raw_pending = false;
+            if RAW {
+                match kind {
+                    TokenKind::Semi | TokenKind::LBrace | TokenKind::RBrace => {
+                        at_name = true;
+                        raw_pending = false;
+                    }
+                    TokenKind::Word | TokenKind::DString | TokenKind::SString if at_name => {
+                        let text = src[start..end].trim_matches(['"', '\'']);
+                        raw_pending = is_raw_block_directive(text);
+                        at_name = false;
+                    }
+                    _ => {}
                 }
-                TokenKind::Word | TokenKind::DString | TokenKind::SString if at_name => {
-                    let text = src[start..end].trim_matches(['"', '\'']);
-                    raw_pending = is_raw_block_directive(text);
-                    at_name = false;
-                }
-                _ => {}
             }
             if kind == TokenKind::Error && matches!(src.as_bytes()[start], b'"' | b'\'') {
                 // An unterminated quote: nginx reads to the end of the file looking for its
@@ -273,6 +303,9 @@ pub(super) fn lex_from(src: &str, mut offset: usize, capacity: usize) -> Vec<Tok
                 let eol = src[start..]
                     .find(['\r', '\n'])
                     .map_or(src.len(), |i| start + i);
+                if STREAM {
+                    stream.push((start, kind, eol));
+                }
                 tokens.push(Token {
                     kind,
                     start: start as u32,
@@ -280,6 +313,9 @@ pub(super) fn lex_from(src: &str, mut offset: usize, capacity: usize) -> Vec<Tok
                 });
                 offset = eol;
                 continue 'outer;
+            }
+            if STREAM && !kind.is_trivia() {
+                stream.push((start, kind, end));
             }
             tokens.push(Token {
                 kind,

@@ -12,12 +12,13 @@
 //! `None` sends the caller down the general path ([`super::parse_split`], then one piece), so
 //! the tree is always the one a single parse gives: the grammar's `Item*` is a plain sequence.
 
-use super::cst::{Body, Item, TextRange};
+use super::cst::{Body, Item, SyntaxError, TextRange};
 use super::lexer::{self, Tok, Token, TokenKind};
 
 /// What the second half's thread made: its tokens, and its parsed runs of items.
 struct SecondHalf {
     tokens: Vec<Token>,
+    errors: Vec<SyntaxError>,
     parsed: Option<Parsed>,
 }
 
@@ -29,33 +30,39 @@ struct Parsed {
     closes: Vec<(usize, usize)>,
 }
 
-/// Tokens and items of `src`, or `None` when the two-thread path does not apply (small file,
-/// Lua blocks, a cut that is not between items, a syntax error anywhere).
+/// What each half's thread checks on its tokens besides the grammar: text glued to a quote.
+type TokenCheck = fn(&str, &[Token], &mut Vec<SyntaxError>);
+
+/// Tokens, items and token-level errors (from `check`) of `src`, or `None` when the two-thread
+/// path does not apply (small file, Lua blocks, a cut that is not between items, a syntax
+/// error anywhere).
 pub fn parse(
     src: &str,
     grammar: fn(&[Tok]) -> Option<Vec<Item>>,
-) -> Option<(Vec<Token>, Vec<Item>)> {
+    check: TokenCheck,
+) -> Option<(Vec<Token>, Vec<Item>, Vec<SyntaxError>)> {
     if src.len() < lexer::PARALLEL_MIN || lexer::has_raw_blocks(src) {
         return None;
     }
     let cut = src.len() / 2 + src[src.len() / 2..].find('\n')? + 1;
     let (first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| second_half(src, cut, grammar));
-        let first = first_half(src, cut, grammar);
+        let second = s.spawn(|| second_half(src, cut, grammar, check));
+        let first = first_half(src, cut, grammar, check);
         crate::timings::mark("lexed and parsed the first half");
         let second = second
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (first, second)
     });
-    let (mut tokens, mut items, open) = first?;
+    let (mut tokens, mut items, open, mut errors) = first?;
     let mut parsed = second.parsed?;
     if parsed.closes.len() != open {
         return None; // unbalanced braces: the general path reports them
     }
     stitch(&mut items, 0, open, &mut parsed)?;
     tokens.extend_from_slice(&second.tokens);
-    Some((tokens, items))
+    errors.extend(second.errors);
+    Some((tokens, items, errors))
 }
 
 /// Appends the second half's runs to `items` (at nesting `level`) and, first, to the blocks
@@ -84,14 +91,15 @@ fn first_half(
     src: &str,
     cut: usize,
     grammar: fn(&[Tok]) -> Option<Vec<Item>>,
-) -> Option<(Vec<Token>, Vec<Item>, usize)> {
-    let tokens = lexer::lex_from(&src[..cut], 0, src.len() / 3);
+    check: TokenCheck,
+) -> Option<(Vec<Token>, Vec<Item>, usize, Vec<SyntaxError>)> {
+    let mut stream = Vec::with_capacity(src.len() / 12);
+    let tokens = lexer::lex_from_with_stream(&src[..cut], 0, src.len() / 3, &mut stream);
     let clean = tokens.last().is_some_and(|t| t.kind == TokenKind::Newline)
-        && tokens.iter().all(|t| t.kind != TokenKind::Error);
+        && stream.iter().all(|t| t.1 != TokenKind::Error);
     if !clean {
         return None;
     }
-    let mut stream = lexer::significant_into(&tokens, tokens.len() / 2 + 1);
     let mut depth = 0usize;
     for t in &stream {
         match t.1 {
@@ -111,15 +119,31 @@ fn first_half(
     }
     stream.extend(std::iter::repeat_n((cut, TokenKind::RBrace, cut), depth));
     let items = grammar(&stream)?;
-    Some((tokens, items, depth))
+    // The half ends with a newline: no quote is glued to the next half's first token.
+    let mut errors = Vec::new();
+    check(src, &tokens, &mut errors);
+    Some((tokens, items, depth, errors))
 }
 
-fn second_half(src: &str, cut: usize, grammar: fn(&[Tok]) -> Option<Vec<Item>>) -> SecondHalf {
-    let tokens = lexer::lex_from(src, cut, (src.len() - cut) / 3);
-    let stream = lexer::significant_into(&tokens, tokens.len() / 2 + 1);
+fn second_half(
+    src: &str,
+    cut: usize,
+    grammar: fn(&[Tok]) -> Option<Vec<Item>>,
+    check: TokenCheck,
+) -> SecondHalf {
+    let mut stream = Vec::with_capacity((src.len() - cut) / 6);
+    let tokens = lexer::lex_from_with_stream(src, cut, (src.len() - cut) / 3, &mut stream);
     let parsed = split_and_parse(&stream, grammar);
+    let mut errors = Vec::new();
+    if parsed.is_some() {
+        check(src, &tokens, &mut errors);
+    }
     crate::timings::mark("lexed and parsed the second half");
-    SecondHalf { tokens, parsed }
+    SecondHalf {
+        tokens,
+        errors,
+        parsed,
+    }
 }
 
 /// Parses the second half's stream in runs split at each `}` that closes a block opened before

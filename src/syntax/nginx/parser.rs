@@ -21,9 +21,9 @@ pub fn parse(src: &str) -> SyntaxTree {
 /// [`parse`], with or without the two-thread path for large files (the same tree either way).
 fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
     if parallel {
-        if let Some((tokens, items)) = super::parse_fused::parse(src, clean_parse) {
-            let mut errors = Vec::new();
-            glued_to_quotes(src, &tokens, &mut errors);
+        if let Some((tokens, items, mut errors)) =
+            super::parse_fused::parse(src, clean_parse, glued_to_quotes)
+        {
             errors.sort_by_key(|e| (e.range.start, e.range.end));
             return SyntaxTree {
                 tokens,
@@ -398,7 +398,8 @@ mod tests {
         for n in 3000..3024 {
             let src = big(n);
             let b = parse_with(&src, false);
-            let Some((tokens, items)) = super::super::parse_fused::parse(&src, super::clean_parse)
+            let Some((tokens, items, _)) =
+                super::super::parse_fused::parse(&src, super::clean_parse, super::glued_to_quotes)
             else {
                 continue;
             };
@@ -418,11 +419,17 @@ mod tests {
         let mut src = big(3000);
         let line = src.len() * 3 / 4 + src[src.len() * 3 / 4..].find('\n').unwrap();
         src.insert_str(line, "\n}\n");
-        assert!(super::super::parse_fused::parse(&src, super::clean_parse).is_none());
+        assert!(
+            super::super::parse_fused::parse(&src, super::clean_parse, super::glued_to_quotes)
+                .is_none()
+        );
         let mut src = big(3000);
         src.insert_str(line, "\n;\n");
         assert!(!parse_with(&src, false).errors.is_empty());
-        assert!(super::super::parse_fused::parse(&src, super::clean_parse).is_none());
+        assert!(
+            super::super::parse_fused::parse(&src, super::clean_parse, super::glued_to_quotes)
+                .is_none()
+        );
     }
 
     #[test]
