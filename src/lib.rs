@@ -7,6 +7,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod emit;
 pub mod fmt;
+pub mod hash;
 pub mod ir;
 pub mod load;
 pub mod matcher;

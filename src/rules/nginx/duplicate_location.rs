@@ -1,7 +1,5 @@
 //! `nginx/duplicate-location`: two locations with the same match in one block.
 
-use std::collections::HashMap;
-
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{MatchKind, Route};
@@ -34,7 +32,7 @@ fn key(r: &Route) -> Option<(u8, &str)> {
 const SCAN_MAX: usize = 16;
 
 fn siblings(routes: &[Route], out: &mut Vec<Diagnostic>) {
-    let mut index: HashMap<(u8, &str), &Route> = HashMap::new();
+    let mut index: crate::hash::FnvHashMap<(u8, &str), &Route> = Default::default();
     let mut scanned: Vec<((u8, &str), &Route)> = Vec::new();
     let small = routes.len() <= SCAN_MAX;
     for r in routes {

@@ -1,6 +1,6 @@
 //! `nginx/undefined-upstream`: `proxy_pass` to a name that is no upstream.
 
-use std::collections::HashSet;
+use crate::hash::FnvHashSet;
 
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -58,14 +58,14 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             Protocol::Tcp
         }
     };
-    let pool_names: HashSet<(Protocol, &str)> = cx
+    let pool_names: FnvHashSet<(Protocol, &str)> = cx
         .ir
         .pools
         .iter()
         .filter(|p| crate::rules::from_nginx(cx.ir, p.origin))
         .map(|p| (family(p.protocol), p.name.as_str()))
         .collect();
-    let mut used: HashSet<(Protocol, String)> = HashSet::new();
+    let mut used: FnvHashSet<(Protocol, String)> = FnvHashSet::default();
     let mut unknown = Vec::new();
     for (proto, a) in &proxies {
         let Action::Proxy { target, origin, .. } = a else {

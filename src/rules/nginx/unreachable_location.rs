@@ -1,7 +1,5 @@
 //! `nginx/unreachable-location`: a location no request can ever select.
 
-use std::collections::HashMap;
-
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{MatchKind, Route};
@@ -98,7 +96,7 @@ struct Finding {
 
 /// Sibling sets seen so far, by their matchers: configs generated from templates repeat the
 /// same locations in thousands of servers, and the automata work is the expensive part.
-type Memo<'a> = HashMap<Vec<(MatchKind, &'a str)>, Vec<Finding>>;
+type Memo<'a> = crate::hash::FnvHashMap<Vec<(MatchKind, &'a str)>, Vec<Finding>>;
 
 fn report(r: &Route, winners: &[&Route], why: &str, out: &mut Vec<Diagnostic>) {
     let names: Vec<String> = winners
@@ -230,7 +228,7 @@ fn analyse(routes: &[Route], budget: &Budget) -> Vec<Finding> {
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     let budget = Budget::default();
-    let mut memo = Memo::new();
+    let mut memo = Memo::default();
     for s in cx
         .ir
         .services

@@ -1557,10 +1557,11 @@ pub static DIRECTIVES: &[DirectiveSpec] = &[
 pub fn lookup(name: &str) -> &'static [DirectiveSpec] {
     // Every directive of every file is looked up, several times: a hash index built once
     // beats a binary search over a thousand names.
-    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, (u16, u16), Fnv>> =
+    static INDEX: std::sync::OnceLock<crate::hash::FnvHashMap<&'static str, (u16, u16)>> =
         std::sync::OnceLock::new();
     let index = INDEX.get_or_init(|| {
-        let mut m = std::collections::HashMap::with_capacity_and_hasher(DIRECTIVES.len(), Fnv);
+        let mut m =
+            crate::hash::FnvHashMap::with_capacity_and_hasher(DIRECTIVES.len(), Default::default());
         for (i, d) in DIRECTIVES.iter().enumerate() {
             m.entry(d.name).or_insert((i as u16, i as u16)).1 = i as u16 + 1;
         }
@@ -1569,30 +1570,6 @@ pub fn lookup(name: &str) -> &'static [DirectiveSpec] {
     match index.get(name) {
         Some(&(a, b)) => &DIRECTIVES[a as usize..b as usize],
         None => &[],
-    }
-}
-
-/// FNV-1a: directive names are short, and SipHash's DoS resistance buys nothing here.
-#[derive(Default, Clone, Copy)]
-struct Fnv;
-
-struct FnvHasher(u64);
-
-impl std::hash::BuildHasher for Fnv {
-    type Hasher = FnvHasher;
-    fn build_hasher(&self) -> FnvHasher {
-        FnvHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for FnvHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
     }
 }
 
