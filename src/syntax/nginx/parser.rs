@@ -12,6 +12,11 @@ lalrpop_mod!(
     grammar,
     "/nginx.rs"
 );
+lalrpop_mod!(
+    #[allow(clippy::all, unused)]
+    clean_grammar,
+    "/nginx_clean.rs"
+);
 
 /// Parses one file into a lossless tree plus its syntax errors.
 pub fn parse(src: &str) -> SyntaxTree {
@@ -119,11 +124,9 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
 /// Parses `stream` with the grammar; `None` on any syntax error (the caller parses again with
 /// error recovery and reporting).
 fn clean_parse(stream: &[split::Tok]) -> Option<Vec<Item>> {
-    let mut recovered = Vec::new();
-    let items = grammar::FileParser::new()
-        .parse(&mut recovered, stream.iter().copied().map(Ok))
-        .ok()?;
-    recovered.is_empty().then_some(items)
+    clean_grammar::FileParser::new()
+        .parse(stream.iter().copied().map(Ok))
+        .ok()
 }
 
 /// nginx wants whitespace, `;` or `{` right after a closing quote (`)` too, for `if`
@@ -430,6 +433,48 @@ mod tests {
             super::super::parse_fused::parse(&src, super::clean_parse, super::glued_to_quotes)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn the_fast_path_grammar_builds_the_trees_of_the_recovering_one() {
+        // Both grammars on every error-free file of the nginx corpus (and the seeds).
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [root.join("../shared/corpus/nginx"), root.join("fixtures")] {
+            let mut stack = vec![dir];
+            while let Some(d) = stack.pop() {
+                let Ok(entries) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if p.extension().is_some_and(|x| x == "conf") {
+                        files.push(p);
+                    }
+                }
+            }
+        }
+        let mut compared = 0;
+        for f in &files {
+            let Ok(src) = std::fs::read_to_string(f) else {
+                continue;
+            };
+            let tree = parse_with(&src, false);
+            if !tree.errors.is_empty() {
+                continue;
+            }
+            let stream = super::super::lexer::significant(&tree.tokens);
+            assert_eq!(
+                super::clean_parse(&stream).as_ref(),
+                Some(&tree.items),
+                "{}",
+                f.display()
+            );
+            compared += 1;
+        }
+        assert!(compared >= 100, "only {compared} files compared");
     }
 
     #[test]
