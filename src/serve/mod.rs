@@ -21,6 +21,7 @@ mod content;
 pub mod demo;
 mod files;
 mod headers;
+mod keepalive;
 pub mod health;
 pub mod l4;
 mod limit;
