@@ -29,7 +29,7 @@ use super::headers::{self, Vars};
 use super::plan::{ProxyTarget, UpstreamPool};
 use super::respond::{self, Body};
 use super::retry::{ft, status_condition, Policy, Retries};
-use super::upvars::{Attempt, Trail};
+use super::upvars::{Addr, Attempt, Trail};
 
 /// The proxy's side of the upstreams; each pool keeps its own idle connections
 /// ([`UpstreamPool::keepalive`]).
@@ -221,7 +221,7 @@ async fn nginx(
     if tried.iter().all(|t| !t) {
         // nginx names the upstream group when no server was live.
         out.trail.push(Attempt {
-            addr: pool.peers.name.clone(),
+            addr: Addr::Group(pool.peers.name.clone()),
             status: 502,
             started: start,
             connect: None,
@@ -425,7 +425,7 @@ fn tried(
         }
     };
     Attempt {
-        addr: addr.to_string(),
+        addr: Addr::Peer(*addr),
         status,
         started,
         connect,
