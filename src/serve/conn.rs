@@ -267,9 +267,12 @@ where
 {
     let mut conn = builder.serve_connection(TokioIo::new(io), service);
     let outcome = {
+        // The park timer is not moved at every request: when it fires early (armed in an
+        // earlier idle moment) it is set again for the current one.
         let park = tokio::time::sleep(PARK_AFTER);
         tokio::pin!(park);
-        let mut armed = false;
+        let mut pending = true;
+        let mut idle_since: Option<Instant> = None;
         let mut stopping = false;
         let stopped = stop.changed();
         tokio::pin!(stopped);
@@ -282,16 +285,24 @@ where
                 return Poll::Ready(Outcome::Done);
             }
             if stopping || !state.idle() {
-                armed = false;
+                idle_since = None;
                 return Poll::Pending;
             }
-            if !armed {
-                park.as_mut().reset(Instant::now() + PARK_AFTER);
-                armed = true;
-            }
-            match park.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Outcome::Park),
-                Poll::Pending => Poll::Pending,
+            let due = *idle_since.get_or_insert_with(Instant::now) + PARK_AFTER;
+            loop {
+                if !pending {
+                    park.as_mut().reset(due);
+                    pending = true;
+                }
+                match park.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(()) => {
+                        pending = false;
+                        if park.deadline() >= due {
+                            return Poll::Ready(Outcome::Park);
+                        }
+                    }
+                }
             }
         })
         .await
