@@ -96,7 +96,7 @@ impl Upstreams {
         let vars = Vars {
             request: &parts.headers,
             host: cx.host,
-            remote_addr: cx.remote.ip().to_string(),
+            remote_addr: cx.remote.ip(),
             proxy_host: &target.proxy_host,
             request_uri,
             server_port: cx.local.port(),
