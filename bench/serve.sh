@@ -25,6 +25,7 @@ cleanup() {
     [ -s $W/$f.pid ] && kill "$(cat $W/$f.pid)" 2>/dev/null
   done
   [ -n "${HOLD:-}" ] && kill $HOLD 2>/dev/null
+  [ -s $W/idle.pid ] && kill "$(cat $W/idle.pid)" 2>/dev/null
   sleep 0.3; rm -rf "$W"
 }
 trap cleanup EXIT
@@ -128,8 +129,12 @@ done
 
 # Idle keep-alive connections: each makes one request, then stays open.
 cat >$W/idle.py <<'PY'
-import socket, sys, time
+import os, socket, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
+# The script kills this process by its pid: killing the process substitution's shell would
+# leave it holding the connections (and the script's output) for ten minutes.
+with open(sys.argv[3], "w") as f:
+    f.write(str(os.getpid()))
 conns = []
 for _ in range(n):
     s = socket.create_connection(("127.0.0.1", port))
@@ -148,13 +153,14 @@ PY
 for n in $NAMES; do
   RSS[$n]=$(rss_kb $n)
   before=${RSS[$n]}
-  exec {fd}< <(python3 $W/idle.py ${PORT[$n]} $IDLE; echo failed)
+  exec {fd}< <(python3 $W/idle.py ${PORT[$n]} $IDLE $W/idle.pid; echo failed)
   HOLD=$!
   read -r -t 60 line <&$fd
   if [ "$line" != ready ]; then echo "bench/serve.sh: $n did not keep $IDLE connections" >&2; fi
   sleep 1
   after=$(rss_kb $n)
-  kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null; exec {fd}<&-; HOLD=
+  kill "$(cat $W/idle.pid)" $HOLD 2>/dev/null; wait $HOLD 2>/dev/null; exec {fd}<&-; HOLD=
+  rm -f $W/idle.pid
   IDLEKB[$n]=$(awk "BEGIN {printf \"%.2f\", ($after - $before) / $IDLE}")
   sleep 1
 done

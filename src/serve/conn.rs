@@ -189,10 +189,11 @@ enum Outcome {
 
 /// Serves `stream` until the client leaves, the keep-alive time runs out, or `stop` turns true
 /// (then the request in flight, if any, completes first). `service` must report its requests
-/// and responses to `state`.
+/// and responses to `state`. While hyper serves, its state lives in a box of its own: a parked
+/// connection's task holds only the socket, the service's pointers and its timers.
 pub async fn serve<S>(
     mut stream: TcpStream,
-    builder: http1::Builder,
+    builder: &http1::Builder,
     service: S,
     state: Arc<ConnState>,
     mut stop: watch::Receiver<bool>,
@@ -209,66 +210,114 @@ pub async fn serve<S>(
         if *stop.borrow() {
             return;
         }
-        if prefix.is_empty() {
-            // Peek rather than wait for readiness, which may be a false positive: a hyper
-            // connection is only made for bytes (or the end of the stream) that are there.
-            let mut byte = [0u8; 1];
-            tokio::select! {
-                r = stream.peek(&mut byte) => if r.is_err() { return },
-                _ = tokio::time::sleep(KEEPALIVE) => return,
-                _ = stop.changed() => return,
-            }
+        if prefix.is_empty() && !readable(&stream, &mut stop).await {
+            return;
         }
         let io = Io {
             stream,
             prefix,
             state: state.clone(),
         };
-        // Boxed, so that a parked connection's task is small: the socket and a few pointers.
-        let mut conn = Box::new(builder.serve_connection(TokioIo::new(io), service.clone()));
-        let outcome = {
-            let park = tokio::time::sleep(PARK_AFTER);
-            tokio::pin!(park);
-            let mut armed = false;
-            let mut stopping = false;
-            let stopped = stop.changed();
-            tokio::pin!(stopped);
-            poll_fn(|cx| {
-                if !stopping && stopped.as_mut().poll(cx).is_ready() {
-                    stopping = true;
-                    Pin::new(&mut *conn).graceful_shutdown();
-                }
-                if Pin::new(&mut *conn).poll(cx).is_ready() {
-                    return Poll::Ready(Outcome::Done);
-                }
-                if stopping || !state.idle() {
-                    armed = false;
-                    return Poll::Pending;
-                }
-                if !armed {
-                    park.as_mut().reset(Instant::now() + PARK_AFTER);
-                    armed = true;
+        let serving = Box::pin(serve_http(io, builder, service.clone(), &state, &mut stop));
+        match serving.await {
+            Some((s, p)) => (stream, prefix) = (s, p),
+            None => return,
+        }
+    }
+}
+
+/// Waits until a parked connection has bytes (or its end) to read: false when the keep-alive
+/// time ran out, the server stops or the socket failed. Peeks rather than waits for readiness,
+/// which may be a false positive: a hyper connection is only made for bytes that are there.
+async fn readable(stream: &TcpStream, stop: &mut watch::Receiver<bool>) -> bool {
+    let sleep = tokio::time::sleep(KEEPALIVE);
+    tokio::pin!(sleep);
+    let stopped = stop.changed();
+    tokio::pin!(stopped);
+    poll_fn(|cx| {
+        let mut byte = [0u8; 1];
+        let mut buf = ReadBuf::new(&mut byte);
+        if let Poll::Ready(r) = stream.poll_peek(cx, &mut buf) {
+            return Poll::Ready(r.is_ok());
+        }
+        if sleep.as_mut().poll(cx).is_ready() || stopped.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(false);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// One hyper connection over `io`, until it ends (`None`) or has been idle long enough to be
+/// parked: then the socket and the bytes hyper read but did not use.
+async fn serve_http<S>(
+    io: Io,
+    builder: &http1::Builder,
+    service: S,
+    state: &ConnState,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<(TcpStream, Bytes)>
+where
+    S: HttpService<Incoming> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::ResBody: Send + 'static,
+    <S::ResBody as Body>::Data: Send,
+    <S::ResBody as Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let mut conn = builder.serve_connection(TokioIo::new(io), service);
+    let outcome = {
+        // The park timer is not moved at every request: when it fires early (armed in an
+        // earlier idle moment) it is set again for the current one.
+        let park = tokio::time::sleep(PARK_AFTER);
+        tokio::pin!(park);
+        let mut pending = true;
+        let mut idle_since: Option<Instant> = None;
+        let mut stopping = false;
+        let stopped = stop.changed();
+        tokio::pin!(stopped);
+        poll_fn(|cx| {
+            if !stopping && stopped.as_mut().poll(cx).is_ready() {
+                stopping = true;
+                Pin::new(&mut conn).graceful_shutdown();
+            }
+            if Pin::new(&mut conn).poll(cx).is_ready() {
+                return Poll::Ready(Outcome::Done);
+            }
+            if stopping || !state.idle() {
+                idle_since = None;
+                return Poll::Pending;
+            }
+            let due = *idle_since.get_or_insert_with(Instant::now) + PARK_AFTER;
+            loop {
+                if !pending {
+                    park.as_mut().reset(due);
+                    pending = true;
                 }
                 match park.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Outcome::Park),
-                    Poll::Pending => Poll::Pending,
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(()) => {
+                        pending = false;
+                        if park.deadline() >= due {
+                            return Poll::Ready(Outcome::Park);
+                        }
+                    }
                 }
-            })
-            .await
-        };
-        match outcome {
-            Outcome::Done => return,
-            Outcome::Park => {
-                let parts = conn.into_parts();
-                let io = parts.io.into_inner();
-                stream = io.stream;
-                // Copied: the unparsed bytes are few, and `read_buf` shares hyper's whole
-                // read buffer, which parking is meant to free.
-                let mut rest = BytesMut::with_capacity(parts.read_buf.len() + io.prefix.len());
-                rest.extend_from_slice(&parts.read_buf);
-                rest.extend_from_slice(&io.prefix);
-                prefix = rest.freeze();
             }
+        })
+        .await
+    };
+    match outcome {
+        Outcome::Done => None,
+        Outcome::Park => {
+            let parts = conn.into_parts();
+            let io = parts.io.into_inner();
+            // Copied: the unparsed bytes are few, and `read_buf` shares hyper's whole read
+            // buffer, which parking is meant to free.
+            let mut rest = BytesMut::with_capacity(parts.read_buf.len() + io.prefix.len());
+            rest.extend_from_slice(&parts.read_buf);
+            rest.extend_from_slice(&io.prefix);
+            Some((io.stream, rest.freeze()))
         }
     }
 }

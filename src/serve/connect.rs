@@ -1,105 +1,117 @@
-//! The upstream connector: hyper's `HttpConnector`, timed, so every response knows when its
-//! connection was opened and how long opening it took (nginx's `$upstream_connect_time`, which
-//! is 0 on a kept-alive connection).
+//! One HTTP/1.1 connection to an upstream server: opened (connect timeout, `TCP_NODELAY`, its
+//! opening timed for nginx's `$upstream_connect_time`) and driven by the task of the request
+//! that uses it — no connection task, no channel hop per request: the request's future polls
+//! hyper's connection while it waits for the response head, and the response body polls it
+//! while the body streams (see [`super::proxy`]). Between two requests it waits in
+//! [`super::keepalive`]'s cache.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use hyper::rt::{Read, ReadBufCursor, Write};
-use hyper::Uri;
-use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::client::conn::http1;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
-use tower_service::Service;
 
-/// When a connection was opened and how long it took; found in the extensions of every
-/// response that came over it.
-#[derive(Debug, Clone, Copy)]
-pub struct Opened {
-    pub at: Instant,
+type Driver = http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
+
+/// Why a connection could not be opened.
+#[derive(Debug)]
+pub enum OpenError {
+    Timeout,
+    Failed(io::Error),
+}
+
+/// Why an exchange failed before a response head came.
+#[derive(Debug)]
+pub enum ExchangeError {
+    /// hyper's error for the request.
+    Http(hyper::Error),
+    /// The connection ended without answering.
+    Closed,
+}
+
+/// A connection to an upstream server.
+pub struct UpConn {
+    sender: http1::SendRequest<Full<Bytes>>,
+    driver: Driver,
+    /// hyper's connection finished (closed or failed): the connection is unusable.
+    done: bool,
+    /// How long opening it took.
     pub took: Duration,
+    /// Requests sent over it (nginx's `keepalive_requests`).
+    pub requests: u32,
 }
 
-/// `HttpConnector`, timing each connection it opens.
-#[derive(Clone)]
-pub struct Timed(pub HttpConnector);
-
-/// A connection with its [`Opened`].
-pub struct TimedIo {
-    io: TokioIo<TcpStream>,
-    opened: Opened,
-}
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-impl Service<Uri> for Timed {
-    type Response = TimedIo;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<TimedIo, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.0.poll_ready(cx).map_err(Into::into)
-    }
-
-    fn call(&mut self, uri: Uri) -> Self::Future {
+impl UpConn {
+    /// Connects to `addr` within `timeout`.
+    pub async fn open(addr: SocketAddr, timeout: Duration) -> Result<UpConn, OpenError> {
         let start = Instant::now();
-        let connecting = self.0.call(uri);
-        Box::pin(async move {
-            let io = connecting.await?;
-            let opened = Opened {
-                at: Instant::now(),
-                took: start.elapsed(),
-            };
-            Ok(TimedIo { io, opened })
+        let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Err(_) => return Err(OpenError::Timeout),
+            Ok(Err(e)) if e.kind() == io::ErrorKind::TimedOut => return Err(OpenError::Timeout),
+            Ok(Err(e)) => return Err(OpenError::Failed(e)),
+            Ok(Ok(s)) => s,
+        };
+        let _ = stream.set_nodelay(true);
+        let (sender, driver) = http1::Builder::new()
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| OpenError::Failed(io::Error::other(e)))?;
+        Ok(UpConn {
+            sender,
+            driver,
+            done: false,
+            took: start.elapsed(),
+            requests: 0,
         })
     }
-}
 
-impl Connection for TimedIo {
-    fn connected(&self) -> Connected {
-        self.io.connected().extra(self.opened)
-    }
-}
-
-impl Read for TimedIo {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
-    }
-}
-
-impl Write for TimedIo {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    /// Lets hyper's connection make progress (read, write, notice a close).
+    pub fn drive(&mut self, cx: &mut Context<'_>) {
+        if !self.done && Pin::new(&mut self.driver).poll(cx).is_ready() {
+            self.done = true;
+        }
     }
 
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    /// Whether a kept-alive connection can take a request now: not closed by the server
+    /// meanwhile, nothing unread, hyper ready for the next request.
+    pub async fn usable(&mut self) -> bool {
+        poll_fn(|cx| {
+            self.drive(cx);
+            Poll::Ready(!self.done && matches!(self.sender.poll_ready(cx), Poll::Ready(Ok(()))))
+        })
+        .await
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    /// Whether the connection may carry another request once the current response is read.
+    pub fn reusable(&self) -> bool {
+        !self.done && !self.sender.is_closed()
     }
 
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+    /// Sends `req` and waits for the response head, driving the connection meanwhile.
+    pub async fn exchange(
+        &mut self,
+        req: Request<Full<Bytes>>,
+    ) -> Result<Response<Incoming>, ExchangeError> {
+        self.requests += 1;
+        let response = self.sender.send_request(req);
+        let mut response = std::pin::pin!(response);
+        poll_fn(|cx| {
+            self.drive(cx);
+            match response.as_mut().poll(cx) {
+                Poll::Ready(r) => Poll::Ready(r.map_err(ExchangeError::Http)),
+                Poll::Pending if self.done => Poll::Ready(Err(ExchangeError::Closed)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
     }
 }

@@ -62,7 +62,8 @@ pub struct Vars<'a> {
     pub request: &'a HeaderMap,
     /// `$host`: the Host header without port, lowercased, else the first server name.
     pub host: &'a str,
-    pub remote_addr: String,
+    /// `$remote_addr`, formatted only where a template reads it.
+    pub remote_addr: std::net::IpAddr,
     pub proxy_host: &'a str,
     pub request_uri: &'a str,
     pub server_port: u16,
@@ -98,7 +99,9 @@ impl Template {
                         .and_then(|h| h.to_str().ok())
                         .unwrap_or(""),
                 ),
-                Part::RemoteAddr => out.push_str(&v.remote_addr),
+                Part::RemoteAddr => {
+                    let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{}", v.remote_addr));
+                }
                 Part::ProxyAddXForwardedFor => {
                     let previous: Vec<&str> = v
                         .request
@@ -110,7 +113,7 @@ impl Template {
                         out.push_str(p);
                         out.push_str(", ");
                     }
-                    out.push_str(&v.remote_addr);
+                    let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{}", v.remote_addr));
                 }
                 Part::Scheme => out.push_str("http"),
                 Part::ProxyHost => out.push_str(v.proxy_host),
@@ -434,7 +437,7 @@ mod tests {
         let v = Vars {
             request: &req,
             host: "example.com",
-            remote_addr: "127.0.0.1".into(),
+            remote_addr: std::net::Ipv4Addr::LOCALHOST.into(),
             proxy_host: "app",
             request_uri: "/x?y",
             server_port: 8080,

@@ -22,6 +22,7 @@ pub mod demo;
 mod files;
 mod headers;
 pub mod health;
+mod keepalive;
 pub mod l4;
 mod limit;
 mod log;

@@ -138,7 +138,7 @@ pub async fn serve(
         let vars = Vars {
             request: &headers,
             host: &host_var,
-            remote_addr: remote.ip().to_string(),
+            remote_addr: remote.ip(),
             proxy_host: "",
             request_uri: &request_uri,
             server_port: port,
@@ -415,7 +415,7 @@ async fn phases(
         let vars = Vars {
             request: req.as_ref().map_or(&empty, |r| r.headers()),
             host: cx.host_var,
-            remote_addr: cx.remote.ip().to_string(),
+            remote_addr: cx.remote.ip(),
             proxy_host: "",
             request_uri: cx.request_uri,
             server_port: cx.local.port(),
@@ -555,7 +555,7 @@ fn rewrite(
     let vars = Vars {
         request: headers.unwrap_or(&empty),
         host: cx.host_var,
-        remote_addr: cx.remote.ip().to_string(),
+        remote_addr: cx.remote.ip(),
         proxy_host: "",
         request_uri: cx.request_uri,
         server_port: cx.local.port(),

@@ -116,6 +116,8 @@ pub struct UpstreamPool {
     pub settings: Settings,
     /// Active health checks of its peers.
     pub checks: Vec<super::health::PeerChecks>,
+    /// Its idle upstream connections (nginx `keepalive N`).
+    pub keepalive: super::keepalive::Cache,
 }
 
 impl Locations {
@@ -286,16 +288,19 @@ fn flavor(ir: &Ir, origin: crate::ir::Origin) -> Flavor {
         .map_or(Flavor::Nginx, |s| Flavor::of(s.format))
 }
 
+/// How many idle connections a pool keeps: nginx's `keepalive N` (none without it), HAProxy's
+/// connection reuse (`http-reuse safe`, its default) up to 64 per server.
+fn keepalive(p: &Pool, flavor: Flavor) -> usize {
+    match flavor {
+        Flavor::Haproxy => 64 * p.servers.len().max(1),
+        _ => p.keepalive.unwrap_or(0) as usize,
+    }
+}
+
 fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     if p.protocol != Protocol::Http {
         f.refuse(p.origin, "stream (TCP/UDP) pools");
         return None;
-    }
-    if p.keepalive.is_some() {
-        f.ignore(
-            p.origin,
-            "`keepalive` (idle upstream connections are always kept, up to 64 per server)",
-        );
     }
     if p.zone.is_some() {
         f.ignore(p.origin, "`zone` (one process: the state is shared anyway)");
@@ -439,6 +444,7 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             key,
             settings: p.settings.clone(),
             checks,
+            keepalive: super::keepalive::Cache::new(keepalive(p, flavor)),
         }),
         Err(what) => {
             f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
@@ -688,6 +694,8 @@ fn handler(
                         key: None,
                         settings: Settings::default(),
                         checks: Vec::new(),
+                        // nginx keeps no connection to a server named in `proxy_pass` itself.
+                        keepalive: Default::default(),
                     })
                 }
             };

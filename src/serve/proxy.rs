@@ -1,5 +1,7 @@
-//! Passing a request to an upstream: pooled keep-alive hyper clients (one per connect
-//! timeout), the URI nginx sends, `proxy_set_header` with nginx's default `Host $proxy_host`,
+//! Passing a request to an upstream: over a connection from the pool's keep-alive cache
+//! ([`super::keepalive`]) or a new one ([`super::connect`]), driven by the request's own task
+//! (a cached connection the server closed meanwhile is replaced without counting as a failure,
+//! as nginx does); the URI nginx sends, `proxy_set_header` with nginx's default `Host $proxy_host`,
 //! hop-by-hop headers removed both ways, the hash key rendered for the balancer, and the
 //! failure handling of the pool's origin: nginx's `proxy_next_upstream` (another server on
 //! `error`/`timeout` and the configured statuses, POST/LOCK/PATCH not retried once sent unless
@@ -7,11 +9,10 @@
 //! `retries`/`option redispatch` (503 when no connection could be made). Nothing is retried once
 //! response bytes went to the client: the response is handed over after its headers.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
@@ -19,39 +20,21 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Method, Request, Response, StatusCode, Version};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
 use tokio::time::Sleep;
 
 use super::balance::{KeyInput, PickRequest};
-use super::connect::{Opened, Timed};
+use super::connect::{ExchangeError, OpenError, UpConn};
 use super::headers::{self, Vars};
 use super::plan::{ProxyTarget, UpstreamPool};
 use super::respond::{self, Body};
 use super::retry::{ft, status_condition, Policy, Retries};
-use super::upvars::{Attempt, Trail};
+use super::upvars::{Addr, Attempt, Trail};
 
-type HttpClient = Client<Timed, Full<Bytes>>;
-
-/// The connection pools to every upstream server, one client per connect timeout.
+/// The proxy's side of the upstreams; each pool keeps its own idle connections
+/// ([`UpstreamPool::keepalive`]).
 #[derive(Default)]
-pub struct Upstreams {
-    clients: RwLock<HashMap<Duration, HttpClient>>,
-}
-
-fn client(connect: Duration) -> HttpClient {
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(connect));
-    connector.set_nodelay(true);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        // Bounded like nginx's `keepalive N`: a burst of clients must not leave thousands
-        // of idle upstream connections (and their buffers) behind.
-        .pool_max_idle_per_host(64)
-        .build(Timed(connector))
-}
+pub struct Upstreams {}
 
 /// What one request to a proxied location carries besides the request itself.
 pub struct Context<'a> {
@@ -73,7 +56,8 @@ struct Failure {
 /// The request as it goes to every attempt.
 struct Outgoing<'a> {
     parts: &'a Parts,
-    uri: &'a str,
+    /// In origin form; `None` when the rewritten URI is not a valid one.
+    uri: Option<Uri>,
     headers: &'a HeaderMap,
     body: &'a Bytes,
     /// The tries, for the upstream variables.
@@ -81,25 +65,6 @@ struct Outgoing<'a> {
 }
 
 impl Upstreams {
-    fn client(&self, connect: Duration) -> HttpClient {
-        if let Some(c) = self
-            .clients
-            .read()
-            .ok()
-            .and_then(|m| m.get(&connect).cloned())
-        {
-            return c;
-        }
-        let mut clients = match self.clients.write() {
-            Ok(c) => c,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        clients
-            .entry(connect)
-            .or_insert_with(|| client(connect))
-            .clone()
-    }
-
     pub async fn forward(
         &self,
         target: &ProxyTarget,
@@ -131,7 +96,7 @@ impl Upstreams {
         let vars = Vars {
             request: &parts.headers,
             host: cx.host,
-            remote_addr: cx.remote.ip().to_string(),
+            remote_addr: cx.remote.ip(),
             proxy_host: &target.proxy_host,
             request_uri,
             server_port: cx.local.port(),
@@ -153,15 +118,14 @@ impl Upstreams {
         let trail = Trail::default();
         let out = Outgoing {
             parts: &parts,
-            uri: &uri,
+            uri: uri.parse().ok(),
             headers: &headers,
             body: &body,
             trail: &trail,
         };
-        let client = self.client(target.policy.connect);
         let mut resp = match target.policy.haproxy {
-            Some(r) => haproxy(&client, pool, &target.policy, r, &pick, &out).await,
-            None => nginx(&client, pool, &target.policy, &pick, &out).await,
+            Some(r) => haproxy(pool, &target.policy, r, &pick, &out).await,
+            None => nginx(pool, &target.policy, &pick, &out).await,
         };
         resp.extensions_mut().insert(trail);
         resp
@@ -186,7 +150,6 @@ async fn read_body(mut body: Incoming, max: Option<u64>) -> Result<Bytes, Status
 
 /// nginx: the next server on each failure `proxy_next_upstream` names, within the tries.
 async fn nginx(
-    client: &HttpClient,
     pool: &Arc<UpstreamPool>,
     policy: &Policy,
     pick: &PickRequest<'_>,
@@ -206,8 +169,8 @@ async fn nginx(
         tried[i] = true;
         tries = tries.saturating_sub(1);
         let flight = InFlight::enter(pool, i);
-        match attempt(client, pool, i, policy, out).await {
-            Ok(resp) => {
+        match attempt(pool, i, policy, out).await {
+            Ok((resp, conn)) => {
                 let retry = status_condition(resp.status().as_u16()).filter(|&cond| {
                     let mask = cond
                         | if non_idempotent {
@@ -227,7 +190,7 @@ async fn nginx(
                     }
                     None => {
                         peers[i].succeeded();
-                        return relay(resp, flight, policy.read);
+                        return relay(resp, conn, flight, policy.read);
                     }
                 }
             }
@@ -258,7 +221,7 @@ async fn nginx(
     if tried.iter().all(|t| !t) {
         // nginx names the upstream group when no server was live.
         out.trail.push(Attempt {
-            addr: pool.peers.name.clone(),
+            addr: Addr::Group(pool.peers.name.clone()),
             status: 502,
             started: start,
             connect: None,
@@ -273,7 +236,6 @@ async fn nginx(
 /// retry on another one with `option redispatch`; 503 when no connection could be made, 504
 /// on `timeout server`, 502 when the server broke the exchange.
 async fn haproxy(
-    client: &HttpClient,
     pool: &Arc<UpstreamPool>,
     policy: &Policy,
     r: Retries,
@@ -288,8 +250,8 @@ async fn haproxy(
     let mut left = r.retries;
     loop {
         let flight = InFlight::enter(pool, i);
-        match attempt(client, pool, i, policy, out).await {
-            Ok(resp) => return relay(resp, flight, policy.read),
+        match attempt(pool, i, policy, out).await {
+            Ok((resp, conn)) => return relay(resp, conn, flight, policy.read),
             Err(f) => {
                 peers[i]
                     .failures
@@ -330,48 +292,117 @@ fn describe(cond: u32) -> &'static str {
     }
 }
 
-/// One attempt on peer `i`, bounded by the connect timeout (in the connector) and by the
-/// read timeout (plus up to a second to connect and send) for the response headers.
+/// One attempt on peer `i`: a kept-alive connection from the pool's cache or a new one
+/// (bounded by the connect timeout), then the response head within the read timeout (plus up
+/// to a second to connect and send). A cached connection that fails before any response byte
+/// (the server closed it meanwhile) is replaced by a new one, as nginx does, and not counted.
 async fn attempt(
-    client: &HttpClient,
     pool: &UpstreamPool,
     i: usize,
     policy: &Policy,
     out: &Outgoing<'_>,
-) -> Result<Response<Incoming>, Failure> {
+) -> Result<(Response<Incoming>, UpConn), Failure> {
+    let addr = pool.peers.peers[i].addr;
+    let started = Instant::now();
+    let result = match out.uri.as_ref() {
+        Some(uri) if out.parts.method != Method::CONNECT => {
+            // The wait for the response starts with the request: `proxy_read_timeout` plus what
+            // connecting and sending take, at most one second (connecting has its own timeout).
+            let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
+            match tokio::time::timeout(limit, exchange(pool, i, policy, out, uri)).await {
+                Err(_) => Err(Failure {
+                    ft: ft::TIMEOUT,
+                    sent: true,
+                }),
+                Ok(r) => r,
+            }
+        }
+        _ => Err(Failure {
+            ft: ft::ERROR,
+            sent: false,
+        }),
+    };
+    out.trail.push(tried(&addr, started, &result));
+    result.map(|(resp, conn, _)| (resp, conn))
+}
+
+/// The request on a connection to peer `i`: (the response head, its connection, how long
+/// connecting took — zero on a kept-alive one).
+async fn exchange(
+    pool: &UpstreamPool,
+    i: usize,
+    policy: &Policy,
+    out: &Outgoing<'_>,
+    uri: &Uri,
+) -> Result<(Response<Incoming>, UpConn, Duration), Failure> {
+    let addr = pool.peers.peers[i].addr;
+    let idempotent = !matches!(out.parts.method.as_str(), "POST" | "LOCK" | "PATCH");
+    loop {
+        let (mut conn, cached) = match cached(pool, i).await {
+            Some(c) => (c, true),
+            None => match UpConn::open(addr, policy.connect).await {
+                Ok(c) => (c, false),
+                Err(e) => {
+                    return Err(Failure {
+                        ft: match e {
+                            OpenError::Timeout => ft::TIMEOUT,
+                            OpenError::Failed(_) => ft::ERROR,
+                        },
+                        sent: false,
+                    })
+                }
+            },
+        };
+        match conn.exchange(request(out, uri, &addr)).await {
+            Ok(resp) => {
+                let took = if cached { Duration::ZERO } else { conn.took };
+                return Ok((resp, conn, took));
+            }
+            Err(e) => {
+                let f = classify(&e);
+                // A stale kept-alive connection: once more on another one (a new one at last).
+                let unsent = matches!(&e, ExchangeError::Http(h) if h.is_canceled());
+                if cached && f.ft == ft::ERROR && (idempotent || unsent) {
+                    continue;
+                }
+                return Err(f);
+            }
+        }
+    }
+}
+
+/// A usable kept-alive connection to peer `i` from the pool's cache, if there is one.
+async fn cached(pool: &UpstreamPool, i: usize) -> Option<UpConn> {
+    while let Some(mut c) = pool.keepalive.take(i) {
+        if c.usable().await {
+            return Some(c);
+        }
+    }
+    None
+}
+
+/// The request as peer `addr` gets it: HTTP/1.1, the URI in origin form, a `Host` header
+/// (the peer's address when `proxy_set_header Host ""` removed it).
+fn request(out: &Outgoing<'_>, uri: &Uri, addr: &SocketAddr) -> Request<Full<Bytes>> {
     let mut up = Request::new(Full::new(out.body.clone()));
     *up.method_mut() = out.parts.method.clone();
     *up.version_mut() = Version::HTTP_11;
+    *up.uri_mut() = uri.clone();
     *up.headers_mut() = out.headers.clone();
-    let Ok(u) = format!("http://{}{}", pool.peers.peers[i].addr, out.uri).parse() else {
-        return Err(Failure {
-            ft: ft::ERROR,
-            sent: false,
-        });
-    };
-    *up.uri_mut() = u;
-    if out.parts.method == Method::CONNECT {
-        return Err(Failure {
-            ft: ft::ERROR,
-            sent: false,
-        });
+    if !up.headers().contains_key(hyper::header::HOST) {
+        let host = if addr.port() == 80 {
+            match addr {
+                SocketAddr::V4(a) => a.ip().to_string(),
+                SocketAddr::V6(a) => format!("[{}]", a.ip()),
+            }
+        } else {
+            addr.to_string()
+        };
+        if let Ok(v) = hyper::header::HeaderValue::from_str(&host) {
+            up.headers_mut().insert(hyper::header::HOST, v);
+        }
     }
-    // The client does not say when the connection is up or the request written, so the wait
-    // for the response starts with the request: `proxy_read_timeout` plus what connecting and
-    // sending take, at most one second (the connector enforces the connect timeout itself).
-    let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
-    let started = Instant::now();
-    let result = match tokio::time::timeout(limit, client.request(up)).await {
-        Err(_) => Err(Failure {
-            ft: ft::TIMEOUT,
-            sent: true,
-        }),
-        Ok(Ok(resp)) => Ok(resp),
-        Ok(Err(e)) => Err(classify(&e)),
-    };
-    out.trail
-        .push(tried(&pool.peers.peers[i].addr, started, &result));
-    result
+    up
 }
 
 /// What one try leaves for the upstream variables: a kept-alive connection took no time to
@@ -379,28 +410,22 @@ async fn attempt(
 fn tried(
     addr: &SocketAddr,
     started: Instant,
-    result: &Result<Response<Incoming>, Failure>,
+    result: &Result<(Response<Incoming>, UpConn, Duration), Failure>,
 ) -> Attempt {
     let (status, connect, header, response) = match result {
-        Ok(resp) => {
-            let connect = match resp.extensions().get::<Opened>() {
-                Some(o) if o.at >= started => o.took,
-                _ => Duration::ZERO,
-            };
-            (
-                resp.status().as_u16(),
-                Some(connect),
-                Some(started.elapsed()),
-                None,
-            )
-        }
+        Ok((resp, _, took)) => (
+            resp.status().as_u16(),
+            Some(*took),
+            Some(started.elapsed()),
+            None,
+        ),
         Err(f) => {
             let status = if f.ft == ft::TIMEOUT { 504 } else { 502 };
             (status, None, None, Some(started.elapsed()))
         }
     };
     Attempt {
-        addr: addr.to_string(),
+        addr: Addr::Peer(*addr),
         status,
         started,
         connect,
@@ -409,43 +434,52 @@ fn tried(
     }
 }
 
-/// Sorts a client error into nginx's conditions.
-fn classify(e: &hyper_util::client::legacy::Error) -> Failure {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    let mut timed_out = false;
-    let mut parse = false;
-    while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
+/// Sorts an exchange's failure into nginx's conditions; the request counts as sent.
+fn classify(e: &ExchangeError) -> Failure {
+    let cond = match e {
+        ExchangeError::Closed => ft::ERROR,
+        ExchangeError::Http(h) => {
+            let mut timed_out = h.is_timeout();
+            let parse = h.is_parse() || h.is_parse_status();
+            let mut source = std::error::Error::source(h);
+            while let Some(s) = source {
+                if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                    timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
+                }
+                source = s.source();
+            }
+            if timed_out {
+                ft::TIMEOUT
+            } else if parse {
+                ft::INVALID_HEADER
+            } else {
+                ft::ERROR
+            }
         }
-        if let Some(h) = s.downcast_ref::<hyper::Error>() {
-            parse |= h.is_parse() || h.is_parse_status();
-            timed_out |= h.is_timeout();
-        }
-        source = s.source();
-    }
-    let cond = if timed_out {
-        ft::TIMEOUT
-    } else if parse {
-        ft::INVALID_HEADER
-    } else {
-        ft::ERROR
     };
     Failure {
         ft: cond,
-        sent: !e.is_connect(),
+        sent: true,
     }
 }
 
-/// Hands the response to the client, its body bounded by the read timeout between reads.
-fn relay(resp: Response<Incoming>, flight: InFlight, read: Duration) -> Response<Body> {
+/// Hands the response to the client, its body bounded by the read timeout between reads; the
+/// connection goes back to the pool's cache once the body has been read to its end.
+fn relay(
+    resp: Response<Incoming>,
+    conn: UpConn,
+    flight: InFlight,
+    read: Duration,
+) -> Response<Body> {
     let (mut parts, body) = resp.into_parts();
     headers::strip_hop_by_hop(&mut parts.headers);
     let body = UpstreamBody {
         inner: body,
-        _flight: flight,
+        conn: Some(conn),
+        ended: false,
+        flight,
         read,
-        sleep: Box::pin(tokio::time::sleep(read)),
+        sleep: None,
     };
     Response::from_parts(parts, body.boxed())
 }
@@ -473,13 +507,17 @@ impl Drop for InFlight {
     }
 }
 
-/// The upstream's response body: ends early when the upstream stays silent longer than
-/// `proxy_read_timeout` (nginx then closes the client connection too).
+/// The upstream's response body, which drives its connection: ends early when the upstream
+/// stays silent longer than `proxy_read_timeout` (nginx then closes the client connection too).
 struct UpstreamBody {
     inner: Incoming,
-    _flight: InFlight,
+    conn: Option<UpConn>,
+    /// The body was read to its end: the connection can serve another request.
+    ended: bool,
+    flight: InFlight,
     read: Duration,
-    sleep: Pin<Box<Sleep>>,
+    /// Armed while the upstream is awaited.
+    sleep: Option<Pin<Box<Sleep>>>,
 }
 
 impl HttpBody for UpstreamBody {
@@ -491,16 +529,37 @@ impl HttpBody for UpstreamBody {
         cx: &mut TaskContext<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
         let this = self.get_mut();
-        match Pin::new(&mut this.inner).poll_frame(cx) {
+        let mut frame = Pin::new(&mut this.inner).poll_frame(cx);
+        if frame.is_pending() {
+            if let Some(conn) = this.conn.as_mut() {
+                conn.drive(cx);
+                frame = Pin::new(&mut this.inner).poll_frame(cx);
+            }
+        }
+        match frame {
             Poll::Ready(frame) => {
-                let deadline = tokio::time::Instant::now() + this.read;
-                this.sleep.as_mut().reset(deadline);
+                this.ended = frame.is_none();
+                // Disarmed: the next wait starts its own `proxy_read_timeout`.
+                if let Some(s) = this.sleep.as_mut() {
+                    let deadline = tokio::time::Instant::now() + this.read;
+                    s.as_mut().reset(deadline);
+                }
                 Poll::Ready(frame)
             }
-            Poll::Pending => match this.sleep.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(None),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                let read = this.read;
+                let sleep = this
+                    .sleep
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(read)));
+                match sleep.as_mut().poll(cx) {
+                    // Cut short: the connection is closed with the body.
+                    Poll::Ready(()) => {
+                        this.conn = None;
+                        Poll::Ready(None)
+                    }
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 
@@ -510,5 +569,15 @@ impl HttpBody for UpstreamBody {
 
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
+    }
+}
+
+impl Drop for UpstreamBody {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if self.ended || self.inner.is_end_stream() {
+                self.flight.pool.keepalive.put(self.flight.i, conn);
+            }
+        }
     }
 }

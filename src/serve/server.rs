@@ -304,6 +304,45 @@ impl Shared {
     }
 }
 
+/// What every connection of one listener shares (one allocation per listener, so that a
+/// connection's task, parked or not, holds a pointer rather than copies).
+struct Listener {
+    slot: Slot,
+    upstreams: Arc<Upstreams>,
+    metrics: Arc<Metrics>,
+    counters: Arc<ListenerCounters>,
+    builder: http1::Builder,
+    stop: watch::Receiver<bool>,
+    /// Every connection holds the listener; the channel closes when the last one ends.
+    _live: mpsc::Sender<()>,
+}
+
+impl Listener {
+    /// Answers one request of a connection from `remote` accepted on `local`.
+    async fn answer(
+        &self,
+        req: Request<Incoming>,
+        st: Arc<ConnState>,
+        remote: SocketAddr,
+        local: SocketAddr,
+    ) -> Response<Tracked<Body>> {
+        // One generation of tables per request, however the slot changes meanwhile.
+        let lp = self.slot.read().unwrap_or_else(|e| e.into_inner()).clone();
+        st.request(!req.body().is_end_stream());
+        st.reading.head_parsed();
+        let resp = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
+            Some(page) => {
+                let _writing = status::RequestGuard::started();
+                page.answer(req.headers(), &self.metrics)
+            }
+            None => handle(&lp, &self.upstreams, req, remote, local).await,
+        };
+        st.reading.answered();
+        self.counters.count(resp.status().as_u16());
+        resp.map(|b| Tracked::new(b, st))
+    }
+}
+
 async fn accept_loop(
     listener: TcpListener,
     slot: Slot,
@@ -314,8 +353,16 @@ async fn accept_loop(
 ) {
     let mut builder = http1::Builder::new();
     builder.keep_alive(true).timer(TokioTimer::new());
-    // Every connection task holds a clone; the channel closes when the last one ends.
     let (live, mut all_done) = mpsc::channel::<()>(1);
+    let shared = Arc::new(Listener {
+        slot,
+        upstreams,
+        metrics: metrics.clone(),
+        counters: counters.clone(),
+        builder,
+        stop: stop.clone(),
+        _live: live,
+    });
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -336,49 +383,34 @@ async fn accept_loop(
                 metrics.connections_active.fetch_add(1, Relaxed);
                 counters.accepted.fetch_add(1, Relaxed);
                 counters.active.fetch_add(1, Relaxed);
-                let state = Arc::new(ConnState::default());
-                let (slot, upstreams, m, c, st) = (
-                    slot.clone(),
-                    upstreams.clone(),
-                    metrics.clone(),
-                    counters.clone(),
-                    state.clone(),
-                );
-                let service = service_fn(move |req: Request<Incoming>| {
-                    // One generation of tables per request, however the slot changes meanwhile.
-                    let lp = slot.read().unwrap_or_else(|e| e.into_inner()).clone();
-                    let (upstreams, m, c, st) = (upstreams.clone(), m.clone(), c.clone(), st.clone());
-                    st.request(!req.body().is_end_stream());
-                    st.reading.head_parsed();
-                    async move {
-                        let resp = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
-                            Some(page) => {
-                                let _writing = status::RequestGuard::started();
-                                page.answer(req.headers(), &m)
-                            }
-                            None => handle(&lp, &upstreams, req, remote, local).await,
-                        };
-                        st.reading.answered();
-                        c.count(resp.status().as_u16());
-                        Ok::<_, Infallible>(resp.map(|b| Tracked::new(b, st)))
-                    }
-                });
-                let (m, c, live) = (metrics.clone(), counters.clone(), live.clone());
-                let (builder, stop) = (builder.clone(), stop.clone());
-                tokio::spawn(async move {
-                    conn::serve(stream, builder, service, state, stop).await;
-                    m.connections_active.fetch_sub(1, Relaxed);
-                    c.active.fetch_sub(1, Relaxed);
-                    drop(counted);
-                    drop(live);
-                });
+                tokio::spawn(connection(stream, shared.clone(), counted, remote, local));
             }
             _ = stop.changed() => break,
         }
     }
     drop(listener);
-    drop(live);
+    drop(shared);
     let _ = tokio::time::timeout(GRACE, all_done.recv()).await;
+}
+
+/// One client connection's task, until the connection ends.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    l: Arc<Listener>,
+    counted: status::ConnectionGuard,
+    remote: SocketAddr,
+    local: SocketAddr,
+) {
+    let state = Arc::new(ConnState::default());
+    let (l2, st) = (l.clone(), state.clone());
+    let service = service_fn(move |req: Request<Incoming>| {
+        let (l, st) = (l2.clone(), st.clone());
+        async move { Ok::<_, Infallible>(l.answer(req, st, remote, local).await) }
+    });
+    conn::serve(stream, &l.builder, service, state, l.stop.clone()).await;
+    l.metrics.connections_active.fetch_sub(1, Relaxed);
+    l.counters.active.fetch_sub(1, Relaxed);
+    drop(counted);
 }
 
 /// The host name a request asks for: the Host header without port and trailing dot.

@@ -6,10 +6,27 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Who a try went to: a server (formatted only when a variable is rendered) or, when no server
+/// was live, the upstream group's name.
+#[derive(Debug, Clone)]
+pub enum Addr {
+    Peer(std::net::SocketAddr),
+    Group(String),
+}
+
+impl std::fmt::Display for Addr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Addr::Peer(a) => a.fmt(f),
+            Addr::Group(g) => f.write_str(g),
+        }
+    }
+}
+
 /// One try: the server, the status it gave (502/504 when it failed), and its times.
 #[derive(Debug, Clone)]
 pub struct Attempt {
-    pub addr: String,
+    pub addr: Addr,
     pub status: u16,
     pub started: Instant,
     pub connect: Option<Duration>,
@@ -79,7 +96,7 @@ impl Trail {
     }
 
     pub fn addr(&self) -> String {
-        self.join(|a| a.addr.clone())
+        self.join(|a| a.addr.to_string())
     }
 
     pub fn status(&self) -> String {
@@ -121,7 +138,7 @@ mod tests {
         let t = Trail::default();
         let now = Instant::now();
         t.push(Attempt {
-            addr: "127.0.0.1:1".into(),
+            addr: Addr::Peer(([127, 0, 0, 1], 1).into()),
             status: 502,
             started: now,
             connect: None,
@@ -129,7 +146,7 @@ mod tests {
             response: Some(Duration::from_millis(1)),
         });
         t.push(Attempt {
-            addr: "127.0.0.1:2".into(),
+            addr: Addr::Peer(([127, 0, 0, 1], 2).into()),
             status: 200,
             started: now,
             connect: Some(Duration::from_millis(2)),

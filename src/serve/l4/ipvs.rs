@@ -166,6 +166,7 @@ pub fn virtual_service(
         checks,
         key: None,
         settings: Default::default(),
+        keepalive: Default::default(),
     });
     let mut target = Target::new(pool.clone());
     target.sorry = sorry;

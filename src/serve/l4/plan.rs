@@ -269,6 +269,7 @@ fn pool(
                 checks,
                 key: None,
                 settings: Default::default(),
+                keepalive: Default::default(),
             },
             k,
             send_proxy,
@@ -337,6 +338,7 @@ fn service(
                             checks: Vec::new(),
                             key: None,
                             settings: Default::default(),
+                            keepalive: Default::default(),
                         };
                         (Arc::new(pool), Knobs::default(), None, Vec::new(), None)
                     }

@@ -316,6 +316,7 @@ mod tests {
             checks: Vec::new(),
             key: None,
             settings: Default::default(),
+            keepalive: Default::default(),
         }))
     }
 

@@ -1,0 +1,85 @@
+//! The idle upstream connections of a pool, nginx's `keepalive N` cache
+//! (`ngx_http_upstream_keepalive_module`): at most N idle connections per pool (nginx keeps them
+//! per worker process; here all workers share the pool's cache), the most recently used taken
+//! first, the oldest closed when a new one does not fit; a connection idle longer than
+//! `keepalive_timeout` (60 s) or that carried `keepalive_requests` (1000) requests is closed.
+//! A pool without `keepalive` keeps nothing: every request opens its own connection, as in
+//! nginx.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::connect::UpConn;
+
+/// nginx's default upstream `keepalive_timeout`.
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// nginx's default upstream `keepalive_requests`.
+const MAX_REQUESTS: u32 = 1000;
+
+/// An idle connection to peer `peer` of the pool, idle since `since`.
+struct Idle {
+    peer: usize,
+    since: Instant,
+    conn: UpConn,
+}
+
+/// A pool's idle connections.
+#[derive(Default)]
+pub struct Cache {
+    /// How many may be kept (0: none).
+    cap: usize,
+    idle: Mutex<VecDeque<Idle>>,
+}
+
+impl Cache {
+    /// A cache keeping up to `cap` idle connections.
+    pub fn new(cap: usize) -> Cache {
+        Cache {
+            cap,
+            idle: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// The most recently parked connection to `peer` that has not idled too long (the expired
+    /// ones met on the way are closed). The caller still checks that it is usable.
+    pub fn take(&self, peer: usize) -> Option<UpConn> {
+        if self.cap == 0 {
+            return None;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        idle.retain(|c| now.duration_since(c.since) < IDLE_TIMEOUT);
+        let at = idle.iter().position(|c| c.peer == peer)?;
+        idle.remove(at).map(|c| c.conn)
+    }
+
+    /// Parks a connection whose last response was read completely; closes it instead when the
+    /// cache keeps nothing or it carried its last request, and closes the oldest when full.
+    pub fn put(&self, peer: usize, conn: UpConn) {
+        if self.cap == 0 || conn.requests >= MAX_REQUESTS || !conn.reusable() {
+            return;
+        }
+        let evicted = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            idle.push_front(Idle {
+                peer,
+                since: Instant::now(),
+                conn,
+            });
+            if idle.len() > self.cap {
+                idle.pop_back()
+            } else {
+                None
+            }
+        };
+        // Closed outside the lock.
+        drop(evicted);
+    }
+
+    /// Idle connections now kept.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.idle.lock().map(|i| i.len()).unwrap_or(0)
+    }
+}
