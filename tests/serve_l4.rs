@@ -24,6 +24,8 @@ struct Backend {
     port: u16,
     stop: Arc<AtomicBool>,
     status: Arc<AtomicU16>,
+    /// The accepting thread, joined by [`Backend::kill`] so the port is closed when it returns.
+    acceptor: std::sync::Mutex<Option<thread::JoinHandle<()>>>,
 }
 
 impl Backend {
@@ -33,6 +35,7 @@ impl Backend {
             port: free_port(),
             stop: Arc::new(AtomicBool::new(false)),
             status: Arc::new(AtomicU16::new(200)),
+            acceptor: std::sync::Mutex::new(None),
         };
         b.listen();
         b
@@ -43,7 +46,7 @@ impl Backend {
         listener.set_nonblocking(true).unwrap();
         self.stop.store(false, Ordering::SeqCst);
         let (name, stop, status) = (self.name, self.stop.clone(), self.status.clone());
-        thread::spawn(move || {
+        let acceptor = thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((conn, _)) => {
@@ -54,12 +57,17 @@ impl Backend {
                 }
             }
         });
+        *self.acceptor.lock().unwrap() = Some(acceptor);
     }
 
-    /// Closes the port (connections are refused) until [`Backend::restart`].
+    /// Closes the port (connections are refused) until [`Backend::restart`]. Waits for the
+    /// accepting thread to drop the listener: on a loaded machine a fixed pause was not
+    /// always enough, and a "dead" server answered.
     fn kill(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        thread::sleep(Duration::from_millis(50));
+        if let Some(acceptor) = self.acceptor.lock().unwrap().take() {
+            acceptor.join().unwrap();
+        }
     }
 
     fn restart(&self) {
