@@ -15,6 +15,15 @@
 use super::cst::{Body, Item, SyntaxError, TextRange};
 use super::lexer::{self, Tok, Token, TokenKind};
 
+/// What the first half's thread made: its tokens (with room for the whole file's), its items,
+/// how many blocks are still open at the cut, and its token-level errors.
+struct FirstHalf {
+    tokens: Vec<Token>,
+    items: Vec<Item>,
+    open: usize,
+    errors: Vec<SyntaxError>,
+}
+
 /// What the second half's thread made: its tokens, and its parsed runs of items.
 struct SecondHalf {
     tokens: Vec<Token>,
@@ -54,7 +63,12 @@ pub fn parse(
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (first, second)
     });
-    let (mut tokens, mut items, open, mut errors) = first?;
+    let FirstHalf {
+        mut tokens,
+        mut items,
+        open,
+        mut errors,
+    } = first?;
     let mut parsed = second.parsed?;
     if parsed.closes.len() != open {
         return None; // unbalanced braces: the general path reports them
@@ -85,14 +99,14 @@ fn stitch(items: &mut Vec<Item>, level: usize, depth: usize, parsed: &mut Parsed
     Some(())
 }
 
-/// The first half's tokens (with room for the whole file's), its items and how many blocks are
-/// still open at the cut (closed there by stand-in `}` for the grammar).
+/// Lexes and parses the first half; the blocks still open at the cut are closed there by
+/// stand-in `}` for the grammar.
 fn first_half(
     src: &str,
     cut: usize,
     grammar: fn(&[Tok]) -> Option<Vec<Item>>,
     check: TokenCheck,
-) -> Option<(Vec<Token>, Vec<Item>, usize, Vec<SyntaxError>)> {
+) -> Option<FirstHalf> {
     let mut stream = Vec::with_capacity(src.len() / 12);
     let tokens = lexer::lex_from_with_stream(&src[..cut], 0, src.len() / 3, &mut stream);
     let clean = tokens.last().is_some_and(|t| t.kind == TokenKind::Newline)
@@ -122,7 +136,12 @@ fn first_half(
     // The half ends with a newline: no quote is glued to the next half's first token.
     let mut errors = Vec::new();
     check(src, &tokens, &mut errors);
-    Some((tokens, items, depth, errors))
+    Some(FirstHalf {
+        tokens,
+        items,
+        open: depth,
+        errors,
+    })
 }
 
 fn second_half(
