@@ -15,7 +15,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 python3 - "$lbc" "$tmp" "$runs" <<'PY'
-import statistics, subprocess, sys, time
+import subprocess, sys
+sys.path.insert(0, "bench")
+from timing import wall, walls
 lbc, tmp, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 def gen(n):
@@ -24,33 +26,9 @@ def gen(n):
         subprocess.run([sys.executable, "bench/gen_nginx.py", str(n)], stdout=f, check=True)
     return path, sum(1 for _ in open(path))
 
-def run(cmd, expect_ok=True):
-    t = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    ms = (time.perf_counter() - t) * 1000
-    if expect_ok and r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} exited with {r.returncode}")
-    return ms
-
-def wall(cmd, expect_ok=True):
-    """Median and best wall time (ms) of `runs` runs, after one warm-up run."""
-    run(cmd, False)
-    times = [run(cmd, expect_ok) for _ in range(runs)]
-    return statistics.median(times), min(times)
-
-def walls(a, b):
-    """`wall` of two commands whose runs alternate, so that load from elsewhere on the machine
-    falls on both alike (the ratio is what the target is about)."""
-    run(a, False), run(b, False)
-    ta, tb = [], []
-    for _ in range(runs):
-        ta.append(run(a))
-        tb.append(run(b))
-    return (statistics.median(ta), min(ta)), (statistics.median(tb), min(tb))
-
 path, lines = gen(2200)
 (l_med, l_min), (n_med, n_min) = walls(
-    [lbc, "check", path], ["nginx", "-t", "-q", "-c", path, "-e", "/dev/null"]
+    [lbc, "check", path], ["nginx", "-t", "-q", "-c", path, "-e", "/dev/null"], runs
 )
 print(f"config: {lines} lines, 2200 server + 2200 upstream blocks ({runs} runs each, median / best)")
 print(f"  lbc check   {l_med:8.1f} ms / {l_min:8.1f} ms")
@@ -61,7 +39,7 @@ print("growth (lbc check):")
 base = None
 for n in (2200, 4400, 8800, 22000):
     path, lines = gen(n)
-    med, _ = wall([lbc, "check", path])
+    med, _ = wall([lbc, "check", path], runs)
     per = med / lines * 10000
     base = base or per
     print(f"  {lines:8d} lines  {med:8.1f} ms  {per:6.2f} ms per 10k lines  (x{per / base:.2f} of the smallest)")

@@ -15,30 +15,16 @@ trap 'rm -rf "$tmp"' EXIT
 python3 bench/gen_haproxy.py "$backends" > "$tmp/haproxy.cfg"
 
 python3 - "$lbc" "$tmp/haproxy.cfg" "$runs" "$backends" <<'PY'
-import os, statistics, subprocess, sys, time
+import os, sys
+sys.path.insert(0, "bench")
+from timing import walls
 lbc, path, runs, backends = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 env = dict(os.environ, STATS_PASSWORD="bench-not-a-secret-1234")
 
-def run(cmd, expect_ok=True):
-    t = time.perf_counter()
-    r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    ms = (time.perf_counter() - t) * 1000
-    if expect_ok and r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} exited with {r.returncode}")
-    return ms
-
-def walls(a, b):
-    """Median and best wall time (ms) of `runs` runs of each command, after one warm-up run,
-    their runs alternating so that load from elsewhere falls on both alike."""
-    run(a, False), run(b, False)
-    ta, tb = [], []
-    for _ in range(runs):
-        ta.append(run(a))
-        tb.append(run(b))
-    return (statistics.median(ta), min(ta)), (statistics.median(tb), min(tb))
-
 lines = sum(1 for _ in open(path))
-(l_med, l_min), (h_med, h_min) = walls([lbc, "check", path], ["haproxy", "-c", "-q", "-f", path])
+(l_med, l_min), (h_med, h_min) = walls(
+    [lbc, "check", path], ["haproxy", "-c", "-q", "-f", path], runs, env
+)
 print(f"config: {lines} lines, {backends} backends x 4 servers, {2 * int(backends)} ACLs ({runs} runs each, median / best)")
 print(f"  lbc check    {l_med:8.1f} ms / {l_min:8.1f} ms")
 print(f"  haproxy -c   {h_med:8.1f} ms / {h_min:8.1f} ms")
