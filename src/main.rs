@@ -16,8 +16,9 @@ struct MiMalloc;
 /// The alignment every mimalloc block of at least this size has.
 const MI_MIN_ALIGN: usize = 16;
 
-fn plain(layout: &Layout) -> bool {
-    layout.align() <= MI_MIN_ALIGN && layout.align() <= layout.size()
+/// Whether a block of `size` bytes aligned to `align` can come from the plain entry points.
+fn plain(align: usize, size: usize) -> bool {
+    align <= MI_MIN_ALIGN && align <= size
 }
 
 // The one `unsafe` block of the crate: `GlobalAlloc` is an unsafe trait.
@@ -27,7 +28,7 @@ fn plain(layout: &Layout) -> bool {
 unsafe impl GlobalAlloc for MiMalloc {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if plain(&layout) {
+        if plain(layout.align(), layout.size()) {
             mi::mi_malloc(layout.size()) as *mut u8
         } else {
             mi::mi_malloc_aligned(layout.size(), layout.align()) as *mut u8
@@ -36,7 +37,7 @@ unsafe impl GlobalAlloc for MiMalloc {
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        if plain(&layout) {
+        if plain(layout.align(), layout.size()) {
             mi::mi_zalloc(layout.size()) as *mut u8
         } else {
             mi::mi_zalloc_aligned(layout.size(), layout.align()) as *mut u8
@@ -50,7 +51,7 @@ unsafe impl GlobalAlloc for MiMalloc {
 
     #[inline]
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if layout.align() <= MI_MIN_ALIGN && layout.align() <= new_size {
+        if plain(layout.align(), new_size) {
             mi::mi_realloc(ptr as *mut c_void, new_size) as *mut u8
         } else {
             mi::mi_realloc_aligned(ptr as *mut c_void, new_size, layout.align()) as *mut u8

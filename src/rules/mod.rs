@@ -103,11 +103,12 @@ pub fn find(code: &str) -> Option<&'static Rule> {
 
 /// The slowest rules on a large nginx config, slowest first (`LBC_RULE_TIMINGS=1` times each).
 const HEAVY: &[&str] = &[
-    "nginx/argument-count",
-    "nginx/unreachable-location",
-    "nginx/duplicate-location",
     "nginx/undefined-upstream",
+    "nginx/unreachable-location",
+    "nginx/argument-count",
     "nginx/invalid-regex",
+    "nginx/duplicate-location",
+    "nginx/listen-conflict",
 ];
 
 /// Runs every rule, on two threads: rules only read the context, and large configs are where

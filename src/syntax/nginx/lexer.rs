@@ -146,12 +146,7 @@ pub type Tok = (usize, TokenKind, usize);
 
 /// The tokens of `tokens` the grammar reads (trivia dropped).
 pub fn significant(tokens: &[Token]) -> Vec<Tok> {
-    significant_into(tokens, tokens.len() / 2)
-}
-
-/// [`significant`], with room for `capacity` tokens.
-pub(super) fn significant_into(tokens: &[Token], capacity: usize) -> Vec<Tok> {
-    let mut stream = Vec::with_capacity(capacity);
+    let mut stream = Vec::with_capacity(tokens.len() / 2);
     stream.extend(
         tokens
             .iter()
@@ -178,41 +173,54 @@ pub(super) fn has_raw_blocks(src: &str) -> bool {
     src.contains("lua_block") || src.contains("perl_block")
 }
 
+/// Where a large file is cut for two threads: just after the first newline past its middle.
+pub(super) fn middle_cut(src: &str) -> Option<usize> {
+    Some(src.len() / 2 + src[src.len() / 2..].find('\n')? + 1)
+}
+
+/// Whether the tokens of a file's first half, lexed on their own, are those a whole-file lex
+/// gives: they end with a newline and hold no unterminated string (which could run on past
+/// the cut). Lua blocks, the other token that can span lines, are ruled out by the callers.
+/// Error tokens are significant: given the half's significant tokens, only those are searched.
+pub(super) fn first_half_is_clean(tokens: &[Token], significant: Option<&[Tok]>) -> bool {
+    let no_error = match significant {
+        Some(stream) => stream.iter().all(|t| t.1 != TokenKind::Error),
+        None => tokens.iter().all(|t| t.kind != TokenKind::Error),
+    };
+    tokens.last().is_some_and(|t| t.kind == TokenKind::Newline) && no_error
+}
+
 /// Lexes the two halves of `src` at once (and picks their significant tokens when `stream`);
 /// `None` when the cut could have changed a token.
 pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok>)> {
-    let cut = src.len() / 2 + src[src.len() / 2..].find('\n')? + 1;
-    let half = |from: usize, to: usize, capacity: usize| {
-        let tokens = lex_from(&src[..to], from, capacity, false);
-        let picked = if stream {
-            // The first half's stream gets room for the second's.
-            let room = if from == 0 {
-                tokens.len() * 5 / 4
-            } else {
-                tokens.len() / 2
-            };
-            significant_into(&tokens, room)
+    let cut = middle_cut(src)?;
+    // `capacity` tokens and `room` significant ones (a byte makes at most a third of a token,
+    // a sixth of a significant one, in any real configuration).
+    let half = |from: usize, to: usize, capacity: usize, room: usize| {
+        let mut picked = Vec::new();
+        let tokens = if stream {
+            picked.reserve(room);
+            lex_from_with_stream(&src[..to], from, capacity, &mut picked)
         } else {
-            Vec::new()
+            lex_from(&src[..to], from, capacity, false)
         };
         (tokens, picked)
     };
     let ((mut first, mut first_stream), second) = std::thread::scope(|s| {
         let second = s.spawn(|| {
-            let t = half(cut, src.len(), (src.len() - cut) / 3);
+            let rest = src.len() - cut;
+            let t = half(cut, src.len(), rest / 3, rest / 6);
             crate::timings::mark("lexed the second half");
             t
         });
         // Room for the whole file's tokens, so that appending the second half does not copy
         // the first.
-        let first = half(0, cut, src.len() / 3);
+        let first = half(0, cut, src.len() / 3, src.len() / 6);
         crate::timings::mark("lexed the first half");
         (first, second.join())
     });
     let (second, second_stream) = second.ok()?;
-    let clean = first.last().is_some_and(|t| t.kind == TokenKind::Newline)
-        && first.iter().all(|t| t.kind != TokenKind::Error);
-    if !clean {
+    if !first_half_is_clean(&first, stream.then_some(&first_stream[..])) {
         return None;
     }
     first.extend_from_slice(&second);

@@ -108,6 +108,16 @@ fn statement_bound(text: &str) -> usize {
         .sum()
 }
 
+/// The source text from the first of `items` to the end of the last (empty for no items).
+fn items_text<'t>(text: &'t str, items: &[Item]) -> &'t str {
+    match (items.first(), items.last()) {
+        (Some(first), Some(last)) => text
+            .get(first.range().start as usize..last.range().end as usize)
+            .unwrap_or(""),
+        _ => "",
+    }
+}
+
 /// Guesses where a fragment belongs from its top-level directives: a whole `nginx.conf`, the
 /// inside of `http {}`, of a `server {}` or of a `location {}`.
 pub fn infer_context(src: &str, tree: &SyntaxTree) -> Ctx {
@@ -378,12 +388,7 @@ impl<'a> Walker<'a> {
         }
         // Walking every directive's name costs a millisecond on a large file; most files do
         // not even hold the word.
-        let may_include = || match (items.first(), items.last()) {
-            (Some(first), Some(last)) => text
-                .get(first.range().start as usize..last.range().end as usize)
-                .is_some_and(|t| t.contains("include")),
-            _ => false,
-        };
+        let may_include = || items_text(text, items).contains("include");
         let servers_from = items
             .iter()
             .rposition(|item| match item {
@@ -434,13 +439,8 @@ impl<'a> Walker<'a> {
         scratch.services.reserve(second.len());
         scratch.pools.reserve(second.len());
         let shared: &SourceMap = self.sources.map();
-        let statements = |items: &[Item]| -> usize {
-            let (Some(a), Some(b)) = (items.first(), items.last()) else {
-                return 0;
-            };
-            let text = &shared.get(file).text;
-            statement_bound(&text[a.range().start as usize..b.range().end as usize])
-        };
+        let statements =
+            |items: &[Item]| statement_bound(items_text(&shared.get(file).text, items));
         let half = |ir, visits| Walker {
             sources: Sources::Shared(shared),
             prefix: self.prefix.clone(),

@@ -53,7 +53,7 @@ pub fn parse(
     if src.len() < lexer::PARALLEL_MIN || lexer::has_raw_blocks(src) {
         return None;
     }
-    let cut = src.len() / 2 + src[src.len() / 2..].find('\n')? + 1;
+    let cut = lexer::middle_cut(src)?;
     let (first, second) = std::thread::scope(|s| {
         let second = s.spawn(|| second_half(src, cut, grammar, check));
         let first = first_half(src, cut, grammar, check);
@@ -109,9 +109,7 @@ fn first_half(
 ) -> Option<FirstHalf> {
     let mut stream = Vec::with_capacity(src.len() / 12);
     let tokens = lexer::lex_from_with_stream(&src[..cut], 0, src.len() / 3, &mut stream);
-    let clean = tokens.last().is_some_and(|t| t.kind == TokenKind::Newline)
-        && stream.iter().all(|t| t.1 != TokenKind::Error);
-    if !clean {
+    if !lexer::first_half_is_clean(&tokens, Some(&stream)) {
         return None;
     }
     let mut depth = 0usize;

@@ -48,35 +48,23 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
     let mut errors = Vec::new();
     // Drop each `}` that closes nothing (reported here), so that braces arrive balanced.
     let mut open: Vec<usize> = Vec::new();
-    let mut stray = Vec::new();
-    for (i, &(s, kind, e)) in stream.iter().enumerate() {
-        match kind {
-            TokenKind::LBrace => open.push(s),
-            TokenKind::RBrace if open.pop().is_none() => {
-                errors.push(SyntaxError {
-                    range: TextRange::new(s, e),
-                    message: "unexpected `}`: no block is open here".into(),
-                    label: "this `}` closes nothing".into(),
-                    help: Some("remove it, or look for a block closed too early above".into()),
-                    related: None,
-                });
-                stray.push(i);
-            }
-            _ => {}
+    stream.retain(|&(s, kind, e)| match kind {
+        TokenKind::LBrace => {
+            open.push(s);
+            true
         }
-    }
-    if !stray.is_empty() {
-        let mut i = 0;
-        let mut next = stray.iter().peekable();
-        stream.retain(|_| {
-            let keep = next.peek() != Some(&&i);
-            if !keep {
-                next.next();
-            }
-            i += 1;
-            keep
-        });
-    }
+        TokenKind::RBrace if open.pop().is_none() => {
+            errors.push(SyntaxError {
+                range: TextRange::new(s, e),
+                message: "unexpected `}`: no block is open here".into(),
+                label: "this `}` closes nothing".into(),
+                help: Some("remove it, or look for a block closed too early above".into()),
+                related: None,
+            });
+            false
+        }
+        _ => true,
+    });
     // Close what is still open with empty `}` at the end; `unclosed_blocks` reports them.
     let any_unclosed = !open.is_empty();
     for _ in &open {
@@ -409,7 +397,7 @@ mod tests {
             taken += 1;
             assert_eq!(tokens, b.tokens, "{n} servers");
             assert_eq!(items, b.items, "{n} servers");
-            let cut = src.len() / 2 + src[src.len() / 2..].find('\n').unwrap() + 1;
+            let cut = super::super::lexer::middle_cut(&src).unwrap();
             let depth = src[..cut].matches('{').count() - src[..cut].matches('}').count();
             depths.insert(depth);
         }
