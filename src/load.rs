@@ -17,9 +17,10 @@ pub struct LoadOptions {
     pub prefix: Option<PathBuf>,
     pub context: Option<Ctx>,
     pub root: Option<PathBuf>,
-    /// Leave `Action::Proxy::pool` unset ([`link_pools`]): `lbc check` does not need it (the
-    /// rules resolve proxy targets themselves), and it is serial work on a large config.
-    pub unlinked: bool,
+    /// Load for `lbc check` only: leave `Action::Proxy::pool` unset ([`link_pools`]; the rules
+    /// resolve proxy targets themselves, and it is serial work on a large config), and keep no
+    /// trivia tokens in the nginx syntax trees (no rule reads them).
+    pub check_only: bool,
 }
 
 /// Everything a run knows: sources, the IR, front-end views and front-end diagnostics.
@@ -280,6 +281,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
                     context: opts.context,
                     root: opts.root.clone(),
                     single_thread: false,
+                    trivia: !opts.check_only,
                 };
                 let lowered = nginx::lower(&mut l.sources, id, &nopts, &mut l.ir);
                 lowered_files.extend(lowered.trees.keys().copied());
@@ -322,7 +324,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
         })
         .collect();
     crate::timings::mark("lowered every input");
-    if !opts.unlinked {
+    if !opts.check_only {
         link_pools(&mut l.ir);
     }
     Ok(l)

@@ -31,7 +31,7 @@ pub enum OutputFormat {
 
 pub fn run(a: &CheckArgs) -> i32 {
     let opts = LoadOptions {
-        unlinked: true,
+        check_only: true,
         ..a.input.load_options()
     };
     let loaded = match load(&a.files, &opts) {

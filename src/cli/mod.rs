@@ -103,7 +103,7 @@ impl InputArgs {
                 ContextArg::Stream => dt::STREAM,
                 ContextArg::StreamServer => dt::STREAM_SRV,
             }),
-            unlinked: false,
+            check_only: false,
         }
     }
 }

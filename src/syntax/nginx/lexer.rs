@@ -107,6 +107,28 @@ impl Token {
     pub fn text<'a>(&self, src: &'a str) -> &'a str {
         &src[self.start as usize..self.end as usize]
     }
+
+    fn span(kind: TokenKind, start: usize, end: usize) -> Token {
+        Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// An empty token at byte `at` (a stand-in `}` for the grammar).
+    pub fn empty(kind: TokenKind, at: usize) -> Token {
+        Token {
+            kind,
+            start: at as u32,
+            end: at as u32,
+        }
+    }
+
+    /// The token as the grammar reads it: start, kind, end.
+    pub fn triple(&self) -> (usize, TokenKind, usize) {
+        (self.start as usize, self.kind, self.end as usize)
+    }
 }
 
 /// Directives whose `{ … }` holds foreign code (Lua) rather than nginx directives.
@@ -141,18 +163,13 @@ pub fn lex_sequential(src: &str) -> Vec<Token> {
     lex_from(src, 0, src.len() / 3, true)
 }
 
-/// A significant token as the grammar reads it: start, kind, end.
-pub type Tok = (usize, TokenKind, usize);
+/// A significant token, one the grammar reads ([`Token::triple`] gives it its shape).
+pub type Tok = Token;
 
 /// The tokens of `tokens` the grammar reads (trivia dropped).
 pub fn significant(tokens: &[Token]) -> Vec<Tok> {
     let mut stream = Vec::with_capacity(tokens.len() / 2);
-    stream.extend(
-        tokens
-            .iter()
-            .filter(|t| !t.kind.is_trivia())
-            .map(|t| (t.start as usize, t.kind, t.end as usize)),
-    );
+    stream.extend(tokens.iter().filter(|t| !t.kind.is_trivia()));
     stream
 }
 
@@ -178,16 +195,42 @@ pub(super) fn middle_cut(src: &str) -> Option<usize> {
     Some(src.len() / 2 + src[src.len() / 2..].find('\n')? + 1)
 }
 
-/// Whether the tokens of a file's first half, lexed on their own, are those a whole-file lex
-/// gives: they end with a newline and hold no unterminated string (which could run on past
-/// the cut). Lua blocks, the other token that can span lines, are ruled out by the callers.
-/// Error tokens are significant: given the half's significant tokens, only those are searched.
-pub(super) fn first_half_is_clean(tokens: &[Token], significant: Option<&[Tok]>) -> bool {
-    let no_error = match significant {
-        Some(stream) => stream.iter().all(|t| t.1 != TokenKind::Error),
-        None => tokens.iter().all(|t| t.kind != TokenKind::Error),
-    };
-    tokens.last().is_some_and(|t| t.kind == TokenKind::Newline) && no_error
+/// What lexing (part of) a file gives: every token when trivia is kept, the significant tokens
+/// when asked for, the tokens glued to a closing quote ([`glued_after_quote`]), and the kind
+/// of the very last token, trivia or not.
+#[derive(Debug, Default)]
+pub(super) struct Lexed {
+    pub tokens: Vec<Token>,
+    pub stream: Vec<Tok>,
+    pub glued: Vec<Token>,
+    pub last: Option<TokenKind>,
+    /// The previous token, when it is a quoted string.
+    quote: Option<Token>,
+}
+
+impl Lexed {
+    /// Whether the tokens of a file's first half, lexed on their own, are those a whole-file
+    /// lex gives: they end with a newline and hold no unterminated string (which could run on
+    /// past the cut). Lua blocks, the other token that can span lines, are ruled out by the
+    /// callers. Error tokens are significant: with a stream, only it is searched.
+    pub(super) fn first_half_is_clean(&self, streamed: bool) -> bool {
+        let all = if streamed { &self.stream } else { &self.tokens };
+        self.last == Some(TokenKind::Newline) && all.iter().all(|t| t.kind != TokenKind::Error)
+    }
+}
+
+/// nginx wants whitespace, `;` or `{` right after a closing quote (`)` too, for `if`
+/// conditions): `"a"b`, `"a"}` and `"a"#c` are errors there, though the tokens split cleanly.
+/// Whether `next`, which starts where the quoted string `q` ends, is such a token.
+pub(super) fn glued_after_quote(src: &str, q: &Token, next: &Token) -> bool {
+    if !matches!(q.kind, TokenKind::DString | TokenKind::SString) || q.end != next.start {
+        return false;
+    }
+    match next.kind {
+        TokenKind::Word => !next.text(src).starts_with(')'),
+        TokenKind::DString | TokenKind::SString | TokenKind::RBrace | TokenKind::Comment => true,
+        _ => false,
+    }
 }
 
 /// Lexes the two halves of `src` at once (and picks their significant tokens when `stream`);
@@ -197,16 +240,13 @@ pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok
     // `capacity` tokens and `room` significant ones (a byte makes at most a third of a token,
     // a sixth of a significant one, in any real configuration).
     let half = |from: usize, to: usize, capacity: usize, room: usize| {
-        let mut picked = Vec::new();
-        let tokens = if stream {
-            picked.reserve(room);
-            lex_from_with_stream(&src[..to], from, capacity, &mut picked)
+        if stream {
+            lex_from_with_stream(&src[..to], from, capacity, room, true)
         } else {
-            lex_from(&src[..to], from, capacity, false)
-        };
-        (tokens, picked)
+            lex_from_impl::<false, false, true>(&src[..to], from, capacity, 0)
+        }
     };
-    let ((mut first, mut first_stream), second) = std::thread::scope(|s| {
+    let (mut first, second) = std::thread::scope(|s| {
         let second = s.spawn(|| {
             let rest = src.len() - cut;
             let t = half(cut, src.len(), rest / 3, rest / 6);
@@ -219,13 +259,13 @@ pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok
         crate::timings::mark("lexed the first half");
         (first, second.join())
     });
-    let (second, second_stream) = second.ok()?;
-    if !first_half_is_clean(&first, stream.then_some(&first_stream[..])) {
+    let second = second.ok()?;
+    if !first.first_half_is_clean(stream) {
         return None;
     }
-    first.extend_from_slice(&second);
-    first_stream.extend_from_slice(&second_stream);
-    Some((first, first_stream))
+    first.tokens.extend_from_slice(&second.tokens);
+    first.stream.extend_from_slice(&second.stream);
+    Some((first.tokens, first.stream))
 }
 
 /// Tokenizes `src` from byte `offset` (at the start of a token, outside any directive).
@@ -233,38 +273,49 @@ pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok
 /// `raw` says whether the file may hold raw (Lua) blocks; without them the lexer skips the
 /// directive-name bookkeeping that finds them (one instantiation each).
 pub(super) fn lex_from(src: &str, offset: usize, capacity: usize, raw: bool) -> Vec<Token> {
-    let mut none = Vec::new();
     if raw {
-        lex_from_impl::<true, false>(src, offset, capacity, &mut none)
+        lex_from_impl::<true, false, true>(src, offset, capacity, 0).tokens
     } else {
-        lex_from_impl::<false, false>(src, offset, capacity, &mut none)
+        lex_from_impl::<false, false, true>(src, offset, capacity, 0).tokens
     }
 }
 
-/// [`lex_from`] without raw blocks, also pushing the significant tokens onto `stream` (one
-/// pass instead of two).
+/// [`lex_from`] without raw blocks, also picking the significant tokens (room for `room`) in
+/// the same pass; with `trivia` false only those are kept (`lbc check` reads no trivia).
 pub(super) fn lex_from_with_stream(
     src: &str,
     offset: usize,
     capacity: usize,
-    stream: &mut Vec<Tok>,
-) -> Vec<Token> {
-    lex_from_impl::<false, true>(src, offset, capacity, stream)
+    room: usize,
+    trivia: bool,
+) -> Lexed {
+    if trivia {
+        lex_from_impl::<false, true, true>(src, offset, capacity, room)
+    } else {
+        lex_from_impl::<false, true, false>(src, offset, 0, room)
+    }
 }
 
-fn lex_from_impl<const RAW: bool, const STREAM: bool>(
+/// The lexer proper: `RAW` finds Lua blocks, `STREAM` picks the significant tokens, `TRIVIA`
+/// keeps every token.
+fn lex_from_impl<const RAW: bool, const STREAM: bool, const TRIVIA: bool>(
     src: &str,
     mut offset: usize,
     capacity: usize,
-    stream: &mut Vec<Tok>,
-) -> Vec<Token> {
-    let mut tokens = Vec::with_capacity(capacity);
+    room: usize,
+) -> Lexed {
+    let mut out = Lexed {
+        tokens: Vec::with_capacity(capacity),
+        stream: Vec::with_capacity(room),
+        ..Lexed::default()
+    };
     if offset == 0 && src.starts_with('\u{FEFF}') {
-        tokens.push(Token {
+        let bom = Token {
             kind: TokenKind::Bom,
             start: 0,
             end: 3,
-        });
+        };
+        out.push::<STREAM, TRIVIA>(src, bom);
         offset = 3;
     }
     // Whether the next token starts a directive, and whether the current directive's name asks
@@ -280,11 +331,12 @@ fn lex_from_impl<const RAW: bool, const STREAM: bool>(
             let kind = res.unwrap_or(TokenKind::Error);
             if RAW && kind == TokenKind::LBrace && raw_pending {
                 let close = scan_lua_block(src, start);
-                tokens.push(Token {
+                let block = Token {
                     kind: TokenKind::RawBlock,
                     start: start as u32,
                     end: close as u32,
-                });
+                };
+                out.push::<STREAM, TRIVIA>(src, block);
                 offset = close;
                 raw_pending = false;
                 at_name = true;
@@ -311,29 +363,34 @@ fn lex_from_impl<const RAW: bool, const STREAM: bool>(
                 let eol = src[start..]
                     .find(['\r', '\n'])
                     .map_or(src.len(), |i| start + i);
-                if STREAM {
-                    stream.push((start, kind, eol));
-                }
-                tokens.push(Token {
-                    kind,
-                    start: start as u32,
-                    end: eol as u32,
-                });
+                out.push::<STREAM, TRIVIA>(src, Token::span(kind, start, eol));
                 offset = eol;
                 continue 'outer;
             }
-            if STREAM && !kind.is_trivia() {
-                stream.push((start, kind, end));
-            }
-            tokens.push(Token {
-                kind,
-                start: start as u32,
-                end: end as u32,
-            });
+            out.push::<STREAM, TRIVIA>(src, Token::span(kind, start, end));
         }
         break;
     }
-    tokens
+    out
+}
+
+impl Lexed {
+    #[inline(always)]
+    fn push<const STREAM: bool, const TRIVIA: bool>(&mut self, src: &str, t: Token) {
+        if let Some(q) = self.quote {
+            if glued_after_quote(src, &q, &t) {
+                self.glued.push(t);
+            }
+        }
+        self.quote = matches!(t.kind, TokenKind::DString | TokenKind::SString).then_some(t);
+        self.last = Some(t.kind);
+        if STREAM && !t.kind.is_trivia() {
+            self.stream.push(t);
+        }
+        if TRIVIA {
+            self.tokens.push(t);
+        }
+    }
 }
 
 /// Finds the end (exclusive) of a Lua block starting at the `{` at `open`, skipping Lua strings,

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::cst::{Arg, Directive, Item, SyntaxTree, TextRange};
 use super::directives::{self as dt, Ctx};
 use super::lower_items as items;
+use super::parse_tree as parse;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{self, Defaults, Ir, Opaque, Origin, Protocol, Service, Setting};
 use crate::source::{FileId, SourceMap, Span};
@@ -26,6 +27,8 @@ pub struct Options {
     pub root: Option<PathBuf>,
     /// Lower on one thread even when a large block could be split (tests compare both ways).
     pub single_thread: bool,
+    /// Keep the trivia tokens in the syntax trees (see [`parse`]).
+    pub trivia: bool,
 }
 
 /// One directive as seen by the walk, with the context it appeared in.
@@ -64,7 +67,7 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
             .map(Path::to_path_buf)
             .unwrap_or_default()
     });
-    let tree = super::parse(&sources.get(main).text);
+    let tree = parse(&sources.get(main).text, opts.trivia);
     crate::timings::mark(format_args!("parsed {}", sources.get(main).name()));
     let context = opts
         .context
@@ -81,6 +84,7 @@ pub fn lower(sources: &mut SourceMap, main: FileId, opts: &Options, ir: &mut Ir)
         diagnostics: Vec::new(),
         stack: vec![main],
         single_thread: opts.single_thread,
+        trivia: opts.trivia,
         ir,
     };
     w.add_tree(main, tree);
@@ -184,6 +188,7 @@ pub(super) struct Walker<'a> {
     /// Files being walked, outermost first: an include of one of them is a cycle.
     stack: Vec<FileId>,
     single_thread: bool,
+    trivia: bool,
     pub ir: &'a mut Ir,
 }
 
@@ -450,6 +455,7 @@ impl<'a> Walker<'a> {
             diagnostics: Vec::new(),
             stack: self.stack.clone(),
             single_thread: true,
+            trivia: self.trivia,
             ir,
         };
         let mut a = half(&mut *self.ir, std::mem::take(&mut self.visits));
@@ -560,7 +566,7 @@ impl<'a> Walker<'a> {
             };
             // The file may have been loaded as another input of the run: parse it once here.
             if !self.trees.contains_key(&id) {
-                let tree = super::parse(&self.sources.map().get(id).text);
+                let tree = parse(&self.sources.map().get(id).text, self.trivia);
                 self.add_tree(id, tree);
             }
             if let Some(pos) = self.stack.iter().position(|f| *f == id) {

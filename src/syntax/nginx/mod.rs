@@ -6,7 +6,7 @@ mod parse_fused;
 mod parse_split;
 pub mod parser;
 
-pub use parser::parse;
+pub use parser::{parse, parse_tree};
 pub mod directives;
 pub mod lower;
 mod lower_items;

@@ -13,7 +13,8 @@
 //! the tree is always the one a single parse gives: the grammar's `Item*` is a plain sequence.
 
 use super::cst::{Body, Item, SyntaxError, TextRange};
-use super::lexer::{self, Tok, Token, TokenKind};
+use super::lexer::{self, Lexed, Tok, Token, TokenKind};
+use super::parser::glued_error;
 
 /// What the first half's thread made: its tokens (with room for the whole file's), its items,
 /// how many blocks are still open at the cut, and its token-level errors.
@@ -39,24 +40,21 @@ struct Parsed {
     closes: Vec<(usize, usize)>,
 }
 
-/// What each half's thread checks on its tokens besides the grammar: text glued to a quote.
-type TokenCheck = fn(&str, &[Token], &mut Vec<SyntaxError>);
-
-/// Tokens, items and token-level errors (from `check`) of `src`, or `None` when the two-thread
-/// path does not apply (small file, Lua blocks, a cut that is not between items, a syntax
-/// error anywhere).
+/// Tokens (none when not `trivia`), items and token-level errors of `src`, or `None` when the
+/// two-thread path does not apply (small file, Lua blocks, a cut that is not between items, a
+/// syntax error anywhere).
 pub fn parse(
     src: &str,
     grammar: fn(&[Tok]) -> Option<Vec<Item>>,
-    check: TokenCheck,
+    trivia: bool,
 ) -> Option<(Vec<Token>, Vec<Item>, Vec<SyntaxError>)> {
     if src.len() < lexer::PARALLEL_MIN || lexer::has_raw_blocks(src) {
         return None;
     }
     let cut = lexer::middle_cut(src)?;
     let (first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| second_half(src, cut, grammar, check));
-        let first = first_half(src, cut, grammar, check);
+        let second = s.spawn(|| second_half(src, cut, grammar, trivia));
+        let first = first_half(src, cut, grammar, trivia);
         crate::timings::mark("lexed and parsed the first half");
         let second = second
             .join()
@@ -105,16 +103,21 @@ fn first_half(
     src: &str,
     cut: usize,
     grammar: fn(&[Tok]) -> Option<Vec<Item>>,
-    check: TokenCheck,
+    trivia: bool,
 ) -> Option<FirstHalf> {
-    let mut stream = Vec::with_capacity(src.len() / 12);
-    let tokens = lexer::lex_from_with_stream(&src[..cut], 0, src.len() / 3, &mut stream);
-    if !lexer::first_half_is_clean(&tokens, Some(&stream)) {
+    let lexed = lexer::lex_from_with_stream(&src[..cut], 0, src.len() / 3, src.len() / 12, trivia);
+    if !lexed.first_half_is_clean(true) {
         return None;
     }
+    let Lexed {
+        tokens,
+        mut stream,
+        glued,
+        ..
+    } = lexed;
     let mut depth = 0usize;
     for t in &stream {
-        match t.1 {
+        match t.kind {
             TokenKind::LBrace => depth += 1,
             TokenKind::RBrace => depth = depth.checked_sub(1)?,
             _ => {}
@@ -122,18 +125,20 @@ fn first_half(
     }
     let between_items = stream.last().is_none_or(|t| {
         matches!(
-            t.1,
+            t.kind,
             TokenKind::Semi | TokenKind::LBrace | TokenKind::RBrace | TokenKind::RawBlock
         )
     });
     if !between_items {
         return None;
     }
-    stream.extend(std::iter::repeat_n((cut, TokenKind::RBrace, cut), depth));
+    stream.extend(std::iter::repeat_n(
+        Token::empty(TokenKind::RBrace, cut),
+        depth,
+    ));
     let items = grammar(&stream)?;
     // The half ends with a newline: no quote is glued to the next half's first token.
-    let mut errors = Vec::new();
-    check(src, &tokens, &mut errors);
+    let errors = glued.iter().map(|t| glued_error(src, t)).collect();
     Some(FirstHalf {
         tokens,
         items,
@@ -146,18 +151,18 @@ fn second_half(
     src: &str,
     cut: usize,
     grammar: fn(&[Tok]) -> Option<Vec<Item>>,
-    check: TokenCheck,
+    trivia: bool,
 ) -> SecondHalf {
-    let mut stream = Vec::with_capacity((src.len() - cut) / 6);
-    let tokens = lexer::lex_from_with_stream(src, cut, (src.len() - cut) / 3, &mut stream);
-    let parsed = split_and_parse(&stream, grammar);
-    let mut errors = Vec::new();
-    if parsed.is_some() {
-        check(src, &tokens, &mut errors);
-    }
+    let rest = src.len() - cut;
+    let lexed = lexer::lex_from_with_stream(src, cut, rest / 3, rest / 6, trivia);
+    let parsed = split_and_parse(&lexed.stream, grammar);
+    let errors = match parsed {
+        Some(_) => lexed.glued.iter().map(|t| glued_error(src, t)).collect(),
+        None => Vec::new(),
+    };
     crate::timings::mark("lexed and parsed the second half");
     SecondHalf {
-        tokens,
+        tokens: lexed.tokens,
         errors,
         parsed,
     }
@@ -171,11 +176,11 @@ fn split_and_parse(stream: &[Tok], grammar: fn(&[Tok]) -> Option<Vec<Item>>) -> 
     let mut runs = Vec::new();
     let mut from = 0;
     for (i, t) in stream.iter().enumerate() {
-        match t.1 {
+        match t.kind {
             TokenKind::LBrace => depth += 1,
             TokenKind::RBrace if depth == 0 => {
                 runs.push(grammar(&stream[from..i])?);
-                closes.push((t.0, t.2));
+                closes.push((t.start as usize, t.end as usize));
                 from = i + 1;
             }
             TokenKind::RBrace => depth -= 1,

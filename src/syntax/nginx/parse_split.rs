@@ -38,7 +38,7 @@ pub fn parse_in_two(stream: &[Tok], parse: fn(&[Tok]) -> Option<Vec<Item>>) -> O
             let mut outer = outer?;
             let mut inner = first?;
             inner.extend(second?);
-            let block = find_block(&mut outer, stream[open].0)?;
+            let block = find_block(&mut outer, stream[open].start as usize)?;
             *block = inner;
             Some(outer)
         }
@@ -94,7 +94,7 @@ fn find_cut(stream: &[Tok]) -> Option<Cut> {
         }
         // One item holds most of the region: cut inside its block, if it has one.
         let (_, s, e) = biggest;
-        let open = (s..e).find(|&i| stream[i].1 == TokenKind::LBrace)?;
+        let open = (s..e).find(|&i| stream[i].kind == TokenKind::LBrace)?;
         let close = close_of[open];
         if close + 1 != e {
             return None;
@@ -109,7 +109,7 @@ fn matching_braces(stream: &[Tok]) -> Option<Vec<usize>> {
     let mut close_of = vec![0; stream.len()];
     let mut open = Vec::new();
     for (i, t) in stream.iter().enumerate() {
-        match t.1 {
+        match t.kind {
             TokenKind::LBrace => open.push(i),
             TokenKind::RBrace => close_of[open.pop()?] = i,
             _ => {}
@@ -124,7 +124,7 @@ fn item_ends(stream: &[Tok], close_of: &[usize], lo: usize, hi: usize) -> Option
     let mut i = lo;
     let mut in_item = false;
     while i < hi {
-        match stream[i].1 {
+        match stream[i].kind {
             TokenKind::Semi | TokenKind::RawBlock => {
                 ends.push(i + 1);
                 in_item = false;

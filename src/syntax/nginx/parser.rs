@@ -4,7 +4,7 @@
 use lalrpop_util::{lalrpop_mod, ErrorRecovery, ParseError};
 
 use super::cst::{Block, Item, SyntaxError, SyntaxTree, TextRange};
-use super::lexer::TokenKind;
+use super::lexer::{self, Token, TokenKind};
 use super::parse_split as split;
 
 lalrpop_mod!(
@@ -20,14 +20,20 @@ lalrpop_mod!(
 
 /// Parses one file into a lossless tree plus its syntax errors.
 pub fn parse(src: &str) -> SyntaxTree {
-    parse_with(src, true)
+    parse_with(src, true, true)
+}
+
+/// [`parse`], keeping the trivia tokens or not: without them the tree's `tokens` may be empty
+/// (a large file read on two threads), which only a formatter would miss.
+pub fn parse_tree(src: &str, trivia: bool) -> SyntaxTree {
+    parse_with(src, true, trivia)
 }
 
 /// [`parse`], with or without the two-thread path for large files (the same tree either way).
-fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
+fn parse_with(src: &str, parallel: bool, trivia: bool) -> SyntaxTree {
     if parallel {
         if let Some((tokens, items, mut errors)) =
-            super::parse_fused::parse(src, clean_parse, glued_to_quotes)
+            super::parse_fused::parse(src, clean_parse, trivia)
         {
             errors.sort_by_key(|e| (e.range.start, e.range.end));
             return SyntaxTree {
@@ -47,15 +53,15 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
     crate::timings::mark("lexed");
     let mut errors = Vec::new();
     // Drop each `}` that closes nothing (reported here), so that braces arrive balanced.
-    let mut open: Vec<usize> = Vec::new();
-    stream.retain(|&(s, kind, e)| match kind {
+    let mut open: Vec<u32> = Vec::new();
+    stream.retain(|t| match t.kind {
         TokenKind::LBrace => {
-            open.push(s);
+            open.push(t.start);
             true
         }
         TokenKind::RBrace if open.pop().is_none() => {
             errors.push(SyntaxError {
-                range: TextRange::new(s, e),
+                range: TextRange::new(t.start as usize, t.end as usize),
                 message: "unexpected `}`: no block is open here".into(),
                 label: "this `}` closes nothing".into(),
                 help: Some("remove it, or look for a block closed too early above".into()),
@@ -68,7 +74,7 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
     // Close what is still open with empty `}` at the end; `unclosed_blocks` reports them.
     let any_unclosed = !open.is_empty();
     for _ in &open {
-        stream.push((src.len(), TokenKind::RBrace, src.len()));
+        stream.push(Token::empty(TokenKind::RBrace, src.len()));
     }
     crate::timings::mark("braces checked");
     let split = if parallel {
@@ -81,7 +87,7 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
         None => {
             let mut recovered: Vec<ErrorRecovery<usize, TokenKind, ()>> = Vec::new();
             let items = match grammar::FileParser::new()
-                .parse(&mut recovered, stream.into_iter().map(Ok))
+                .parse(&mut recovered, stream.iter().map(|t| Ok(t.triple())))
             {
                 Ok(items) => items,
                 Err(e) => {
@@ -113,35 +119,28 @@ fn parse_with(src: &str, parallel: bool) -> SyntaxTree {
 /// error recovery and reporting).
 fn clean_parse(stream: &[split::Tok]) -> Option<Vec<Item>> {
     clean_grammar::FileParser::new()
-        .parse(stream.iter().copied().map(Ok))
+        .parse(stream.iter().map(|t| Ok(t.triple())))
         .ok()
 }
 
-/// nginx wants whitespace, `;` or `{` right after a closing quote (`)` too, for `if`
-/// conditions): `"a"b`, `"a"}` and `"a"#c` are errors there, though the tokens split cleanly.
-fn glued_to_quotes(src: &str, tokens: &[super::lexer::Token], errors: &mut Vec<SyntaxError>) {
+/// Reports each token glued to a closing quote ([`lexer::glued_after_quote`]).
+fn glued_to_quotes(src: &str, tokens: &[Token], errors: &mut Vec<SyntaxError>) {
     for pair in tokens.windows(2) {
-        let (q, next) = (pair[0], pair[1]);
-        if !matches!(q.kind, TokenKind::DString | TokenKind::SString) || q.end != next.start {
-            continue;
+        if lexer::glued_after_quote(src, &pair[0], &pair[1]) {
+            errors.push(glued_error(src, &pair[1]));
         }
-        let bad = match next.kind {
-            TokenKind::Word => !next.text(src).starts_with(')'),
-            TokenKind::DString | TokenKind::SString | TokenKind::RBrace | TokenKind::Comment => {
-                true
-            }
-            _ => false,
-        };
-        if bad {
-            let shown: String = next.text(src).chars().take(1).collect();
-            errors.push(SyntaxError {
-                range: TextRange::new(next.start as usize, next.end as usize),
-                message: format!("unexpected `{shown}` right after a quoted string"),
-                label: "nginx needs a space, `;` or `{` after the closing quote".into(),
-                help: Some("add a space before it (or end the directive with `;`)".into()),
-                related: None,
-            });
-        }
+    }
+}
+
+/// The error for `next`, glued to the closing quote before it.
+pub(super) fn glued_error(src: &str, next: &Token) -> SyntaxError {
+    let shown: String = next.text(src).chars().take(1).collect();
+    SyntaxError {
+        range: TextRange::new(next.start as usize, next.end as usize),
+        message: format!("unexpected `{shown}` right after a quoted string"),
+        label: "nginx needs a space, `;` or `{` after the closing quote".into(),
+        help: Some("add a space before it (or end the directive with `;`)".into()),
+        related: None,
     }
 }
 
@@ -365,7 +364,7 @@ mod tests {
     fn two_threads_build_the_same_tree() {
         let src = big(3000);
         assert!(src.len() > 256 * 1024);
-        let (a, b) = (parse_with(&src, true), parse_with(&src, false));
+        let (a, b) = (parse_with(&src, true, true), parse_with(&src, false, true));
         assert!(b.errors.is_empty(), "{:?}", b.errors);
         assert_eq!(a.tokens, b.tokens);
         assert_eq!(a.items, b.items);
@@ -375,7 +374,7 @@ mod tests {
             .tokens
             .iter()
             .filter(|t| !t.kind.is_trivia())
-            .map(|t| (t.start as usize, t.kind, t.end as usize))
+            .copied()
             .collect();
         assert!(super::split::parse_in_two(&stream, super::clean_parse).is_some());
     }
@@ -388,15 +387,20 @@ mod tests {
         let mut taken = 0;
         for n in 3000..3024 {
             let src = big(n);
-            let b = parse_with(&src, false);
+            let b = parse_with(&src, false, true);
             let Some((tokens, items, _)) =
-                super::super::parse_fused::parse(&src, super::clean_parse, super::glued_to_quotes)
+                super::super::parse_fused::parse(&src, super::clean_parse, true)
             else {
                 continue;
             };
             taken += 1;
             assert_eq!(tokens, b.tokens, "{n} servers");
             assert_eq!(items, b.items, "{n} servers");
+            // Without trivia: no tokens kept, the same items.
+            let (lean, lean_items, _) =
+                super::super::parse_fused::parse(&src, super::clean_parse, false).unwrap();
+            assert!(lean.is_empty());
+            assert_eq!(lean_items, b.items, "{n} servers, no trivia");
             let cut = super::super::lexer::middle_cut(&src).unwrap();
             let depth = src[..cut].matches('{').count() - src[..cut].matches('}').count();
             depths.insert(depth);
@@ -410,17 +414,28 @@ mod tests {
         let mut src = big(3000);
         let line = src.len() * 3 / 4 + src[src.len() * 3 / 4..].find('\n').unwrap();
         src.insert_str(line, "\n}\n");
-        assert!(
-            super::super::parse_fused::parse(&src, super::clean_parse, super::glued_to_quotes)
-                .is_none()
-        );
+        assert!(super::super::parse_fused::parse(&src, super::clean_parse, true).is_none());
         let mut src = big(3000);
         src.insert_str(line, "\n;\n");
-        assert!(!parse_with(&src, false).errors.is_empty());
-        assert!(
-            super::super::parse_fused::parse(&src, super::clean_parse, super::glued_to_quotes)
-                .is_none()
-        );
+        assert!(!parse_with(&src, false, true).errors.is_empty());
+        assert!(super::super::parse_fused::parse(&src, super::clean_parse, true).is_none());
+    }
+
+    #[test]
+    fn quotes_glued_to_text_are_reported_in_both_halves_with_or_without_trivia() {
+        let mut src = big(3000);
+        for at in [src.len() * 3 / 4, src.len() / 4] {
+            let line = at + src[at..].find('\n').unwrap() + 1;
+            src.insert_str(line, "add_header X \"a\"b;\n");
+        }
+        let one = parse_with(&src, false, true);
+        assert_eq!(one.errors.len(), 2, "{:?}", one.errors);
+        for trivia in [true, false] {
+            let two = parse_with(&src, true, trivia);
+            assert_eq!(two.errors, one.errors);
+            assert_eq!(two.items, one.items);
+            assert_eq!(two.tokens.is_empty(), !trivia);
+        }
     }
 
     #[test]
@@ -449,7 +464,7 @@ mod tests {
             let Ok(src) = std::fs::read_to_string(f) else {
                 continue;
             };
-            let tree = parse_with(&src, false);
+            let tree = parse_with(&src, false, true);
             if !tree.errors.is_empty() {
                 continue;
             }
@@ -474,7 +489,7 @@ mod tests {
         src.replace_range(at..at + 1, "");
         src.insert_str(200, "\n}\n");
         src.insert_str(100, "\nset $a \"open;\n");
-        let (a, b) = (parse_with(&src, true), parse_with(&src, false));
+        let (a, b) = (parse_with(&src, true, true), parse_with(&src, false, true));
         assert!(b.errors.len() >= 2, "{:?}", b.errors);
         assert_eq!(a.errors, b.errors);
         assert_eq!(a.tokens, b.tokens);
