@@ -118,11 +118,7 @@ impl Token {
 
     /// An empty token at byte `at` (a stand-in `}` for the grammar).
     pub fn empty(kind: TokenKind, at: usize) -> Token {
-        Token {
-            kind,
-            start: at as u32,
-            end: at as u32,
-        }
+        Token::span(kind, at, at)
     }
 
     /// The token as the grammar reads it: start, kind, end.
@@ -151,15 +147,10 @@ pub(super) const PARALLEL_MIN: usize = 256 * 1024;
 /// Otherwise the file is lexed again in one piece.
 pub fn lex(src: &str) -> Vec<Token> {
     if src.len() >= PARALLEL_MIN && !has_raw_blocks(src) {
-        if let Some((tokens, _)) = lex_halves(src, false) {
-            return tokens;
+        if let Some(lexed) = lex_halves(src, false) {
+            return lexed.tokens;
         }
     }
-    lex_from(src, 0, src.len() / 3, true)
-}
-
-/// [`lex`] in one piece, whatever the size.
-pub fn lex_sequential(src: &str) -> Vec<Token> {
     lex_from(src, 0, src.len() / 3, true)
 }
 
@@ -173,17 +164,20 @@ pub fn significant(tokens: &[Token]) -> Vec<Tok> {
     stream
 }
 
-/// [`lex`] and [`significant`] at once: on a large file each half's significant tokens are
-/// picked on the thread that lexed it.
-pub fn lex_for_parse(src: &str) -> (Vec<Token>, Vec<Tok>) {
+/// [`lex`] with the significant tokens and those glued to a quote picked in the same pass:
+/// on a large file, each half's on the thread that lexed it.
+pub(super) fn lex_for_parse(src: &str) -> Lexed {
     if src.len() >= PARALLEL_MIN && !has_raw_blocks(src) {
-        if let Some(both) = lex_halves(src, true) {
-            return both;
+        if let Some(lexed) = lex_halves(src, true) {
+            return lexed;
         }
     }
-    let tokens = lex_sequential(src);
-    let stream = significant(&tokens);
-    (tokens, stream)
+    lex_whole(src)
+}
+
+/// [`lex_for_parse`] in one piece, whatever the size.
+pub(super) fn lex_whole(src: &str) -> Lexed {
+    lex_from_impl::<true, true, true>(src, 0, src.len() / 3, src.len() / 6)
 }
 
 pub(super) fn has_raw_blocks(src: &str) -> bool {
@@ -235,7 +229,7 @@ pub(super) fn glued_after_quote(src: &str, q: &Token, next: &Token) -> bool {
 
 /// Lexes the two halves of `src` at once (and picks their significant tokens when `stream`);
 /// `None` when the cut could have changed a token.
-pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok>)> {
+pub(super) fn lex_halves(src: &str, stream: bool) -> Option<Lexed> {
     let cut = middle_cut(src)?;
     // `capacity` tokens and `room` significant ones (a byte makes at most a third of a token,
     // a sixth of a significant one, in any real configuration).
@@ -265,7 +259,10 @@ pub(super) fn lex_halves(src: &str, stream: bool) -> Option<(Vec<Token>, Vec<Tok
     }
     first.tokens.extend_from_slice(&second.tokens);
     first.stream.extend_from_slice(&second.stream);
-    Some((first.tokens, first.stream))
+    // The first half ends with a newline: nothing is glued across the cut.
+    first.glued.extend_from_slice(&second.glued);
+    first.last = second.last;
+    Some(first)
 }
 
 /// Tokenizes `src` from byte `offset` (at the start of a token, outside any directive).
@@ -310,12 +307,7 @@ fn lex_from_impl<const RAW: bool, const STREAM: bool, const TRIVIA: bool>(
         ..Lexed::default()
     };
     if offset == 0 && src.starts_with('\u{FEFF}') {
-        let bom = Token {
-            kind: TokenKind::Bom,
-            start: 0,
-            end: 3,
-        };
-        out.push::<STREAM, TRIVIA>(src, bom);
+        out.push::<STREAM, TRIVIA>(src, Token::span(TokenKind::Bom, 0, 3));
         offset = 3;
     }
     // Whether the next token starts a directive, and whether the current directive's name asks
@@ -331,12 +323,7 @@ fn lex_from_impl<const RAW: bool, const STREAM: bool, const TRIVIA: bool>(
             let kind = res.unwrap_or(TokenKind::Error);
             if RAW && kind == TokenKind::LBrace && raw_pending {
                 let close = scan_lua_block(src, start);
-                let block = Token {
-                    kind: TokenKind::RawBlock,
-                    start: start as u32,
-                    end: close as u32,
-                };
-                out.push::<STREAM, TRIVIA>(src, block);
+                out.push::<STREAM, TRIVIA>(src, Token::span(TokenKind::RawBlock, start, close));
                 offset = close;
                 raw_pending = false;
                 at_name = true;

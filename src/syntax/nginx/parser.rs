@@ -43,12 +43,15 @@ fn parse_with(src: &str, parallel: bool, trivia: bool) -> SyntaxTree {
             };
         }
     }
-    let (tokens, mut stream) = if parallel {
-        super::lexer::lex_for_parse(src)
+    let lexer::Lexed {
+        tokens,
+        mut stream,
+        glued,
+        ..
+    } = if parallel {
+        lexer::lex_for_parse(src)
     } else {
-        let tokens = super::lexer::lex_sequential(src);
-        let stream = super::lexer::significant(&tokens);
-        (tokens, stream)
+        lexer::lex_whole(src)
     };
     crate::timings::mark("lexed");
     let mut errors = Vec::new();
@@ -102,7 +105,7 @@ fn parse_with(src: &str, parallel: bool, trivia: bool) -> SyntaxTree {
         }
     };
     crate::timings::mark("grammar");
-    glued_to_quotes(src, &tokens, &mut errors);
+    errors.extend(glued.iter().map(|t| glued_error(src, t)));
     let mut tree = SyntaxTree {
         tokens,
         items,
@@ -123,16 +126,7 @@ fn clean_parse(stream: &[split::Tok]) -> Option<Vec<Item>> {
         .ok()
 }
 
-/// Reports each token glued to a closing quote ([`lexer::glued_after_quote`]).
-fn glued_to_quotes(src: &str, tokens: &[Token], errors: &mut Vec<SyntaxError>) {
-    for pair in tokens.windows(2) {
-        if lexer::glued_after_quote(src, &pair[0], &pair[1]) {
-            errors.push(glued_error(src, &pair[1]));
-        }
-    }
-}
-
-/// The error for `next`, glued to the closing quote before it.
+/// The error for `next`, glued to the closing quote before it ([`lexer::glued_after_quote`]).
 pub(super) fn glued_error(src: &str, next: &Token) -> SyntaxError {
     let shown: String = next.text(src).chars().take(1).collect();
     SyntaxError {
