@@ -101,10 +101,12 @@ pids() {
   local main; main=$(cat $W/$1.pid)
   echo $main $(ps -o pid= --ppid $main)
 }
+# Resident KiB from smaps_rollup, which walks the page tables: VmRSS in /proc/PID/status is
+# kept per CPU and may lag by megabytes, more than the idle connections' share.
 rss_kb() {
   local total=0 p
   for p in $(pids $1); do
-    total=$((total + $(awk '/^VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+    total=$((total + $(awk '/^Rss:/ {print $2}' /proc/$p/smaps_rollup 2>/dev/null || echo 0)))
   done
   echo $total
 }

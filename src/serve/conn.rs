@@ -1,10 +1,11 @@
 //! One client connection of `lbc serve`: hyper serves it while requests come, and a kept-alive
-//! connection that has been idle for a moment is *parked* — hyper's connection state and its
-//! read and write buffers (16 KiB) are dropped and only the socket is kept until it becomes
-//! readable again, when a fresh hyper connection picks up where the last one stopped. nginx
-//! frees a kept-alive connection's buffers the same way; it is what keeps thousands of idle
-//! clients cheap. A parked connection closes after nginx's default `keepalive_timeout` (75 s),
-//! or at once when the server stops.
+//! connection that has been idle for a moment is *parked* — hyper's connection state, its read
+//! and write buffers (16 KiB) and the connection's task are dropped, and only the socket waits
+//! in the listener's [`super::park::Lot`] until it becomes readable again, when a fresh task
+//! and hyper connection pick up where the last one stopped. nginx frees a kept-alive
+//! connection's buffers the same way; it is what keeps thousands of idle clients cheap. A
+//! parked connection closes after nginx's default `keepalive_timeout` ([`KEEPALIVE`], 75 s), or
+//! at once when the server stops.
 
 use std::future::{poll_fn, Future};
 use std::io::IoSlice;
@@ -27,7 +28,7 @@ use tokio::time::Instant;
 /// How long a kept-alive connection stays idle inside hyper before it is parked.
 const PARK_AFTER: Duration = Duration::from_millis(20);
 /// How long a parked connection may stay idle (nginx's default `keepalive_timeout`).
-const KEEPALIVE: Duration = Duration::from_secs(75);
+pub const KEEPALIVE: Duration = Duration::from_secs(75);
 
 /// What the connection's service, response bodies and socket report, so the driver knows when
 /// hyper holds nothing but an idle connection.
@@ -187,17 +188,19 @@ enum Outcome {
     Park,
 }
 
-/// Serves `stream` until the client leaves, the keep-alive time runs out, or `stop` turns true
-/// (then the request in flight, if any, completes first). `service` must report its requests
-/// and responses to `state`. While hyper serves, its state lives in a box of its own: a parked
-/// connection's task holds only the socket, the service's pointers and its timers.
+/// Serves `stream`, which has bytes to read, until the client leaves, the server stops (then
+/// the request in flight, if any, completes first) or the connection fails: `None`; or until
+/// it has been idle long enough between requests to be parked: then the socket, for the caller
+/// to wait on with [`wait_readable`] and hand to a fresh call. `service` must report its
+/// requests and responses to `state`.
 pub async fn serve<S>(
     mut stream: TcpStream,
     builder: &http1::Builder,
     service: S,
     state: Arc<ConnState>,
     mut stop: watch::Receiver<bool>,
-) where
+) -> Option<TcpStream>
+where
     S: HttpService<Incoming> + Clone + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -208,28 +211,29 @@ pub async fn serve<S>(
     let mut prefix = Bytes::new();
     loop {
         if *stop.borrow() {
-            return;
-        }
-        if prefix.is_empty() && !readable(&stream, &mut stop).await {
-            return;
+            return None;
         }
         let io = Io {
             stream,
             prefix,
             state: state.clone(),
         };
-        let serving = Box::pin(serve_http(io, builder, service.clone(), &state, &mut stop));
-        match serving.await {
-            Some((s, p)) => (stream, prefix) = (s, p),
-            None => return,
+        (stream, prefix) = serve_http(io, builder, service.clone(), &state, &mut stop).await?;
+        // Bytes hyper read ahead (the start of a pipelined request) are served at once.
+        if prefix.is_empty() {
+            return Some(stream);
         }
     }
 }
 
-/// Waits until a parked connection has bytes (or its end) to read: false when the keep-alive
-/// time ran out, the server stops or the socket failed. Peeks rather than waits for readiness,
-/// which may be a false positive: a hyper connection is only made for bytes that are there.
-async fn readable(stream: &TcpStream, stop: &mut watch::Receiver<bool>) -> bool {
+/// Waits until a new or parked connection has bytes (or its end) to read: false when the
+/// keep-alive time ran out, the server stops or the socket failed. Peeks rather than waits for
+/// readiness, which may be a false positive: a hyper connection is only made for bytes that
+/// are there.
+pub async fn wait_readable(stream: &TcpStream, stop: &mut watch::Receiver<bool>) -> bool {
+    if *stop.borrow() {
+        return false;
+    }
     let sleep = tokio::time::sleep(KEEPALIVE);
     tokio::pin!(sleep);
     let stopped = stop.changed();

@@ -6,7 +6,7 @@
 //! limits, gzip, `stub_status` and the access log are the content side (`content`, `files`,
 //! `autoindex`, `limit`, `access`, `compress`, `status`, `log`); [`l4`] balances TCP and UDP
 //! services and [`health`] runs the active checks.
-//! `conn` drives one client connection and parks it while idle; [`reload`] turns signals into
+//! `conn` drives one client connection and `park` keeps it while idle; [`reload`] turns signals into
 //! reloads and stops, [`metrics`] counts for `/metrics` and [`stats`] renders HAProxy's
 //! statistics page.
 
@@ -27,6 +27,7 @@ pub mod l4;
 mod limit;
 mod log;
 pub mod metrics;
+mod park;
 mod passwd;
 pub mod peers;
 mod phases;

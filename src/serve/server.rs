@@ -23,6 +23,7 @@ use tokio::task::JoinHandle;
 use super::conn::{self, ConnState, Tracked};
 use super::l4::{L4Plan, L4Runtime};
 use super::metrics::{self, ListenerCounters, Metrics};
+use super::park::Lot;
 use super::plan::{ListenPlan, Plan, UpstreamPool};
 use super::proxy::Upstreams;
 use super::reload::{self, Control, Loader};
@@ -313,8 +314,26 @@ struct Listener {
     counters: Arc<ListenerCounters>,
     builder: http1::Builder,
     stop: watch::Receiver<bool>,
+    /// The connections idle between requests.
+    lot: Arc<Lot<Ticket>>,
     /// Every connection holds the listener; the channel closes when the last one ends.
     _live: mpsc::Sender<()>,
+}
+
+/// A client connection's place in the listener and in the counts, given up when the connection
+/// ends — in its task or in the lot of parked ones.
+struct Ticket {
+    l: Arc<Listener>,
+    _counted: status::ConnectionGuard,
+    remote: SocketAddr,
+    local: SocketAddr,
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        self.l.metrics.connections_active.fetch_sub(1, Relaxed);
+        self.l.counters.active.fetch_sub(1, Relaxed);
+    }
 }
 
 impl Listener {
@@ -354,6 +373,18 @@ async fn accept_loop(
     let mut builder = http1::Builder::new();
     builder.keep_alive(true).timer(TokioTimer::new());
     let (live, mut all_done) = mpsc::channel::<()>(1);
+    let resume = |stream, ticket| {
+        if let Ok(stream) = tokio::net::TcpStream::from_std(stream) {
+            tokio::spawn(connection(stream, ticket, true));
+        }
+    };
+    let lot = match Lot::start(conn::KEEPALIVE, stop.clone(), resume) {
+        Ok(lot) => lot,
+        Err(e) => {
+            eprintln!("lbc serve: cannot watch idle connections: {e}");
+            return;
+        }
+    };
     let shared = Arc::new(Listener {
         slot,
         upstreams,
@@ -361,6 +392,7 @@ async fn accept_loop(
         counters: counters.clone(),
         builder,
         stop: stop.clone(),
+        lot,
         _live: live,
     });
     loop {
@@ -383,7 +415,8 @@ async fn accept_loop(
                 metrics.connections_active.fetch_add(1, Relaxed);
                 counters.accepted.fetch_add(1, Relaxed);
                 counters.active.fetch_add(1, Relaxed);
-                tokio::spawn(connection(stream, shared.clone(), counted, remote, local));
+                let ticket = Ticket { l: shared.clone(), _counted: counted, remote, local };
+                tokio::spawn(connection(stream, ticket, false));
             }
             _ = stop.changed() => break,
         }
@@ -393,24 +426,34 @@ async fn accept_loop(
     let _ = tokio::time::timeout(GRACE, all_done.recv()).await;
 }
 
-/// One client connection's task, until the connection ends.
-async fn connection(
+/// One client connection's task, until the connection ends or is parked in the listener's lot
+/// (`readable`: it was parked and has bytes again).
+async fn connection(stream: tokio::net::TcpStream, ticket: Ticket, readable: bool) {
+    let l = ticket.l.clone();
+    if !readable && !conn::wait_readable(&stream, &mut l.stop.clone()).await {
+        return;
+    }
+    if let Some(idle) = serve_client(stream, &l, ticket.remote, ticket.local).await {
+        if let Ok(idle) = idle.into_std() {
+            l.lot.park(idle, ticket);
+        }
+    }
+}
+
+/// Serves a connection that has bytes to read, until it ends (`None`) or is parked.
+async fn serve_client(
     stream: tokio::net::TcpStream,
-    l: Arc<Listener>,
-    counted: status::ConnectionGuard,
+    l: &Arc<Listener>,
     remote: SocketAddr,
     local: SocketAddr,
-) {
+) -> Option<tokio::net::TcpStream> {
     let state = Arc::new(ConnState::default());
     let (l2, st) = (l.clone(), state.clone());
     let service = service_fn(move |req: Request<Incoming>| {
         let (l, st) = (l2.clone(), st.clone());
         async move { Ok::<_, Infallible>(l.answer(req, st, remote, local).await) }
     });
-    conn::serve(stream, &l.builder, service, state, l.stop.clone()).await;
-    l.metrics.connections_active.fetch_sub(1, Relaxed);
-    l.counters.active.fetch_sub(1, Relaxed);
-    drop(counted);
+    conn::serve(stream, &l.builder, service, state, l.stop.clone()).await
 }
 
 /// The host name a request asks for: the Host header without port and trailing dot.
