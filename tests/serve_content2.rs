@@ -504,6 +504,28 @@ http {{
             assert!(Instant::now() < deadline, "{port} after the head: {body}");
             thread::sleep(Duration::from_millis(50));
         }
+        // Idle a while (lbc parks a kept-alive connection after 20 ms), then both clients
+        // leave: only the status request itself is left.
+        thread::sleep(Duration::from_millis(300));
+        drop((_idle, partial));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = exchange(
+                port,
+                b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            );
+            let body = r.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
+            if body.starts_with("Active connections: 1 \n")
+                && body.ends_with("Reading: 0 Writing: 1 Waiting: 0 \n")
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{port} after the clients left: {body}"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
