@@ -471,61 +471,42 @@ http {{
         partial
             .write_all(b"GET /status HTTP/1.1\r\nHost: localhost\r\n")
             .unwrap();
-        let want = "Active connections: 3 \n";
-        let tail = "Reading: 1 Writing: 1 Waiting: 1 \n";
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let r = exchange(
-                port,
-                b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-            );
-            let body = r.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
-            if body.starts_with(want) && body.ends_with(tail) {
-                break;
+        // Polls the status page until `done` holds for its body (10 s at most).
+        let wait_for = |what: &str, done: &dyn Fn(&str) -> bool| {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let r = exchange(
+                    port,
+                    b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+                );
+                let body = r.split_once("\r\n\r\n").map_or("", |x| x.1);
+                if done(body) {
+                    return;
+                }
+                assert!(Instant::now() < deadline, "{port} {what}: {body}");
+                thread::sleep(Duration::from_millis(50));
             }
-            assert!(Instant::now() < deadline, "{port}: {body}");
-            thread::sleep(Duration::from_millis(50));
-        }
+        };
+        wait_for("with one silent and one partial head", &|body| {
+            body.starts_with("Active connections: 3 \n")
+                && body.ends_with("Reading: 1 Writing: 1 Waiting: 1 \n")
+        });
         // The head completed: the connection is answered, then waits.
         partial.write_all(b"\r\n").unwrap();
         let mut buf = [0u8; 512];
         partial.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
         assert!(partial.read(&mut buf).unwrap() > 0);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let r = exchange(
-                port,
-                b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-            );
-            let body = r.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
-            if body.ends_with("Reading: 0 Writing: 1 Waiting: 2 \n") {
-                break;
-            }
-            assert!(Instant::now() < deadline, "{port} after the head: {body}");
-            thread::sleep(Duration::from_millis(50));
-        }
+        wait_for("after the head", &|body| {
+            body.ends_with("Reading: 0 Writing: 1 Waiting: 2 \n")
+        });
         // Idle a while (lbc parks a kept-alive connection after 20 ms), then both clients
         // leave: only the status request itself is left.
         thread::sleep(Duration::from_millis(300));
         drop((_idle, partial));
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let r = exchange(
-                port,
-                b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
-            );
-            let body = r.split_once("\r\n\r\n").map_or("", |x| x.1).to_string();
-            if body.starts_with("Active connections: 1 \n")
+        wait_for("after the clients left", &|body| {
+            body.starts_with("Active connections: 1 \n")
                 && body.ends_with("Reading: 0 Writing: 1 Waiting: 0 \n")
-            {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{port} after the clients left: {body}"
-            );
-            thread::sleep(Duration::from_millis(50));
-        }
+        });
     }
 }
 

@@ -29,20 +29,23 @@ struct Backend {
 }
 
 impl Backend {
+    /// Listens on a port of the system's choosing, bound at once: a port only probed free and
+    /// bound later may meanwhile be taken (by another test, or as the ephemeral port of an
+    /// outgoing connection).
     fn start(name: &'static str) -> Backend {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let b = Backend {
             name,
-            port: free_port(),
+            port: listener.local_addr().unwrap().port(),
             stop: Arc::new(AtomicBool::new(false)),
             status: Arc::new(AtomicU16::new(200)),
             acceptor: std::sync::Mutex::new(None),
         };
-        b.listen();
+        b.serve(listener);
         b
     }
 
-    fn listen(&self) {
-        let listener = TcpListener::bind(("127.0.0.1", self.port)).unwrap();
+    fn serve(&self, listener: TcpListener) {
         listener.set_nonblocking(true).unwrap();
         self.stop.store(false, Ordering::SeqCst);
         let (name, stop, status) = (self.name, self.stop.clone(), self.status.clone());
@@ -71,7 +74,7 @@ impl Backend {
     }
 
     fn restart(&self) {
-        self.listen();
+        self.serve(TcpListener::bind(("127.0.0.1", self.port)).unwrap());
     }
 }
 
