@@ -225,10 +225,13 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap) {
     }
 }
 
-/// Applies the compiled headers: an empty value removes the header, as in nginx.
-pub fn apply(h: &mut HeaderMap, set: &[(HeaderName, Template)], v: &Vars) {
-    let values: Vec<(HeaderName, String)> =
-        set.iter().map(|(n, t)| (n.clone(), t.render(v))).collect();
+/// Renders the compiled headers (`proxy_set_header`) for one request, to [`set`] them.
+pub fn render(set: &[(HeaderName, Template)], v: &Vars) -> Vec<(HeaderName, String)> {
+    set.iter().map(|(n, t)| (n.clone(), t.render(v))).collect()
+}
+
+/// Sets rendered headers: an empty value removes the header, as in nginx.
+pub fn set(h: &mut HeaderMap, values: Vec<(HeaderName, String)>) {
     for (name, value) in values {
         if value.is_empty() {
             h.remove(&name);

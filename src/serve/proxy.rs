@@ -71,7 +71,7 @@ impl Upstreams {
         req: Request<Incoming>,
         cx: Context<'_>,
     ) -> Response<Body> {
-        let (parts, body) = req.into_parts();
+        let (mut parts, body) = req.into_parts();
         let body = match read_body(body, cx.max_body).await {
             Ok(b) => b,
             Err(status) => return respond::error(status),
@@ -88,11 +88,11 @@ impl Upstreams {
                     Some(q) => format!("{replacement}{rest}?{q}"),
                     None => format!("{replacement}{rest}"),
                 }
+                .parse()
+                .ok()
             }
-            _ => request_uri.to_string(),
+            _ => origin_form(&parts.uri),
         };
-        let mut headers = parts.headers.clone();
-        headers::strip_hop_by_hop(&mut headers);
         let vars = Vars {
             request: &parts.headers,
             host: cx.host,
@@ -101,7 +101,7 @@ impl Upstreams {
             request_uri,
             server_port: cx.local.port(),
         };
-        headers::apply(&mut headers, &target.headers, &vars);
+        let set = headers::render(&target.headers, &vars);
         let pool = &target.pool;
         let key = pool.key.as_ref().and_then(|k| {
             k.render(&KeyInput {
@@ -115,10 +115,16 @@ impl Upstreams {
             client: cx.remote.ip(),
             key: key.as_deref(),
         };
+        // The variables and the balancing key have read the client's headers: now they go
+        // upstream as they are (moved, not copied), less the hop-by-hop ones, with the
+        // configured ones set.
+        let mut headers = std::mem::take(&mut parts.headers);
+        headers::strip_hop_by_hop(&mut headers);
+        headers::set(&mut headers, set);
         let trail = Trail::default();
         let out = Outgoing {
             parts: &parts,
-            uri: uri.parse().ok(),
+            uri,
             headers: &headers,
             body: &body,
             trail: &trail,
@@ -130,6 +136,17 @@ impl Upstreams {
         resp.extensions_mut().insert(trail);
         resp
     }
+}
+
+/// `uri` in origin form (its path and query; `/` when it has none), sharing its bytes.
+fn origin_form(uri: &Uri) -> Option<Uri> {
+    let mut parts = hyper::http::uri::Parts::default();
+    parts.path_and_query = Some(
+        uri.path_and_query()
+            .cloned()
+            .unwrap_or_else(|| hyper::http::uri::PathAndQuery::from_static("/")),
+    );
+    Uri::from_parts(parts).ok()
 }
 
 /// Reads the whole request body (nginx buffers it before passing it on): 413 as soon as it
