@@ -41,7 +41,10 @@ pub enum ExchangeError {
 /// A connection to an upstream server.
 pub struct UpConn {
     sender: http1::SendRequest<Full<Bytes>>,
-    driver: Driver,
+    /// Boxed: hyper's connection state is some 700 bytes, and an `UpConn` moves several times
+    /// per request (out of the cache, into the request's future, into the response body,
+    /// back); the box is made once per connection.
+    driver: Pin<Box<Driver>>,
     /// hyper's connection finished (closed or failed): the connection is unusable.
     done: bool,
     /// How long opening it took.
@@ -67,7 +70,7 @@ impl UpConn {
             .map_err(|e| OpenError::Failed(io::Error::other(e)))?;
         Ok(UpConn {
             sender,
-            driver,
+            driver: Box::pin(driver),
             done: false,
             took: start.elapsed(),
             requests: 0,
@@ -76,7 +79,7 @@ impl UpConn {
 
     /// Lets hyper's connection make progress (read, write, notice a close).
     pub fn drive(&mut self, cx: &mut Context<'_>) {
-        if !self.done && Pin::new(&mut self.driver).poll(cx).is_ready() {
+        if !self.done && self.driver.as_mut().poll(cx).is_ready() {
             self.done = true;
         }
     }
