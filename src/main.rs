@@ -98,10 +98,10 @@ fn tune_allocator_for_serve() {
 
 fn main() {
     lbc::timings::start();
-    if std::env::args_os().nth(1).is_none_or(|c| c != "serve") {
-        tune_allocator_for_one_shot();
-    } else {
+    if std::env::args_os().nth(1).is_some_and(|c| c == "serve") {
         tune_allocator_for_serve();
+    } else {
+        tune_allocator_for_one_shot();
     }
     std::process::exit(lbc::cli::run(std::env::args_os()));
 }
