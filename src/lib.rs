@@ -11,6 +11,7 @@ pub mod hash;
 pub mod ir;
 pub mod load;
 pub mod matcher;
+pub mod par;
 pub mod rules;
 pub mod serve;
 pub mod source;

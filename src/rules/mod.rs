@@ -150,12 +150,9 @@ pub fn run(cx: &RuleContext) -> Vec<Diagnostic> {
             check(cx, &mut out);
         }
     };
-    std::thread::scope(|s| {
-        let other = s.spawn(worker);
-        let mut out = worker();
-        out.extend(other.join().expect("a rule panicked"));
-        out
-    })
+    let (mut out, other) = crate::par::join(worker, worker);
+    out.extend(other);
+    out
 }
 
 /// The part of `span` on its first line: for labels on a whole block, its header.

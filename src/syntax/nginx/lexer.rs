@@ -240,20 +240,21 @@ pub(super) fn lex_halves(src: &str, stream: bool) -> Option<Lexed> {
             lex_from_impl::<false, false, true>(&src[..to], from, capacity, 0)
         }
     };
-    let (mut first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| {
+    let (mut first, second) = crate::par::join(
+        || {
+            // Room for the whole file's tokens, so that appending the second half does not
+            // copy the first.
+            let first = half(0, cut, src.len() / 3, src.len() / 6);
+            crate::timings::mark("lexed the first half");
+            first
+        },
+        || {
             let rest = src.len() - cut;
             let t = half(cut, src.len(), rest / 3, rest / 6);
             crate::timings::mark("lexed the second half");
             t
-        });
-        // Room for the whole file's tokens, so that appending the second half does not copy
-        // the first.
-        let first = half(0, cut, src.len() / 3, src.len() / 6);
-        crate::timings::mark("lexed the first half");
-        (first, second.join())
-    });
-    let second = second.ok()?;
+        },
+    );
     if !first.first_half_is_clean(stream) {
         return None;
     }

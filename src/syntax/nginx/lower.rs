@@ -460,20 +460,19 @@ impl<'a> Walker<'a> {
         };
         let mut a = half(&mut *self.ir, std::mem::take(&mut self.visits));
         let mut b = half(&mut scratch, Vec::new());
-        let ((va, da), (vb, db)) = std::thread::scope(|s| {
-            let second_half = s.spawn(move || {
+        let ((va, da), (vb, db)) = crate::par::join(
+            || {
+                a.walk(file, first, ctx, parent, &mut Target::Family(i));
+                crate::timings::mark("lowered the first half");
+                (a.visits, a.diagnostics)
+            },
+            move || {
                 b.visits.reserve(statements(second));
                 b.walk(file, second, ctx, parent, &mut Target::Family(i));
                 crate::timings::mark("lowered the second half");
                 (b.visits, b.diagnostics)
-            });
-            a.walk(file, first, ctx, parent, &mut Target::Family(i));
-            crate::timings::mark("lowered the first half");
-            let b = second_half
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            ((a.visits, a.diagnostics), b)
-        });
+            },
+        );
         debug_assert!(scratch.zones.is_empty() && scratch.opaque.is_empty());
         self.ir.services.append(&mut scratch.services);
         self.ir.pools.append(&mut scratch.pools);

@@ -52,15 +52,14 @@ pub fn parse(
         return None;
     }
     let cut = lexer::middle_cut(src)?;
-    let (first, second) = std::thread::scope(|s| {
-        let second = s.spawn(|| second_half(src, cut, grammar, trivia));
-        let first = first_half(src, cut, grammar, trivia);
-        crate::timings::mark("lexed and parsed the first half");
-        let second = second
-            .join()
-            .unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (first, second)
-    });
+    let (first, second) = crate::par::join(
+        || {
+            let first = first_half(src, cut, grammar, trivia);
+            crate::timings::mark("lexed and parsed the first half");
+            first
+        },
+        || second_half(src, cut, grammar, trivia),
+    );
     let FirstHalf {
         mut tokens,
         mut items,

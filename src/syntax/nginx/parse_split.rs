@@ -47,17 +47,18 @@ pub fn parse_in_two(stream: &[Tok], parse: fn(&[Tok]) -> Option<Vec<Item>>) -> O
 
 /// Runs `a` here and `b` on a second thread.
 fn both<A: Send, B: Send>(a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B + Send) -> (A, B) {
-    std::thread::scope(|s| {
-        let hb = s.spawn(|| {
+    crate::par::join(
+        || {
+            let ra = a();
+            crate::timings::mark("parsed the first run");
+            ra
+        },
+        || {
             let rb = b();
             crate::timings::mark("parsed the second run");
             rb
-        });
-        let ra = a();
-        crate::timings::mark("parsed the first run");
-        let rb = hb.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-        (ra, rb)
-    })
+        },
+    )
 }
 
 /// Where to cut: before token `at`, between two items of the block whose `{` and `}` are at
