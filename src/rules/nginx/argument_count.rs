@@ -37,15 +37,16 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             }
             let block_ok = specs().any(|s| (s.arity & dt::BLOCK != 0) == v.has_block);
             let span = Span::new(v.file, v.head.start, v.head.end);
+            let name = v.name(cx.sources);
             if !block_ok {
                 let (msg, help) = if v.has_block {
                     (
-                        format!("`{}` does not take a block", v.name),
+                        format!("`{}` does not take a block", name),
                         "end it with `;` instead of `{ … }`",
                     )
                 } else {
                     (
-                        format!("`{}` needs a block", v.name),
+                        format!("`{}` needs a block", name),
                         "follow the arguments with `{ … }`",
                     )
                 };
@@ -56,8 +57,8 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             }
-            if specs().any(|s| dt::arity_accepts(s.arity, v.nargs)) {
-                if v.name == "location" && v.nargs == 2 {
+            if specs().any(|s| dt::arity_accepts(s.arity, v.nargs as usize)) {
+                if name == "location" && v.nargs == 2 {
                     invalid_modifier(cx, v, out);
                 }
                 continue;
@@ -65,7 +66,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
             let mut d = Diagnostic::new(
                 ARGUMENT_COUNT.code,
                 Severity::Error,
-                format!("invalid number of arguments in `{}`: {}", v.name, v.nargs),
+                format!("invalid number of arguments in `{}`: {}", name, v.nargs),
                 span,
             )
             .label(format!(
@@ -73,7 +74,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 v.nargs,
                 if v.nargs == 1 { "" } else { "s" }
             ));
-            if v.name == "location" && v.nargs > 2 {
+            if name == "location" && v.nargs > 2 {
                 d = d.help("a location takes a modifier and one pattern; a regular expression containing spaces must be quoted, and a stray space usually is a typo");
             }
             out.push(d);

@@ -68,13 +68,17 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     DIRECTIVE_CONTEXT.code,
                     Severity::Error,
-                    format!("`{}` is not allowed in {}", v.name, context_name(v.ctx)),
+                    format!(
+                        "`{}` is not allowed in {}",
+                        v.name(cx.sources),
+                        context_name(v.ctx)
+                    ),
                     span,
                 )
                 .label(format!("not allowed in {}", context_name(v.ctx)))
                 .help(format!(
                     "`{}` is allowed in: {}",
-                    v.name,
+                    v.name(cx.sources),
                     dt::describe_contexts(allowed)
                 )),
             );

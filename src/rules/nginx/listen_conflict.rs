@@ -72,7 +72,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     // A stream server on 80/443 next to an http block that pulls in the distribution's conf.d.
     for l in cx.nginx {
         let Some(inc) = l.visits.iter().find(|v| {
-            v.name == "include" && v.ctx == dt::HTTP && {
+            v.specs.first().is_some_and(|s| s.name == "include") && v.ctx == dt::HTTP && {
                 let text = cx
                     .sources
                     .slice(Span::new(v.file, v.head.start, v.head.end));

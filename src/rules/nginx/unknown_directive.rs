@@ -51,10 +51,11 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let span = Span::new(v.file, v.name_range.start, v.name_range.end);
+            let name = v.name(cx.sources);
             let mut d = Diagnostic::new(
                 UNKNOWN_DIRECTIVE.code,
                 Severity::Error,
-                format!("unknown directive `{}`", v.name),
+                format!("unknown directive `{}`", name),
                 span,
             )
             .label("nginx does not know this directive");
@@ -72,16 +73,16 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                     next_span,
                     format!(
                         "with no `;` before it, this line is read as arguments of `{}`",
-                        v.name
+                        name
                     ),
                 );
                 out.push(d.help(format!(
                     "remove `{}`, or end it with `;` so the next line is a directive of its own",
-                    v.name
+                    name
                 )));
                 continue;
             }
-            d = match suggest(&v.name, directives::names()) {
+            d = match suggest(&name, directives::names()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help(
                     "check the spelling, or the module that provides it is not one lbc knows",

@@ -31,20 +31,41 @@ pub struct Options {
     pub trivia: bool,
 }
 
-/// One directive as seen by the walk, with the context it appeared in.
+/// One directive as seen by the walk, with the context it appeared in. There is one per
+/// directive of the configuration, so it holds no string of its own (48 bytes): the name is the
+/// table's or, for an unknown directive, the source's ([`Visit::name`]).
 #[derive(Debug, Clone)]
 pub struct Visit {
     pub file: FileId,
-    /// The name; borrowed from the directive table when known (most are), to save allocations.
-    pub name: std::borrow::Cow<'static, str>,
     pub name_range: TextRange,
     /// From the name to the `;` or `{` that ends the statement (where nginx reports errors).
     pub head: TextRange,
-    pub nargs: usize,
-    pub has_block: bool,
+    pub nargs: u32,
     pub ctx: Ctx,
+    pub has_block: bool,
     /// What the directive table says of this name (empty when unknown).
     pub specs: &'static [dt::DirectiveSpec],
+}
+
+impl Visit {
+    /// The table's name when the directive is known (the common case: no allocation), else
+    /// the name as nginx reads it from the source.
+    pub fn name<'s>(&self, sources: &'s SourceMap) -> std::borrow::Cow<'s, str> {
+        if let Some(spec) = self.specs.first() {
+            return spec.name.into();
+        }
+        let text = &sources.get(self.file).text;
+        let kind = match text.as_bytes().get(self.name_range.start as usize) {
+            Some(b'"') => super::cst::ArgKind::DoubleQuoted,
+            Some(b'\'') => super::cst::ArgKind::SingleQuoted,
+            _ => super::cst::ArgKind::Word,
+        };
+        super::cst::Arg {
+            kind,
+            range: self.name_range,
+        }
+        .value_cow(text)
+    }
 }
 
 /// The result of lowering one nginx configuration (a main file and what it includes).
@@ -347,12 +368,11 @@ impl<'a> Walker<'a> {
             };
             self.visits.push(Visit {
                 file,
-                name: name.clone(),
                 name_range: d.name.range,
                 head: d.statement_range(),
-                nargs: d.args.len(),
-                has_block: !matches!(d.body, super::cst::Body::Semi(_)),
+                nargs: d.args.len().try_into().unwrap_or(u32::MAX),
                 ctx,
+                has_block: !matches!(d.body, super::cst::Body::Semi(_)),
                 specs,
             });
             if name == "include" {
@@ -439,10 +459,18 @@ impl<'a> Walker<'a> {
         // Room for everything up front: growing these vectors copies them, and fresh memory
         // is the dearest part of a large run. The first half pushes its visits straight into
         // the walker's (sized for every statement of the file), the second into its own.
-        self.ir.services.reserve(first.len());
-        self.ir.pools.reserve(first.len());
-        scratch.services.reserve(second.len());
-        scratch.pools.reserve(second.len());
+        let text = &self.sources.map().get(file).text;
+        let blocks = |items: &[Item], name: &str| {
+            items
+                .iter()
+                .filter(|i| matches!(i, Item::Directive(d) if d.name.value_cow(text) == name))
+                .count()
+        };
+        let (servers, upstreams) = (blocks(second, "server"), blocks(second, "upstream"));
+        self.ir.services.reserve(blocks(first, "server") + servers);
+        self.ir.pools.reserve(blocks(first, "upstream") + upstreams);
+        scratch.services.reserve(servers);
+        scratch.pools.reserve(upstreams);
         let shared: &SourceMap = self.sources.map();
         let statements =
             |items: &[Item]| statement_bound(items_text(&shared.get(file).text, items));
