@@ -41,12 +41,24 @@ fn endpoint(l: &Listener) -> String {
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
-    let listeners: Vec<(&Service, &Listener)> = cx
-        .ir
-        .services
-        .iter()
-        .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
+    let services = || {
+        cx.ir
+            .services
+            .iter()
+            .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
+    };
+    // Both findings need a stream server: only the ports stream servers listen on matter (a
+    // large config is thousands of http servers and no stream one).
+    let stream_ports: std::collections::BTreeSet<Option<u16>> = services()
+        .filter(|s| s.protocol != Protocol::Http)
+        .flat_map(|s| s.listeners.iter().map(|l| l.port))
+        .collect();
+    if stream_ports.is_empty() {
+        return;
+    }
+    let listeners: Vec<(&Service, &Listener)> = services()
         .flat_map(|s| s.listeners.iter().map(move |l| (s, l)))
+        .filter(|(_, l)| stream_ports.contains(&l.port))
         .collect();
     // Only listeners on the same port can overlap: compare within each port.
     let mut by_port: std::collections::BTreeMap<Option<u16>, Vec<(&Service, &Listener)>> =

@@ -34,25 +34,45 @@ pub static RULES: &[&Rule] = &[
     &listen_conflict::LISTEN_CONFLICT,
 ];
 
-/// Every route of every nginx service, nested ones included, with its service.
-pub(crate) fn routes(ir: &crate::ir::Ir) -> Vec<(&crate::ir::Service, &crate::ir::Route)> {
-    fn walk<'a>(
-        s: &'a crate::ir::Service,
-        rs: &'a [crate::ir::Route],
-        out: &mut Vec<(&'a crate::ir::Service, &'a crate::ir::Route)>,
-    ) {
-        for r in rs {
-            out.push((s, r));
-            walk(s, &r.routes, out);
-        }
-    }
-    let mut out = Vec::new();
-    for s in ir
-        .services
+/// Every route of every nginx service, nested ones included, with its service, in file order.
+/// An iterator, not a list: on a large config a list is a large allocation, and large blocks
+/// are fresh pages, which cost more than the walk.
+pub(crate) fn routes(
+    ir: &crate::ir::Ir,
+) -> impl Iterator<Item = (&crate::ir::Service, &crate::ir::Route)> {
+    ir.services
         .iter()
         .filter(|s| super::from_nginx(ir, s.origin))
-    {
-        walk(s, &s.routes, &mut out);
+        .flat_map(|s| {
+            Routes {
+                stack: vec![s.routes.iter()],
+            }
+            .map(move |r| (s, r))
+        })
+}
+
+/// A depth-first walk of a route tree: each route, then its nested ones.
+struct Routes<'a> {
+    stack: Vec<std::slice::Iter<'a, crate::ir::Route>>,
+}
+
+impl<'a> Iterator for Routes<'a> {
+    type Item = &'a crate::ir::Route;
+
+    fn next(&mut self) -> Option<&'a crate::ir::Route> {
+        loop {
+            let top = self.stack.last_mut()?;
+            match top.next() {
+                Some(r) => {
+                    if !r.routes.is_empty() {
+                        self.stack.push(r.routes.iter());
+                    }
+                    return Some(r);
+                }
+                None => {
+                    self.stack.pop();
+                }
+            }
+        }
     }
-    out
 }

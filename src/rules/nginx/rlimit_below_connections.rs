@@ -30,7 +30,7 @@ declare_rule! {
 fn proxies(ir: &Ir) -> bool {
     let is_proxy = |a: &Option<Action>| matches!(a, Some(Action::Proxy { .. }));
     ir.services.iter().any(|s| is_proxy(&s.action))
-        || super::routes(ir).iter().any(|(_, r)| is_proxy(&r.action))
+        || super::routes(ir).any(|(_, r)| is_proxy(&r.action))
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {

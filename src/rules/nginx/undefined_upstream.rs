@@ -30,59 +30,62 @@ declare_rule! {
     pub UNDEFINED_UPSTREAM, "nginx/undefined-upstream", Error, Some(check)
 }
 
+/// `http` or `stream`: the namespace an upstream name lives in.
+fn family(p: Protocol) -> Protocol {
+    if p == Protocol::Http {
+        Protocol::Http
+    } else {
+        Protocol::Tcp
+    }
+}
+
 fn is_ip(host: &str) -> bool {
     host.parse::<std::net::IpAddr>().is_ok()
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
-    let mut proxies = Vec::new();
-    for s in cx
-        .ir
-        .services
-        .iter()
-        .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
-    {
-        if let Some(a) = &s.action {
-            proxies.push((s.protocol, a));
-        }
-    }
-    for (s, r) in super::routes(cx.ir) {
-        if let Some(a) = &r.action {
-            proxies.push((s.protocol, a));
-        }
-    }
-    let family = |p: Protocol| {
-        if p == Protocol::Http {
-            Protocol::Http
-        } else {
-            Protocol::Tcp
-        }
+    // Every proxying action with its service's protocol: walked twice, never collected (a
+    // large config has thousands).
+    let proxies = || {
+        let services = cx
+            .ir
+            .services
+            .iter()
+            .filter(|s| crate::rules::from_nginx(cx.ir, s.origin))
+            .filter_map(|s| Some((s.protocol, s.action.as_ref()?)));
+        let routes =
+            super::routes(cx.ir).filter_map(|(s, r)| Some((s.protocol, r.action.as_ref()?)));
+        services.chain(routes).filter_map(|(proto, a)| match a {
+            Action::Proxy { target, origin, .. } => {
+                let (host, has_port) = target_host(target)?;
+                Some((family(proto), host, has_port, *origin))
+            }
+            _ => None,
+        })
     };
-    let pool_names: FnvHashSet<(Protocol, &str)> = cx
-        .ir
-        .pools
-        .iter()
-        .filter(|p| crate::rules::from_nginx(cx.ir, p.origin))
-        .map(|p| (family(p.protocol), p.name.as_str()))
+    let mut pool_names: FnvHashSet<(Protocol, &str)> = FnvHashSet::default();
+    pool_names.reserve(cx.ir.pools.len());
+    pool_names.extend(
+        cx.ir
+            .pools
+            .iter()
+            .filter(|p| crate::rules::from_nginx(cx.ir, p.origin))
+            .map(|p| (family(p.protocol), p.name.as_str())),
+    );
+    let unknown: Vec<_> = proxies()
+        .filter(|(fam, host, _, _)| {
+            !pool_names.contains(&(*fam, host.as_str())) && !is_ip(host) && host != "localhost"
+        })
         .collect();
-    let mut used: FnvHashSet<(Protocol, String)> = FnvHashSet::default();
-    let mut unknown = Vec::new();
-    for (proto, a) in &proxies {
-        let Action::Proxy { target, origin, .. } = a else {
-            continue;
-        };
-        let Some((host, has_port)) = target_host(target) else {
-            continue;
-        };
-        let fam = family(*proto);
-        let is_pool = pool_names.contains(&(fam, host.as_str()));
-        if is_pool && !has_port {
-            used.insert((fam, host));
-        } else if !is_pool && !is_ip(&host) && host != "localhost" {
-            unknown.push((fam, host, *origin));
-        }
+    if unknown.is_empty() {
+        return;
     }
-    for (fam, host, origin) in unknown {
+    // Which upstreams are used: the likely meaning of an unknown name is an unused one.
+    let used: FnvHashSet<(Protocol, String)> = proxies()
+        .filter(|(fam, host, has_port, _)| !has_port && pool_names.contains(&(*fam, host.as_str())))
+        .map(|(fam, host, _, _)| (fam, host))
+        .collect();
+    for (fam, host, _, origin) in unknown {
         let pools: Vec<&str> = cx
             .ir
             .pools
