@@ -209,19 +209,47 @@ pub fn template(value: &str) -> Result<Template, String> {
 }
 
 /// Removes hop-by-hop headers and those the `Connection` header names.
+///
+/// Runs twice per proxied request (its headers and the response's): one pass over the
+/// message's few names finds which hop-by-hop ones are there, where removing each of the nine
+/// would hash and look up every one; `Connection` tokens that name a hop-by-hop header or are
+/// `close` make no header name.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
-    let named: Vec<HeaderName> = h
-        .get_all(hyper::header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
-        .collect();
+    let mut present = 0u16;
+    for name in h.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().position(|n| n == name) {
+            present |= 1 << i;
+        }
+    }
+    if present == 0 {
+        return;
+    }
+    // `HOP_BY_HOP[0]` is `Connection`.
+    let named: Vec<HeaderName> = if present & 1 != 0 {
+        h.get_all(hyper::header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|t| {
+                !t.is_empty()
+                    && !t.eq_ignore_ascii_case("close")
+                    && !HOP_BY_HOP
+                        .iter()
+                        .any(|n| t.eq_ignore_ascii_case(n.as_str()))
+            })
+            .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
     for n in named {
         h.remove(n);
     }
-    for n in &HOP_BY_HOP {
-        h.remove(n);
+    for (i, n) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            h.remove(n);
+        }
     }
 }
 
@@ -454,6 +482,30 @@ mod tests {
             template("$upstream_cache_status").unwrap_err(),
             "upstream_cache_status"
         );
+    }
+
+    #[test]
+    fn hop_by_hop_headers_and_those_connection_names_go() {
+        let mut h = HeaderMap::new();
+        for (n, v) in [
+            ("connection", "close, X-Session , keep-alive"),
+            ("keep-alive", "timeout=5"),
+            ("te", "trailers"),
+            ("transfer-encoding", "chunked"),
+            ("x-session", "1"),
+            ("x-kept", "2"),
+            ("host", "a"),
+        ] {
+            h.append(n, HeaderValue::from_static(v));
+        }
+        strip_hop_by_hop(&mut h);
+        let mut left: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
+        left.sort();
+        assert_eq!(left, ["host", "x-kept"]);
+        let mut none = HeaderMap::new();
+        none.insert("x-a", HeaderValue::from_static("1"));
+        strip_hop_by_hop(&mut none);
+        assert_eq!(none.len(), 1);
     }
 }
 

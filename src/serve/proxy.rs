@@ -173,7 +173,7 @@ async fn nginx(
     out: &Outgoing<'_>,
 ) -> Response<Body> {
     let peers = &pool.peers.peers;
-    let mut tried = vec![false; peers.len()];
+    let mut tried = Tried::new(peers.len());
     let mut tries = pool.peers.tries();
     if policy.tries > 0 {
         tries = tries.min(policy.tries as usize);
@@ -260,7 +260,7 @@ async fn haproxy(
     out: &Outgoing<'_>,
 ) -> Response<Body> {
     let peers = &pool.peers.peers;
-    let mut tried = vec![false; peers.len()];
+    let mut tried = Tried::new(peers.len());
     let Some(mut i) = pool.balancer.pick(&pool.peers, pick, &tried) else {
         return respond::error(StatusCode::SERVICE_UNAVAILABLE);
     };
@@ -291,6 +291,50 @@ async fn haproxy(
                     }
                 }
             }
+        }
+    }
+}
+
+/// The servers of a pool tried so far for one request: on the stack for pools of up to 32
+/// servers, so that a request allocates nothing for it.
+struct Tried {
+    inline: [bool; 32],
+    len: usize,
+    heap: Vec<bool>,
+}
+
+impl Tried {
+    fn new(len: usize) -> Tried {
+        Tried {
+            inline: [false; 32],
+            len,
+            heap: if len > 32 {
+                vec![false; len]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+impl std::ops::Deref for Tried {
+    type Target = [bool];
+
+    fn deref(&self) -> &[bool] {
+        if self.len > 32 {
+            &self.heap
+        } else {
+            &self.inline[..self.len]
+        }
+    }
+}
+
+impl std::ops::DerefMut for Tried {
+    fn deref_mut(&mut self) -> &mut [bool] {
+        if self.len > 32 {
+            &mut self.heap
+        } else {
+            &mut self.inline[..self.len]
         }
     }
 }
