@@ -47,11 +47,23 @@ impl Cache {
         if self.cap == 0 {
             return None;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        idle.retain(|c| now.duration_since(c.since) < IDLE_TIMEOUT);
-        let at = idle.iter().position(|c| c.peer == peer)?;
-        idle.remove(at).map(|c| c.conn)
+        let (conn, expired) = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            // Newest first, and taking from the middle keeps the order: the expired ones are
+            // at the back (no scan of the whole cache per request).
+            let now = Instant::now();
+            let fresh = idle.partition_point(|c| now.duration_since(c.since) < IDLE_TIMEOUT);
+            let expired = idle.split_off(fresh);
+            let conn = idle
+                .iter()
+                .position(|c| c.peer == peer)
+                .and_then(|at| idle.remove(at))
+                .map(|c| c.conn);
+            (conn, expired)
+        };
+        // Closed outside the lock.
+        drop(expired);
+        conn
     }
 
     /// Parks a connection whose last response was read completely; closes it instead when the
