@@ -756,3 +756,46 @@ http {{
         assert_eq!(body(&n), body(&l), "{what}");
     }
 }
+
+/// Sends half a request head and waits: (bytes the server sent back, seconds until it closed).
+fn stalled_head(port: u16) -> (usize, f64) {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut c = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
+    let t = Instant::now();
+    c.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        .unwrap();
+    let mut got = Vec::new();
+    let _ = c.read_to_end(&mut got);
+    (got.len(), t.elapsed().as_secs_f64())
+}
+
+#[test]
+fn client_header_timeout_matches_nginx() {
+    // The default server's `client_header_timeout` bounds the time to send a head; a complete
+    // head in time is served. nginx closes without a response (its log says 408).
+    let make = |listen: u16, _log: &Path| {
+        format!(
+            "events {{}}
+http {{
+    server {{
+        listen 127.0.0.1:{listen};
+        client_header_timeout 1s;
+        location / {{ return 200 'ok'; }}
+    }}
+}}
+"
+        )
+    };
+    let p = start_pair(make);
+    for (who, port) in [("nginx", p.nginx), ("lbc", p.lbc)] {
+        let (status, body) = common::serve::get(port, "/");
+        assert_eq!((status, body.as_str()), (200, "ok"), "{who}");
+        let (sent, secs) = stalled_head(port);
+        assert_eq!(sent, 0, "{who} answered a stalled head");
+        assert!(
+            (0.8..4.0).contains(&secs),
+            "{who} closed a stalled head after {secs:.2} s, not about 1 s"
+        );
+    }
+}

@@ -288,7 +288,9 @@ where
             if Pin::new(&mut conn).poll(cx).is_ready() {
                 return Poll::Ready(Outcome::Done);
             }
-            if stopping || !state.idle() {
+            // A connection with half a request head is not idle: parking it would drop the
+            // head's time limit (`client_header_timeout`) along with hyper's state.
+            if stopping || !state.idle() || state.reading.is_reading() {
                 idle_since = None;
                 return Poll::Pending;
             }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
+use std::time::Duration;
 
 use regex::{Regex, RegexBuilder};
 
@@ -39,6 +40,33 @@ pub struct ListenPlan {
     pub stats: Option<Arc<super::stats::StatsPage>>,
 }
 
+impl ListenPlan {
+    /// The time a client has to send a request's head on this socket: the default server's,
+    /// as in nginx (the head is read before the server is known).
+    pub fn header_timeout(&self) -> Option<Duration> {
+        self.hosts.get(self.default).and_then(|h| h.header_timeout)
+    }
+}
+
+/// nginx's `client_header_timeout` (60 s by default) or HAProxy's `timeout http-request` (none
+/// by default) of `scopes`, outermost first; 0 means none. nginx closes a connection whose
+/// request head is not complete in time, without a response (its log says 408), and so does
+/// hyper.
+fn header_timeout(scopes: &[&Settings], nginx: bool) -> Option<Duration> {
+    let mut t = nginx.then_some(Duration::from_secs(60));
+    for timeouts in scopes.iter().filter_map(|s| s.timeouts.as_ref()) {
+        let v = if nginx {
+            &timeouts.client_header
+        } else {
+            &timeouts.http_request
+        };
+        if let Some(v) = v {
+            t = (v.value.0 > 0).then(|| Duration::from_millis(v.value.0));
+        }
+    }
+    t
+}
+
 /// One `server {}`: its names and locations.
 pub struct Host {
     pub names: Vec<String>,
@@ -52,6 +80,8 @@ pub struct Host {
     pub keeps_headers: Vec<hyper::header::HeaderName>,
     /// `set_real_ip_from` and its companions, at the http and server levels.
     pub realip: Option<super::realip::RealIp>,
+    /// How long a client may take to send a request's head ([`header_timeout`]).
+    pub header_timeout: Option<Duration>,
 }
 
 /// The locations of one level (a server, or the nested locations of a location).
@@ -531,6 +561,7 @@ fn host(
         scope,
         keeps_headers,
         realip,
+        header_timeout: header_timeout(&scopes, shared.nginx),
     })
 }
 

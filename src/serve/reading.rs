@@ -28,6 +28,12 @@ impl ReadState {
         }
     }
 
+    /// Whether part of a request head has arrived and the rest not yet: such a connection is
+    /// not idle, and its head's time limit runs.
+    pub fn is_reading(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == READING
+    }
+
     /// The head is parsed (the service runs).
     pub fn head_parsed(&self) {
         if self.0.swap(ANSWERING, Ordering::Relaxed) == READING {

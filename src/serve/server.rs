@@ -453,7 +453,11 @@ async fn serve_client(
         let (l, st) = (l2.clone(), st.clone());
         async move { Ok::<_, Infallible>(l.answer(req, st, remote, local).await) }
     });
-    conn::serve(stream, &l.builder, service, state, l.stop.clone()).await
+    // The head's time limit comes from the plan in force, which a reload may have changed.
+    let mut builder = l.builder.clone();
+    let plan = l.slot.read().unwrap_or_else(|e| e.into_inner()).clone();
+    builder.header_read_timeout(plan.header_timeout());
+    conn::serve(stream, &builder, service, state, l.stop.clone()).await
 }
 
 /// The host name a request asks for: the Host header without port and trailing dot.

@@ -135,15 +135,15 @@ impl Findings {
             self.ignore(o, "`charset`");
         }
         // Upstream timeouts (`connect`, `upstream_read`, `upstream_send`) are honoured by the
-        // proxy (`super::retry`); the client-side ones are not yet.
+        // proxy (`super::retry`), the time to send a request's head (`client_header_timeout`,
+        // `timeout http-request`) by the listener (`super::plan::ListenPlan::header_timeout`);
+        // the other client-side ones are not yet.
         if let Some(t) = &s.timeouts {
             for o in [
                 &t.idle,
                 &t.client,
-                &t.client_header,
                 &t.client_body,
                 &t.keepalive,
-                &t.http_request,
                 &t.queue,
                 &t.check,
             ]
