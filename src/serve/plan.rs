@@ -48,21 +48,20 @@ impl ListenPlan {
     }
 }
 
-/// nginx's `client_header_timeout` (60 s by default) or HAProxy's `timeout http-request` (none
-/// by default) of `scopes`, outermost first; 0 means none. nginx closes a connection whose
-/// request head is not complete in time, without a response (its log says 408), and so does
-/// hyper.
+/// nginx's `client_header_timeout` of `scopes`, outermost first (60 s by default; 0 means
+/// none). nginx closes a connection whose request head is not complete in time without a
+/// response (its log says 408), and so does hyper. HAProxy answers 408 to a late head (`timeout
+/// http-request`), which hyper does not: its listeners keep a fixed 30 s, and `support` warns.
 fn header_timeout(scopes: &[&Settings], nginx: bool) -> Option<Duration> {
-    let mut t = nginx.then_some(Duration::from_secs(60));
-    for timeouts in scopes.iter().filter_map(|s| s.timeouts.as_ref()) {
-        let v = if nginx {
-            &timeouts.client_header
-        } else {
-            &timeouts.http_request
-        };
-        if let Some(v) = v {
-            t = (v.value.0 > 0).then(|| Duration::from_millis(v.value.0));
-        }
+    if !nginx {
+        return Some(Duration::from_secs(30));
+    }
+    let mut t = Some(Duration::from_secs(60));
+    for v in scopes
+        .iter()
+        .filter_map(|s| s.timeouts.as_ref()?.client_header.as_ref())
+    {
+        t = (v.value.0 > 0).then(|| Duration::from_millis(v.value.0));
     }
     t
 }

@@ -135,8 +135,8 @@ impl Findings {
             self.ignore(o, "`charset`");
         }
         // Upstream timeouts (`connect`, `upstream_read`, `upstream_send`) are honoured by the
-        // proxy (`super::retry`), the time to send a request's head (`client_header_timeout`,
-        // `timeout http-request`) by the listener (`super::plan::ListenPlan::header_timeout`);
+        // proxy (`super::retry`), nginx's time to send a request's head
+        // (`client_header_timeout`) by the listener (`super::plan::ListenPlan::header_timeout`);
         // the other client-side ones are not yet.
         if let Some(t) = &s.timeouts {
             for o in [
@@ -144,6 +144,7 @@ impl Findings {
                 &t.client,
                 &t.client_body,
                 &t.keepalive,
+                &t.http_request,
                 &t.queue,
                 &t.check,
             ]
