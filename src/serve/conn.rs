@@ -226,15 +226,19 @@ where
     }
 }
 
-/// Waits until a new or parked connection has bytes (or its end) to read: false when the
-/// keep-alive time ran out, the server stops or the socket failed. Peeks rather than waits for
-/// readiness, which may be a false positive: a hyper connection is only made for bytes that
-/// are there.
-pub async fn wait_readable(stream: &TcpStream, stop: &mut watch::Receiver<bool>) -> bool {
+/// Waits until a new connection has bytes (or its end) to read: false when `limit` ran out
+/// (nginx gives a new connection `client_header_timeout` for its first request), the server
+/// stops or the socket failed. Peeks rather than waits for readiness, which may be a false
+/// positive: a hyper connection is only made for bytes that are there.
+pub async fn wait_readable(
+    stream: &TcpStream,
+    stop: &mut watch::Receiver<bool>,
+    limit: Duration,
+) -> bool {
     if *stop.borrow() {
         return false;
     }
-    let sleep = tokio::time::sleep(KEEPALIVE);
+    let sleep = tokio::time::sleep(limit);
     tokio::pin!(sleep);
     let stopped = stop.changed();
     tokio::pin!(stopped);

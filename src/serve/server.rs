@@ -430,8 +430,13 @@ async fn accept_loop(
 /// (`readable`: it was parked and has bytes again).
 async fn connection(stream: tokio::net::TcpStream, ticket: Ticket, readable: bool) {
     let l = ticket.l.clone();
-    if !readable && !conn::wait_readable(&stream, &mut l.stop.clone()).await {
-        return;
+    if !readable {
+        // A new connection has the head's time limit for its first bytes, as in nginx.
+        let plan = l.slot.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let limit = plan.header_timeout().unwrap_or(conn::KEEPALIVE);
+        if !conn::wait_readable(&stream, &mut l.stop.clone(), limit).await {
+            return;
+        }
     }
     if let Some(idle) = serve_client(stream, &l, ticket.remote, ticket.local).await {
         if let Ok(idle) = idle.into_std() {
