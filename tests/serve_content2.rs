@@ -807,3 +807,75 @@ http {{
         }
     }
 }
+
+/// One keep-alive request on a fresh connection: (the response head, seconds from the end of
+/// the response until the server closed the connection).
+fn idle_after(port: u16, path: &str) -> (String, f64) {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut c = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(8))).unwrap();
+    c.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head = loop {
+        let n = c.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before a response");
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let len: usize = header(head, "content-length").unwrap().parse().unwrap();
+            if body.len() >= len {
+                break head.to_string();
+            }
+        }
+    };
+    let t = Instant::now();
+    let n = c.read(&mut buf).unwrap_or(usize::MAX);
+    assert_eq!(n, 0, "more bytes, or no close within 8 s, after {path}");
+    (head, t.elapsed().as_secs_f64())
+}
+
+#[test]
+fn keepalive_timeout_matches_nginx() {
+    // The location that answered decides how long the connection may idle; 0 closes it after
+    // the response with `Connection: close`.
+    let make = |listen: u16, _log: &Path| {
+        format!(
+            "events {{}}
+http {{
+    keepalive_timeout 1s;
+    server {{
+        listen 127.0.0.1:{listen};
+        location / {{ return 200 'ok'; }}
+        location /longer {{ keepalive_timeout 3s; return 200 'ok'; }}
+        location /never {{ keepalive_timeout 0; return 200 'ok'; }}
+    }}
+}}
+"
+        )
+    };
+    let p = start_pair(make);
+    for (who, port) in [("nginx", p.nginx), ("lbc", p.lbc)] {
+        let (head, secs) = idle_after(port, "/");
+        assert!(
+            header(&head, "connection") != Some("close"),
+            "{who}: {head}"
+        );
+        assert!(
+            (0.8..2.5).contains(&secs),
+            "{who} closed an idle connection after {secs:.2} s, not about 1 s"
+        );
+        let (_, secs) = idle_after(port, "/longer");
+        assert!(
+            (2.7..5.0).contains(&secs),
+            "{who} closed an idle connection after {secs:.2} s, not about 3 s"
+        );
+        let (head, secs) = idle_after(port, "/never");
+        assert_eq!(header(&head, "connection"), Some("close"), "{who}: {head}");
+        assert!(
+            secs < 0.5,
+            "{who} kept a `keepalive_timeout 0` connection {secs:.2} s"
+        );
+    }
+}

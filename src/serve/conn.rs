@@ -4,13 +4,13 @@
 //! in the listener's [`super::park::Lot`] until it becomes readable again, when a fresh task
 //! and hyper connection pick up where the last one stopped. nginx frees a kept-alive
 //! connection's buffers the same way; it is what keeps thousands of idle clients cheap. A
-//! parked connection closes after nginx's default `keepalive_timeout` ([`KEEPALIVE`], 75 s), or
-//! at once when the server stops.
+//! parked connection closes after the `keepalive_timeout` of the location that answered its
+//! last request (nginx's default [`KEEPALIVE`], 75 s), or at once when the server stops.
 
 use std::future::{poll_fn, Future};
 use std::io::IoSlice;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -27,7 +27,8 @@ use tokio::time::Instant;
 
 /// How long a kept-alive connection stays idle inside hyper before it is parked.
 const PARK_AFTER: Duration = Duration::from_millis(20);
-/// How long a parked connection may stay idle (nginx's default `keepalive_timeout`).
+/// How long a parked connection may stay idle when nothing says otherwise (nginx's default
+/// `keepalive_timeout`).
 pub const KEEPALIVE: Duration = Duration::from_secs(75);
 
 /// What the connection's service, response bodies and socket report, so the driver knows when
@@ -42,6 +43,8 @@ pub struct ConnState {
     dirty: AtomicBool,
     /// Whether a request head is being read (`stub_status`'s `Reading:`).
     pub reading: super::reading::ReadState,
+    /// The last request's `keepalive_timeout` in milliseconds (0: not set, [`KEEPALIVE`]).
+    keepalive_ms: AtomicU64,
 }
 
 impl ConnState {
@@ -49,6 +52,20 @@ impl ConnState {
     pub fn request(&self, has_body: bool) {
         self.busy.fetch_add(1, Relaxed);
         self.body_pending.store(has_body, Relaxed);
+    }
+
+    /// Records the keep-alive time of the location that answered the last request.
+    pub fn set_keepalive(&self, d: Duration) {
+        self.keepalive_ms
+            .store(u64::try_from(d.as_millis()).unwrap_or(u64::MAX), Relaxed);
+    }
+
+    /// How long the connection may idle now (the last request's `keepalive_timeout`).
+    pub fn keepalive(&self) -> Duration {
+        match self.keepalive_ms.load(Relaxed) {
+            0 => KEEPALIVE,
+            ms => Duration::from_millis(ms),
+        }
     }
 
     fn idle(&self) -> bool {

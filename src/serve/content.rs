@@ -85,6 +85,9 @@ pub struct Scope {
     /// `internal`: only internal redirects reach this location (else 404).
     pub internal: bool,
     pub redirects: Redirects,
+    /// `keepalive_timeout`: how long the connection may idle after a request answered here
+    /// (nginx's 75 s by default; zero closes it after the response).
+    pub keepalive: std::time::Duration,
 }
 
 impl Scope {
@@ -454,6 +457,10 @@ pub fn scope(
         port: on("port_in_redirect", f),
         server_name: flag_setting(chain, "server_name_in_redirect", f),
     };
+    let keepalive = inner(chain, |s| s.timeouts.as_ref()?.keepalive.as_ref())
+        .map_or(super::conn::KEEPALIVE, |k| {
+            std::time::Duration::from_millis(k.value.0)
+        });
     Scope {
         files,
         default_type,
@@ -476,6 +483,7 @@ pub fn scope(
         referers,
         internal,
         redirects,
+        keepalive,
     }
 }
 

@@ -3,10 +3,12 @@
 //! the lot's own — as nginx keeps its idle connections in its event loop with nothing but the
 //! connection structure. That set's descriptor is itself watched by the runtime, so the lot is
 //! one task on the listener's worker, not a thread. When a parked socket becomes readable (a
-//! request, or the client closing) a fresh connection task takes it up; after the keep-alive
-//! time, or at once when the listener stops, it is closed.
+//! request, or the client closing) a fresh connection task takes it up; after its keep-alive
+//! time (`keepalive_timeout` of the location of its last request), or at once when the listener
+//! stops, it is closed.
 
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::net::TcpStream as StdStream;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,9 +32,10 @@ struct Slots<T> {
     entries: Vec<Option<(u32, Parked<T>)>>,
     free: Vec<usize>,
     generation: u32,
-    /// Slot, generation and deadline in parking order: every connection gets the same
-    /// keep-alive time, so the front is always the first to expire.
-    order: VecDeque<(usize, u32, Instant)>,
+    /// Deadline, slot and generation, the earliest first (locations may set different
+    /// keep-alive times). Entries of connections resumed meanwhile stay until their deadline
+    /// or a compaction.
+    order: BinaryHeap<Reverse<(Instant, usize, u32)>>,
     /// The listener stopped: nothing more is parked.
     closed: bool,
 }
@@ -41,8 +44,8 @@ struct Slots<T> {
 pub struct Lot<T> {
     registry: Registry,
     slots: Mutex<Slots<T>>,
-    keepalive: Duration,
-    /// Tells the lot's task that an empty lot got a connection, whose expiry it must time.
+    /// Tells the lot's task that a connection parked with the earliest deadline, which it must
+    /// time.
     first: Notify,
 }
 
@@ -64,7 +67,6 @@ impl<T: Send + 'static> Lot<T> {
     /// parked connection that becomes readable; when `stop` turns true (or its sender goes)
     /// every parked connection is closed and the task ends.
     pub fn start(
-        keepalive: Duration,
         stop: watch::Receiver<bool>,
         resume: impl Fn(StdStream, T) + Send + 'static,
     ) -> std::io::Result<Arc<Lot<T>>> {
@@ -75,10 +77,9 @@ impl<T: Send + 'static> Lot<T> {
                 entries: Vec::new(),
                 free: Vec::new(),
                 generation: 0,
-                order: VecDeque::new(),
+                order: BinaryHeap::new(),
                 closed: false,
             }),
-            keepalive,
             first: Notify::new(),
         });
         // Deprecated for descriptors the wrapped value may not own; `Set` owns the poll, which
@@ -93,9 +94,9 @@ impl<T: Send + 'static> Lot<T> {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Parks `stream` until it is readable; it is closed at once if the listener has stopped
-    /// or the socket cannot be watched.
-    pub fn park(&self, stream: StdStream, resume: T) {
+    /// Parks `stream` until it is readable, for `keepalive` at most; it is closed at once if
+    /// the listener has stopped or the socket cannot be watched.
+    pub fn park(&self, stream: StdStream, resume: T, keepalive: Duration) {
         let mut s = self.slots();
         if s.closed {
             return;
@@ -121,9 +122,13 @@ impl<T: Send + 'static> Lot<T> {
             return;
         }
         s.entries[slot] = Some((generation, Parked { stream, resume }));
-        let deadline = Instant::now() + self.keepalive;
-        s.order.push_back((slot, generation, deadline));
-        if s.order.len() == 1 {
+        let deadline = Instant::now() + keepalive;
+        let earliest = s
+            .order
+            .peek()
+            .is_none_or(|Reverse((d, _, _))| deadline < *d);
+        s.order.push(Reverse((deadline, slot, generation)));
+        if earliest {
             self.first.notify_one();
         }
     }
@@ -153,21 +158,22 @@ impl<T: Send + 'static> Lot<T> {
     fn expire(&self, now: Instant) -> Option<Instant> {
         let mut gone = Vec::new();
         let mut s = self.slots();
-        while let Some(&(slot, generation, deadline)) = s.order.front() {
+        while let Some(&Reverse((deadline, slot, generation))) = s.order.peek() {
             let parked = matches!(s.entries[slot], Some((g, _)) if g == generation);
             if parked && deadline > now {
                 break;
             }
-            s.order.pop_front();
+            s.order.pop();
             gone.extend(self.remove(&mut s, slot, generation));
         }
         // `order` keeps the entries resumed since they were parked until their deadline:
         // drop them once they outnumber the parked ones, so it stays bounded.
         if s.order.len() > 2 * (s.entries.len() - s.free.len()) + 64 {
             let Slots { order, entries, .. } = &mut *s;
-            order.retain(|&(slot, g, _)| matches!(entries[slot], Some((eg, _)) if eg == g));
+            order
+                .retain(|&Reverse((_, slot, g))| matches!(entries[slot], Some((eg, _)) if eg == g));
         }
-        let next = s.order.front().map(|&(_, _, deadline)| deadline);
+        let next = s.order.peek().map(|&Reverse((deadline, _, _))| deadline);
         drop(s);
         drop(gone); // closed outside the lock
         next
@@ -206,9 +212,15 @@ async fn watch<T: Send + 'static>(
         if *stop.borrow_and_update() {
             break;
         }
+        // Until the earliest deadline, or until a connection parks with an earlier one.
         let expiry = async {
             match next {
-                Some(at) => tokio::time::sleep_until(at).await,
+                Some(at) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(at) => {}
+                        () = lot.first.notified() => {}
+                    }
+                }
                 None => lot.first.notified().await,
             }
         };
@@ -272,18 +284,15 @@ mod tests {
     async fn a_parked_connection_resumes_when_readable_and_expires_when_not() {
         let (stop_tx, stop) = watch::channel(false);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let lot = Lot::start(
-            Duration::from_millis(1500),
-            stop,
-            move |s: StdStream, n: u32| {
-                let _ = tx.send((s, n));
-            },
-        )
+        let lot = Lot::start(stop, move |s: StdStream, n: u32| {
+            let _ = tx.send((s, n));
+        })
         .unwrap();
+        let keepalive = Duration::from_millis(1500);
         let (mut c1, s1) = pair();
         let (c2, s2) = pair();
-        lot.park(s1, 1);
-        lot.park(s2, 2);
+        lot.park(s1, 1, keepalive);
+        lot.park(s2, 2, keepalive);
         assert_eq!(lot.len(), 2);
         // Nothing to read yet: nothing resumes.
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -300,22 +309,32 @@ mod tests {
         let (mut c5, s5) = pair();
         c5.write_all(b"GET").unwrap();
         tokio::time::sleep(Duration::from_millis(50)).await;
-        lot.park(s5, 5);
+        lot.park(s5, 5, keepalive);
         assert_eq!(rx.recv().await.unwrap().1, 5);
         // The other one idles past its keep-alive time: closed by the lot.
         assert_eq!(closed(c2).await.unwrap(), 0);
         assert_eq!(lot.len(), 0);
         // An empty lot times the next one parked too.
         let (c6, s6) = pair();
-        lot.park(s6, 6);
+        lot.park(s6, 6, keepalive);
         assert_eq!(closed(c6).await.unwrap(), 0);
+        // A connection parked later with a shorter keep-alive time expires first.
+        let (c7, s7) = pair();
+        lot.park(s7, 7, Duration::from_secs(30));
+        let (c8, s8) = pair();
+        let t = std::time::Instant::now();
+        lot.park(s8, 8, Duration::from_millis(300));
+        assert_eq!(closed(c8).await.unwrap(), 0);
+        assert!(t.elapsed() < Duration::from_secs(3));
+        assert_eq!(lot.len(), 1);
+        drop(c7);
         // On stop every parked connection is closed and no more are taken.
         let (c3, s3) = pair();
-        lot.park(s3, 3);
+        lot.park(s3, 3, keepalive);
         stop_tx.send(true).unwrap();
         assert_eq!(closed(c3).await.unwrap(), 0);
         let (_c4, s4) = pair();
-        lot.park(s4, 4);
+        lot.park(s4, 4, keepalive);
         assert_eq!(lot.len(), 0);
     }
 }

@@ -6,7 +6,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use hyper::body::Incoming;
 use hyper::header::HeaderMap;
@@ -63,7 +63,7 @@ pub async fn serve(
     req: Request<Incoming>,
     remote: SocketAddr,
     local: SocketAddr,
-) -> Response<Body> {
+) -> (Response<Body>, Duration) {
     let started = SystemTime::now();
     let remote = match &host.realip {
         Some(r) => r.client(remote, req.headers()),
@@ -124,6 +124,15 @@ pub async fn serve(
         // The reason phrase follows the new status (a proxied one keeps the upstream's).
         respond::set_reason(&mut resp);
     }
+    // `keepalive_timeout 0` (of the location that answered) closes the connection after the
+    // response, as nginx does.
+    let keepalive = scope.keepalive;
+    if keepalive.is_zero() {
+        resp.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+    }
     let status = resp.status().as_u16();
     if let Some(v) = flow.challenge.take().filter(|_| status == 401) {
         resp.headers_mut()
@@ -171,7 +180,7 @@ pub async fn serve(
         resp = g.apply(&side, resp).await;
     }
     if scope.log.is_none() && flow.slots.is_empty() {
-        return resp;
+        return (resp, keepalive);
     }
     let slots = std::mem::take(&mut flow.slots);
     let log = scope.log.as_ref().map(|l| {
@@ -219,7 +228,7 @@ pub async fn serve(
             }
         }),
     );
-    Response::from_parts(parts, body)
+    (Response::from_parts(parts, body), keepalive)
 }
 
 /// Location matching and the phases, internal redirects included: (the response, the scope

@@ -349,13 +349,14 @@ impl Listener {
         let lp = self.slot.read().unwrap_or_else(|e| e.into_inner()).clone();
         st.request(!req.body().is_end_stream());
         st.reading.head_parsed();
-        let resp = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
+        let (resp, keepalive) = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
             Some(page) => {
                 let _writing = status::RequestGuard::started();
-                page.answer(req.headers(), &self.metrics)
+                (page.answer(req.headers(), &self.metrics), conn::KEEPALIVE)
             }
             None => handle(&lp, &self.upstreams, req, remote, local).await,
         };
+        st.set_keepalive(keepalive);
         st.reading.answered();
         self.counters.count(resp.status().as_u16());
         resp.map(|b| Tracked::new(b, st))
@@ -378,7 +379,7 @@ async fn accept_loop(
             tokio::spawn(connection(stream, ticket, true));
         }
     };
-    let lot = match Lot::start(conn::KEEPALIVE, stop.clone(), resume) {
+    let lot = match Lot::start(stop.clone(), resume) {
         Ok(lot) => lot,
         Err(e) => {
             eprintln!("lbc serve: cannot watch idle connections: {e}");
@@ -438,20 +439,21 @@ async fn connection(stream: tokio::net::TcpStream, ticket: Ticket, readable: boo
             return;
         }
     }
-    if let Some(idle) = serve_client(stream, &l, ticket.remote, ticket.local).await {
+    if let Some((idle, keepalive)) = serve_client(stream, &l, ticket.remote, ticket.local).await {
         if let Ok(idle) = idle.into_std() {
-            l.lot.park(idle, ticket);
+            l.lot.park(idle, ticket, keepalive);
         }
     }
 }
 
-/// Serves a connection that has bytes to read, until it ends (`None`) or is parked.
+/// Serves a connection that has bytes to read, until it ends (`None`) or is parked: then the
+/// socket and how long it may idle (the last request's `keepalive_timeout`).
 async fn serve_client(
     stream: tokio::net::TcpStream,
     l: &Arc<Listener>,
     remote: SocketAddr,
     local: SocketAddr,
-) -> Option<tokio::net::TcpStream> {
+) -> Option<(tokio::net::TcpStream, Duration)> {
     let state = Arc::new(ConnState::default());
     let (l2, st) = (l.clone(), state.clone());
     let service = service_fn(move |req: Request<Incoming>| {
@@ -462,7 +464,8 @@ async fn serve_client(
     let mut builder = l.builder.clone();
     let plan = l.slot.read().unwrap_or_else(|e| e.into_inner()).clone();
     builder.header_read_timeout(plan.header_timeout());
-    conn::serve(stream, &builder, service, state, l.stop.clone()).await
+    let idle = conn::serve(stream, &builder, service, state.clone(), l.stop.clone()).await?;
+    Some((idle, state.keepalive()))
 }
 
 /// The host name a request asks for: the Host header without port and trailing dot.
@@ -485,7 +488,7 @@ async fn handle(
     req: Request<Incoming>,
     remote: SocketAddr,
     local: SocketAddr,
-) -> Response<Body> {
+) -> (Response<Body>, Duration) {
     let _writing = status::RequestGuard::started();
     let name = requested_host(&req);
     let host = name

@@ -136,14 +136,15 @@ impl Findings {
         }
         // Upstream timeouts (`connect`, `upstream_read`, `upstream_send`) are honoured by the
         // proxy (`super::retry`), nginx's time to send a request's head
-        // (`client_header_timeout`) by the listener (`super::plan::ListenPlan::header_timeout`);
-        // the other client-side ones are not yet.
+        // (`client_header_timeout`) by the listener (`super::plan::ListenPlan::header_timeout`),
+        // the keep-alive time (`keepalive_timeout`, HAProxy `timeout http-keep-alive`) by the
+        // connection (`super::content::Scope::keepalive`); the other client-side ones are not
+        // yet.
         if let Some(t) = &s.timeouts {
             for o in [
                 &t.idle,
                 &t.client,
                 &t.client_body,
-                &t.keepalive,
                 &t.http_request,
                 &t.queue,
                 &t.check,
