@@ -43,7 +43,8 @@ pub struct ConnState {
     dirty: AtomicBool,
     /// Whether a request head is being read (`stub_status`'s `Reading:`).
     pub reading: super::reading::ReadState,
-    /// The last request's `keepalive_timeout` in milliseconds (0: not set, [`KEEPALIVE`]).
+    /// The last request's `keepalive_timeout` in milliseconds plus one (0: no request yet,
+    /// [`KEEPALIVE`]).
     keepalive_ms: AtomicU64,
 }
 
@@ -56,15 +57,15 @@ impl ConnState {
 
     /// Records the keep-alive time of the location that answered the last request.
     pub fn set_keepalive(&self, d: Duration) {
-        self.keepalive_ms
-            .store(u64::try_from(d.as_millis()).unwrap_or(u64::MAX), Relaxed);
+        let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        self.keepalive_ms.store(ms.saturating_add(1), Relaxed);
     }
 
     /// How long the connection may idle now (the last request's `keepalive_timeout`).
     pub fn keepalive(&self) -> Duration {
         match self.keepalive_ms.load(Relaxed) {
             0 => KEEPALIVE,
-            ms => Duration::from_millis(ms),
+            ms => Duration::from_millis(ms - 1),
         }
     }
 

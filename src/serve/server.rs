@@ -337,6 +337,11 @@ impl Drop for Ticket {
 }
 
 impl Listener {
+    /// The tables in force (a reload swaps them).
+    fn plan(&self) -> Arc<ListenPlan> {
+        self.slot.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Answers one request of a connection from `remote` accepted on `local`.
     async fn answer(
         &self,
@@ -346,7 +351,7 @@ impl Listener {
         local: SocketAddr,
     ) -> Response<Tracked<Body>> {
         // One generation of tables per request, however the slot changes meanwhile.
-        let lp = self.slot.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let lp = self.plan();
         st.request(!req.body().is_end_stream());
         st.reading.head_parsed();
         let (resp, keepalive) = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
@@ -433,8 +438,7 @@ async fn connection(stream: tokio::net::TcpStream, ticket: Ticket, readable: boo
     let l = ticket.l.clone();
     if !readable {
         // A new connection has the head's time limit for its first bytes, as in nginx.
-        let plan = l.slot.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let limit = plan.header_timeout().unwrap_or(conn::KEEPALIVE);
+        let limit = l.plan().header_timeout().unwrap_or(conn::KEEPALIVE);
         if !conn::wait_readable(&stream, &mut l.stop.clone(), limit).await {
             return;
         }
@@ -462,8 +466,7 @@ async fn serve_client(
     });
     // The head's time limit comes from the plan in force, which a reload may have changed.
     let mut builder = l.builder.clone();
-    let plan = l.slot.read().unwrap_or_else(|e| e.into_inner()).clone();
-    builder.header_read_timeout(plan.header_timeout());
+    builder.header_read_timeout(l.plan().header_timeout());
     let idle = conn::serve(stream, &builder, service, state.clone(), l.stop.clone()).await?;
     Some((idle, state.keepalive()))
 }
