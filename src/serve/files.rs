@@ -518,12 +518,12 @@ struct Chunks(tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>);
 
 impl hyper::body::Body for Chunks {
     type Data = bytes::Bytes;
-    type Error = hyper::Error;
+    type Error = std::io::Error;
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, hyper::Error>>> {
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<bytes::Bytes>, std::io::Error>>> {
         match self.0.poll_recv(cx) {
             std::task::Poll::Ready(Some(Ok(b))) => {
                 std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(b))))

@@ -208,16 +208,50 @@ pub fn template(value: &str) -> Result<Template, String> {
     Ok(Template(parts))
 }
 
+/// Where `name` stands in [`HOP_BY_HOP`], if it is a hop-by-hop header: one match on the
+/// name's text (a length switch and a compare), not nine `HeaderName` comparisons.
+pub fn hop_by_hop(name: &str) -> Option<usize> {
+    Some(match name {
+        "connection" => 0,
+        "keep-alive" => 1,
+        "proxy-connection" => 2,
+        "proxy-authenticate" => 3,
+        "proxy-authorization" => 4,
+        "te" => 5,
+        "trailer" => 6,
+        "transfer-encoding" => 7,
+        "upgrade" => 8,
+        _ => return None,
+    })
+}
+
+/// The header names a `Connection` value lists for removal: its tokens less `close` and the
+/// hop-by-hop names (removed anyway).
+pub fn connection_named(value: &HeaderValue) -> impl Iterator<Item = HeaderName> + '_ {
+    value
+        .to_str()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|t| {
+            !t.is_empty()
+                && !t.eq_ignore_ascii_case("close")
+                && !HOP_BY_HOP
+                    .iter()
+                    .any(|n| t.eq_ignore_ascii_case(n.as_str()))
+        })
+        .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
+}
+
 /// Removes hop-by-hop headers and those the `Connection` header names.
 ///
-/// Runs twice per proxied request (its headers and the response's): one pass over the
-/// message's few names finds which hop-by-hop ones are there, where removing each of the nine
-/// would hash and look up every one; `Connection` tokens that name a hop-by-hop header or are
-/// `close` make no header name.
+/// Runs once per proxied request, on its headers (the response's are sorted as they are
+/// parsed, [`super::connect`]): one pass over the message's few names finds which hop-by-hop
+/// ones are there.
 pub fn strip_hop_by_hop(h: &mut HeaderMap) {
     let mut present = 0u16;
     for name in h.keys() {
-        if let Some(i) = HOP_BY_HOP.iter().position(|n| n == name) {
+        if let Some(i) = hop_by_hop(name.as_str()) {
             present |= 1 << i;
         }
     }
@@ -225,26 +259,15 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap) {
         return;
     }
     // `HOP_BY_HOP[0]` is `Connection`.
-    let named: Vec<HeaderName> = if present & 1 != 0 {
-        h.get_all(hyper::header::CONNECTION)
+    if present & 1 != 0 {
+        let named: Vec<HeaderName> = h
+            .get_all(hyper::header::CONNECTION)
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .filter(|t| {
-                !t.is_empty()
-                    && !t.eq_ignore_ascii_case("close")
-                    && !HOP_BY_HOP
-                        .iter()
-                        .any(|n| t.eq_ignore_ascii_case(n.as_str()))
-            })
-            .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    for n in named {
-        h.remove(n);
+            .flat_map(connection_named)
+            .collect();
+        for n in named {
+            h.remove(n);
+        }
     }
     for (i, n) in HOP_BY_HOP.iter().enumerate() {
         if present & (1 << i) != 0 {
@@ -506,6 +529,22 @@ mod tests {
         none.insert("x-a", HeaderValue::from_static("1"));
         strip_hop_by_hop(&mut none);
         assert_eq!(none.len(), 1);
+    }
+
+    #[test]
+    fn the_name_match_agrees_with_the_table() {
+        for (i, n) in HOP_BY_HOP.iter().enumerate() {
+            assert_eq!(hop_by_hop(n.as_str()), Some(i), "{n}");
+        }
+        for n in [
+            "host",
+            "connectio",
+            "x-connection",
+            "trailers",
+            "upgrade-insecure-requests",
+        ] {
+            assert_eq!(hop_by_hop(n), None, "{n}");
+        }
     }
 }
 

@@ -17,14 +17,14 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
 use hyper::http::request::Parts;
-use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri, Version};
+use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use tokio::time::Sleep;
 
 use super::balance::{KeyInput, PickRequest};
-use super::connect::{ExchangeError, OpenError, UpConn};
+use super::connect::{BodyState, ExchangeError, Framing, Head, OpenError, UpConn, UpRequest};
 use super::headers::{self, Vars};
 use super::plan::{ProxyTarget, UpstreamPool};
 use super::respond::{self, Body};
@@ -187,8 +187,8 @@ async fn nginx(
         tries = tries.saturating_sub(1);
         let flight = InFlight::enter(pool, i);
         match attempt(pool, i, policy, out).await {
-            Ok((resp, conn)) => {
-                let retry = status_condition(resp.status().as_u16()).filter(|&cond| {
+            Ok((head, conn)) => {
+                let retry = status_condition(head.parts.status.as_u16()).filter(|&cond| {
                     let mask = cond
                         | if non_idempotent {
                             ft::NON_IDEMPOTENT
@@ -207,7 +207,7 @@ async fn nginx(
                     }
                     None => {
                         peers[i].succeeded();
-                        return relay(resp, conn, flight, policy.read);
+                        return relay(head, conn, flight, policy.read);
                     }
                 }
             }
@@ -268,7 +268,7 @@ async fn haproxy(
     loop {
         let flight = InFlight::enter(pool, i);
         match attempt(pool, i, policy, out).await {
-            Ok((resp, conn)) => return relay(resp, conn, flight, policy.read),
+            Ok((head, conn)) => return relay(head, conn, flight, policy.read),
             Err(f) => {
                 peers[i]
                     .failures
@@ -362,7 +362,7 @@ async fn attempt(
     i: usize,
     policy: &Policy,
     out: &Outgoing<'_>,
-) -> Result<(Response<Incoming>, UpConn), Failure> {
+) -> Result<(Head, UpConn), Failure> {
     let addr = pool.peers.peers[i].addr;
     let started = Instant::now();
     let result = match out.uri.as_ref() {
@@ -384,7 +384,7 @@ async fn attempt(
         }),
     };
     out.trail.push(tried(&addr, started, &result));
-    result.map(|(resp, conn, _)| (resp, conn))
+    result.map(|(head, conn, _)| (head, conn))
 }
 
 /// The request on a connection to peer `i`: (the response head, its connection, how long
@@ -395,11 +395,17 @@ async fn exchange(
     policy: &Policy,
     out: &Outgoing<'_>,
     uri: &Uri,
-) -> Result<(Response<Incoming>, UpConn, Duration), Failure> {
+) -> Result<(Head, UpConn, Duration), Failure> {
     let addr = pool.peers.peers[i].addr;
+    let req = UpRequest {
+        method: &out.parts.method,
+        target: uri.path_and_query().map_or("/", |p| p.as_str()),
+        headers: out.headers,
+        body: out.body,
+    };
     let idempotent = !matches!(out.parts.method.as_str(), "POST" | "LOCK" | "PATCH");
     loop {
-        let (mut conn, cached) = match cached(pool, i).await {
+        let (mut conn, cached) = match cached(pool, i) {
             Some(c) => (c, true),
             None => match UpConn::open(addr, policy.connect).await {
                 Ok(c) => (c, false),
@@ -414,15 +420,15 @@ async fn exchange(
                 }
             },
         };
-        match conn.exchange(request(out, uri, &addr)).await {
-            Ok(resp) => {
+        match conn.exchange(&req, &addr).await {
+            Ok(head) => {
                 let took = if cached { Duration::ZERO } else { conn.took };
-                return Ok((resp, conn, took));
+                return Ok((head, conn, took));
             }
             Err(e) => {
                 let f = classify(&e);
                 // A stale kept-alive connection: once more on another one (a new one at last).
-                let unsent = matches!(&e, ExchangeError::Http(h) if h.is_canceled());
+                let unsent = matches!(&e, ExchangeError::Io { sent: false, .. });
                 if cached && f.ft == ft::ERROR && (idempotent || unsent) {
                     continue;
                 }
@@ -433,37 +439,13 @@ async fn exchange(
 }
 
 /// A usable kept-alive connection to peer `i` from the pool's cache, if there is one.
-async fn cached(pool: &UpstreamPool, i: usize) -> Option<UpConn> {
+fn cached(pool: &UpstreamPool, i: usize) -> Option<UpConn> {
     while let Some(mut c) = pool.keepalive.take(i) {
-        if c.usable().await {
+        if c.usable() {
             return Some(c);
         }
     }
     None
-}
-
-/// The request as peer `addr` gets it: HTTP/1.1, the URI in origin form, a `Host` header
-/// (the peer's address when `proxy_set_header Host ""` removed it).
-fn request(out: &Outgoing<'_>, uri: &Uri, addr: &SocketAddr) -> Request<Full<Bytes>> {
-    let mut up = Request::new(Full::new(out.body.clone()));
-    *up.method_mut() = out.parts.method.clone();
-    *up.version_mut() = Version::HTTP_11;
-    *up.uri_mut() = uri.clone();
-    *up.headers_mut() = out.headers.clone();
-    if !up.headers().contains_key(hyper::header::HOST) {
-        let host = if addr.port() == 80 {
-            match addr {
-                SocketAddr::V4(a) => a.ip().to_string(),
-                SocketAddr::V6(a) => format!("[{}]", a.ip()),
-            }
-        } else {
-            addr.to_string()
-        };
-        if let Ok(v) = hyper::header::HeaderValue::from_str(&host) {
-            up.headers_mut().insert(hyper::header::HOST, v);
-        }
-    }
-    up
 }
 
 /// What one try leaves for the upstream variables: a kept-alive connection took no time to
@@ -471,11 +453,11 @@ fn request(out: &Outgoing<'_>, uri: &Uri, addr: &SocketAddr) -> Request<Full<Byt
 fn tried(
     addr: &SocketAddr,
     started: Instant,
-    result: &Result<(Response<Incoming>, UpConn, Duration), Failure>,
+    result: &Result<(Head, UpConn, Duration), Failure>,
 ) -> Attempt {
     let (status, connect, header, response) = match result {
-        Ok((resp, _, took)) => (
-            resp.status().as_u16(),
+        Ok((head, _, took)) => (
+            head.parts.status.as_u16(),
             Some(*took),
             Some(started.elapsed()),
             None,
@@ -495,54 +477,53 @@ fn tried(
     }
 }
 
-/// Sorts an exchange's failure into nginx's conditions; the request counts as sent.
+/// Sorts an exchange's failure into nginx's conditions.
 fn classify(e: &ExchangeError) -> Failure {
-    let cond = match e {
-        ExchangeError::Closed => ft::ERROR,
-        ExchangeError::Http(h) => {
-            let mut timed_out = h.is_timeout();
-            let parse = h.is_parse() || h.is_parse_status();
-            let mut source = std::error::Error::source(h);
-            while let Some(s) = source {
-                if let Some(io) = s.downcast_ref::<std::io::Error>() {
-                    timed_out |= io.kind() == std::io::ErrorKind::TimedOut;
-                }
-                source = s.source();
-            }
-            if timed_out {
+    match e {
+        ExchangeError::Io { error, sent } => Failure {
+            ft: if error.kind() == std::io::ErrorKind::TimedOut {
                 ft::TIMEOUT
-            } else if parse {
-                ft::INVALID_HEADER
             } else {
                 ft::ERROR
-            }
-        }
-    };
-    Failure {
-        ft: cond,
-        sent: true,
+            },
+            sent: *sent,
+        },
+        ExchangeError::Closed => Failure {
+            ft: ft::ERROR,
+            sent: true,
+        },
+        ExchangeError::Invalid(_) => Failure {
+            ft: ft::INVALID_HEADER,
+            sent: true,
+        },
     }
 }
 
-/// Hands the response to the client, its body bounded by the read timeout between reads; the
-/// connection goes back to the pool's cache once the body has been read to its end.
-fn relay(
-    resp: Response<Incoming>,
-    conn: UpConn,
-    flight: InFlight,
-    read: Duration,
-) -> Response<Body> {
-    let (mut parts, body) = resp.into_parts();
-    headers::strip_hop_by_hop(&mut parts.headers);
-    let body = UpstreamBody {
-        inner: body,
-        conn: Some(conn),
-        ended: false,
-        flight,
-        read,
-        sleep: None,
+/// Hands the response to the client, its body bounded by the read timeout between reads. A
+/// body that came whole with its head is handed on as it is and the connection goes back to
+/// the pool's cache at once; a longer one streams, and its connection goes back once the body
+/// has been read to its end.
+fn relay(head: Head, mut conn: UpConn, flight: InFlight, read: Duration) -> Response<Body> {
+    let whole = match head.framing {
+        Framing::Empty => Some(Bytes::new()),
+        Framing::Length(n) if conn.buffered() as u64 >= n => Some(conn.take(n as usize)),
+        _ => None,
     };
-    Response::from_parts(parts, body.boxed())
+    let body = match whole {
+        Some(bytes) => {
+            flight.release(conn);
+            respond::full(bytes)
+        }
+        None => UpstreamBody {
+            state: BodyState::new(head.framing),
+            conn: Some(conn),
+            flight,
+            read,
+            sleep: None,
+        }
+        .boxed(),
+    };
+    Response::from_parts(head.parts, body)
 }
 
 /// An attempt in flight to peer `i`, counted in its `active` until dropped (with the
@@ -562,19 +543,28 @@ impl InFlight {
     }
 }
 
+impl InFlight {
+    /// The response was read whole: `conn` goes back to the pool's cache (when it can carry
+    /// another request) and the attempt is over.
+    fn release(self, conn: UpConn) {
+        self.pool.keepalive.put(self.i, conn);
+    }
+}
+
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.pool.peers.peers[self.i].leave();
     }
 }
 
-/// The upstream's response body, which drives its connection: ends early when the upstream
-/// stays silent longer than `proxy_read_timeout` (nginx then closes the client connection too).
+/// The upstream's response body as it streams: read from its connection as the client takes
+/// it; ends early when the upstream stays silent longer than `proxy_read_timeout` (nginx then
+/// closes the client connection too), fails when the upstream breaks the framing or closes
+/// early (hyper then aborts the client connection, as nginx does).
 struct UpstreamBody {
-    inner: Incoming,
+    state: BodyState,
+    /// `None` once the body failed or timed out.
     conn: Option<UpConn>,
-    /// The body was read to its end: the connection can serve another request.
-    ended: bool,
     flight: InFlight,
     read: Duration,
     /// Armed while the upstream is awaited.
@@ -583,60 +573,86 @@ struct UpstreamBody {
 
 impl HttpBody for UpstreamBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = std::io::Error;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut TaskContext<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
         let this = self.get_mut();
-        let mut frame = Pin::new(&mut this.inner).poll_frame(cx);
-        if frame.is_pending() {
-            if let Some(conn) = this.conn.as_mut() {
-                conn.drive(cx);
-                frame = Pin::new(&mut this.inner).poll_frame(cx);
-            }
-        }
-        match frame {
-            Poll::Ready(frame) => {
-                this.ended = frame.is_none();
-                // Disarmed: the next wait starts its own `proxy_read_timeout`.
-                if let Some(s) = this.sleep.as_mut() {
-                    let deadline = tokio::time::Instant::now() + this.read;
-                    s.as_mut().reset(deadline);
-                }
-                Poll::Ready(frame)
-            }
-            Poll::Pending => {
-                let read = this.read;
-                let sleep = this
-                    .sleep
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(read)));
-                match sleep.as_mut().poll(cx) {
-                    // Cut short: the connection is closed with the body.
-                    Poll::Ready(()) => {
-                        this.conn = None;
-                        Poll::Ready(None)
+        loop {
+            let Some(conn) = this.conn.as_mut() else {
+                return Poll::Ready(None);
+            };
+            match conn.next_data(&mut this.state) {
+                Ok(Some(data)) => {
+                    // Disarmed: the next wait starts its own `proxy_read_timeout`.
+                    if let Some(s) = this.sleep.as_mut() {
+                        let deadline = tokio::time::Instant::now() + this.read;
+                        s.as_mut().reset(deadline);
                     }
-                    Poll::Pending => Poll::Pending,
+                    return Poll::Ready(Some(Ok(Frame::data(data))));
+                }
+                Ok(None) if this.state == BodyState::Done => return Poll::Ready(None),
+                Ok(None) => {}
+                Err(e) => {
+                    this.conn = None;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+            match conn.poll_fill(cx) {
+                Poll::Ready(Ok(0)) if this.state == BodyState::Close => {
+                    conn.ended();
+                    this.state = BodyState::Done;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Ok(0)) => {
+                    this.conn = None;
+                    return Poll::Ready(Some(Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "upstream prematurely closed connection",
+                    ))));
+                }
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => {
+                    this.conn = None;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Poll::Pending => {
+                    let read = this.read;
+                    let sleep = this
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(read)));
+                    return match sleep.as_mut().poll(cx) {
+                        // Cut short: the connection is closed with the body.
+                        Poll::Ready(()) => {
+                            this.conn = None;
+                            Poll::Ready(None)
+                        }
+                        Poll::Pending => Poll::Pending,
+                    };
                 }
             }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.state == BodyState::Done
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
+        match self.state {
+            BodyState::Done => SizeHint::with_exact(0),
+            BodyState::Length(n) => SizeHint::with_exact(n),
+            _ => SizeHint::default(),
+        }
     }
 }
 
 impl Drop for UpstreamBody {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            if self.ended || self.inner.is_end_stream() {
+            if self.state == BodyState::Done {
                 self.flight.pool.keepalive.put(self.flight.i, conn);
             }
         }
