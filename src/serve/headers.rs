@@ -137,7 +137,24 @@ impl Template {
 
 /// Compiles `proxy_set_header` entries, adding nginx's `Host $proxy_host` unless `Host` is set.
 /// `None` (with a refusal) when a value uses a variable the runtime does not know.
-pub fn compile(headers: &[Header], f: &mut Findings) -> Option<Vec<(HeaderName, Template)>> {
+/// One `proxy_set_header` as the requests of a target get it: fixed when its value reads no
+/// request variable (nginx's defaults `Host $proxy_host` and `Connection close`, and
+/// `Connection ""`), rendered per request otherwise.
+#[derive(Debug, Clone)]
+pub enum SetHeader {
+    /// An empty value: the header is removed, as in nginx.
+    Remove,
+    Fixed(HeaderValue),
+    Render(Template),
+}
+
+/// Compiles a target's `proxy_set_header` list (nginx's `Host $proxy_host` added when it has
+/// none), fixing what `proxy_host` (the target's `$proxy_host`) settles.
+pub fn compile(
+    headers: &[Header],
+    proxy_host: &str,
+    f: &mut Findings,
+) -> Option<Vec<(HeaderName, SetHeader)>> {
     let mut out = Vec::new();
     let mut ok = true;
     for h in headers {
@@ -168,7 +185,23 @@ pub fn compile(headers: &[Header], f: &mut Findings) -> Option<Vec<(HeaderName, 
     if !out.iter().any(|(n, _)| n == HOST) {
         out.insert(0, (HOST, Template(vec![Part::ProxyHost])));
     }
-    ok.then_some(out)
+    let fixed = |t: Template| {
+        let mut text = String::new();
+        for p in &t.0 {
+            match p {
+                Part::Text(s) => text.push_str(s),
+                Part::ProxyHost => text.push_str(proxy_host),
+                Part::Scheme => text.push_str("http"),
+                _ => return SetHeader::Render(t),
+            }
+        }
+        if text.is_empty() {
+            return SetHeader::Remove;
+        }
+        // A value no header can carry is dropped per request, as before.
+        HeaderValue::from_str(&text).map_or(SetHeader::Render(t), SetHeader::Fixed)
+    };
+    ok.then(|| out.into_iter().map(|(n, t)| (n, fixed(t))).collect())
 }
 
 /// Splits a value into text and variables (`$name` or `${name}`); `Err` names an unknown one.
@@ -276,18 +309,40 @@ pub fn strip_hop_by_hop(h: &mut HeaderMap) {
     }
 }
 
-/// Renders the compiled headers (`proxy_set_header`) for one request, to [`set`] them.
-pub fn render(set: &[(HeaderName, Template)], v: &Vars) -> Vec<(HeaderName, String)> {
-    set.iter().map(|(n, t)| (n.clone(), t.render(v))).collect()
+/// Renders the values of `set` that depend on the request, in order, to [`set`] them (before
+/// the request's own headers are stripped of hop-by-hop ones, which `$http_upgrade` may read).
+pub fn render(set: &[(HeaderName, SetHeader)], v: &Vars) -> Vec<String> {
+    set.iter()
+        .filter_map(|(_, s)| match s {
+            SetHeader::Render(t) => Some(t.render(v)),
+            _ => None,
+        })
+        .collect()
 }
 
-/// Sets rendered headers: an empty value removes the header, as in nginx.
-pub fn set(h: &mut HeaderMap, values: Vec<(HeaderName, String)>) {
-    for (name, value) in values {
-        if value.is_empty() {
-            h.remove(&name);
-        } else if let Ok(value) = HeaderValue::from_str(&value) {
-            h.insert(name, value);
+/// Sets `set`'s headers, `rendered` holding what [`render`] made of the request's: an empty
+/// value removes the header, as in nginx.
+pub fn set(h: &mut HeaderMap, set: &[(HeaderName, SetHeader)], rendered: Vec<String>) {
+    let mut rendered = rendered.into_iter();
+    for (name, s) in set {
+        match s {
+            SetHeader::Remove => {
+                h.remove(name);
+            }
+            SetHeader::Fixed(v) => {
+                h.insert(name.clone(), v.clone());
+            }
+            SetHeader::Render(_) => match rendered.next() {
+                Some(v) if v.is_empty() => {
+                    h.remove(name);
+                }
+                Some(v) => {
+                    if let Ok(v) = HeaderValue::from_str(&v) {
+                        h.insert(name.clone(), v);
+                    }
+                }
+                None => {}
+            },
         }
     }
 }

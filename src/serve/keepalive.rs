@@ -17,10 +17,10 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// nginx's default upstream `keepalive_requests`.
 const MAX_REQUESTS: u32 = 1000;
 
-/// An idle connection to peer `peer` of the pool, idle since `since`.
+/// An idle connection to peer `peer` of the pool, to be closed at `until`.
 struct Idle {
     peer: usize,
-    since: Instant,
+    until: Instant,
     conn: UpConn,
 }
 
@@ -52,7 +52,7 @@ impl Cache {
             // Newest first, and taking from the middle keeps the order: the expired ones are
             // at the back (no scan of the whole cache per request).
             let now = Instant::now();
-            let fresh = idle.partition_point(|c| now.duration_since(c.since) < IDLE_TIMEOUT);
+            let fresh = idle.partition_point(|c| c.until > now);
             let expired = idle.split_off(fresh);
             let conn = idle
                 .iter()
@@ -76,7 +76,7 @@ impl Cache {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             idle.push_front(Idle {
                 peer,
-                since: Instant::now(),
+                until: Instant::now() + IDLE_TIMEOUT,
                 conn,
             });
             if idle.len() > self.cap {

@@ -515,6 +515,7 @@ async fn phases(
                 local: cx.local,
                 host: cx.host_var,
                 max_body: scope.max_body,
+                trail: scope.log.is_some() || !scope.add_headers.is_empty(),
             };
             let r = cx.upstreams.forward(target, req, pcx).await;
             let status = r.status().as_u16();

@@ -127,7 +127,7 @@ pub struct ProxyTarget {
     /// The URI part of `proxy_pass` and the location prefix it replaces.
     pub rewrite: Option<(String, String)>,
     /// `proxy_set_header` of the effective scope, nginx's defaults included.
-    pub headers: Vec<(hyper::header::HeaderName, Template)>,
+    pub headers: Vec<(hyper::header::HeaderName, super::headers::SetHeader)>,
     /// Timeouts and when to try another server.
     pub policy: Policy,
 }
@@ -729,7 +729,7 @@ fn handler(
                     })
                 }
             };
-            let headers = super::headers::compile(headers, f)?;
+            let headers = super::headers::compile(headers, &authority.to_string(), f)?;
             let scopes = [scopes, &[&pool.settings]].concat();
             let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
             Some(Handler::Proxy(Arc::new(ProxyTarget {

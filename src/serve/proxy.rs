@@ -44,6 +44,8 @@ pub struct Context<'a> {
     pub host: &'a str,
     /// `client_max_body_size`, counted as the body streams in (chunked bodies too).
     pub max_body: Option<u64>,
+    /// The tries are read (by the log or a response header): record them.
+    pub trail: bool,
 }
 
 /// Why an attempt failed: an [`ft`] condition and whether the request had been sent.
@@ -120,8 +122,8 @@ impl Upstreams {
         // configured ones set.
         let mut headers = std::mem::take(&mut parts.headers);
         headers::strip_hop_by_hop(&mut headers);
-        headers::set(&mut headers, set);
-        let trail = Trail::default();
+        headers::set(&mut headers, &target.headers, set);
+        let trail = if cx.trail { Trail::new() } else { Trail::off() };
         let out = Outgoing {
             parts: &parts,
             uri,
@@ -133,7 +135,9 @@ impl Upstreams {
             Some(r) => haproxy(pool, &target.policy, r, &pick, &out).await,
             None => nginx(pool, &target.policy, &pick, &out).await,
         };
-        resp.extensions_mut().insert(trail);
+        if trail.is_on() {
+            resp.extensions_mut().insert(trail);
+        }
         resp
     }
 }
@@ -383,7 +387,9 @@ async fn attempt(
             sent: false,
         }),
     };
-    out.trail.push(tried(&addr, started, &result));
+    if out.trail.is_on() {
+        out.trail.push(tried(&addr, started, &result));
+    }
     result.map(|(head, conn, _)| (head, conn))
 }
 
