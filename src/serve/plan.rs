@@ -729,7 +729,7 @@ fn handler(
                     })
                 }
             };
-            let headers = super::headers::compile(headers, &authority.to_string(), f)?;
+            let headers = super::headers::compile(headers, authority, f)?;
             let scopes = [scopes, &[&pool.settings]].concat();
             let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
             Some(Handler::Proxy(Arc::new(ProxyTarget {
