@@ -198,6 +198,15 @@ impl AsyncWrite for Io {
     }
 }
 
+/// The time limits the connection driver keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// How long a request head may take to arrive once its first bytes did
+    /// (`client_header_timeout`): the connection is closed without a response then, as nginx
+    /// does (it logs a 408).
+    pub head: Option<Duration>,
+}
+
 /// How one hyper connection ended.
 enum Outcome {
     /// Closed, failed, or shut down for the stop: the connection is over.
@@ -217,6 +226,7 @@ pub async fn serve<S>(
     service: S,
     state: Arc<ConnState>,
     mut stop: watch::Receiver<bool>,
+    limits: Limits,
 ) -> Option<TcpStream>
 where
     S: HttpService<Incoming> + Clone + Send + 'static,
@@ -236,7 +246,8 @@ where
             prefix,
             state: state.clone(),
         };
-        (stream, prefix) = serve_http(io, builder, service.clone(), &state, &mut stop).await?;
+        (stream, prefix) =
+            serve_http(io, builder, service.clone(), &state, &mut stop, limits).await?;
         // Bytes hyper read ahead (the start of a pipelined request) are served at once.
         if prefix.is_empty() {
             return Some(stream);
@@ -282,6 +293,7 @@ async fn serve_http<S>(
     service: S,
     state: &ConnState,
     stop: &mut watch::Receiver<bool>,
+    limits: Limits,
 ) -> Option<(TcpStream, Bytes)>
 where
     S: HttpService<Incoming> + Send + 'static,
@@ -309,6 +321,12 @@ where
         let mut listening = false;
         let stopped = stop.changed();
         tokio::pin!(stopped);
+        // The head's timer lives as long as the connection: each head moves its deadline
+        // later, which tokio does without touching its timer wheel.
+        let head = tokio::time::sleep(limits.head.unwrap_or(PARK_AFTER));
+        tokio::pin!(head);
+        let mut head_due: Option<Instant> = None;
+        let mut head_armed = false;
         poll_fn(|cx| {
             if !stopping && (!listening || news.has_changed().unwrap_or(true)) {
                 listening = true;
@@ -320,9 +338,32 @@ where
             if Pin::new(&mut conn).poll(cx).is_ready() {
                 return Poll::Ready(Outcome::Done);
             }
-            // A connection with half a request head is not idle: parking it would drop the
-            // head's time limit (`client_header_timeout`) along with hyper's state.
-            if stopping || !state.idle() || state.reading.is_reading() {
+            // A connection with half a request head is not idle (parking it would drop the
+            // head's time limit along with hyper's state), and its head's time runs.
+            if state.reading.is_reading() {
+                idle_since = None;
+                let Some(limit) = limits.head else {
+                    return Poll::Pending;
+                };
+                if head_due.is_none() {
+                    let due = Instant::now() + limit;
+                    head.as_mut().reset(due);
+                    head_due = Some(due);
+                    head_armed = false;
+                }
+                if head_armed && !head.is_elapsed() {
+                    return Poll::Pending;
+                }
+                return match head.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Outcome::Done),
+                    Poll::Pending => {
+                        head_armed = true;
+                        Poll::Pending
+                    }
+                };
+            }
+            head_due = None;
+            if stopping || !state.idle() {
                 idle_since = None;
                 return Poll::Pending;
             }

@@ -10,11 +10,11 @@
 //! nginx's `$upstream_connect_time`, and waits in [`super::keepalive`]'s cache between
 //! requests.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io::{self, Write};
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -24,6 +24,7 @@ use hyper::http::response::Parts;
 use hyper::{Method, Response, StatusCode, Version};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Sleep;
 
 use super::headers;
 
@@ -52,6 +53,8 @@ pub enum ExchangeError {
     Io { error: io::Error, sent: bool },
     /// The server closed the connection before a complete response head.
     Closed,
+    /// The response head did not come in time.
+    Timeout,
     /// The response head is not HTTP/1.x, too long, or frames its body impossibly.
     Invalid(&'static str),
 }
@@ -94,6 +97,10 @@ pub struct UpConn {
     out: Vec<u8>,
     /// Where a response head's header lines lie in `buf`: name and value ranges.
     lines: Vec<[usize; 4]>,
+    /// Bounds each exchange. Kept with the connection: each exchange moves its deadline
+    /// later, which tokio does without touching its timer wheel (a timer per request was
+    /// registered and removed every time).
+    timer: Option<Pin<Box<Sleep>>>,
     /// The last exchange leaves the connection fit for another request once its body is
     /// read (HTTP/1.1 without `Connection: close`, or HTTP/1.0 with `keep-alive`).
     keep: bool,
@@ -119,6 +126,7 @@ impl UpConn {
             buf: BytesMut::new(),
             out: Vec::new(),
             lines: Vec::new(),
+            timer: None,
             keep: true,
             took: start.elapsed(),
             requests: 0,
@@ -143,8 +151,37 @@ impl UpConn {
     }
 
     /// Sends `req` (peer `addr` names the host when the headers do not) and reads the response
-    /// head, skipping informational ones.
+    /// head, skipping informational ones, by `deadline`.
     pub async fn exchange(
+        &mut self,
+        req: &UpRequest<'_>,
+        addr: &SocketAddr,
+        deadline: tokio::time::Instant,
+    ) -> Result<Head, ExchangeError> {
+        let mut timer = match self.timer.take() {
+            Some(mut t) => {
+                t.as_mut().reset(deadline);
+                t
+            }
+            None => Box::pin(tokio::time::sleep_until(deadline)),
+        };
+        let result = {
+            let mut work = pin!(self.send(req, addr));
+            poll_fn(|cx| match work.as_mut().poll(cx) {
+                Poll::Ready(r) => Poll::Ready(r),
+                Poll::Pending => timer
+                    .as_mut()
+                    .poll(cx)
+                    .map(|()| Err(ExchangeError::Timeout)),
+            })
+            .await
+        };
+        self.timer = Some(timer);
+        result
+    }
+
+    /// [`Self::exchange`] without its time limit.
+    async fn send(
         &mut self,
         req: &UpRequest<'_>,
         addr: &SocketAddr,
@@ -626,7 +663,8 @@ mod tests {
             headers: &headers,
             body: &body,
         };
-        let head = conn.exchange(&req, &addr).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let head = conn.exchange(&req, &addr, deadline).await;
         (head, conn, server)
     }
 

@@ -374,13 +374,8 @@ async fn attempt(
             // The wait for the response starts with the request: `proxy_read_timeout` plus what
             // connecting and sending take, at most one second (connecting has its own timeout).
             let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
-            match tokio::time::timeout(limit, exchange(pool, i, policy, out, uri)).await {
-                Err(_) => Err(Failure {
-                    ft: ft::TIMEOUT,
-                    sent: true,
-                }),
-                Ok(r) => r,
-            }
+            let deadline = tokio::time::Instant::from_std(started) + limit;
+            exchange(pool, i, policy, out, uri, deadline).await
         }
         _ => Err(Failure {
             ft: ft::ERROR,
@@ -401,6 +396,7 @@ async fn exchange(
     policy: &Policy,
     out: &Outgoing<'_>,
     uri: &Uri,
+    deadline: tokio::time::Instant,
 ) -> Result<(Head, UpConn, Duration), Failure> {
     let addr = pool.peers.peers[i].addr;
     let req = UpRequest {
@@ -426,7 +422,7 @@ async fn exchange(
                 }
             },
         };
-        match conn.exchange(&req, &addr).await {
+        match conn.exchange(&req, &addr, deadline).await {
             Ok(head) => {
                 let took = if cached { Duration::ZERO } else { conn.took };
                 return Ok((head, conn, took));
@@ -496,6 +492,10 @@ fn classify(e: &ExchangeError) -> Failure {
         },
         ExchangeError::Closed => Failure {
             ft: ft::ERROR,
+            sent: true,
+        },
+        ExchangeError::Timeout => Failure {
+            ft: ft::TIMEOUT,
             sent: true,
         },
         ExchangeError::Invalid(_) => Failure {

@@ -377,7 +377,12 @@ async fn accept_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut builder = http1::Builder::new();
-    builder.keep_alive(true).timer(TokioTimer::new());
+    // The head's time limit is the connection driver's (`conn`), one timer per connection
+    // rather than hyper's one per request.
+    builder
+        .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(None);
     let (live, mut all_done) = mpsc::channel::<()>(1);
     let resume = |stream, ticket| {
         if let Ok(stream) = tokio::net::TcpStream::from_std(stream) {
@@ -465,9 +470,18 @@ async fn serve_client(
         async move { Ok::<_, Infallible>(l.answer(req, st, remote, local).await) }
     });
     // The head's time limit comes from the plan in force, which a reload may have changed.
-    let mut builder = l.builder.clone();
-    builder.header_read_timeout(l.plan().header_timeout());
-    let idle = conn::serve(stream, &builder, service, state.clone(), l.stop.clone()).await?;
+    let limits = conn::Limits {
+        head: l.plan().header_timeout(),
+    };
+    let idle = conn::serve(
+        stream,
+        &l.builder,
+        service,
+        state.clone(),
+        l.stop.clone(),
+        limits,
+    )
+    .await?;
     Some((idle, state.keepalive()))
 }
 
