@@ -154,7 +154,6 @@ impl UpConn {
 }
 
 impl Conn {
-
     /// Whether a kept-alive connection can take a request now: the server neither closed it
     /// nor sent anything since. No system call unless the event loop saw it readable (a read
     /// that leaves the socket empty clears its readiness).

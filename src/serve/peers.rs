@@ -39,6 +39,10 @@ pub struct Peer {
     pub failures: AtomicU64,
     /// nginx's `fails`/`accessed`/`checked`.
     passive: Mutex<Passive>,
+    /// `fails > 0`, readable without the lock: while a peer has not failed, neither the pick
+    /// nor a success has anything to record (its `checked` only matters once it fails, and a
+    /// failure sets it), so the requests to a healthy pool take no lock for it.
+    failing: AtomicBool,
     /// When the in-flight count last changed (a global sequence number): HAProxy's
     /// `leastconn` re-queues a server behind its equals each time, so ties rotate.
     requeued: AtomicU64,
@@ -71,6 +75,7 @@ impl Peer {
             attempts: AtomicU64::new(0),
             failures: AtomicU64::new(0),
             passive: Mutex::new(Passive::default()),
+            failing: AtomicBool::new(false),
             requeued: AtomicU64::new(0),
         }
     }
@@ -98,7 +103,7 @@ impl Peer {
     /// Whether passive health currently keeps this peer out (`max_fails` reached within
     /// `fail_timeout` of the last check).
     pub fn is_failed(&self, now: Instant) -> bool {
-        if self.max_fails == 0 {
+        if self.max_fails == 0 || !self.failing.load(Ordering::Relaxed) {
             return false;
         }
         let Ok(p) = self.passive.lock() else {
@@ -111,12 +116,21 @@ impl Peer {
 
     /// Whether the peer may be picked: not `down`, up for the active check, not failed, with
     /// room under `max_conns`. `single` is nginx's one-server pool, never marked failed.
-    pub fn is_available(&self, now: Instant, single: bool) -> bool {
-        !self.down && self.is_check_up() && (single || !self.is_failed(now)) && self.has_room()
+    /// `now` is read only when the peer has failed.
+    pub fn is_available(&self, now: impl Fn() -> Instant, single: bool) -> bool {
+        !self.down
+            && self.is_check_up()
+            && (single || !self.failing.load(Ordering::Relaxed) || !self.is_failed(now()))
+            && self.has_room()
     }
 
     /// A pick: the first one after `fail_timeout` moves `checked`, which makes it the probe.
-    pub fn picked(&self, now: Instant) {
+    /// `now` is read only when the peer has failed.
+    pub fn picked(&self, now: impl Fn() -> Instant) {
+        if !self.failing.load(Ordering::Relaxed) {
+            return;
+        }
+        let now = now();
         if let Ok(mut p) = self.passive.lock() {
             if p.checked
                 .is_none_or(|c| now.saturating_duration_since(c) > self.fail_timeout)
@@ -133,11 +147,15 @@ impl Peer {
             p.fails = p.fails.saturating_add(1);
             p.accessed = Some(now);
             p.checked = Some(now);
+            self.failing.store(true, Ordering::Relaxed);
         }
     }
 
     /// An attempt succeeded: a success after the last check (the probe) resets `fails`.
     pub fn succeeded(&self) {
+        if !self.failing.load(Ordering::Relaxed) {
+            return;
+        }
         if let Ok(mut p) = self.passive.lock() {
             let probe = match (p.accessed, p.checked) {
                 (Some(a), Some(c)) => a < c,
@@ -146,6 +164,7 @@ impl Peer {
             };
             if probe {
                 p.fails = 0;
+                self.failing.store(false, Ordering::Relaxed);
             }
         }
     }
@@ -260,21 +279,24 @@ mod tests {
     fn max_fails_then_fail_timeout_then_probe() {
         let p = peer(2);
         let t0 = Instant::now();
-        p.picked(t0);
+        p.picked(|| t0);
         p.failed(t0);
-        assert!(p.is_available(t0, false), "one failure of two");
-        p.picked(t0);
+        assert!(p.is_available(|| t0, false), "one failure of two");
+        p.picked(|| t0);
         p.failed(t0);
-        assert!(!p.is_available(t0 + Duration::from_secs(5), false));
-        assert!(p.is_available(t0 + Duration::from_secs(5), true), "single");
+        assert!(!p.is_available(|| t0 + Duration::from_secs(5), false));
+        assert!(
+            p.is_available(|| t0 + Duration::from_secs(5), true),
+            "single"
+        );
         let later = t0 + Duration::from_secs(11);
-        assert!(p.is_available(later, false), "the window is over");
-        p.picked(later);
+        assert!(p.is_available(|| later, false), "the window is over");
+        p.picked(|| later);
         // The probe fails: out for another window.
         p.failed(later);
-        assert!(!p.is_available(later + Duration::from_secs(1), false));
+        assert!(!p.is_available(|| later + Duration::from_secs(1), false));
         let again = later + Duration::from_secs(12);
-        p.picked(again);
+        p.picked(|| again);
         p.succeeded();
         assert_eq!(p.fails(), 0, "a successful probe resets the count");
     }
@@ -283,9 +305,9 @@ mod tests {
     fn success_inside_the_window_does_not_reset() {
         let p = peer(3);
         let t0 = Instant::now();
-        p.picked(t0);
+        p.picked(|| t0);
         p.failed(t0);
-        p.picked(t0 + Duration::from_secs(1));
+        p.picked(|| t0 + Duration::from_secs(1));
         p.succeeded();
         assert_eq!(p.fails(), 1);
     }
@@ -297,11 +319,11 @@ mod tests {
         for _ in 0..5 {
             p.failed(t0);
         }
-        assert!(p.is_available(t0, false));
+        assert!(p.is_available(|| t0, false));
         p.max_conns = Some(1);
         let g = p.begin();
-        assert!(!p.is_available(t0, false));
+        assert!(!p.is_available(|| t0, false));
         drop(g);
-        assert!(p.is_available(t0, false));
+        assert!(p.is_available(|| t0, false));
     }
 }

@@ -269,7 +269,9 @@ impl Balancer {
         if peers.peers.len() != self.primary.len() + self.backup.len() {
             return None;
         }
-        let now = Instant::now();
+        // The clock is read only when a peer's passive health needs it.
+        let clock = std::cell::OnceCell::new();
+        let now = || *clock.get_or_init(Instant::now);
         let single = self.single;
         // HAProxy and IPVS take a weight of 0 as "no new traffic" (nginx rejects it).
         let zero_drains = self.flavor != Flavor::Nginx;
