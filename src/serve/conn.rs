@@ -43,6 +43,8 @@ pub struct ConnState {
     dirty: AtomicBool,
     /// Whether a request head is being read (`stub_status`'s `Reading:`).
     pub reading: super::reading::ReadState,
+    /// Requests received (written by the connection's own task only).
+    served: AtomicU32,
     /// The last request's `keepalive_timeout` in milliseconds plus one (0: no request yet,
     /// [`KEEPALIVE`]).
     keepalive_ms: AtomicU64,
@@ -52,6 +54,9 @@ impl ConnState {
     /// Call when the service receives a request; wrap its response body with [`Tracked`].
     pub fn request(&self, has_body: bool) {
         self.busy.fetch_add(1, Relaxed);
+        // One writer: no read-modify-write needed.
+        self.served
+            .store(self.served.load(Relaxed).wrapping_add(1), Relaxed);
         self.body_pending.store(has_body, Relaxed);
     }
 
@@ -305,15 +310,16 @@ where
 {
     let mut conn = builder.serve_connection(TokioIo::new(io), service);
     let outcome = {
-        // The park timer is not moved at every request: when it fires early (armed in an
-        // earlier idle moment) it is set again for the current one.
+        // A connection is parked once it has been idle for one to two `PARK_AFTER`s: the
+        // park timer is not moved per request (which would read the clock per request) but
+        // set again when it fires after requests came meanwhile.
         let park = tokio::time::sleep(PARK_AFTER);
         tokio::pin!(park);
         let mut pending = true;
+        let mut served_at_arm = state.served.load(Relaxed);
         // The park timer knows this task's waker since its last poll: until it fires it
         // needs no poll (a poll costs as much as a tenth of the request's own work).
         let mut armed = false;
-        let mut idle_since: Option<Instant> = None;
         let mut stopping = false;
         // Likewise the stop signal: polled once to register the task, then only when the
         // signal's version moved.
@@ -341,7 +347,6 @@ where
             // A connection with half a request head is not idle (parking it would drop the
             // head's time limit along with hyper's state), and its head's time runs.
             if state.reading.is_reading() {
-                idle_since = None;
                 let Some(limit) = limits.head else {
                     return Poll::Pending;
                 };
@@ -364,13 +369,12 @@ where
             }
             head_due = None;
             if stopping || !state.idle() {
-                idle_since = None;
                 return Poll::Pending;
             }
-            let due = *idle_since.get_or_insert_with(Instant::now) + PARK_AFTER;
             loop {
                 if !pending {
-                    park.as_mut().reset(due);
+                    park.as_mut().reset(Instant::now() + PARK_AFTER);
+                    served_at_arm = state.served.load(Relaxed);
                     pending = true;
                     armed = false;
                 }
@@ -384,7 +388,7 @@ where
                     }
                     Poll::Ready(()) => {
                         pending = false;
-                        if park.deadline() >= due {
+                        if state.served.load(Relaxed) == served_at_arm {
                             return Poll::Ready(Outcome::Park);
                         }
                     }

@@ -125,6 +125,8 @@ pub struct Conn {
     keep: bool,
     /// How long opening it took.
     pub took: Duration,
+    /// When its last exchange started (the keep-alive cache's idle time counts from there).
+    pub used: std::time::Instant,
     /// Requests sent over it (nginx's `keepalive_requests`).
     pub requests: u32,
 }
@@ -148,6 +150,7 @@ impl UpConn {
             timer: None,
             keep: true,
             took: start.elapsed(),
+            used: start,
             requests: 0,
         })))
     }

@@ -41,9 +41,9 @@ impl Cache {
         }
     }
 
-    /// The most recently parked connection to `peer` that has not idled too long (the expired
-    /// ones met on the way are closed). The caller still checks that it is usable.
-    pub fn take(&self, peer: usize) -> Option<UpConn> {
+    /// The most recently parked connection to `peer` that has not idled too long at `now` (the
+    /// expired ones met on the way are closed). The caller still checks that it is usable.
+    pub fn take(&self, peer: usize, now: Instant) -> Option<UpConn> {
         if self.cap == 0 {
             return None;
         }
@@ -51,7 +51,6 @@ impl Cache {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             // Newest first, and taking from the middle keeps the order: the expired ones are
             // at the back (no scan of the whole cache per request).
-            let now = Instant::now();
             let fresh = idle.partition_point(|c| c.until > now);
             let expired = idle.split_off(fresh);
             let conn = idle
@@ -66,9 +65,10 @@ impl Cache {
         conn
     }
 
-    /// Parks a connection whose last response was read completely; closes it instead when the
-    /// cache keeps nothing or it carried its last request, and closes the oldest when full.
-    pub fn put(&self, peer: usize, conn: UpConn) {
+    /// Parks a connection whose last response was read completely (idle from `now`); closes
+    /// it instead when the cache keeps nothing or it carried its last request, and closes the
+    /// oldest when full.
+    pub fn put(&self, peer: usize, conn: UpConn, now: Instant) {
         if self.cap == 0 || conn.requests >= MAX_REQUESTS || !conn.reusable() {
             return;
         }
@@ -76,7 +76,7 @@ impl Cache {
             let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
             idle.push_front(Idle {
                 peer,
-                until: Instant::now() + IDLE_TIMEOUT,
+                until: now + IDLE_TIMEOUT,
                 conn,
             });
             if idle.len() > self.cap {

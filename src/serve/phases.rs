@@ -64,7 +64,11 @@ pub async fn serve(
     remote: SocketAddr,
     local: SocketAddr,
 ) -> (Response<Body>, Duration) {
-    let started = SystemTime::now();
+    let started = if host.logs {
+        SystemTime::now()
+    } else {
+        SystemTime::UNIX_EPOCH
+    };
     let remote = match &host.realip {
         Some(r) => r.client(remote, req.headers()),
         None => remote,

@@ -81,6 +81,9 @@ pub struct Host {
     pub realip: Option<super::realip::RealIp>,
     /// How long a client may take to send a request's head ([`header_timeout`]).
     pub header_timeout: Option<Duration>,
+    /// Some scope of this server writes an access log (the request's start time is read only
+    /// then).
+    pub logs: bool,
 }
 
 /// The locations of one level (a server, or the nested locations of a location).
@@ -553,6 +556,7 @@ fn host(
     }
     keeps_headers.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     keeps_headers.dedup();
+    let logs = scope.log.is_some() || locations.scopes.iter().any(|s| s.log.is_some());
     Some(Host {
         names,
         server_return,
@@ -561,6 +565,7 @@ fn host(
         keeps_headers,
         realip,
         header_timeout: header_timeout(&scopes, shared.nginx),
+        logs,
     })
 }
 

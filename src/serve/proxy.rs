@@ -183,8 +183,14 @@ async fn nginx(
         tries = tries.min(policy.tries as usize);
     }
     let non_idempotent = matches!(out.parts.method.as_str(), "POST" | "LOCK" | "PATCH");
-    let start = Instant::now();
-    let in_time = || policy.next_timeout.is_none_or(|t| start.elapsed() < t);
+    // The clock is read for `proxy_next_upstream_timeout` only when there is one.
+    let start = policy.next_timeout.map(|_| Instant::now());
+    let in_time = || {
+        policy
+            .next_timeout
+            .zip(start)
+            .is_none_or(|(t, s)| s.elapsed() < t)
+    };
     // A pick that finds no server answers 502 ("no live upstreams"), as in nginx.
     while let Some(i) = pool.balancer.pick(&pool.peers, pick, &tried) {
         tried[i] = true;
@@ -244,7 +250,7 @@ async fn nginx(
         out.trail.push(Attempt {
             addr: Addr::Group(pool.peers.name.clone()),
             status: 502,
-            started: start,
+            started: start.unwrap_or_else(Instant::now),
             connect: None,
             header: None,
             response: Some(Duration::ZERO),
@@ -374,8 +380,7 @@ async fn attempt(
             // The wait for the response starts with the request: `proxy_read_timeout` plus what
             // connecting and sending take, at most one second (connecting has its own timeout).
             let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
-            let deadline = tokio::time::Instant::from_std(started) + limit;
-            exchange(pool, i, policy, out, uri, deadline).await
+            exchange(pool, i, policy, out, uri, started, limit).await
         }
         _ => Err(Failure {
             ft: ft::ERROR,
@@ -396,8 +401,10 @@ async fn exchange(
     policy: &Policy,
     out: &Outgoing<'_>,
     uri: &Uri,
-    deadline: tokio::time::Instant,
+    started: Instant,
+    limit: Duration,
 ) -> Result<(Head, UpConn, Duration), Failure> {
+    let deadline = tokio::time::Instant::from_std(started) + limit;
     let addr = pool.peers.peers[i].addr;
     let req = UpRequest {
         method: &out.parts.method,
@@ -407,7 +414,7 @@ async fn exchange(
     };
     let idempotent = !matches!(out.parts.method.as_str(), "POST" | "LOCK" | "PATCH");
     loop {
-        let (mut conn, cached) = match cached(pool, i) {
+        let (mut conn, cached) = match cached(pool, i, started) {
             Some(c) => (c, true),
             None => match UpConn::open(addr, policy.connect).await {
                 Ok(c) => (c, false),
@@ -422,6 +429,7 @@ async fn exchange(
                 }
             },
         };
+        conn.used = started;
         match conn.exchange(&req, &addr, deadline).await {
             Ok(head) => {
                 let took = if cached { Duration::ZERO } else { conn.took };
@@ -441,8 +449,8 @@ async fn exchange(
 }
 
 /// A usable kept-alive connection to peer `i` from the pool's cache, if there is one.
-fn cached(pool: &UpstreamPool, i: usize) -> Option<UpConn> {
-    while let Some(mut c) = pool.keepalive.take(i) {
+fn cached(pool: &UpstreamPool, i: usize, now: Instant) -> Option<UpConn> {
+    while let Some(mut c) = pool.keepalive.take(i, now) {
         if c.usable() {
             return Some(c);
         }
@@ -517,7 +525,9 @@ fn relay(head: Head, mut conn: UpConn, flight: InFlight, read: Duration) -> Resp
     };
     let body = match whole {
         Some(bytes) => {
-            flight.release(conn);
+            // The connection's last use is the exchange's start, a clock read saved.
+            let used = conn.used;
+            flight.release(conn, used);
             respond::full(bytes)
         }
         None => UpstreamBody {
@@ -552,8 +562,8 @@ impl InFlight {
 impl InFlight {
     /// The response was read whole: `conn` goes back to the pool's cache (when it can carry
     /// another request) and the attempt is over.
-    fn release(self, conn: UpConn) {
-        self.pool.keepalive.put(self.i, conn);
+    fn release(self, conn: UpConn, now: Instant) {
+        self.pool.keepalive.put(self.i, conn, now);
     }
 }
 
@@ -659,7 +669,10 @@ impl Drop for UpstreamBody {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
             if self.state == BodyState::Done {
-                self.flight.pool.keepalive.put(self.flight.i, conn);
+                self.flight
+                    .pool
+                    .keepalive
+                    .put(self.flight.i, conn, Instant::now());
             }
         }
     }
