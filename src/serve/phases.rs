@@ -60,10 +60,16 @@ pub async fn serve(
     host: &Host,
     name: Option<String>,
     upstreams: &Upstreams,
-    req: Request<Incoming>,
+    request: &mut Option<Request<Incoming>>,
     remote: SocketAddr,
     local: SocketAddr,
 ) -> (Response<Body>, Duration) {
+    let Some(req) = request.as_ref() else {
+        return (
+            respond::error(StatusCode::INTERNAL_SERVER_ERROR),
+            host.scope.keepalive,
+        );
+    };
     let started = if host.logs {
         SystemTime::now()
     } else {
@@ -117,7 +123,7 @@ pub async fn serve(
         ),
         Some(uri) => {
             flow.uri = uri;
-            route(&cx, &mut flow, req).await
+            route(&cx, &mut flow, request).await
         }
     };
     if let Some(code) = status_override.and_then(|c| StatusCode::from_u16(c).ok()) {
@@ -240,10 +246,9 @@ pub async fn serve(
 async fn route(
     cx: &Cx<'_>,
     flow: &mut Flow,
-    req: Request<Incoming>,
+    req: &mut Option<Request<Incoming>>,
 ) -> (Response<Body>, Arc<Scope>, Option<u16>) {
     let host = cx.host;
-    let mut req = Some(req);
     let mut lookup = Lookup::Uri;
     let mut error_status: Option<Option<u16>> = None;
     let original_uri = flow.uri.clone();
@@ -293,7 +298,7 @@ async fn route(
         let outcome = if scope.internal && handler_scope.is_none() {
             Outcome::Error(404)
         } else {
-            phases(cx, flow, handler, scope, &mut req, &original_uri).await
+            phases(cx, flow, handler, scope, req, &original_uri).await
         };
         handler_scope = Some(scope.clone());
         let code = match outcome {
@@ -501,7 +506,7 @@ async fn phases(
         Handler::Status => Outcome::Response(status::respond()),
         Handler::Static => static_files(cx, flow, scope, req),
         Handler::Proxy(target) => {
-            let Some(mut req) = req.take() else {
+            let Some(r) = req.as_mut() else {
                 return Outcome::Error(500);
             };
             if flow.uri != original_uri {
@@ -511,7 +516,7 @@ async fn phases(
                     text.push_str(a);
                 }
                 if let Ok(u) = text.parse() {
-                    *req.uri_mut() = u;
+                    *r.uri_mut() = u;
                 }
             }
             let pcx = Context {
@@ -521,7 +526,9 @@ async fn phases(
                 max_body: scope.max_body,
                 trail: scope.log.is_some() || !scope.add_headers.is_empty(),
             };
-            let r = cx.upstreams.forward(target, req, pcx).await;
+            let r = cx.upstreams.forward(target, r, pcx).await;
+            // The request went to the proxy (its headers and body with it).
+            *req = None;
             let status = r.status().as_u16();
             // The proxy's own error pages (502, 504) go through `error_page`.
             if r.extensions().get::<respond::OwnAnswer>().is_some()

@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
-use hyper::http::request::Parts;
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use tokio::time::Sleep;
 
@@ -57,7 +56,7 @@ struct Failure {
 
 /// The request as it goes to every attempt.
 struct Outgoing<'a> {
-    parts: &'a Parts,
+    method: &'a Method,
     /// In origin form; `None` when the rewritten URI is not a valid one.
     uri: Option<Uri>,
     headers: &'a HeaderMap,
@@ -67,36 +66,37 @@ struct Outgoing<'a> {
 }
 
 impl Upstreams {
+    /// Passes `req` to `target`'s pool; its headers and body are taken (moved to the
+    /// upstream request, not copied).
     pub async fn forward(
         &self,
         target: &ProxyTarget,
-        req: Request<Incoming>,
+        req: &mut Request<Incoming>,
         cx: Context<'_>,
     ) -> Response<Body> {
-        let (mut parts, body) = req.into_parts();
-        let body = match read_body(body, cx.max_body).await {
+        let body = match read_body(req.body_mut(), cx.max_body).await {
             Ok(b) => b,
             Err(status) => return respond::error(status),
         };
-        let request_uri = parts
-            .uri
+        let request_uri = req
+            .uri()
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("/");
         let uri = match &target.rewrite {
-            Some((prefix, replacement)) if parts.uri.path().starts_with(prefix.as_str()) => {
-                let rest = &parts.uri.path()[prefix.len()..];
-                match parts.uri.query() {
+            Some((prefix, replacement)) if req.uri().path().starts_with(prefix.as_str()) => {
+                let rest = &req.uri().path()[prefix.len()..];
+                match req.uri().query() {
                     Some(q) => format!("{replacement}{rest}?{q}"),
                     None => format!("{replacement}{rest}"),
                 }
                 .parse()
                 .ok()
             }
-            _ => origin_form(&parts.uri),
+            _ => origin_form(req.uri()),
         };
         let vars = Vars {
-            request: &parts.headers,
+            request: req.headers(),
             host: cx.host,
             remote_addr: cx.remote.ip(),
             proxy_host: &target.proxy_host,
@@ -107,8 +107,8 @@ impl Upstreams {
         let pool = &target.pool;
         let key = pool.key.as_ref().and_then(|k| {
             k.render(&KeyInput {
-                uri: &parts.uri,
-                headers: &parts.headers,
+                uri: req.uri(),
+                headers: req.headers(),
                 remote: cx.remote.ip(),
                 host: cx.host,
             })
@@ -120,12 +120,12 @@ impl Upstreams {
         // The variables and the balancing key have read the client's headers: now they go
         // upstream as they are (moved, not copied), less the hop-by-hop ones, with the
         // configured ones set.
-        let mut headers = std::mem::take(&mut parts.headers);
+        let mut headers = std::mem::take(req.headers_mut());
         headers::strip_hop_by_hop(&mut headers);
         headers::set(&mut headers, &target.headers, set);
         let trail = if cx.trail { Trail::new() } else { Trail::off() };
         let out = Outgoing {
-            parts: &parts,
+            method: req.method(),
             uri,
             headers: &headers,
             body: &body,
@@ -155,7 +155,7 @@ fn origin_form(uri: &Uri) -> Option<Uri> {
 
 /// Reads the whole request body (nginx buffers it before passing it on): 413 as soon as it
 /// grows past `max`, 400 when the client breaks it off.
-async fn read_body(mut body: Incoming, max: Option<u64>) -> Result<Bytes, StatusCode> {
+async fn read_body(body: &mut Incoming, max: Option<u64>) -> Result<Bytes, StatusCode> {
     let mut buf = bytes::BytesMut::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|_| StatusCode::BAD_REQUEST)?;
@@ -182,7 +182,7 @@ async fn nginx(
     if policy.tries > 0 {
         tries = tries.min(policy.tries as usize);
     }
-    let non_idempotent = matches!(out.parts.method.as_str(), "POST" | "LOCK" | "PATCH");
+    let non_idempotent = matches!(out.method.as_str(), "POST" | "LOCK" | "PATCH");
     // The clock is read for `proxy_next_upstream_timeout` only when there is one.
     let start = policy.next_timeout.map(|_| Instant::now());
     let in_time = || {
@@ -376,7 +376,7 @@ async fn attempt(
     let addr = pool.peers.peers[i].addr;
     let started = Instant::now();
     let result = match out.uri.as_ref() {
-        Some(uri) if out.parts.method != Method::CONNECT => {
+        Some(uri) if out.method != Method::CONNECT => {
             // The wait for the response starts with the request: `proxy_read_timeout` plus what
             // connecting and sending take, at most one second (connecting has its own timeout).
             let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
@@ -407,12 +407,12 @@ async fn exchange(
     let deadline = tokio::time::Instant::from_std(started) + limit;
     let addr = pool.peers.peers[i].addr;
     let req = UpRequest {
-        method: &out.parts.method,
+        method: &out.method,
         target: uri.path_and_query().map_or("/", |p| p.as_str()),
         headers: out.headers,
         body: out.body,
     };
-    let idempotent = !matches!(out.parts.method.as_str(), "POST" | "LOCK" | "PATCH");
+    let idempotent = !matches!(out.method.as_str(), "POST" | "LOCK" | "PATCH");
     loop {
         let (mut conn, cached) = match cached(pool, i, started) {
             Some(c) => (c, true),

@@ -342,29 +342,37 @@ impl Listener {
         self.slot.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Answers one request of a connection from `remote` accepted on `local`.
+    /// Answers one request of a connection from `remote` accepted on `local`. The request
+    /// stays in this future's state and is lent down the phases: moved through them by value
+    /// it was copied (its 250 bytes) a dozen times per request.
     async fn answer(
-        &self,
+        self: Arc<Self>,
         req: Request<Incoming>,
         st: Arc<ConnState>,
         remote: SocketAddr,
         local: SocketAddr,
-    ) -> Response<Tracked<Body>> {
+    ) -> Result<Response<Tracked<Body>>, Infallible> {
         // One generation of tables per request, however the slot changes meanwhile.
         let lp = self.plan();
         st.request(!req.body().is_end_stream());
         st.reading.head_parsed();
-        let (resp, keepalive) = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
-            Some(page) => {
+        let mut req = Some(req);
+        let stats = lp
+            .stats
+            .as_ref()
+            .zip(req.as_ref())
+            .filter(|(p, r)| p.matches(r.uri()));
+        let (resp, keepalive) = match stats {
+            Some((page, r)) => {
                 let _writing = status::RequestGuard::started();
-                (page.answer(req.headers(), &self.metrics), conn::KEEPALIVE)
+                (page.answer(r.headers(), &self.metrics), conn::KEEPALIVE)
             }
-            None => handle(&lp, &self.upstreams, req, remote, local).await,
+            None => handle(&lp, &self.upstreams, &mut req, remote, local).await,
         };
         st.set_keepalive(keepalive);
         st.reading.answered();
         self.counters.count(resp.status().as_u16());
-        resp.map(|b| Tracked::new(b, st))
+        Ok(resp.map(|b| Tracked::new(b, st)))
     }
 }
 
@@ -465,10 +473,8 @@ async fn serve_client(
 ) -> Option<(tokio::net::TcpStream, Duration)> {
     let state = Arc::new(ConnState::default());
     let (l2, st) = (l.clone(), state.clone());
-    let service = service_fn(move |req: Request<Incoming>| {
-        let (l, st) = (l2.clone(), st.clone());
-        async move { Ok::<_, Infallible>(l.answer(req, st, remote, local).await) }
-    });
+    let service =
+        service_fn(move |req: Request<Incoming>| l2.clone().answer(req, st.clone(), remote, local));
     // The head's time limit comes from the plan in force, which a reload may have changed.
     let limits = conn::Limits {
         head: l.plan().header_timeout(),
@@ -502,12 +508,12 @@ fn requested_host(req: &Request<Incoming>) -> Option<String> {
 async fn handle(
     lp: &ListenPlan,
     upstreams: &Upstreams,
-    req: Request<Incoming>,
+    req: &mut Option<Request<Incoming>>,
     remote: SocketAddr,
     local: SocketAddr,
 ) -> (Response<Body>, Duration) {
     let _writing = status::RequestGuard::started();
-    let name = requested_host(&req);
+    let name = req.as_ref().and_then(requested_host);
     let host = name
         .as_ref()
         .and_then(|n| lp.hosts.iter().find(|h| h.names.contains(n)))
