@@ -407,7 +407,7 @@ async fn exchange(
     let deadline = tokio::time::Instant::from_std(started) + limit;
     let addr = pool.peers.peers[i].addr;
     let req = UpRequest {
-        method: &out.method,
+        method: out.method,
         target: uri.path_and_query().map_or("/", |p| p.as_str()),
         headers: out.headers,
         body: out.body,
