@@ -5,8 +5,8 @@
 //! 204 and 304, chunked, `Content-Length`, else until the server closes. hyper's client API
 //! routes every request through a channel, a oneshot and a connection task's state machine;
 //! that cost 12,500 instructions per proxied request, two thirds of all nginx spends on one
-//! (callgrind, book: benchmarks). Hop-by-hop response headers are left out as the head is
-//! parsed. The connection is opened with a connect timeout and `TCP_NODELAY`, timed for
+//! (callgrind, book: benchmarks). `Connection`, `Keep-Alive` and `Transfer-Encoding` are left
+//! out of the response as its head is parsed, as nginx leaves them out. The connection is opened with a connect timeout and `TCP_NODELAY`, timed for
 //! nginx's `$upstream_connect_time`, and waits in [`super::keepalive`]'s cache between
 //! requests.
 
@@ -72,7 +72,8 @@ pub enum Framing {
     Close,
 }
 
-/// A response head: its parts (hop-by-hop headers left out) and how its body is framed.
+/// A response head: its parts (less `Connection`, `Keep-Alive` and `Transfer-Encoding`) and how
+/// its body is framed.
 pub struct Head {
     pub parts: Parts,
     pub framing: Framing,
@@ -175,57 +176,93 @@ impl Conn {
     }
 
     /// Sends `req` (peer `addr` names the host when the headers do not) and reads the response
-    /// head, skipping informational ones, by `deadline`.
+    /// head, skipping informational ones. As in nginx, writing the request is bounded by
+    /// `proxy_send_timeout` (`send`) and the wait for the head, from the end of the writing, by
+    /// `proxy_read_timeout` (`read`); `started` is when the attempt began (a request that went
+    /// out in one write ended its writing then, which saves a clock read).
     pub async fn exchange(
         &mut self,
         req: &UpRequest<'_>,
         addr: &SocketAddr,
-        deadline: tokio::time::Instant,
+        started: std::time::Instant,
+        send: Duration,
+        read: Duration,
     ) -> Result<Head, ExchangeError> {
+        let start = tokio::time::Instant::from_std(started);
         let mut timer = match self.timer.take() {
             Some(mut t) => {
-                t.as_mut().reset(deadline);
+                t.as_mut().reset(start + send);
                 t
             }
-            None => Box::pin(tokio::time::sleep_until(deadline)),
+            None => Box::pin(tokio::time::sleep_until(start + send)),
         };
-        let result = {
-            let mut work = pin!(self.send(req, addr));
-            poll_fn(|cx| match work.as_mut().poll(cx) {
-                Poll::Ready(r) => Poll::Ready(r),
-                Poll::Pending => timer
-                    .as_mut()
-                    .poll(cx)
-                    .map(|()| Err(ExchangeError::Timeout)),
+        self.requests += 1;
+        let close = self.encode(req, addr);
+        let mut polls = 0;
+        let written = {
+            let mut work = pin!(self.write_out(req.body));
+            poll_fn(|cx| {
+                polls += 1;
+                match work.as_mut().poll(cx) {
+                    Poll::Ready(r) => Poll::Ready(r),
+                    Poll::Pending => timer
+                        .as_mut()
+                        .poll(cx)
+                        .map(|()| Err(ExchangeError::Timeout)),
+                }
             })
             .await
+        };
+        let result = match written {
+            Ok(()) => {
+                let due = if polls == 1 {
+                    start + read
+                } else {
+                    tokio::time::Instant::now() + read
+                };
+                if due != start + send {
+                    timer.as_mut().reset(due);
+                }
+                let head_request = *req.method == Method::HEAD;
+                let mut work = pin!(self.read_head(head_request, close));
+                poll_fn(|cx| match work.as_mut().poll(cx) {
+                    Poll::Ready(r) => Poll::Ready(r),
+                    Poll::Pending => timer
+                        .as_mut()
+                        .poll(cx)
+                        .map(|()| Err(ExchangeError::Timeout)),
+                })
+                .await
+            }
+            Err(e) => Err(e),
         };
         self.timer = Some(timer);
         result
     }
 
-    /// [`Self::exchange`] without its time limit.
-    async fn send(
-        &mut self,
-        req: &UpRequest<'_>,
-        addr: &SocketAddr,
-    ) -> Result<Head, ExchangeError> {
-        self.requests += 1;
-        let mut out = std::mem::take(&mut self.out);
-        out.clear();
-        let close = encode(req, addr, &mut out);
-        let inline = req.body.len() <= INLINE_BODY;
-        if inline {
-            out.extend_from_slice(req.body);
+    /// Writes the head of `req` into `out` (a small body with it): whether it asks the server
+    /// to close.
+    fn encode(&mut self, req: &UpRequest<'_>, addr: &SocketAddr) -> bool {
+        self.out.clear();
+        let close = encode(req, addr, &mut self.out);
+        if req.body.len() <= INLINE_BODY {
+            self.out.extend_from_slice(req.body);
         }
+        close
+    }
+
+    /// Writes what [`Self::encode`] prepared, then `body` when it did not fit.
+    async fn write_out(&mut self, body: &Bytes) -> Result<(), ExchangeError> {
         let mut sent = false;
-        let written = match write_all(&mut self.stream, &out, &mut sent).await {
-            Ok(()) if !inline => write_all(&mut self.stream, req.body, &mut sent).await,
-            r => r,
-        };
-        self.out = out;
-        written?;
-        let head_request = *req.method == Method::HEAD;
+        write_all(&mut self.stream, &self.out, &mut sent).await?;
+        if body.len() > INLINE_BODY {
+            write_all(&mut self.stream, body, &mut sent).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads the response head.
+    async fn read_head(&mut self, head_request: bool, close: bool) -> Result<Head, ExchangeError> {
         loop {
             if !self.buf.is_empty() {
                 if let Some(head) = self.parse_head(head_request)? {
@@ -290,14 +327,14 @@ impl Conn {
         let mut length: Option<u64> = None;
         let mut bad_length = false;
         let mut chunked: Option<bool> = None;
-        let mut named = Vec::new();
         for &[n0, n1, v0, v1] in &self.lines {
             let name =
                 header_name(&head[n0..n1]).ok_or(ExchangeError::Invalid("invalid header name"))?;
             let value = HeaderValue::from_maybe_shared(head.slice(v0..v1))
                 .map_err(|_| ExchangeError::Invalid("invalid header value"))?;
+            // nginx leaves out of a response `Connection`, `Keep-Alive` and the framing; the
+            // other hop-by-hop headers, and those `Connection` names, reach the client.
             match headers::hop_by_hop(name.as_str()) {
-                None => {}
                 // Connection: as hyper reads it, a `close` anywhere wins.
                 Some(0) => {
                     if close || has_token(&value, "close") {
@@ -306,15 +343,15 @@ impl Conn {
                     } else if !keep {
                         keep = has_token(&value, "keep-alive");
                     }
-                    named.extend(headers::connection_named(&value));
                     continue;
                 }
+                Some(1) => continue,
                 // Transfer-Encoding: chunked when its last coding is.
                 Some(7) => {
                     chunked = Some(last_token_is_chunked(&value));
                     continue;
                 }
-                Some(_) => continue,
+                _ => {}
             }
             if name == header::CONTENT_LENGTH {
                 match parse_length(value.as_bytes()) {
@@ -323,9 +360,6 @@ impl Conn {
                 }
             }
             headers.append(name, value);
-        }
-        for n in named {
-            headers.remove(n);
         }
         let framing = if head_request || matches!(code, 101 | 204 | 304) {
             Framing::Empty
@@ -687,8 +721,10 @@ mod tests {
             headers: &headers,
             body: &body,
         };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-        let head = conn.exchange(&req, &addr, deadline).await;
+        let five = Duration::from_secs(5);
+        let head = conn
+            .exchange(&req, &addr, std::time::Instant::now(), five, five)
+            .await;
         (head, conn, server)
     }
 
@@ -717,7 +753,7 @@ mod tests {
     #[tokio::test]
     async fn a_sized_response_in_pieces_and_the_request_as_sent() {
         let (head, mut conn, server) = exchange_with(
-            "HTTP/1.1 200 Fine\r\nContent-Length: 5\r\nConnection: keep-alive, X-Drop\r\nX-Drop: 1\r\nKeep-Alive: timeout=5\r\nServer: t\r\n|\r\nhel|lo",
+            "HTTP/1.1 200 Fine\r\nContent-Length: 5\r\nConnection: keep-alive, X-Named\r\nX-Named: 1\r\nKeep-Alive: timeout=5\r\nServer: t\r\n|\r\nhel|lo",
             Method::POST,
             false,
         )
@@ -727,7 +763,7 @@ mod tests {
         assert_eq!(head.framing, Framing::Length(5));
         let mut names: Vec<&str> = head.parts.headers.keys().map(|k| k.as_str()).collect();
         names.sort();
-        assert_eq!(names, ["content-length", "server"]);
+        assert_eq!(names, ["content-length", "server", "x-named"]);
         let reason = head
             .parts
             .extensions

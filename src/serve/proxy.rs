@@ -364,8 +364,8 @@ fn describe(cond: u32) -> &'static str {
 }
 
 /// One attempt on peer `i`: a kept-alive connection from the pool's cache or a new one
-/// (bounded by the connect timeout), then the response head within the read timeout (plus up
-/// to a second to connect and send). A cached connection that fails before any response byte
+/// (bounded by `proxy_connect_timeout`), the request written within `proxy_send_timeout` and
+/// the response head read within `proxy_read_timeout` of its end, as nginx times them. A cached connection that fails before any response byte
 /// (the server closed it meanwhile) is replaced by a new one, as nginx does, and not counted.
 async fn attempt(
     pool: &UpstreamPool,
@@ -377,10 +377,7 @@ async fn attempt(
     let started = Instant::now();
     let result = match out.uri.as_ref() {
         Some(uri) if out.method != Method::CONNECT => {
-            // The wait for the response starts with the request: `proxy_read_timeout` plus what
-            // connecting and sending take, at most one second (connecting has its own timeout).
-            let limit = policy.read + (policy.connect + policy.send).min(Duration::from_secs(1));
-            exchange(pool, i, policy, out, uri, started, limit).await
+            exchange(pool, i, policy, out, uri, started).await
         }
         _ => Err(Failure {
             ft: ft::ERROR,
@@ -402,9 +399,7 @@ async fn exchange(
     out: &Outgoing<'_>,
     uri: &Uri,
     started: Instant,
-    limit: Duration,
 ) -> Result<(Head, UpConn, Duration), Failure> {
-    let deadline = tokio::time::Instant::from_std(started) + limit;
     let addr = pool.peers.peers[i].addr;
     let req = UpRequest {
         method: out.method,
@@ -430,7 +425,12 @@ async fn exchange(
             },
         };
         conn.used = started;
-        match conn.exchange(&req, &addr, deadline).await {
+        // The request's times run from its writing: a new connection's after its opening.
+        let t0 = if cached { started } else { Instant::now() };
+        match conn
+            .exchange(&req, &addr, t0, policy.send, policy.read)
+            .await
+        {
             Ok(head) => {
                 let took = if cached { Duration::ZERO } else { conn.took };
                 return Ok((head, conn, took));

@@ -1,0 +1,354 @@
+//! `lbc serve`'s upstream HTTP/1.1 client against real nginx: one raw upstream frames its
+//! responses every way (a 300 KB `Content-Length` body written in pieces, chunked with
+//! extensions and a trailer, a body ended by the close, 204, 304, a HEAD answer, hop-by-hop
+//! headers, a custom reason phrase, a body cut short, a broken head, a head too late), and what
+//! clients of nginx and of `lbc serve` — same configuration, same upstream, kept-alive upstream
+//! connections — see is compared: status, the body's bytes (de-chunked) and the headers that
+//! matter. Every process dies with its Drop guard.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+use common::serve::{free_port, start_lbc, start_nginx, wait_ready, Guard, IO_TIMEOUT};
+
+/// The 300 KB body, a recognisable pattern.
+fn big() -> Vec<u8> {
+    (0..300_000u32).map(|i| b'a' + (i % 26) as u8).collect()
+}
+
+/// Reads one request head (and its declared body) from `conn`: its first line, or `None` when
+/// the peer closed.
+fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>) -> Option<String> {
+    let mut chunk = [0u8; 4096];
+    let end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+    buf.drain(..end);
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while buf.len() < length {
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    buf.drain(..length);
+    head.lines().next().map(str::to_string)
+}
+
+/// Writes `pieces` with a pause between them, so that the proxy reads them apart.
+fn write_pieces(conn: &mut TcpStream, pieces: &[&[u8]]) -> std::io::Result<()> {
+    for p in pieces {
+        conn.write_all(p)?;
+        conn.flush()?;
+        thread::sleep(Duration::from_millis(15));
+    }
+    Ok(())
+}
+
+/// The raw upstream: answers each request on a connection by its path; the connection stays
+/// open unless the answer ends with the close.
+fn upstream() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut conn = conn;
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut buf = Vec::new();
+                while let Some(line) = read_request(&mut conn, &mut buf) {
+                    if !answer(&mut conn, &line) {
+                        let _ = conn.shutdown(Shutdown::Both);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// Answers the request whose first line is `line`: whether the connection stays open.
+fn answer(conn: &mut TcpStream, line: &str) -> bool {
+    let mut words = line.split_whitespace();
+    let method = words.next().unwrap_or("");
+    let path = words.next().unwrap_or("");
+    let ok = match path {
+        "/length" => {
+            let body = big();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            write_pieces(conn, &[head.as_bytes(), &body[..1000], &body[1000..]])
+        }
+        "/chunked" => write_pieces(
+            conn,
+            &[
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n",
+                b"5\r\nhello\r\n",
+                b"7;ext=1\r\n, world\r\n1",
+                b"0\r\n0123456789abcdef\r\n0\r\nX-Trailer: t\r\n",
+                b"\r\n",
+            ],
+        ),
+        "/close" => {
+            let r = write_pieces(
+                conn,
+                &[b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil ", b"the end"],
+            );
+            let _ = r;
+            return false;
+        }
+        "/nocontent" => conn.write_all(b"HTTP/1.1 204 No Content\r\nX-Keep: 1\r\n\r\n"),
+        "/notmodified" => conn.write_all(b"HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n"),
+        "/head" if method == "HEAD" => conn.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1234\r\n\r\n",
+        ),
+        "/hop" => conn.write_all(
+            b"HTTP/1.1 200 OK\r\nConnection: X-Named\r\nX-Named: 1\r\nKeep-Alive: timeout=5\r\nX-Keep: 2\r\nUpgrade: h2c\r\nProxy-Authenticate: Basic\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-T\r\nContent-Length: 2\r\n\r\nok",
+        ),
+        "/reason" => conn.write_all(b"HTTP/1.1 200 Fine\r\nContent-Length: 4\r\n\r\nfine"),
+        "/short" => {
+            let _ = write_pieces(
+                conn,
+                &[b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", b"only ten.."],
+            );
+            return false;
+        }
+        "/bad" => {
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nBroken header line\r\n\r\n");
+            return false;
+        }
+        "/late" => {
+            thread::sleep(Duration::from_millis(1800));
+            let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate");
+            return false;
+        }
+        _ => conn.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"),
+    };
+    ok.is_ok()
+}
+
+/// A reply as the client saw it: status line, lower-cased headers, the body (de-chunked).
+#[derive(Debug)]
+struct Reply {
+    status_line: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `method path` on a fresh connection (`Connection: close`) and reads until the close.
+fn ask(port: u16, method: &str, path: &str) -> Reply {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let raw = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    conn.write_all(raw.as_bytes()).unwrap();
+    let mut all = Vec::new();
+    let _ = conn.read_to_end(&mut all);
+    let end = all
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(all.len(), |i| i + 4);
+    let head = String::from_utf8_lossy(&all[..end]).into_owned();
+    let mut lines = head.lines();
+    let status_line = lines.next().unwrap_or("").to_string();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            Some((n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        })
+        .collect();
+    let raw_body = all[end..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    let body = if chunked {
+        dechunk(&raw_body)
+    } else {
+        raw_body
+    };
+    Reply {
+        status_line,
+        headers,
+        body,
+    }
+}
+
+/// The payload of a chunked body (as far as it goes).
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(i) = raw.windows(2).position(|w| w == b"\r\n") {
+        let size_text = String::from_utf8_lossy(&raw[..i]);
+        let size_text = size_text.split(';').next().unwrap_or("").trim().to_string();
+        let Ok(size) = usize::from_str_radix(&size_text, 16) else {
+            break;
+        };
+        raw = &raw[i + 2..];
+        if size == 0 || raw.len() < size {
+            break;
+        }
+        out.extend_from_slice(&raw[..size]);
+        raw = raw.get(size + 2..).unwrap_or(&[]);
+    }
+    out
+}
+
+fn config(listen: u16, upstream: u16) -> String {
+    format!(
+        "worker_processes 1;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  upstream u {{ server 127.0.0.1:{upstream}; keepalive 8; }}
+  server {{
+    listen 127.0.0.1:{listen};
+    location / {{
+      proxy_pass http://u;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_read_timeout 1s;
+    }}
+  }}
+}}
+"
+    )
+}
+
+struct Pair {
+    nginx: u16,
+    lbc: u16,
+    _dir: tempfile::TempDir,
+    _guards: (Guard, Guard),
+}
+
+fn start() -> Pair {
+    let up = upstream();
+    let dir = tempfile::tempdir().unwrap();
+    let (nginx, lbc) = (free_port(), free_port());
+    let (ndir, ldir) = (dir.path().join("nginx"), dir.path().join("lbc"));
+    std::fs::create_dir_all(&ndir).unwrap();
+    std::fs::create_dir_all(&ldir).unwrap();
+    let n = start_nginx(&config(nginx, up), &ndir);
+    let l = start_lbc(&config(lbc, up), &ldir);
+    wait_ready(nginx);
+    wait_ready(lbc);
+    Pair {
+        nginx,
+        lbc,
+        _dir: dir,
+        _guards: (n, l),
+    }
+}
+
+/// Status line, body and the headers named in `compared`, as nginx and lbc answer.
+fn same(p: &Pair, method: &str, path: &str, compared: &[&str]) -> (Reply, Reply) {
+    let (n, l) = (ask(p.nginx, method, path), ask(p.lbc, method, path));
+    let what = format!("{method} {path}\nnginx: {n:?}\nlbc: {l:?}");
+    let code = |r: &Reply| r.status_line.split_whitespace().nth(1).map(str::to_string);
+    assert_eq!(code(&n), code(&l), "status: {what}");
+    assert!(n.body == l.body, "body: {what}");
+    for h in compared {
+        assert_eq!(n.header(h), l.header(h), "{h}: {what}");
+    }
+    (n, l)
+}
+
+#[test]
+fn upstream_framings_reach_clients_as_through_nginx() {
+    let p = start();
+    // Twice: the second round runs on kept-alive upstream connections.
+    for _ in 0..2 {
+        let (n, _) = same(&p, "GET", "/length", &["content-length", "content-type"]);
+        assert_eq!(n.body, big());
+        let (n, l) = same(&p, "GET", "/chunked", &["content-length", "x-trailer"]);
+        assert_eq!(n.body, b"hello, world0123456789abcdef");
+        // nginx passes a chunked body on chunked (HTTP/1.1 client, no length known).
+        assert_eq!(l.header("transfer-encoding"), Some("chunked"));
+        let (n, _) = same(&p, "GET", "/close", &["content-length"]);
+        assert_eq!(n.body, b"until the end");
+        same(&p, "GET", "/nocontent", &["x-keep", "content-length"]);
+        same(&p, "GET", "/notmodified", &["etag", "content-length"]);
+        let (n, _) = same(&p, "HEAD", "/head", &["content-length", "content-type"]);
+        assert_eq!(n.header("content-length"), Some("1234"));
+        // nginx drops the hop-by-hop headers but keeps those `Connection` names.
+        let (n, _) = same(
+            &p,
+            "GET",
+            "/hop",
+            &[
+                "x-keep",
+                "x-named",
+                "keep-alive",
+                "upgrade",
+                "proxy-authenticate",
+                "proxy-connection",
+                "te",
+                "trailer",
+                "content-length",
+            ],
+        );
+        assert_eq!(n.header("x-keep"), Some("2"));
+        same(&p, "GET", "/missing", &["content-length"]);
+    }
+}
+
+#[test]
+fn broken_and_late_upstreams_fail_as_in_nginx() {
+    let p = start();
+    // A broken header line: 502; a head later than proxy_read_timeout: 504 (the error pages'
+    // footers name the server, so only the status lines are compared).
+    for (path, status) in [
+        ("/bad", "HTTP/1.1 502 Bad Gateway"),
+        ("/late", "HTTP/1.1 504 Gateway Time-out"),
+    ] {
+        let (n, l) = (ask(p.nginx, "GET", path), ask(p.lbc, "GET", path));
+        assert_eq!(n.status_line, status, "{path}: {n:?}");
+        assert_eq!(l.status_line, status, "{path}: {l:?}");
+    }
+    // A body cut short: the client gets the head and what came, then the close.
+    let n = ask(p.nginx, "GET", "/short");
+    let l = ask(p.lbc, "GET", "/short");
+    assert_eq!(n.header("content-length"), Some("100"));
+    assert_eq!(l.header("content-length"), Some("100"));
+    assert_eq!(n.body, b"only ten..");
+    assert_eq!(l.body, b"only ten..");
+}
+
+#[test]
+fn a_custom_reason_phrase_passes_as_in_nginx() {
+    let p = start();
+    let n = ask(p.nginx, "GET", "/reason");
+    let l = ask(p.lbc, "GET", "/reason");
+    assert_eq!(n.status_line, l.status_line);
+    assert_eq!(n.body, b"fine");
+    assert_eq!(l.body, b"fine");
+}
