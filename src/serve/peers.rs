@@ -182,9 +182,17 @@ impl Peer {
 
     /// One more attempt in flight (pair it with [`Peer::leave`]).
     pub fn enter(&self) {
+        self.enter_with(true);
+    }
+
+    /// [`Peer::enter`], recording the change for HAProxy's `leastconn` only when `requeue`
+    /// (a global counter's increment saved per request otherwise).
+    pub fn enter_with(&self, requeue: bool) {
         self.active.fetch_add(1, Ordering::Relaxed);
         self.attempts.fetch_add(1, Ordering::Relaxed);
-        self.requeue();
+        if requeue {
+            self.requeue();
+        }
     }
 
     fn requeue(&self) {
@@ -199,10 +207,17 @@ impl Peer {
 
     /// An attempt counted by [`Peer::enter`] is over.
     pub fn leave(&self) {
+        self.leave_with(true);
+    }
+
+    /// [`Peer::leave`], recording the change only when `requeue`.
+    pub fn leave_with(&self, requeue: bool) {
         let _ = self
             .active
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| a.checked_sub(1));
-        self.requeue();
+        if requeue {
+            self.requeue();
+        }
     }
 }
 

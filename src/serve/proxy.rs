@@ -551,7 +551,7 @@ struct InFlight {
 
 impl InFlight {
     fn enter(pool: &Arc<UpstreamPool>, i: usize) -> InFlight {
-        pool.peers.peers[i].enter();
+        pool.peers.peers[i].enter_with(pool.balancer.requeues());
         InFlight {
             pool: pool.clone(),
             i,
@@ -569,7 +569,7 @@ impl InFlight {
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.pool.peers.peers[self.i].leave();
+        self.pool.peers.peers[self.i].leave_with(self.pool.balancer.requeues());
     }
 }
 

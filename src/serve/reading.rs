@@ -18,12 +18,12 @@ pub struct ReadState(AtomicU8);
 impl ReadState {
     /// Bytes came in: an idle connection starts reading a request head (the connection driver,
     /// `conn`, calls it when the socket or a parked connection's saved bytes give some).
+    ///
+    /// The state is written by the connection's own task only, so a load and a store do
+    /// (no read-modify-write per request).
     pub fn bytes_arrived(&self) {
-        if self
-            .0
-            .compare_exchange(IDLE, READING, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-        {
+        if self.0.load(Ordering::Relaxed) == IDLE {
+            self.0.store(READING, Ordering::Relaxed);
             COUNTERS.reading.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -36,16 +36,18 @@ impl ReadState {
 
     /// The head is parsed (the service runs).
     pub fn head_parsed(&self) {
-        if self.0.swap(ANSWERING, Ordering::Relaxed) == READING {
+        let was = self.0.load(Ordering::Relaxed);
+        self.0.store(ANSWERING, Ordering::Relaxed);
+        if was == READING {
             COUNTERS.reading.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
     /// The response is handed over; bytes after it begin the next request.
     pub fn answered(&self) {
-        let _ = self
-            .0
-            .compare_exchange(ANSWERING, IDLE, Ordering::Relaxed, Ordering::Relaxed);
+        if self.0.load(Ordering::Relaxed) == ANSWERING {
+            self.0.store(IDLE, Ordering::Relaxed);
+        }
     }
 }
 

@@ -126,6 +126,8 @@ pub struct Balancer {
     avalanche: bool,
     /// HAProxy `option allbackups`.
     all_backups: bool,
+    /// HAProxy `leastconn`, which orders equal servers by when their load last changed.
+    requeues: bool,
 }
 
 impl Balancer {
@@ -198,7 +200,9 @@ impl Balancer {
             (_, other) => return Err(format!("the balancing algorithm `{}`", other.name())),
         };
         let weights: Vec<u32> = peers.peers.iter().map(|p| p.weight).collect();
+        let requeues = matches!(algo, Algo::Fwlc);
         Ok(Balancer {
+            requeues,
             state: Mutex::new(State {
                 algo,
                 rr: RoundRobin::new(&weights),
@@ -264,6 +268,14 @@ impl Balancer {
     }
 
     /// The next peer for `req` among those not in `tried`; `None` when none can take it.
+    /// Whether the algorithm reads when a server's load last changed ([`Peer::requeued`]):
+    /// only then is it recorded per request.
+    ///
+    /// [`Peer::requeued`]: crate::serve::peers::Peer::requeued
+    pub fn requeues(&self) -> bool {
+        self.requeues
+    }
+
     pub fn pick(&self, peers: &Peers, req: &PickRequest, tried: &[bool]) -> Option<usize> {
         // The balancer was built for these peers; another list would index out of range.
         if peers.peers.len() != self.primary.len() + self.backup.len() {
