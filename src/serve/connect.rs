@@ -199,20 +199,7 @@ impl Conn {
         self.requests += 1;
         let close = self.encode(req, addr);
         let mut polls = 0;
-        let written = {
-            let mut work = pin!(self.write_out(req.body));
-            poll_fn(|cx| {
-                polls += 1;
-                match work.as_mut().poll(cx) {
-                    Poll::Ready(r) => Poll::Ready(r),
-                    Poll::Pending => timer
-                        .as_mut()
-                        .poll(cx)
-                        .map(|()| Err(ExchangeError::Timeout)),
-                }
-            })
-            .await
-        };
+        let written = within(self.write_out(req.body), &mut timer, &mut polls).await;
         let result = match written {
             Ok(()) => {
                 let due = if polls == 1 {
@@ -224,15 +211,7 @@ impl Conn {
                     timer.as_mut().reset(due);
                 }
                 let head_request = *req.method == Method::HEAD;
-                let mut work = pin!(self.read_head(head_request, close));
-                poll_fn(|cx| match work.as_mut().poll(cx) {
-                    Poll::Ready(r) => Poll::Ready(r),
-                    Poll::Pending => timer
-                        .as_mut()
-                        .poll(cx)
-                        .map(|()| Err(ExchangeError::Timeout)),
-                })
-                .await
+                within(self.read_head(head_request, close), &mut timer, &mut polls).await
             }
             Err(e) => Err(e),
         };
@@ -543,6 +522,26 @@ enum Chunk {
     Data(Bytes),
     More,
     End,
+}
+
+/// `work`, unless `timer` fires first (then `Timeout`); `polls` counts `work`'s polls.
+async fn within<T>(
+    work: impl Future<Output = Result<T, ExchangeError>>,
+    timer: &mut Pin<Box<Sleep>>,
+    polls: &mut u32,
+) -> Result<T, ExchangeError> {
+    let mut work = pin!(work);
+    poll_fn(|cx| {
+        *polls += 1;
+        match work.as_mut().poll(cx) {
+            Poll::Ready(r) => Poll::Ready(r),
+            Poll::Pending => timer
+                .as_mut()
+                .poll(cx)
+                .map(|()| Err(ExchangeError::Timeout)),
+        }
+    })
+    .await
 }
 
 /// Writes the request head for `req` into `out`: whether it asks the server to close.
