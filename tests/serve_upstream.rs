@@ -20,8 +20,8 @@ fn big() -> Vec<u8> {
     (0..300_000u32).map(|i| b'a' + (i % 26) as u8).collect()
 }
 
-/// Reads one request head (and its declared body) from `conn`: its first line, or `None` when
-/// the peer closed.
+/// Reads one request head (and its declared body) from `conn`: the head, or `None` when the
+/// peer closed.
 fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>) -> Option<String> {
     let mut chunk = [0u8; 4096];
     let end = loop {
@@ -50,7 +50,7 @@ fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>) -> Option<String> {
         }
     }
     buf.drain(..length);
-    head.lines().next().map(str::to_string)
+    Some(head)
 }
 
 /// Writes `pieces` with a pause between them, so that the proxy reads them apart.
@@ -74,8 +74,8 @@ fn upstream() -> u16 {
                 let mut conn = conn;
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
                 let mut buf = Vec::new();
-                while let Some(line) = read_request(&mut conn, &mut buf) {
-                    if !answer(&mut conn, &line) {
+                while let Some(head) = read_request(&mut conn, &mut buf) {
+                    if !answer(&mut conn, &head) {
                         let _ = conn.shutdown(Shutdown::Both);
                         return;
                     }
@@ -86,9 +86,9 @@ fn upstream() -> u16 {
     port
 }
 
-/// Answers the request whose first line is `line`: whether the connection stays open.
-fn answer(conn: &mut TcpStream, line: &str) -> bool {
-    let mut words = line.split_whitespace();
+/// Answers the request whose head is `head`: whether the connection stays open.
+fn answer(conn: &mut TcpStream, head: &str) -> bool {
+    let mut words = head.split_whitespace();
     let method = words.next().unwrap_or("");
     let path = words.next().unwrap_or("");
     let ok = match path {
@@ -127,6 +127,21 @@ fn answer(conn: &mut TcpStream, line: &str) -> bool {
             b"HTTP/1.1 200 OK\r\nConnection: X-Named\r\nX-Named: 1\r\nKeep-Alive: timeout=5\r\nX-Keep: 2\r\nUpgrade: h2c\r\nProxy-Authenticate: Basic\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-T\r\nContent-Length: 2\r\n\r\nok",
         ),
         "/reason" => conn.write_all(b"HTTP/1.1 200 Fine\r\nContent-Length: 4\r\n\r\nfine"),
+        // The request's header lines as received, sorted, lower-cased names.
+        "/echo" => {
+            let mut lines: Vec<String> = head
+                .lines()
+                .skip(1)
+                .filter_map(|l| {
+                    let (n, v) = l.split_once(':')?;
+                    Some(format!("{}: {}", n.trim().to_ascii_lowercase(), v.trim()))
+                })
+                .collect();
+            lines.sort();
+            let body = lines.join("\n");
+            let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
+            conn.write_all(reply.as_bytes())
+        }
         "/short" => {
             let _ = write_pieces(
                 conn,
@@ -167,10 +182,15 @@ impl Reply {
 
 /// Sends `method path` on a fresh connection (`Connection: close`) and reads until the close.
 fn ask(port: u16, method: &str, path: &str) -> Reply {
+    ask_with(port, method, path, "Connection: close\r\n")
+}
+
+/// [`ask`] with the header lines `extra` (which must close the connection).
+fn ask_with(port: u16, method: &str, path: &str, extra: &str) -> Reply {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
     conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
-    let raw = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let raw = format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\n{extra}\r\n");
     conn.write_all(raw.as_bytes()).unwrap();
     let mut all = Vec::new();
     let _ = conn.read_to_end(&mut all);
@@ -351,4 +371,22 @@ fn a_custom_reason_phrase_passes_as_in_nginx() {
     assert_eq!(n.status_line, l.status_line);
     assert_eq!(n.body, b"fine");
     assert_eq!(l.body, b"fine");
+}
+
+#[test]
+fn the_upstream_gets_the_request_headers_nginx_sends() {
+    let p = start();
+    // nginx clears TE, Keep-Alive, Expect and Upgrade and sets Connection (here to nothing);
+    // it passes the other hop-by-hop headers and those Connection names.
+    let extra = "Connection: close, X-Named\r\nX-Named: 1\r\nX-Plain: 2\r\nKeep-Alive: 5\r\n\
+                 TE: trailers\r\nUpgrade: h2c\r\nProxy-Authorization: Basic eA==\r\n\
+                 Proxy-Connection: keep-alive\r\nTrailer: X-T\r\nAccept: */*\r\n";
+    let n = ask_with(p.nginx, "GET", "/echo", extra);
+    let l = ask_with(p.lbc, "GET", "/echo", extra);
+    let (n, l) = (
+        String::from_utf8_lossy(&n.body).into_owned(),
+        String::from_utf8_lossy(&l.body).into_owned(),
+    );
+    assert_eq!(n, l, "nginx sent:\n{n}\nlbc sent:\n{l}");
+    assert!(n.contains("x-plain: 2"), "{n}");
 }

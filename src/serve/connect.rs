@@ -26,8 +26,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Sleep;
 
-use super::headers;
-
 /// The longest response head taken (hyper's client took some 400 KiB, nginx's default
 /// `proxy_buffer_size` is 4 KiB): a longer one is an invalid header.
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -313,9 +311,9 @@ impl Conn {
                 .map_err(|_| ExchangeError::Invalid("invalid header value"))?;
             // nginx leaves out of a response `Connection`, `Keep-Alive` and the framing; the
             // other hop-by-hop headers, and those `Connection` names, reach the client.
-            match headers::hop_by_hop(name.as_str()) {
+            match name.as_str() {
                 // Connection: as hyper reads it, a `close` anywhere wins.
-                Some(0) => {
+                "connection" => {
                     if close || has_token(&value, "close") {
                         close = true;
                         keep = false;
@@ -324,9 +322,9 @@ impl Conn {
                     }
                     continue;
                 }
-                Some(1) => continue,
+                "keep-alive" => continue,
                 // Transfer-Encoding: chunked when its last coding is.
-                Some(7) => {
+                "transfer-encoding" => {
                     chunked = Some(last_token_is_chunked(&value));
                     continue;
                 }

@@ -10,18 +10,18 @@ use super::upvars;
 use crate::ir::Header;
 use crate::serve::vars::{split as split_vars, Piece};
 
-/// Hop-by-hop headers (RFC 9110 §7.6.1), removed in both directions. Names, not strings: a
-/// lookup by string parses the name first, and this list is checked twice per request.
-pub static HOP_BY_HOP: [HeaderName; 9] = [
+/// The request headers nginx's proxy does not pass on: its default `proxy_set_header`s clear
+/// `TE`, `Keep-Alive`, `Expect` and `Upgrade` and set `Connection` (a `proxy_set_header` of
+/// the configuration sets them afterwards), and the body goes with its own framing. The other
+/// hop-by-hop headers (`Proxy-*`, `Trailer`, the names `Connection` lists) pass, as in nginx.
+/// Names, not strings: a lookup by string parses the name first.
+pub static CLEARED: [HeaderName; 6] = [
     hyper::header::CONNECTION,
     HeaderName::from_static("keep-alive"),
-    HeaderName::from_static("proxy-connection"),
-    hyper::header::PROXY_AUTHENTICATE,
-    hyper::header::PROXY_AUTHORIZATION,
     hyper::header::TE,
-    hyper::header::TRAILER,
-    hyper::header::TRANSFER_ENCODING,
     hyper::header::UPGRADE,
+    hyper::header::EXPECT,
+    hyper::header::TRANSFER_ENCODING,
 ];
 
 /// A header value: literal pieces and variables.
@@ -241,68 +241,30 @@ pub fn template(value: &str) -> Result<Template, String> {
     Ok(Template(parts))
 }
 
-/// Where `name` stands in [`HOP_BY_HOP`], if it is a hop-by-hop header: one match on the
-/// name's text (a length switch and a compare), not nine `HeaderName` comparisons.
-pub fn hop_by_hop(name: &str) -> Option<usize> {
+/// Where `name` stands in [`CLEARED`]: one match on the name's text (a length switch and a
+/// compare), not six `HeaderName` comparisons.
+fn cleared(name: &str) -> Option<usize> {
     Some(match name {
         "connection" => 0,
         "keep-alive" => 1,
-        "proxy-connection" => 2,
-        "proxy-authenticate" => 3,
-        "proxy-authorization" => 4,
-        "te" => 5,
-        "trailer" => 6,
-        "transfer-encoding" => 7,
-        "upgrade" => 8,
+        "te" => 2,
+        "upgrade" => 3,
+        "expect" => 4,
+        "transfer-encoding" => 5,
         _ => return None,
     })
 }
 
-/// The header names a `Connection` value lists for removal: its tokens less `close` and the
-/// hop-by-hop names (removed anyway).
-pub fn connection_named(value: &HeaderValue) -> impl Iterator<Item = HeaderName> + '_ {
-    value
-        .to_str()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|t| {
-            !t.is_empty()
-                && !t.eq_ignore_ascii_case("close")
-                && !HOP_BY_HOP
-                    .iter()
-                    .any(|n| t.eq_ignore_ascii_case(n.as_str()))
-        })
-        .filter_map(|t| HeaderName::from_bytes(t.as_bytes()).ok())
-}
-
-/// Removes hop-by-hop headers and those the `Connection` header names.
-///
-/// Runs once per proxied request, on its headers (the response's are sorted as they are
-/// parsed, [`super::connect`]): one pass over the message's few names finds which hop-by-hop
-/// ones are there.
-pub fn strip_hop_by_hop(h: &mut HeaderMap) {
-    let mut present = 0u16;
+/// Removes from a request's headers what nginx does not pass upstream ([`CLEARED`]): one pass
+/// over the request's few names finds which are there.
+pub fn strip_for_upstream(h: &mut HeaderMap) {
+    let mut present = 0u8;
     for name in h.keys() {
-        if let Some(i) = hop_by_hop(name.as_str()) {
+        if let Some(i) = cleared(name.as_str()) {
             present |= 1 << i;
         }
     }
-    if present == 0 {
-        return;
-    }
-    // `HOP_BY_HOP[0]` is `Connection`.
-    if present & 1 != 0 {
-        let named: Vec<HeaderName> = h
-            .get_all(hyper::header::CONNECTION)
-            .iter()
-            .flat_map(connection_named)
-            .collect();
-        for n in named {
-            h.remove(n);
-        }
-    }
-    for (i, n) in HOP_BY_HOP.iter().enumerate() {
+    for (i, n) in CLEARED.iter().enumerate() {
         if present & (1 << i) != 0 {
             h.remove(n);
         }
@@ -563,42 +525,48 @@ mod tests {
     }
 
     #[test]
-    fn hop_by_hop_headers_and_those_connection_names_go() {
+    fn what_nginx_clears_goes_and_the_rest_passes() {
         let mut h = HeaderMap::new();
         for (n, v) in [
-            ("connection", "close, X-Session , keep-alive"),
+            ("connection", "close, X-Session"),
             ("keep-alive", "timeout=5"),
             ("te", "trailers"),
             ("transfer-encoding", "chunked"),
+            ("expect", "100-continue"),
+            ("upgrade", "h2c"),
+            ("proxy-authorization", "Basic eA=="),
+            ("trailer", "X-T"),
             ("x-session", "1"),
-            ("x-kept", "2"),
             ("host", "a"),
         ] {
             h.append(n, HeaderValue::from_static(v));
         }
-        strip_hop_by_hop(&mut h);
+        strip_for_upstream(&mut h);
         let mut left: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
         left.sort();
-        assert_eq!(left, ["host", "x-kept"]);
+        assert_eq!(
+            left,
+            ["host", "proxy-authorization", "trailer", "x-session"]
+        );
         let mut none = HeaderMap::new();
         none.insert("x-a", HeaderValue::from_static("1"));
-        strip_hop_by_hop(&mut none);
+        strip_for_upstream(&mut none);
         assert_eq!(none.len(), 1);
     }
 
     #[test]
     fn the_name_match_agrees_with_the_table() {
-        for (i, n) in HOP_BY_HOP.iter().enumerate() {
-            assert_eq!(hop_by_hop(n.as_str()), Some(i), "{n}");
+        for (i, n) in CLEARED.iter().enumerate() {
+            assert_eq!(cleared(n.as_str()), Some(i), "{n}");
         }
         for n in [
             "host",
             "connectio",
             "x-connection",
-            "trailers",
+            "trailer",
             "upgrade-insecure-requests",
         ] {
-            assert_eq!(hop_by_hop(n), None, "{n}");
+            assert_eq!(cleared(n), None, "{n}");
         }
     }
 }

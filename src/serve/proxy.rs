@@ -121,7 +121,7 @@ impl Upstreams {
         // upstream as they are (moved, not copied), less the hop-by-hop ones, with the
         // configured ones set.
         let mut headers = std::mem::take(req.headers_mut());
-        headers::strip_hop_by_hop(&mut headers);
+        headers::strip_for_upstream(&mut headers);
         headers::set(&mut headers, &target.headers, set);
         let trail = if cx.trail { Trail::new() } else { Trail::off() };
         let out = Outgoing {
