@@ -30,10 +30,7 @@ struct Reply {
 
 impl Reply {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        common::serve::header_in(&self.headers, name)
     }
 
     /// The body with the page footer and the port made comparable.

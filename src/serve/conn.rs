@@ -331,7 +331,7 @@ where
         // later, which tokio does without touching its timer wheel.
         let head = tokio::time::sleep(limits.head.unwrap_or(PARK_AFTER));
         tokio::pin!(head);
-        let mut head_due: Option<Instant> = None;
+        let mut head_timed = false;
         let mut head_armed = false;
         poll_fn(|cx| {
             if !stopping && (!listening || news.has_changed().unwrap_or(true)) {
@@ -350,10 +350,9 @@ where
                 let Some(limit) = limits.head else {
                     return Poll::Pending;
                 };
-                if head_due.is_none() {
-                    let due = Instant::now() + limit;
-                    head.as_mut().reset(due);
-                    head_due = Some(due);
+                if !head_timed {
+                    head.as_mut().reset(Instant::now() + limit);
+                    head_timed = true;
                     head_armed = false;
                 }
                 if head_armed && !head.is_elapsed() {
@@ -367,7 +366,7 @@ where
                     }
                 };
             }
-            head_due = None;
+            head_timed = false;
             if stopping || !state.idle() {
                 return Poll::Pending;
             }

@@ -15,7 +15,7 @@ use crate::serve::vars::{split as split_vars, Piece};
 /// the configuration sets them afterwards), and the body goes with its own framing. The other
 /// hop-by-hop headers (`Proxy-*`, `Trailer`, the names `Connection` lists) pass, as in nginx.
 /// Names, not strings: a lookup by string parses the name first.
-pub static CLEARED: [HeaderName; 6] = [
+static CLEARED: [HeaderName; 6] = [
     hyper::header::CONNECTION,
     HeaderName::from_static("keep-alive"),
     hyper::header::TE,

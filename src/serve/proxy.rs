@@ -182,7 +182,7 @@ async fn nginx(
     if policy.tries > 0 {
         tries = tries.min(policy.tries as usize);
     }
-    let non_idempotent = matches!(out.method.as_str(), "POST" | "LOCK" | "PATCH");
+    let non_idempotent = non_idempotent(out.method);
     // The clock is read for `proxy_next_upstream_timeout` only when there is one.
     let start = policy.next_timeout.map(|_| Instant::now());
     let in_time = || {
@@ -363,10 +363,17 @@ fn describe(cond: u32) -> &'static str {
     }
 }
 
+/// Whether nginx counts `method` as non-idempotent (not retried once sent, unless
+/// `proxy_next_upstream non_idempotent`).
+fn non_idempotent(method: &Method) -> bool {
+    matches!(method.as_str(), "POST" | "LOCK" | "PATCH")
+}
+
 /// One attempt on peer `i`: a kept-alive connection from the pool's cache or a new one
 /// (bounded by `proxy_connect_timeout`), the request written within `proxy_send_timeout` and
-/// the response head read within `proxy_read_timeout` of its end, as nginx times them. A cached connection that fails before any response byte
-/// (the server closed it meanwhile) is replaced by a new one, as nginx does, and not counted.
+/// the response head read within `proxy_read_timeout` of its end, as nginx times them. A
+/// cached connection that fails before any response byte (the server closed it meanwhile) is
+/// replaced by a new one, as nginx does, and not counted.
 async fn attempt(
     pool: &UpstreamPool,
     i: usize,
@@ -407,7 +414,7 @@ async fn exchange(
         headers: out.headers,
         body: out.body,
     };
-    let idempotent = !matches!(out.method.as_str(), "POST" | "LOCK" | "PATCH");
+    let idempotent = !non_idempotent(out.method);
     loop {
         let (mut conn, cached) = match cached(pool, i, started) {
             Some(c) => (c, true),

@@ -356,18 +356,12 @@ impl Listener {
         let lp = self.plan();
         st.request(!req.body().is_end_stream());
         st.reading.head_parsed();
-        let mut req = Some(req);
-        let stats = lp
-            .stats
-            .as_ref()
-            .zip(req.as_ref())
-            .filter(|(p, r)| p.matches(r.uri()));
-        let (resp, keepalive) = match stats {
-            Some((page, r)) => {
+        let (resp, keepalive) = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
+            Some(page) => {
                 let _writing = status::RequestGuard::started();
-                (page.answer(r.headers(), &self.metrics), conn::KEEPALIVE)
+                (page.answer(req.headers(), &self.metrics), conn::KEEPALIVE)
             }
-            None => handle(&lp, &self.upstreams, &mut req, remote, local).await,
+            None => handle(&lp, &self.upstreams, &mut Some(req), remote, local).await,
         };
         st.set_keepalive(keepalive);
         st.reading.answered();

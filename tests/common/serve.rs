@@ -46,6 +46,14 @@ pub fn serve_one(name: &str, mut conn: TcpStream) {
     let _ = conn.shutdown(Shutdown::Write);
 }
 
+/// The value of header `name` (lower-cased) among parsed `(name, value)` lines.
+pub fn header_in<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// A child process killed and reaped when dropped.
 pub struct Guard(pub Child);
 
