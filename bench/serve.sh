@@ -6,13 +6,26 @@
 # alike), RSS after the load, and the memory one idle keep-alive client connection costs (RSS
 # before/after opening IDLE of them). Prints the figures and the ratios to nginx.
 #
+# Equal cores: with PIN=1 (the default when the machine has more CPUs than THREADS) each proxy
+# runs on the same THREADS CPUs (0 .. THREADS-1) and wrk and the backends on the others, so
+# every proxy has exactly THREADS cores to itself. PIN=0 lets the kernel place all of them on
+# all CPUs (on a small machine the proxy then competes with wrk and the backends, and how the
+# scheduler shares the cores varies with each process's sleep and wake pattern).
+#
 # usage: bench/serve.sh [LBC_BINARY]     (default target/release/lbc; build it with
 #                                         cargo build --release)
-# env:   THREADS (1) DUR (s, 8) CONNS (64) ROUNDS (2) IDLE (2000) WRK_THREADS (1)
+# env:   THREADS (1) DUR (s, 8) CONNS (64) ROUNDS (2) IDLE (2000) WRK_THREADS (1) PIN (1)
 set -u
 LBC=${1:-target/release/lbc}
 THREADS=${THREADS:-1}; DUR=${DUR:-8}; CONNS=${CONNS:-64}; ROUNDS=${ROUNDS:-2}
 IDLE=${IDLE:-2000}; WRK_THREADS=${WRK_THREADS:-1}
+CPUS=$(nproc)
+if [ "${PIN:-1}" = 1 ] && [ "$CPUS" -gt "$THREADS" ] && command -v taskset >/dev/null; then
+  PROXY_RUN="taskset -c 0-$((THREADS - 1))"; REST_RUN="taskset -c $THREADS-$((CPUS - 1))"
+  LAYOUT="proxies on CPU 0-$((THREADS - 1)), wrk and backends on CPU $THREADS-$((CPUS - 1))"
+else
+  PROXY_RUN=""; REST_RUN=""; LAYOUT="all processes on all $CPUS CPUs"
+fi
 for tool in nginx haproxy wrk python3; do
   command -v $tool >/dev/null || { echo "bench/serve.sh: $tool is not installed" >&2; exit 2; }
 done
@@ -79,10 +92,11 @@ backend pool
     server b 127.0.0.1:$B2
 CONF
 
-nginx -p $W -c $W/backend.conf -g "daemon on; pid $W/backend.pid; error_log $W/backend.err;"
-nginx -p $W -c $W/nginx.conf -g "daemon on; pid $W/nginx.pid; error_log $W/nginx.err; worker_rlimit_nofile 20000;"
-haproxy -D -f $W/haproxy.cfg
-"$LBC" serve $W/lbc.conf --pid-file $W/lbc.pid >$W/lbc.log 2>&1 &
+# (Children inherit the CPU set: nginx's workers, HAProxy's daemon.)
+$REST_RUN nginx -p $W -c $W/backend.conf -g "daemon on; pid $W/backend.pid; error_log $W/backend.err;"
+$PROXY_RUN nginx -p $W -c $W/nginx.conf -g "daemon on; pid $W/nginx.pid; error_log $W/nginx.err; worker_rlimit_nofile 20000;"
+$PROXY_RUN haproxy -D -f $W/haproxy.cfg
+$PROXY_RUN "$LBC" serve $W/lbc.conf --pid-file $W/lbc.pid >$W/lbc.log 2>&1 &
 
 wait_port() {
   for _ in $(seq 100); do
@@ -112,14 +126,14 @@ rss_kb() {
 }
 # req/s and p99 in ms from one wrk run.
 measure() {
-  wrk -t$WRK_THREADS -c$CONNS -d${DUR}s --latency http://127.0.0.1:$1/ 2>&1 | awk '
+  $REST_RUN wrk -t$WRK_THREADS -c$CONNS -d${DUR}s --latency http://127.0.0.1:$1/ 2>&1 | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 } $1 == "99%" { p99 = ms($2) } END { printf "%d %.3f\n", rps, p99 }'
 }
 
 declare -A PORT=([nginx]=$PN [haproxy]=$PH [lbc]=$PL) RPS P99 RSS IDLEKB
 NAMES="nginx haproxy lbc"
-for n in $NAMES; do wrk -t1 -c$CONNS -d1s http://127.0.0.1:${PORT[$n]}/ >/dev/null 2>&1; done
+for n in $NAMES; do $REST_RUN wrk -t1 -c$CONNS -d1s http://127.0.0.1:${PORT[$n]}/ >/dev/null 2>&1; done
 for round in $(seq $ROUNDS); do
   for n in $NAMES; do
     read -r rps p99 < <(measure ${PORT[$n]})
@@ -155,7 +169,7 @@ PY
 for n in $NAMES; do
   RSS[$n]=$(rss_kb $n)
   before=${RSS[$n]}
-  exec {fd}< <(python3 $W/idle.py ${PORT[$n]} $IDLE $W/idle.pid; echo failed)
+  exec {fd}< <($REST_RUN python3 $W/idle.py ${PORT[$n]} $IDLE $W/idle.pid; echo failed)
   HOLD=$!
   read -r -t 60 line <&$fd
   if [ "$line" != ready ]; then echo "bench/serve.sh: $n did not keep $IDLE connections" >&2; fi
@@ -168,7 +182,7 @@ for n in $NAMES; do
 done
 
 echo
-echo "lbc serve vs nginx vs HAProxy: $THREADS worker(s) each, wrk -t$WRK_THREADS -c$CONNS -d${DUR}s, best of $ROUNDS, $IDLE idle connections, $(nproc) cores"
+echo "lbc serve vs nginx vs HAProxy: $THREADS worker(s) each, wrk -t$WRK_THREADS -c$CONNS -d${DUR}s, best of $ROUNDS, $IDLE idle connections, $LAYOUT"
 printf "%-8s %10s %10s %10s %14s\n" proxy "req/s" "p99 ms" "RSS MiB" "KiB/idle conn"
 for n in $NAMES; do
   printf "%-8s %10s %10s %10s %14s\n" $n ${RPS[$n]} ${P99[$n]} \

@@ -64,7 +64,7 @@ fn write_pieces(conn: &mut TcpStream, pieces: &[&[u8]]) -> std::io::Result<()> {
 }
 
 /// The raw upstream: answers each request on a connection by its path; the connection stays
-/// open unless the answer ends with the close.
+/// open unless the answer ends with the close or (`/seen`) the request asked for it.
 fn upstream() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -74,8 +74,10 @@ fn upstream() -> u16 {
                 let mut conn = conn;
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
                 let mut buf = Vec::new();
+                let mut seen = 0;
                 while let Some(head) = read_request(&mut conn, &mut buf) {
-                    if !answer(&mut conn, &head) {
+                    seen += 1;
+                    if !answer(&mut conn, &head, seen) {
                         let _ = conn.shutdown(Shutdown::Both);
                         return;
                     }
@@ -86,8 +88,9 @@ fn upstream() -> u16 {
     port
 }
 
-/// Answers the request whose head is `head`: whether the connection stays open.
-fn answer(conn: &mut TcpStream, head: &str) -> bool {
+/// Answers the request whose head is `head`, the `seen`th on its connection: whether the
+/// connection stays open.
+fn answer(conn: &mut TcpStream, head: &str, seen: u32) -> bool {
     let mut words = head.split_whitespace();
     let method = words.next().unwrap_or("");
     let path = words.next().unwrap_or("");
@@ -127,7 +130,7 @@ fn answer(conn: &mut TcpStream, head: &str) -> bool {
             b"HTTP/1.1 200 OK\r\nConnection: X-Named\r\nX-Named: 1\r\nKeep-Alive: timeout=5\r\nX-Keep: 2\r\nUpgrade: h2c\r\nProxy-Authenticate: Basic\r\nProxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-T\r\nContent-Length: 2\r\n\r\nok",
         ),
         "/reason" => conn.write_all(b"HTTP/1.1 200 Fine\r\nContent-Length: 4\r\n\r\nfine"),
-        // The request's header lines as received, sorted, lower-cased names.
+        // The request line, then its header lines as received, sorted, lower-cased names.
         "/echo" => {
             let mut lines: Vec<String> = head
                 .lines()
@@ -138,9 +141,27 @@ fn answer(conn: &mut TcpStream, head: &str) -> bool {
                 })
                 .collect();
             lines.sort();
+            lines.insert(0, head.lines().next().unwrap_or("").to_string());
             let body = lines.join("\n");
             let reply = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len());
             conn.write_all(reply.as_bytes())
+        }
+        // How many requests this connection carried; a server that honours `Connection: close`.
+        "/seen" => {
+            let close = head.lines().any(|l| {
+                l.split_once(':').is_some_and(|(n, v)| {
+                    n.trim().eq_ignore_ascii_case("connection")
+                        && v.trim().eq_ignore_ascii_case("close")
+                })
+            });
+            let body = seen.to_string();
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n{}\r\n{body}",
+                body.len(),
+                if close { "Connection: close\r\n" } else { "" }
+            );
+            let ok = conn.write_all(reply.as_bytes()).is_ok();
+            return ok && !close;
         }
         "/short" => {
             let _ = write_pieces(
@@ -239,7 +260,10 @@ fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     out
 }
 
-fn config(listen: u16, upstream: u16) -> String {
+/// The location's proxy settings that keep upstream connections alive (nginx's recipe).
+const KEEPALIVE: &str = "proxy_http_version 1.1;\n      proxy_set_header Connection \"\";";
+
+fn config(listen: u16, upstream: u16, proxy: &str) -> String {
     format!(
         "worker_processes 1;
 events {{ worker_connections 256; }}
@@ -250,8 +274,7 @@ http {{
     listen 127.0.0.1:{listen};
     location / {{
       proxy_pass http://u;
-      proxy_http_version 1.1;
-      proxy_set_header Connection \"\";
+      {proxy}
       proxy_read_timeout 1s;
     }}
   }}
@@ -268,14 +291,19 @@ struct Pair {
 }
 
 fn start() -> Pair {
+    start_with(KEEPALIVE)
+}
+
+/// nginx and lbc on the same configuration, `proxy` in its location.
+fn start_with(proxy: &str) -> Pair {
     let up = upstream();
     let dir = tempfile::tempdir().unwrap();
     let (nginx, lbc) = (free_port(), free_port());
     let (ndir, ldir) = (dir.path().join("nginx"), dir.path().join("lbc"));
     std::fs::create_dir_all(&ndir).unwrap();
     std::fs::create_dir_all(&ldir).unwrap();
-    let n = start_nginx(&config(nginx, up), &ndir);
-    let l = start_lbc(&config(lbc, up), &ldir);
+    let n = start_nginx(&config(nginx, up, proxy), &ndir);
+    let l = start_lbc(&config(lbc, up, proxy), &ldir);
     wait_ready(nginx);
     wait_ready(lbc);
     Pair {
@@ -386,4 +414,31 @@ fn the_upstream_gets_the_request_headers_nginx_sends() {
     );
     assert_eq!(n, l, "nginx sent:\n{n}\nlbc sent:\n{l}");
     assert!(n.contains("x-plain: 2"), "{n}");
+}
+
+#[test]
+fn upstream_connections_are_kept_only_as_nginx_keeps_them() {
+    // nginx's defaults: HTTP/1.0 and `Connection: close`, whatever the pool's `keepalive`.
+    let p = start_with("");
+    let extra = "Connection: keep-alive\r\nX-Plain: 2\r\n";
+    let n = ask_with(p.nginx, "GET", "/echo", extra);
+    let l = ask_with(p.lbc, "GET", "/echo", extra);
+    let (n, l) = (
+        String::from_utf8_lossy(&n.body).into_owned(),
+        String::from_utf8_lossy(&l.body).into_owned(),
+    );
+    assert_eq!(n, l, "nginx sent:\n{n}\nlbc sent:\n{l}");
+    assert!(n.starts_with("GET /echo HTTP/1.0\n"), "{n}");
+    assert!(n.contains("connection: close"), "{n}");
+    let seen = |port| {
+        (0..3)
+            .map(|_| String::from_utf8_lossy(&ask(port, "GET", "/seen").body).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seen(p.nginx), ["1", "1", "1"]);
+    assert_eq!(seen(p.lbc), ["1", "1", "1"]);
+    // With the recipe the connection carries the requests one after another.
+    let p = start_with(KEEPALIVE);
+    assert_eq!(seen(p.nginx), ["1", "2", "3"]);
+    assert_eq!(seen(p.lbc), ["1", "2", "3"]);
 }

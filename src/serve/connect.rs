@@ -77,7 +77,7 @@ pub struct Head {
     pub framing: Framing,
 }
 
-/// A request as it goes to an upstream: HTTP/1.1, the target in origin form, the headers as
+/// A request as it goes to an upstream: HTTP/1.1 (or 1.0), the target in origin form, the headers as
 /// they are (less `Content-Length`, which follows the body; a `Host` from the peer's address
 /// when they have none).
 pub struct UpRequest<'a> {
@@ -85,6 +85,8 @@ pub struct UpRequest<'a> {
     pub target: &'a str,
     pub headers: &'a HeaderMap,
     pub body: &'a Bytes,
+    /// HTTP/1.0 rather than 1.1.
+    pub http10: bool,
 }
 
 /// A connection to an upstream server. Boxed: it moves half a dozen times per request (out
@@ -547,7 +549,11 @@ fn encode(req: &UpRequest<'_>, addr: &SocketAddr, out: &mut Vec<u8>) -> bool {
     out.extend_from_slice(req.method.as_str().as_bytes());
     out.push(b' ');
     out.extend_from_slice(req.target.as_bytes());
-    out.extend_from_slice(b" HTTP/1.1\r\n");
+    out.extend_from_slice(if req.http10 {
+        b" HTTP/1.0\r\n"
+    } else {
+        b" HTTP/1.1\r\n"
+    });
     let mut close = false;
     let mut had_length = false;
     let mut had_host = false;
@@ -717,6 +723,7 @@ mod tests {
             target: "/p?q=1",
             headers: &headers,
             body: &body,
+            http10: false,
         };
         let five = Duration::from_secs(5);
         let head = conn

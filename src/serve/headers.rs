@@ -3,7 +3,7 @@
 //! never cross a proxy; and on the response side `add_header` and `expires` (nginx's headers
 //! filter: only for 200/201/204/206/301/302/303/304/307/308 unless `always`).
 
-use hyper::header::{HeaderMap, HeaderName, HeaderValue, HOST};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, HOST};
 
 use super::support::Findings;
 use super::upvars;
@@ -148,8 +148,8 @@ pub enum SetHeader {
     Render(Template),
 }
 
-/// Compiles a target's `proxy_set_header` list (nginx's `Host $proxy_host` added when it has
-/// none), fixing what `proxy_host` (the target's `$proxy_host`) settles.
+/// Compiles a target's `proxy_set_header` list (nginx's `Host $proxy_host` and `Connection
+/// close` added when it has none), fixing what `proxy_host` (the target's `$proxy_host`) settles.
 pub fn compile(
     headers: &[Header],
     proxy_host: &str,
@@ -184,6 +184,11 @@ pub fn compile(
     }
     if !out.iter().any(|(n, _)| n == HOST) {
         out.insert(0, (HOST, Template(vec![Part::ProxyHost])));
+    }
+    // nginx's default `proxy_set_header Connection close`: a kept-alive upstream connection
+    // takes `proxy_set_header Connection ""` (and `proxy_http_version 1.1`).
+    if !out.iter().any(|(n, _)| n == CONNECTION) {
+        out.insert(1, (CONNECTION, Template(vec![Part::Text("close".into())])));
     }
     let fixed = |t: Template| {
         let mut text = String::new();

@@ -131,6 +131,9 @@ pub struct ProxyTarget {
     pub rewrite: Option<(String, String)>,
     /// `proxy_set_header` of the effective scope, nginx's defaults included.
     pub headers: Vec<(hyper::header::HeaderName, super::headers::SetHeader)>,
+    /// Requests go upstream as HTTP/1.0: nginx's `proxy_http_version` (1.0 unless set to
+    /// 1.1); HAProxy speaks HTTP/1.1 to its servers.
+    pub http10: bool,
     /// Timeouts and when to try another server.
     pub policy: Policy,
 }
@@ -735,6 +738,7 @@ fn handler(
                 }
             };
             let headers = super::headers::compile(headers, authority, f)?;
+            let http10 = http10(scopes, f)?;
             let scopes = [scopes, &[&pool.settings]].concat();
             let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
             Some(Handler::Proxy(Arc::new(ProxyTarget {
@@ -742,6 +746,7 @@ fn handler(
                 proxy_host: authority.to_string(),
                 rewrite,
                 headers,
+                http10,
                 policy,
             })))
         }
@@ -781,6 +786,24 @@ fn backend(
         proxy_host: target.to_string(),
         rewrite: None,
         headers: Vec::new(),
+        http10: false,
         policy,
     })))
+}
+
+/// nginx's `proxy_http_version` in force: HTTP/1.0 unless it says 1.1 (`None`, refused, for a
+/// value nginx rejects too).
+fn http10(scopes: &[&Settings], f: &mut Findings) -> Option<bool> {
+    let set = scopes
+        .iter()
+        .rev()
+        .find_map(|s| s.proxy.as_ref()?.http_version.as_ref());
+    match set.map(|v| (v.value.as_str(), v.origin)) {
+        None | Some(("1.0", _)) => Some(true),
+        Some(("1.1", _)) => Some(false),
+        Some((other, origin)) => {
+            f.refuse(origin, format!("`proxy_http_version {other}` (1.0 or 1.1)"));
+            None
+        }
+    }
 }

@@ -61,6 +61,8 @@ struct Outgoing<'a> {
     uri: Option<Uri>,
     headers: &'a HeaderMap,
     body: &'a Bytes,
+    /// HTTP/1.0 rather than 1.1 (nginx's `proxy_http_version`).
+    http10: bool,
     /// The tries, for the upstream variables.
     trail: &'a Trail,
 }
@@ -129,6 +131,7 @@ impl Upstreams {
             uri,
             headers: &headers,
             body: &body,
+            http10: target.http10,
             trail: &trail,
         };
         let mut resp = match target.policy.haproxy {
@@ -413,6 +416,7 @@ async fn exchange(
         target: uri.path_and_query().map_or("/", |p| p.as_str()),
         headers: out.headers,
         body: out.body,
+        http10: out.http10,
     };
     let idempotent = !non_idempotent(out.method);
     loop {

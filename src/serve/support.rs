@@ -156,9 +156,6 @@ impl Findings {
             }
         }
         if let Some(p) = &s.proxy {
-            if let Some(v) = &p.http_version {
-                self.ignore(v.origin, "`proxy_http_version` (upstreams get HTTP/1.1)");
-            }
             if let Some(v) = &p.buffering {
                 self.ignore(v.origin, "`proxy_buffering` (responses are streamed)");
             }
