@@ -2,7 +2,7 @@
 # lbc serve against real nginx and HAProxy on loopback, in one run: the same nginx proxy config for
 # nginx and lbc serve (worker_processes N: nginx runs N worker processes, lbc N worker threads), the
 # equivalent HAProxy config (nbthread N), the same two nginx backends. For each proxy: req/s and
-# p99 latency under wrk (best of ROUNDS rounds, proxies interleaved so background load hits all
+# p99 latency under wrk (best of ROUNDS rounds, and their medians; proxies interleaved so background load hits all
 # alike), RSS after the load, and the memory one idle keep-alive client connection costs (RSS
 # before/after opening IDLE of them). Prints the figures and the ratios to nginx.
 #
@@ -131,13 +131,14 @@ measure() {
     /Requests\/sec/ { rps = $2 } $1 == "99%" { p99 = ms($2) } END { printf "%d %.3f\n", rps, p99 }'
 }
 
-declare -A PORT=([nginx]=$PN [haproxy]=$PH [lbc]=$PL) RPS P99 RSS IDLEKB
+declare -A PORT=([nginx]=$PN [haproxy]=$PH [lbc]=$PL) RPS P99 RSS IDLEKB ALL_RPS ALL_P99
 NAMES="nginx haproxy lbc"
 for n in $NAMES; do $REST_RUN wrk -t1 -c$CONNS -d1s http://127.0.0.1:${PORT[$n]}/ >/dev/null 2>&1; done
 for round in $(seq $ROUNDS); do
   for n in $NAMES; do
     read -r rps p99 < <(measure ${PORT[$n]})
     echo "round $round  $n: $rps req/s, p99 $p99 ms" >&2
+    ALL_RPS[$n]="${ALL_RPS[$n]:-} $rps"; ALL_P99[$n]="${ALL_P99[$n]:-} $p99"
     if [ -z "${RPS[$n]:-}" ] || [ "$rps" -gt "${RPS[$n]}" ]; then RPS[$n]=$rps; fi
     if [ -z "${P99[$n]:-}" ] || awk "BEGIN {exit !($p99 < ${P99[$n]})}"; then P99[$n]=$p99; fi
   done
@@ -192,3 +193,16 @@ ratio() { awk "BEGIN { if ($2 == 0) print \"-\"; else printf \"%.2f\", $1 / $2 }
 for n in lbc haproxy; do
   echo "$n/nginx: req/s $(ratio ${RPS[$n]} ${RPS[nginx]})  p99 $(ratio ${P99[$n]} ${P99[nginx]})  RSS $(ratio ${RSS[$n]} ${RSS[nginx]})  idle conn $(ratio ${IDLEKB[$n]} ${IDLEKB[nginx]})"
 done
+# Best-of favours the proxy whose figures scatter most; the medians of the rounds and the median
+# of the per-round ratios (each proxy against nginx in the same round) say the same more calmly.
+if [ "$ROUNDS" -gt 1 ]; then
+  median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR] = $1} END {printf "%g", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+  ratios() { paste -d' ' <(echo $1 | tr ' ' '\n') <(echo $2 | tr ' ' '\n') | awk '$2 > 0 {printf "%.4f ", $1 / $2}'; }
+  echo "median of $ROUNDS rounds:"
+  for n in $NAMES; do
+    echo "  $n: $(echo ${ALL_RPS[$n]} | median) req/s, p99 $(echo ${ALL_P99[$n]} | median) ms"
+  done
+  for n in lbc haproxy; do
+    echo "  $n/nginx per round: req/s $(ratios "${ALL_RPS[$n]}" "${ALL_RPS[nginx]}" | median | xargs printf '%.2f')  p99 $(ratios "${ALL_P99[$n]}" "${ALL_P99[nginx]}" | median | xargs printf '%.2f')"
+  done
+fi

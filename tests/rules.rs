@@ -83,3 +83,148 @@ fn pass_fixtures_are_clean() {
         assert!(errors.is_empty(), "{inputs:?} has errors:\n{}", out.human);
     }
 }
+
+/// `nginx/upstream-keepalive-unused`, one configuration per case: the rule must flag exactly
+/// the `proxy_pass` lines marked `# flagged`, whether the proxy targets are linked to their
+/// pools (`lbc convert`, `lbc serve`) or left for the rules to resolve (`lbc check`).
+#[test]
+fn upstream_keepalive_unused_cases() {
+    const RULE: &str = "nginx/upstream-keepalive-unused";
+    const UPSTREAMS: &str = "
+    upstream ka { server 10.0.0.1:8080; keepalive 8; }
+    upstream plain { server 10.0.0.2:8080; }";
+    let cases: &[(&str, &str)] = &[
+        (
+            "nginx's defaults: HTTP/1.0, Connection: close",
+            "server { listen 80;
+                location / { proxy_pass http://ka; } # flagged
+            }",
+        ),
+        (
+            "HTTP/1.1 without a Connection header",
+            "server { listen 80;
+                location / { proxy_http_version 1.1; proxy_pass http://ka/api/; } # flagged
+            }",
+        ),
+        (
+            "Connection set to close",
+            "server { listen 80; proxy_http_version 1.1;
+                location / { proxy_set_header Connection \"close\"; proxy_pass http://ka; } # flagged
+            }",
+        ),
+        (
+            "Connection: keep-alive, close",
+            "server { listen 80; proxy_http_version 1.1;
+                location / { proxy_set_header connection \"keep-alive, Close\"; proxy_pass http://ka; } # flagged
+            }",
+        ),
+        (
+            "Connection \"\" but HTTP/1.0 set explicitly",
+            "server { listen 80;
+                location / { proxy_http_version 1.0; proxy_set_header Connection \"\"; proxy_pass http://ka; } # flagged
+            }",
+        ),
+        (
+            "the recipe in the location",
+            "server { listen 80;
+                location / { proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_pass http://ka; }
+            }",
+        ),
+        (
+            "the recipe inherited from the server",
+            "server { listen 80; proxy_http_version 1.1; proxy_set_header Connection \"\";
+                location / { proxy_pass http://ka; }
+            }",
+        ),
+        (
+            "the recipe inherited from http",
+            "proxy_http_version 1.1; proxy_set_header Connection \"\";
+            server { listen 80;
+                location / { location /a/ { proxy_pass http://ka; } }
+            }",
+        ),
+        (
+            "the recipe inherited from an enclosing location",
+            "server { listen 80;
+                location / { proxy_http_version 1.1; proxy_set_header Connection \"\";
+                    location /a/ { proxy_pass http://ka; }
+                }
+            }",
+        ),
+        (
+            "a header of the location's own hides the inherited Connection",
+            "proxy_http_version 1.1; proxy_set_header Connection \"\";
+            server { listen 80;
+                location / { proxy_pass http://ka; }
+                location /a/ { proxy_set_header X-Foo bar; proxy_pass http://ka; } # flagged
+            }",
+        ),
+        (
+            "a server-level header list hides the http-level Connection",
+            "proxy_http_version 1.1; proxy_set_header Connection \"\";
+            server { listen 80; proxy_set_header Host $host;
+                location / { proxy_pass http://ka; } # flagged
+            }",
+        ),
+        (
+            "Connection from a variable",
+            "map $http_upgrade $connection_upgrade { default upgrade; \"\" \"\"; }
+            server { listen 80; proxy_http_version 1.1;
+                location / { proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection $connection_upgrade; proxy_pass http://ka; }
+            }",
+        ),
+        (
+            "Connection set to upgrade, not close",
+            "server { listen 80; proxy_http_version 1.1;
+                location / { proxy_set_header Connection \"upgrade\"; proxy_pass http://ka; }
+            }",
+        ),
+        (
+            "an upstream without keepalive",
+            "server { listen 80;
+                location / { proxy_pass http://plain; }
+            }",
+        ),
+        (
+            "a host and port, not an upstream",
+            "server { listen 80;
+                location / { proxy_pass http://10.0.0.1:8080; }
+                location /a/ { proxy_pass http://ka:8080; }
+            }",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (name, body)) in cases.iter().enumerate() {
+        let text = format!("events {{}}\nhttp {{{UPSTREAMS}\n    {body}\n}}\n");
+        let want: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("# flagged"))
+            .map(|(n, _)| n + 1)
+            .collect();
+        let path = dir.path().join(format!("case-{i}.conf"));
+        std::fs::write(&path, &text).unwrap();
+        for check_only in [false, true] {
+            let opts = lbc::load::LoadOptions {
+                check_only,
+                ..Default::default()
+            };
+            let loaded = lbc::load::load(std::slice::from_ref(&path), &opts).unwrap();
+            let diags = loaded.check();
+            let got: Vec<usize> = diags
+                .iter()
+                .filter(|d| d.code == RULE)
+                .map(|d| {
+                    let s = d.primary.span;
+                    loaded.sources.line_col(s.file, s.start).line
+                })
+                .collect();
+            assert_eq!(
+                got,
+                want,
+                "{name} (check_only: {check_only}):\n{text}\n{}",
+                lbc::diagnostic::render_human(&loaded.sources, &diags, false, 100)
+            );
+        }
+    }
+}

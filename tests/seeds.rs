@@ -91,6 +91,20 @@ fn seckill_stray_dots_and_optional_group() {
 }
 
 #[test]
+fn seckill_static_files_close_keepalive_connections() {
+    // `upstream myserver` has `keepalive 200`. `location /` proxies with HTTP/1.1 and
+    // `Connection: upgrade`; the static-files location with nginx's defaults (HTTP/1.0,
+    // `Connection: close`), so only its `proxy_pass` (line 99) is flagged.
+    let c = codes("000-seckill-full.conf");
+    let flagged: Vec<usize> = c
+        .iter()
+        .filter(|(code, _)| *code == "nginx/upstream-keepalive-unused")
+        .map(|(_, line)| *line)
+        .collect();
+    assert_eq!(flagged, [99], "{c:?}");
+}
+
+#[test]
 fn vod_glued_modifier_is_a_regex() {
     std::env::set_current_dir(root()).unwrap();
     let loaded = lbc::load::load(

@@ -19,6 +19,9 @@ pub struct Pool {
     /// Idle keep-alive connections kept to the servers (nginx `keepalive N`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keepalive: Option<u32>,
+    /// Where `keepalive` was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keepalive_origin: Option<Origin>,
     /// Shared-memory zone (nginx `zone NAME SIZE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,

@@ -13,6 +13,7 @@ mod rlimit_below_connections;
 mod undefined_upstream;
 mod unknown_directive;
 mod unreachable_location;
+mod upstream_keepalive_unused;
 
 use super::Rule;
 
@@ -29,6 +30,7 @@ pub static RULES: &[&Rule] = &[
     &unreachable_location::UNREACHABLE_LOCATION,
     &rlimit_below_connections::RLIMIT_BELOW_CONNECTIONS,
     &undefined_upstream::UNDEFINED_UPSTREAM,
+    &upstream_keepalive_unused::UPSTREAM_KEEPALIVE_UNUSED,
     &invalid_regex::INVALID_REGEX,
     &regex_optional_suffix::REGEX_OPTIONAL_SUFFIX,
     &listen_conflict::LISTEN_CONFLICT,

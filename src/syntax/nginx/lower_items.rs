@@ -511,7 +511,8 @@ fn pool_item(w: &mut Walker, file: FileId, d: &Directive, name: &str, pool: &mut
             (pool.algorithm, pool.algorithm_origin) = (Algorithm::Random { two, method }, origin)
         }
         "keepalive" if args.first().and_then(|a| a.parse::<u32>().ok()).is_some() => {
-            pool.keepalive = args.first().and_then(|a| a.parse().ok())
+            pool.keepalive = args.first().and_then(|a| a.parse().ok());
+            pool.keepalive_origin = origin;
         }
         "zone" if !args.is_empty() => pool.zone = Some(args[0].to_string()),
         _ => pool.opaque.push(w.opaque(file, d, None)),
