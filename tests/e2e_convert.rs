@@ -14,6 +14,10 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::serve::free_port;
+
 /// How long any single socket operation may take.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a proxy may take to start accepting connections.
@@ -195,15 +199,6 @@ impl Proxy {
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A port nothing listens on right now (the kernel's pick for port 0).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Fills `@LISTEN@` and `@A@`, `@B@`, … (the backends in order) into a fixture.

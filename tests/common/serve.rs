@@ -64,12 +64,32 @@ impl Drop for Guard {
     }
 }
 
+/// A loopback port nothing listens on, for a child process to bind. Taken below the kernel's
+/// ephemeral range (`ip_local_port_range`, 32768–60999 by default), which no `bind(…:0)` and
+/// no outgoing connection draws from: a port the kernel picked for port 0 could be handed to a
+/// backend or a connection of a parallel test between this check and the child's `bind`
+/// (a test saw something else answer there). Each call of the process takes the next port
+/// of its own sequence; one that cannot be bound now is skipped.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let low: u32 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32768);
+    let (base, span) = if low > 12_000 {
+        (low - 10_000, 10_000)
+    } else {
+        (1024, 8_000)
+    };
+    let start = std::process::id().wrapping_mul(7919);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = (base + start.wrapping_add(n) % span) as u16;
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 pub fn start_nginx(text: &str, dir: &Path) -> Guard {
