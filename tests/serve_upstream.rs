@@ -13,7 +13,9 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use common::serve::{free_port, start_lbc, start_nginx, wait_ready, Guard, IO_TIMEOUT};
+use common::serve::{
+    free_port, start_haproxy, start_lbc, start_nginx, wait_ready, Guard, IO_TIMEOUT,
+};
 
 /// The 300 KB body, a recognisable pattern.
 fn big() -> Vec<u8> {
@@ -441,4 +443,65 @@ fn upstream_connections_are_kept_only_as_nginx_keeps_them() {
     let p = start_with(KEEPALIVE);
     assert_eq!(seen(p.nginx), ["1", "2", "3"]);
     assert_eq!(seen(p.lbc), ["1", "2", "3"]);
+}
+
+/// A HAProxy configuration as Debian ships it (a `global` section, logging options) with
+/// `option forwardfor` in its defaults and `option http-server-close` in the backend.
+fn haproxy_config(listen: u16, upstream: u16) -> String {
+    format!(
+        "global
+    log 127.0.0.1:9 local0
+    maxconn 256
+    daemon
+
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlognull
+    option forwardfor
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+
+frontend web
+    bind 127.0.0.1:{listen}
+    default_backend app
+
+backend app
+    option http-server-close
+    server a 127.0.0.1:{upstream}
+"
+    )
+}
+
+#[test]
+fn haproxy_forwardfor_and_server_close_reach_the_server_as_through_haproxy() {
+    let up = upstream();
+    let dir = tempfile::tempdir().unwrap();
+    let (haproxy, lbc) = (free_port(), free_port());
+    let (hdir, ldir) = (dir.path().join("haproxy"), dir.path().join("lbc"));
+    std::fs::create_dir_all(&hdir).unwrap();
+    std::fs::create_dir_all(&ldir).unwrap();
+    let _h = start_haproxy(&haproxy_config(haproxy, up), &hdir);
+    let _l = start_lbc(&haproxy_config(lbc, up), &ldir);
+    wait_ready(haproxy);
+    wait_ready(lbc);
+    // A client's own X-Forwarded-For stays; the client's address follows on a line of its own.
+    let extra = "X-Forwarded-For: 192.0.2.7\r\nX-Plain: 2\r\n";
+    let h = ask_with(haproxy, "GET", "/echo", extra);
+    let l = ask_with(lbc, "GET", "/echo", extra);
+    let (h, l) = (
+        String::from_utf8_lossy(&h.body).into_owned(),
+        String::from_utf8_lossy(&l.body).into_owned(),
+    );
+    assert_eq!(h, l, "HAProxy sent:\n{h}\nlbc sent:\n{l}");
+    assert!(h.contains("x-forwarded-for: 127.0.0.1"), "{h}");
+    assert!(h.contains("x-forwarded-for: 192.0.2.7"), "{h}");
+    let seen = |port| {
+        (0..3)
+            .map(|_| String::from_utf8_lossy(&ask(port, "GET", "/seen").body).into_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(seen(haproxy), seen(lbc));
 }

@@ -134,6 +134,8 @@ pub struct ProxyTarget {
     /// Requests go upstream as HTTP/1.0: nginx's `proxy_http_version` (1.0 unless set to
     /// 1.1); HAProxy speaks HTTP/1.1 to its servers.
     pub http10: bool,
+    /// HAProxy's `option forwardfor` and `option http-server-close` in force.
+    pub options: ServerOptions,
     /// Timeouts and when to try another server.
     pub policy: Policy,
 }
@@ -153,6 +155,96 @@ pub struct UpstreamPool {
     pub checks: Vec<super::health::PeerChecks>,
     /// Its idle upstream connections (nginx `keepalive N`).
     pub keepalive: super::keepalive::Cache,
+    /// A HAProxy backend's `option forwardfor` and `option http-server-close`.
+    pub options: ServerOptions,
+}
+
+/// HAProxy `option`s that shape the requests to a backend's servers.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// `option forwardfor`: the client's address in a header of its own.
+    pub forward_for: Option<ForwardFor>,
+    /// `option http-server-close`: `Connection: close` to the server, whose connection is
+    /// then not reused.
+    pub server_close: bool,
+}
+
+/// `option forwardfor [except NET] [header NAME] [if-none]`.
+#[derive(Debug, Clone)]
+pub struct ForwardFor {
+    pub header: hyper::header::HeaderName,
+    /// Clients from this network get no header.
+    pub except: Option<(std::net::IpAddr, u8)>,
+    /// Only when the request has no such header yet (else one more line is added).
+    pub if_none: bool,
+}
+
+impl ServerOptions {
+    /// Takes `o` when it is one of these options (`false`: something else); a malformed
+    /// one is refused.
+    fn take(&mut self, o: &crate::ir::Opaque, f: &mut Findings) -> bool {
+        if o.name != "option" {
+            return false;
+        }
+        match o.args.first().map(String::as_str) {
+            Some("http-server-close") if o.args.len() == 1 => self.server_close = true,
+            Some("forwardfor") => self.forward_for = ForwardFor::parse(o, f),
+            _ => return false,
+        }
+        true
+    }
+
+    /// These options with `outer`'s (a frontend's or the defaults') where these have none:
+    /// HAProxy adds the header when either side asks, the backend's parameters first.
+    fn or(&self, outer: &ServerOptions) -> ServerOptions {
+        ServerOptions {
+            forward_for: self
+                .forward_for
+                .clone()
+                .or_else(|| outer.forward_for.clone()),
+            server_close: self.server_close || outer.server_close,
+        }
+    }
+}
+
+impl ForwardFor {
+    fn parse(o: &crate::ir::Opaque, f: &mut Findings) -> Option<ForwardFor> {
+        let mut ff = ForwardFor {
+            header: hyper::header::HeaderName::from_static("x-forwarded-for"),
+            except: None,
+            if_none: false,
+        };
+        let mut args = o.args[1..].iter().map(String::as_str);
+        while let Some(a) = args.next() {
+            match (a, a.eq_ignore_ascii_case("if-none")) {
+                (_, true) => ff.if_none = true,
+                ("except", _) => match args.next().and_then(super::access::net) {
+                    Some(n) => ff.except = Some(n),
+                    None => {
+                        f.refuse(o.origin, "`option forwardfor except` without a network");
+                        return None;
+                    }
+                },
+                ("header", _) => {
+                    match args
+                        .next()
+                        .and_then(|h| hyper::header::HeaderName::from_bytes(h.as_bytes()).ok())
+                    {
+                        Some(h) => ff.header = h,
+                        None => {
+                            f.refuse(o.origin, "`option forwardfor header` without a name");
+                            return None;
+                        }
+                    }
+                }
+                (other, _) => {
+                    f.refuse(o.origin, format!("`option forwardfor {other}`"));
+                    return None;
+                }
+            }
+        }
+        Some(ff)
+    }
 }
 
 impl Locations {
@@ -355,9 +447,13 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     let mut consistent = false;
     let mut avalanche = false;
     let mut opaque = Vec::new();
+    let mut options = ServerOptions::default();
     for o in &p.opaque {
         if flavor == Flavor::Haproxy && o.name == "option" && o.args == ["allbackups"] {
             all_backups = true;
+            continue;
+        }
+        if flavor == Flavor::Haproxy && options.take(o, f) {
             continue;
         }
         if o.name != "hash-type" || flavor != Flavor::Haproxy {
@@ -480,6 +576,7 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             settings: p.settings.clone(),
             checks,
             keepalive: super::keepalive::Cache::new(keepalive(p, flavor)),
+            options,
         }),
         Err(what) => {
             f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
@@ -734,6 +831,7 @@ fn handler(
                         checks: Vec::new(),
                         // nginx keeps no connection to a server named in `proxy_pass` itself.
                         keepalive: Default::default(),
+                        options: Default::default(),
                     })
                 }
             };
@@ -747,6 +845,7 @@ fn handler(
                 rewrite,
                 headers,
                 http10,
+                options: ServerOptions::default(),
                 policy,
             })))
         }
@@ -779,6 +878,17 @@ fn backend(
     };
     // A refused pool was reported where it is defined.
     let pool = pool?;
+    // The frontend's (or the defaults') options; the innermost scope that names one wins.
+    let mut outer = ServerOptions::default();
+    for s in scopes.iter().rev() {
+        for o in &s.opaque {
+            let mut own = ServerOptions::default();
+            if own.take(o, f) {
+                outer = outer.or(&own);
+            }
+        }
+    }
+    let options = pool.options.or(&outer);
     let scopes = [scopes, &[&pool.settings]].concat();
     let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
     Some(Handler::Proxy(Arc::new(ProxyTarget {
@@ -787,6 +897,7 @@ fn backend(
         rewrite: None,
         headers: Vec::new(),
         http10: false,
+        options,
         policy,
     })))
 }

@@ -19,13 +19,14 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper::header::{HeaderValue, CONNECTION};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use tokio::time::Sleep;
 
 use super::balance::{KeyInput, PickRequest};
 use super::connect::{BodyState, ExchangeError, Framing, Head, OpenError, UpConn, UpRequest};
 use super::headers::{self, Vars};
-use super::plan::{ProxyTarget, UpstreamPool};
+use super::plan::{ProxyTarget, ServerOptions, UpstreamPool};
 use super::respond::{self, Body};
 use super::retry::{ft, status_condition, Policy, Retries};
 use super::upvars::{Addr, Attempt, Trail};
@@ -125,6 +126,7 @@ impl Upstreams {
         let mut headers = std::mem::take(req.headers_mut());
         headers::strip_for_upstream(&mut headers);
         headers::set(&mut headers, &target.headers, set);
+        server_options(&target.options, &mut headers, cx.remote.ip());
         let trail = if cx.trail { Trail::new() } else { Trail::off() };
         let out = Outgoing {
             method: req.method(),
@@ -142,6 +144,25 @@ impl Upstreams {
             resp.extensions_mut().insert(trail);
         }
         resp
+    }
+}
+
+/// HAProxy's `option forwardfor` (one more header line with the client's address, unless the
+/// client is excepted or, with `if-none`, the request has one) and `option
+/// http-server-close` (`Connection: close` to the server).
+fn server_options(o: &ServerOptions, headers: &mut HeaderMap, client: std::net::IpAddr) {
+    if let Some(ff) = &o.forward_for {
+        let excepted = ff
+            .except
+            .is_some_and(|(net, bits)| super::access::contains(net, bits, client));
+        if !(excepted || ff.if_none && headers.contains_key(&ff.header)) {
+            if let Ok(v) = HeaderValue::from_str(&client.to_string()) {
+                headers.append(ff.header.clone(), v);
+            }
+        }
+    }
+    if o.server_close {
+        headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
 }
 

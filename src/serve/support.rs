@@ -40,6 +40,50 @@ const COSMETIC: &[&str] = &[
     "keepalive_disable",
 ];
 
+/// HAProxy `global` keywords that set up the process (logging, privileges, the runtime API,
+/// TLS defaults for `bind … ssl`, which is refused where it appears) and change nothing in how
+/// requests are routed or answered; `maxconn`, `user` and `nbthread` are read where the IR
+/// keeps them.
+const HAPROXY_GLOBAL: &[&str] = &[
+    "log",
+    "log-send-hostname",
+    "log-tag",
+    "chroot",
+    "daemon",
+    "master-worker",
+    "pidfile",
+    "user",
+    "group",
+    "uid",
+    "gid",
+    "node",
+    "description",
+    "ca-base",
+    "crt-base",
+    "stats",
+    "nbproc",
+    "cpu-map",
+    "ulimit-n",
+    "quiet",
+    "hard-stop-after",
+];
+
+/// HAProxy `option`s that only shape the logs.
+const HAPROXY_LOG_OPTIONS: &[&str] = &[
+    "httplog",
+    "httpslog",
+    "tcplog",
+    "dontlognull",
+    "dontlog-normal",
+    "log-health-checks",
+    "log-separate-errors",
+    "logasap",
+];
+
+/// HAProxy `option`s the runtime honours where it plans the proxy that reads them
+/// (`super::plan::ServerOptions`), or that say what it does anyway (`http-keep-alive`).
+const HAPROXY_OPTIONS_HONOURED: &[&str] = &["forwardfor", "http-server-close", "http-keep-alive"];
+
 /// Collects the findings of one planning run.
 #[derive(Default)]
 pub struct Findings {
@@ -84,11 +128,47 @@ impl Findings {
         for o in entries {
             if o.name == "events" && o.block {
                 self.opaque(&o.children);
+            } else if o.name == "global" && o.block {
+                self.haproxy_global(&o.children);
+            } else if o.name == "option" {
+                self.haproxy_option(o);
+            } else if o.name == "log" {
+                self.ignore(o.origin, "`log` (logging)");
+            } else if o.name == "errorfile" {
+                self.ignore(o.origin, "`errorfile` (its own error pages are served)");
             } else if COSMETIC.contains(&o.name.as_str()) {
                 self.ignore(o.origin, format!("`{}`", o.name));
             } else {
                 self.refuse(o.origin, format!("`{}`", o.name));
             }
+        }
+    }
+
+    /// A HAProxy `global` section's keywords.
+    fn haproxy_global(&mut self, entries: &[Opaque]) {
+        for o in entries {
+            let name = o.name.as_str();
+            if HAPROXY_GLOBAL.contains(&name)
+                || name.starts_with("ssl-default-")
+                || name.starts_with("tune.")
+            {
+                self.ignore(o.origin, format!("`{name}` (a process setting)"));
+            } else {
+                self.refuse(o.origin, format!("`{name}` in `global`"));
+            }
+        }
+    }
+
+    /// A HAProxy `option` (named by its first argument).
+    fn haproxy_option(&mut self, o: &Opaque) {
+        let which = o.args.first().map_or("", String::as_str);
+        if HAPROXY_OPTIONS_HONOURED.contains(&which) {
+            return;
+        }
+        if HAPROXY_LOG_OPTIONS.contains(&which) {
+            self.ignore(o.origin, format!("`option {which}` (logging)"));
+        } else {
+            self.refuse(o.origin, format!("`option {}`", o.args.join(" ")));
         }
     }
 

@@ -167,6 +167,7 @@ pub fn virtual_service(
         key: None,
         settings: Default::default(),
         keepalive: Default::default(),
+        options: Default::default(),
     });
     let mut target = Target::new(pool.clone());
     target.sorry = sorry;

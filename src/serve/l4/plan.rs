@@ -270,6 +270,7 @@ fn pool(
                 key: None,
                 settings: Default::default(),
                 keepalive: Default::default(),
+                options: Default::default(),
             },
             k,
             send_proxy,
@@ -339,6 +340,7 @@ fn service(
                             key: None,
                             settings: Default::default(),
                             keepalive: Default::default(),
+                            options: Default::default(),
                         };
                         (Arc::new(pool), Knobs::default(), None, Vec::new(), None)
                     }

@@ -317,6 +317,7 @@ mod tests {
             key: None,
             settings: Default::default(),
             keepalive: Default::default(),
+            options: Default::default(),
         }))
     }
 
