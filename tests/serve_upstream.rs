@@ -448,6 +448,10 @@ fn upstream_connections_are_kept_only_as_nginx_keeps_them() {
 /// A HAProxy configuration as Debian ships it (a `global` section, logging options) with
 /// `option forwardfor` in its defaults and `option http-server-close` in the backend.
 fn haproxy_config(listen: u16, upstream: u16) -> String {
+    haproxy_config_with(listen, upstream, "option http-server-close")
+}
+
+fn haproxy_config_with(listen: u16, upstream: u16, backend: &str) -> String {
     format!(
         "global
     log 127.0.0.1:9 local0
@@ -469,7 +473,7 @@ frontend web
     default_backend app
 
 backend app
-    option http-server-close
+    {backend}
     server a 127.0.0.1:{upstream}
 "
     )
@@ -504,4 +508,89 @@ fn haproxy_forwardfor_and_server_close_reach_the_server_as_through_haproxy() {
             .collect::<Vec<_>>()
     };
     assert_eq!(seen(haproxy), seen(lbc));
+}
+
+/// `/seen` asked `n` times on one kept-alive connection: what each answer says.
+fn seen_on_one(port: u16, n: usize) -> Vec<String> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let mut buf = Vec::new();
+    (0..n)
+        .map(|_| {
+            conn.write_all(b"GET /seen HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .unwrap();
+            // The answer: a head with Content-Length, then that many bytes.
+            let mut chunk = [0u8; 1024];
+            loop {
+                if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .split("content-length:")
+                        .nth(1)
+                        .and_then(|r| r.lines().next()?.trim().parse().ok())
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + len {
+                        let body =
+                            String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).into_owned();
+                        buf.drain(..end + 4 + len);
+                        return body;
+                    }
+                }
+                let n = conn.read(&mut chunk).unwrap();
+                assert!(n > 0, "closed early");
+                buf.extend_from_slice(&chunk[..n]);
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn haproxy_reuses_server_connections_as_haproxy_does() {
+    let up = upstream();
+    let dir = tempfile::tempdir().unwrap();
+    // `http-reuse safe` (the default): a client connection's first request opens a server
+    // connection of its own, the next ones on it reuse; `always`: any request reuses.
+    for (reuse, apart, together) in [
+        ("", ["1", "1", "1"], ["1", "2", "3"]),
+        ("http-reuse always", ["1", "2", "3"], ["4", "5", "6"]),
+    ] {
+        let (haproxy, lbc) = (free_port(), free_port());
+        let (hdir, ldir) = (
+            dir.path().join(format!("h{haproxy}")),
+            dir.path().join(format!("l{lbc}")),
+        );
+        std::fs::create_dir_all(&hdir).unwrap();
+        std::fs::create_dir_all(&ldir).unwrap();
+        let conf = |port| haproxy_config_with(port, up, reuse);
+        let _h = start_haproxy(&conf(haproxy), &hdir);
+        let _l = start_lbc(&conf(lbc), &ldir);
+        wait_ready(haproxy);
+        wait_ready(lbc);
+        let seen = |port| {
+            (0..3)
+                .map(|_| String::from_utf8_lossy(&ask(port, "GET", "/seen").body).into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            seen(haproxy),
+            apart,
+            "HAProxy, {reuse:?}, one request per connection"
+        );
+        assert_eq!(
+            seen(lbc),
+            apart,
+            "lbc, {reuse:?}, one request per connection"
+        );
+        assert_eq!(
+            seen_on_one(haproxy, 3),
+            together,
+            "HAProxy, {reuse:?}, one connection"
+        );
+        assert_eq!(
+            seen_on_one(lbc, 3),
+            together,
+            "lbc, {reuse:?}, one connection"
+        );
+    }
 }

@@ -66,6 +66,19 @@ impl ConnState {
         self.keepalive_ms.store(ms.saturating_add(1), Relaxed);
     }
 
+    /// A connection's state when `served` requests came before (it was parked meanwhile).
+    pub fn after(served: u32) -> ConnState {
+        ConnState {
+            served: AtomicU32::new(served),
+            ..ConnState::default()
+        }
+    }
+
+    /// Requests received on the connection so far.
+    pub fn served(&self) -> u32 {
+        self.served.load(Relaxed)
+    }
+
     /// How long the connection may idle now (the last request's `keepalive_timeout`).
     pub fn keepalive(&self) -> Duration {
         match self.keepalive_ms.load(Relaxed) {

@@ -167,6 +167,11 @@ pub struct ServerOptions {
     /// `option http-server-close`: `Connection: close` to the server, whose connection is
     /// then not reused.
     pub server_close: bool,
+    /// `http-reuse`: `Some(true)` for `always`, `Some(false)` for `safe` (HAProxy's default).
+    pub reuse_always: Option<bool>,
+    /// The first request of a client connection opens a server connection of its own rather
+    /// than take an idle one (HAProxy's `http-reuse safe`; nginx reuses for any request).
+    pub fresh_first: bool,
 }
 
 /// `option forwardfor [except NET] [header NAME] [if-none]`.
@@ -183,8 +188,19 @@ impl ServerOptions {
     /// Takes `o` when it is one of these options (`false`: something else); a malformed
     /// one is refused.
     fn take(&mut self, o: &crate::ir::Opaque, f: &mut Findings) -> bool {
-        if o.name != "option" {
+        if o.name != "option" && o.name != "http-reuse" {
             return false;
+        }
+        if o.name == "http-reuse" {
+            match o.args.first().map(String::as_str) {
+                Some("safe") if o.args.len() == 1 => self.reuse_always = Some(false),
+                Some("always") if o.args.len() == 1 => self.reuse_always = Some(true),
+                _ => f.refuse(
+                    o.origin,
+                    format!("`http-reuse {}` (only safe and always)", o.args.join(" ")),
+                ),
+            }
+            return true;
         }
         match o.args.first().map(String::as_str) {
             Some("http-server-close") if o.args.len() == 1 => self.server_close = true,
@@ -203,6 +219,8 @@ impl ServerOptions {
                 .clone()
                 .or_else(|| outer.forward_for.clone()),
             server_close: self.server_close || outer.server_close,
+            reuse_always: self.reuse_always.or(outer.reuse_always),
+            fresh_first: self.fresh_first || outer.fresh_first,
         }
     }
 }
@@ -888,7 +906,8 @@ fn backend(
             }
         }
     }
-    let options = pool.options.or(&outer);
+    let mut options = pool.options.or(&outer);
+    options.fresh_first = !options.reuse_always.unwrap_or(false);
     let scopes = [scopes, &[&pool.settings]].concat();
     let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
     Some(Handler::Proxy(Arc::new(ProxyTarget {

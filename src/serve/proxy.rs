@@ -64,8 +64,17 @@ struct Outgoing<'a> {
     body: &'a Bytes,
     /// HTTP/1.0 rather than 1.1 (nginx's `proxy_http_version`).
     http10: bool,
+    /// Open a new server connection rather than take an idle one.
+    fresh: bool,
     /// The tries, for the upstream variables.
     trail: &'a Trail,
+}
+
+tokio::task_local! {
+    /// Whether the request being answered is the first of its client connection (set by the
+    /// listener around each request), for HAProxy's `http-reuse safe`
+    /// ([`super::plan::ServerOptions::fresh_first`]).
+    pub static FIRST_OF_CONNECTION: bool;
 }
 
 impl Upstreams {
@@ -134,6 +143,8 @@ impl Upstreams {
             headers: &headers,
             body: &body,
             http10: target.http10,
+            fresh: target.options.fresh_first
+                && FIRST_OF_CONNECTION.try_with(|f| *f).unwrap_or(false),
             trail: &trail,
         };
         let mut resp = match target.policy.haproxy {
@@ -441,7 +452,12 @@ async fn exchange(
     };
     let idempotent = !non_idempotent(out.method);
     loop {
-        let (mut conn, cached) = match cached(pool, i, started) {
+        let idle = if out.fresh {
+            None
+        } else {
+            cached(pool, i, started)
+        };
+        let (mut conn, cached) = match idle {
             Some(c) => (c, true),
             None => match UpConn::open(addr, policy.connect).await {
                 Ok(c) => (c, false),

@@ -25,7 +25,7 @@ use super::l4::{L4Plan, L4Runtime};
 use super::metrics::{self, ListenerCounters, Metrics};
 use super::park::Lot;
 use super::plan::{ListenPlan, Plan, UpstreamPool};
-use super::proxy::Upstreams;
+use super::proxy::{Upstreams, FIRST_OF_CONNECTION};
 use super::reload::{self, Control, Loader};
 use super::respond::Body;
 use super::{phases, status};
@@ -327,6 +327,8 @@ struct Ticket {
     _counted: status::ConnectionGuard,
     remote: SocketAddr,
     local: SocketAddr,
+    /// Requests served before the connection was parked.
+    served: u32,
 }
 
 impl Drop for Ticket {
@@ -356,12 +358,17 @@ impl Listener {
         let lp = self.plan();
         st.request(!req.body().is_end_stream());
         st.reading.head_parsed();
+        let first = st.served() == 1;
         let (resp, keepalive) = match lp.stats.as_ref().filter(|p| p.matches(req.uri())) {
             Some(page) => {
                 let _writing = status::RequestGuard::started();
                 (page.answer(req.headers(), &self.metrics), conn::KEEPALIVE)
             }
-            None => handle(&lp, &self.upstreams, &mut Some(req), remote, local).await,
+            None => {
+                let mut req = Some(req);
+                let answered = handle(&lp, &self.upstreams, &mut req, remote, local);
+                FIRST_OF_CONNECTION.scope(first, answered).await
+            }
         };
         st.set_keepalive(keepalive);
         st.reading.answered();
@@ -428,7 +435,7 @@ async fn accept_loop(
                 metrics.connections_active.fetch_add(1, Relaxed);
                 counters.accepted.fetch_add(1, Relaxed);
                 counters.active.fetch_add(1, Relaxed);
-                let ticket = Ticket { l: shared.clone(), _counted: counted, remote, local };
+                let ticket = Ticket { l: shared.clone(), _counted: counted, remote, local, served: 0 };
                 tokio::spawn(connection(stream, ticket, false));
             }
             _ = stop.changed() => break,
@@ -441,7 +448,7 @@ async fn accept_loop(
 
 /// One client connection's task, until the connection ends or is parked in the listener's lot
 /// (`readable`: it was parked and has bytes again).
-async fn connection(stream: tokio::net::TcpStream, ticket: Ticket, readable: bool) {
+async fn connection(stream: tokio::net::TcpStream, mut ticket: Ticket, readable: bool) {
     let l = ticket.l.clone();
     if !readable {
         // A new connection has the head's time limit for its first bytes, as in nginx.
@@ -450,22 +457,28 @@ async fn connection(stream: tokio::net::TcpStream, ticket: Ticket, readable: boo
             return;
         }
     }
-    if let Some((idle, keepalive)) = serve_client(stream, &l, ticket.remote, ticket.local).await {
+    let served = ticket.served;
+    if let Some((idle, keepalive, served)) =
+        serve_client(stream, &l, ticket.remote, ticket.local, served).await
+    {
+        ticket.served = served;
         if let Ok(idle) = idle.into_std() {
             l.lot.park(idle, ticket, keepalive);
         }
     }
 }
 
-/// Serves a connection that has bytes to read, until it ends (`None`) or is parked: then the
-/// socket and how long it may idle (the last request's `keepalive_timeout`).
+/// Serves a connection that has bytes to read (after `served` requests), until it ends
+/// (`None`) or is parked: then the socket, how long it may idle (the last request's
+/// `keepalive_timeout`) and the requests it has served.
 async fn serve_client(
     stream: tokio::net::TcpStream,
     l: &Arc<Listener>,
     remote: SocketAddr,
     local: SocketAddr,
-) -> Option<(tokio::net::TcpStream, Duration)> {
-    let state = Arc::new(ConnState::default());
+    served: u32,
+) -> Option<(tokio::net::TcpStream, Duration, u32)> {
+    let state = Arc::new(ConnState::after(served));
     let (l2, st) = (l.clone(), state.clone());
     let service =
         service_fn(move |req: Request<Incoming>| l2.clone().answer(req, st.clone(), remote, local));
@@ -482,7 +495,7 @@ async fn serve_client(
         limits,
     )
     .await?;
-    Some((idle, state.keepalive()))
+    Some((idle, state.keepalive(), state.served()))
 }
 
 /// The host name a request asks for: the Host header without port and trailing dot.

@@ -132,6 +132,9 @@ impl Findings {
                 self.haproxy_global(&o.children);
             } else if o.name == "option" {
                 self.haproxy_option(o);
+            } else if o.name == "http-reuse" {
+                // `safe` and `always` are honoured (`super::plan::ServerOptions`), the
+                // others refused there.
             } else if o.name == "log" {
                 self.ignore(o.origin, "`log` (logging)");
             } else if o.name == "errorfile" {
