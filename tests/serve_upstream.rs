@@ -243,6 +243,23 @@ fn ask_with(port: u16, method: &str, path: &str, extra: &str) -> Reply {
     }
 }
 
+/// What the upstream's `/echo` saw of a request sent to `port` with `extra` header lines.
+fn echoed(port: u16, extra: &str) -> String {
+    String::from_utf8_lossy(&ask_with(port, "GET", "/echo", extra).body).into_owned()
+}
+
+/// `/seen` asked three times, each on a connection of its own, a moment apart (HAProxy puts
+/// a server connection back among the idle ones just after the client's has gone).
+fn seen_apart(port: u16) -> Vec<String> {
+    (0..3)
+        .map(|_| {
+            let seen = String::from_utf8_lossy(&ask(port, "GET", "/seen").body).into_owned();
+            thread::sleep(Duration::from_millis(50));
+            seen
+        })
+        .collect()
+}
+
 /// The payload of a chunked body (as far as it goes).
 fn dechunk(mut raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
@@ -408,12 +425,7 @@ fn the_upstream_gets_the_request_headers_nginx_sends() {
     let extra = "Connection: close, X-Named\r\nX-Named: 1\r\nX-Plain: 2\r\nKeep-Alive: 5\r\n\
                  TE: trailers\r\nUpgrade: h2c\r\nProxy-Authorization: Basic eA==\r\n\
                  Proxy-Connection: keep-alive\r\nTrailer: X-T\r\nAccept: */*\r\n";
-    let n = ask_with(p.nginx, "GET", "/echo", extra);
-    let l = ask_with(p.lbc, "GET", "/echo", extra);
-    let (n, l) = (
-        String::from_utf8_lossy(&n.body).into_owned(),
-        String::from_utf8_lossy(&l.body).into_owned(),
-    );
+    let (n, l) = (echoed(p.nginx, extra), echoed(p.lbc, extra));
     assert_eq!(n, l, "nginx sent:\n{n}\nlbc sent:\n{l}");
     assert!(n.contains("x-plain: 2"), "{n}");
 }
@@ -423,34 +435,20 @@ fn upstream_connections_are_kept_only_as_nginx_keeps_them() {
     // nginx's defaults: HTTP/1.0 and `Connection: close`, whatever the pool's `keepalive`.
     let p = start_with("");
     let extra = "Connection: keep-alive\r\nX-Plain: 2\r\n";
-    let n = ask_with(p.nginx, "GET", "/echo", extra);
-    let l = ask_with(p.lbc, "GET", "/echo", extra);
-    let (n, l) = (
-        String::from_utf8_lossy(&n.body).into_owned(),
-        String::from_utf8_lossy(&l.body).into_owned(),
-    );
+    let (n, l) = (echoed(p.nginx, extra), echoed(p.lbc, extra));
     assert_eq!(n, l, "nginx sent:\n{n}\nlbc sent:\n{l}");
     assert!(n.starts_with("GET /echo HTTP/1.0\n"), "{n}");
     assert!(n.contains("connection: close"), "{n}");
-    let seen = |port| {
-        (0..3)
-            .map(|_| String::from_utf8_lossy(&ask(port, "GET", "/seen").body).into_owned())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(seen(p.nginx), ["1", "1", "1"]);
-    assert_eq!(seen(p.lbc), ["1", "1", "1"]);
+    assert_eq!(seen_apart(p.nginx), ["1", "1", "1"]);
+    assert_eq!(seen_apart(p.lbc), ["1", "1", "1"]);
     // With the recipe the connection carries the requests one after another.
     let p = start_with(KEEPALIVE);
-    assert_eq!(seen(p.nginx), ["1", "2", "3"]);
-    assert_eq!(seen(p.lbc), ["1", "2", "3"]);
+    assert_eq!(seen_apart(p.nginx), ["1", "2", "3"]);
+    assert_eq!(seen_apart(p.lbc), ["1", "2", "3"]);
 }
 
 /// A HAProxy configuration as Debian ships it (a `global` section, logging options) with
-/// `option forwardfor` in its defaults and `option http-server-close` in the backend.
-fn haproxy_config(listen: u16, upstream: u16) -> String {
-    haproxy_config_with(listen, upstream, "option http-server-close")
-}
-
+/// `option forwardfor` in its defaults and `backend` in the backend.
 fn haproxy_config_with(listen: u16, upstream: u16, backend: &str) -> String {
     format!(
         "global
@@ -479,35 +477,42 @@ backend app
     )
 }
 
-#[test]
-fn haproxy_forwardfor_and_server_close_reach_the_server_as_through_haproxy() {
-    let up = upstream();
+/// Real HAProxy and `lbc serve` on [`haproxy_config_with`] in front of upstream `up`.
+struct HaproxyPair {
+    haproxy: u16,
+    lbc: u16,
+    _dir: tempfile::TempDir,
+    _guards: (Guard, Guard),
+}
+
+fn start_haproxy_pair(up: u16, backend: &str) -> HaproxyPair {
     let dir = tempfile::tempdir().unwrap();
     let (haproxy, lbc) = (free_port(), free_port());
     let (hdir, ldir) = (dir.path().join("haproxy"), dir.path().join("lbc"));
     std::fs::create_dir_all(&hdir).unwrap();
     std::fs::create_dir_all(&ldir).unwrap();
-    let _h = start_haproxy(&haproxy_config(haproxy, up), &hdir);
-    let _l = start_lbc(&haproxy_config(lbc, up), &ldir);
+    let h = start_haproxy(&haproxy_config_with(haproxy, up, backend), &hdir);
+    let l = start_lbc(&haproxy_config_with(lbc, up, backend), &ldir);
     wait_ready(haproxy);
     wait_ready(lbc);
+    HaproxyPair {
+        haproxy,
+        lbc,
+        _dir: dir,
+        _guards: (h, l),
+    }
+}
+
+#[test]
+fn haproxy_forwardfor_and_server_close_reach_the_server_as_through_haproxy() {
+    let p = start_haproxy_pair(upstream(), "option http-server-close");
     // A client's own X-Forwarded-For stays; the client's address follows on a line of its own.
     let extra = "X-Forwarded-For: 192.0.2.7\r\nX-Plain: 2\r\n";
-    let h = ask_with(haproxy, "GET", "/echo", extra);
-    let l = ask_with(lbc, "GET", "/echo", extra);
-    let (h, l) = (
-        String::from_utf8_lossy(&h.body).into_owned(),
-        String::from_utf8_lossy(&l.body).into_owned(),
-    );
+    let (h, l) = (echoed(p.haproxy, extra), echoed(p.lbc, extra));
     assert_eq!(h, l, "HAProxy sent:\n{h}\nlbc sent:\n{l}");
     assert!(h.contains("x-forwarded-for: 127.0.0.1"), "{h}");
     assert!(h.contains("x-forwarded-for: 192.0.2.7"), "{h}");
-    let seen = |port| {
-        (0..3)
-            .map(|_| String::from_utf8_lossy(&ask(port, "GET", "/seen").body).into_owned())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(seen(haproxy), seen(lbc));
+    assert_eq!(seen_apart(p.haproxy), seen_apart(p.lbc));
 }
 
 /// `/seen` asked `n` times on one kept-alive connection: what each answer says.
@@ -548,49 +553,24 @@ fn seen_on_one(port: u16, n: usize) -> Vec<String> {
 #[test]
 fn haproxy_reuses_server_connections_as_haproxy_does() {
     let up = upstream();
-    let dir = tempfile::tempdir().unwrap();
     // `http-reuse safe` (the default): a client connection's first request opens a server
     // connection of its own, the next ones on it reuse; `always`: any request reuses.
     for (reuse, apart, together) in [
         ("", ["1", "1", "1"], ["1", "2", "3"]),
         ("http-reuse always", ["1", "2", "3"], ["4", "5", "6"]),
     ] {
-        let (haproxy, lbc) = (free_port(), free_port());
-        let (hdir, ldir) = (
-            dir.path().join(format!("h{haproxy}")),
-            dir.path().join(format!("l{lbc}")),
-        );
-        std::fs::create_dir_all(&hdir).unwrap();
-        std::fs::create_dir_all(&ldir).unwrap();
-        let conf = |port| haproxy_config_with(port, up, reuse);
-        let _h = start_haproxy(&conf(haproxy), &hdir);
-        let _l = start_lbc(&conf(lbc), &ldir);
-        wait_ready(haproxy);
-        wait_ready(lbc);
-        let seen = |port| {
-            (0..3)
-                .map(|_| String::from_utf8_lossy(&ask(port, "GET", "/seen").body).into_owned())
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            seen(haproxy),
-            apart,
-            "HAProxy, {reuse:?}, one request per connection"
-        );
-        assert_eq!(
-            seen(lbc),
-            apart,
-            "lbc, {reuse:?}, one request per connection"
-        );
-        assert_eq!(
-            seen_on_one(haproxy, 3),
-            together,
-            "HAProxy, {reuse:?}, one connection"
-        );
-        assert_eq!(
-            seen_on_one(lbc, 3),
-            together,
-            "lbc, {reuse:?}, one connection"
-        );
+        let p = start_haproxy_pair(up, reuse);
+        for (who, port) in [("HAProxy", p.haproxy), ("lbc", p.lbc)] {
+            assert_eq!(
+                seen_apart(port),
+                apart,
+                "{who}, {reuse:?}, one request per connection"
+            );
+            assert_eq!(
+                seen_on_one(port, 3),
+                together,
+                "{who}, {reuse:?}, one connection"
+            );
+        }
     }
 }
