@@ -228,3 +228,179 @@ fn upstream_keepalive_unused_cases() {
         }
     }
 }
+
+/// `haproxy/mode-mismatch`, one configuration per case: the rule must flag exactly the
+/// `default_backend`/`use_backend` lines marked `# flagged`, which are the ones `haproxy -c`
+/// (2.6) names in its `tries to use incompatible tcp backend` alerts.
+#[test]
+fn mode_mismatch_cases() {
+    const RULE: &str = "haproxy/mode-mismatch";
+    const TIMEOUTS: &str = "timeout connect 5s\n    timeout client 30s\n    timeout server 30s";
+    let cases: &[(&str, &str)] = &[
+        (
+            "http from defaults, the backend's own mode tcp",
+            "defaults
+    mode http
+    TIMEOUTS
+frontend web
+    bind :80
+    default_backend app # flagged
+backend app
+    mode tcp
+    server a1 10.0.0.1:8080",
+        ),
+        (
+            "explicit mode http, a backend without mode and without defaults",
+            "frontend web
+    mode http
+    bind :80
+    TIMEOUTS
+    default_backend app # flagged
+backend app
+    TIMEOUTS
+    server a1 10.0.0.1:8080",
+        ),
+        (
+            "use_backend to a tcp backend, default_backend to an http one",
+            "defaults
+    mode http
+    TIMEOUTS
+frontend web
+    bind :80
+    acl is_db path_beg /db
+    use_backend db if is_db # flagged
+    use_backend %[req.hdr(host),lower]
+    default_backend app
+backend app
+    server a1 10.0.0.1:8080
+backend db
+    mode tcp
+    server d1 10.0.0.2:5432",
+        ),
+        (
+            "a tcp frontend may use an http backend: HAProxy upgrades the connection",
+            "defaults
+    TIMEOUTS
+frontend raw
+    bind :80
+    default_backend app
+backend app
+    mode http
+    server a1 10.0.0.1:8080",
+        ),
+        (
+            "an http listen",
+            "defaults
+    TIMEOUTS
+listen web
+    mode http
+    bind :80
+    default_backend app # flagged
+backend app
+    server a1 10.0.0.1:8080",
+        ),
+        (
+            "an http listen with servers of its own, and a tcp listen used by name",
+            "defaults
+    mode http
+    TIMEOUTS
+listen web
+    bind :80
+    server w1 10.0.0.3:8080
+listen raw
+    mode tcp
+    bind :81
+    server r1 10.0.0.4:8080
+frontend front
+    bind :82
+    default_backend raw # flagged",
+        ),
+        (
+            "both inherit mode http from defaults",
+            "defaults
+    mode http
+    TIMEOUTS
+frontend web
+    bind :80
+    default_backend app
+backend app
+    server a1 10.0.0.1:8080",
+        ),
+        (
+            "a second defaults section sets mode http for the sections after it",
+            "defaults
+    mode tcp
+    TIMEOUTS
+backend db
+    server d1 10.0.0.2:5432
+defaults
+    mode http
+    TIMEOUTS
+frontend web
+    bind :80
+    default_backend app
+backend app
+    server a1 10.0.0.1:8080",
+        ),
+        (
+            "a second defaults section sets mode tcp for the backend after it",
+            "defaults
+    mode http
+    TIMEOUTS
+frontend web
+    bind :80
+    default_backend app # flagged
+defaults
+    mode tcp
+    TIMEOUTS
+backend app
+    server a1 10.0.0.1:8080",
+        ),
+        (
+            "named defaults chosen with from",
+            "defaults web
+    mode http
+    TIMEOUTS
+defaults raw
+    mode tcp
+    TIMEOUTS
+frontend front from web
+    bind :80
+    acl is_b path_beg /b
+    use_backend b if is_b
+    default_backend a # flagged
+backend a from raw
+    server a1 10.0.0.1:8080
+backend b from web
+    server b1 10.0.0.2:8080",
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (name, body)) in cases.iter().enumerate() {
+        let text = format!("{}\n", body.replace("TIMEOUTS", TIMEOUTS));
+        let want: Vec<usize> = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("# flagged"))
+            .map(|(n, _)| n + 1)
+            .collect();
+        let path = dir.path().join(format!("case-{i}.cfg"));
+        std::fs::write(&path, &text).unwrap();
+        let loaded = lbc::load::load(std::slice::from_ref(&path), &Default::default()).unwrap();
+        let diags = loaded.check();
+        let got: Vec<usize> = diags
+            .iter()
+            .filter(|d| d.code == RULE)
+            .map(|d| {
+                let s = d.primary.span;
+                loaded.sources.line_col(s.file, s.start).line
+            })
+            .collect();
+        assert_eq!(
+            got,
+            want,
+            "{name}:\n{text}\n{}",
+            lbc::diagnostic::render_human(&loaded.sources, &diags, false, 100)
+        );
+    }
+}

@@ -10,6 +10,10 @@ use super::{Duration, Opaque, Origin, Protocol};
 pub struct Pool {
     pub name: String,
     pub protocol: Protocol,
+    /// Where the protocol was chosen (HAProxy: the pool's own `mode` line or that of the
+    /// `defaults` section it inherits from); `None` for the format's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_origin: Option<Origin>,
     pub algorithm: Algorithm,
     /// Where the algorithm was chosen; `None` for the format's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,6 +2,7 @@
 
 mod frontend;
 mod missing_timeouts;
+mod mode_mismatch;
 mod removed_keyword;
 mod undefined_backend;
 mod unknown_keyword;
@@ -16,6 +17,7 @@ pub static RULES: &[&Rule] = &[
     &removed_keyword::REMOVED_KEYWORD,
     &undefined_backend::UNDEFINED_BACKEND,
     &missing_timeouts::MISSING_TIMEOUTS,
+    &mode_mismatch::MODE_MISMATCH,
     &weak_stats_auth::WEAK_STATS_AUTH,
 ];
 

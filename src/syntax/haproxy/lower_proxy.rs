@@ -107,6 +107,7 @@ impl ProxyState {
             ir.pools.push(Pool {
                 name: name.clone(),
                 protocol,
+                protocol_origin: self.mode.as_ref().map(|m| m.origin),
                 algorithm,
                 algorithm_origin,
                 servers,
