@@ -47,6 +47,8 @@ struct Cx<'a> {
     upstreams: &'a Upstreams,
     remote: SocketAddr,
     local: SocketAddr,
+    /// The request is its connection's first.
+    first: bool,
     host_var: &'a str,
     /// The port the request came in on, for absolute redirects.
     port: u16,
@@ -63,6 +65,7 @@ pub async fn serve(
     request: &mut Option<Request<Incoming>>,
     remote: SocketAddr,
     local: SocketAddr,
+    first: bool,
 ) -> (Response<Body>, Duration) {
     let Some(req) = request.as_ref() else {
         return (
@@ -111,6 +114,7 @@ pub async fn serve(
         upstreams,
         remote,
         local,
+        first,
         host_var: &host_var,
         port,
         request_uri: &request_uri,
@@ -522,6 +526,7 @@ async fn phases(
             let pcx = Context {
                 remote: cx.remote,
                 local: cx.local,
+                first: cx.first,
                 host: cx.host_var,
                 max_body: scope.max_body,
                 trail: scope.log.is_some() || !scope.add_headers.is_empty(),

@@ -40,6 +40,8 @@ pub struct Upstreams {}
 pub struct Context<'a> {
     pub remote: SocketAddr,
     pub local: SocketAddr,
+    /// The request is its client connection's first (HAProxy's `http-reuse safe`).
+    pub first: bool,
     /// `$host`.
     pub host: &'a str,
     /// `client_max_body_size`, counted as the body streams in (chunked bodies too).
@@ -68,13 +70,6 @@ struct Outgoing<'a> {
     fresh: bool,
     /// The tries, for the upstream variables.
     trail: &'a Trail,
-}
-
-tokio::task_local! {
-    /// Whether the request being answered is the first of its client connection (set by the
-    /// listener around each request), for HAProxy's `http-reuse safe`
-    /// ([`super::plan::ServerOptions::fresh_first`]).
-    pub static FIRST_OF_CONNECTION: bool;
 }
 
 impl Upstreams {
@@ -143,8 +138,7 @@ impl Upstreams {
             headers: &headers,
             body: &body,
             http10: target.http10,
-            fresh: target.options.fresh_first
-                && FIRST_OF_CONNECTION.try_with(|f| *f).unwrap_or(false),
+            fresh: target.options.fresh_first && cx.first,
             trail: &trail,
         };
         let mut resp = match target.policy.haproxy {

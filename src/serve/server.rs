@@ -25,7 +25,7 @@ use super::l4::{L4Plan, L4Runtime};
 use super::metrics::{self, ListenerCounters, Metrics};
 use super::park::Lot;
 use super::plan::{ListenPlan, Plan, UpstreamPool};
-use super::proxy::{Upstreams, FIRST_OF_CONNECTION};
+use super::proxy::Upstreams;
 use super::reload::{self, Control, Loader};
 use super::respond::Body;
 use super::{phases, status};
@@ -364,11 +364,7 @@ impl Listener {
                 let _writing = status::RequestGuard::started();
                 (page.answer(req.headers(), &self.metrics), conn::KEEPALIVE)
             }
-            None => {
-                let mut req = Some(req);
-                let answered = handle(&lp, &self.upstreams, &mut req, remote, local);
-                FIRST_OF_CONNECTION.scope(first, answered).await
-            }
+            None => handle(&lp, &self.upstreams, &mut Some(req), remote, local, first).await,
         };
         st.set_keepalive(keepalive);
         st.reading.answered();
@@ -518,6 +514,7 @@ async fn handle(
     req: &mut Option<Request<Incoming>>,
     remote: SocketAddr,
     local: SocketAddr,
+    first: bool,
 ) -> (Response<Body>, Duration) {
     let _writing = status::RequestGuard::started();
     let name = req.as_ref().and_then(requested_host);
@@ -525,5 +522,5 @@ async fn handle(
         .as_ref()
         .and_then(|n| lp.hosts.iter().find(|h| h.names.contains(n)))
         .unwrap_or(&lp.hosts[lp.default]);
-    phases::serve(host, name, upstreams, req, remote, local).await
+    phases::serve(host, name, upstreams, req, remote, local, first).await
 }
