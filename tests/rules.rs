@@ -196,34 +196,18 @@ fn upstream_keepalive_unused_cases() {
     let dir = tempfile::tempdir().unwrap();
     for (i, (name, body)) in cases.iter().enumerate() {
         let text = format!("events {{}}\nhttp {{{UPSTREAMS}\n    {body}\n}}\n");
-        let want: Vec<usize> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| l.contains("# flagged"))
-            .map(|(n, _)| n + 1)
-            .collect();
         let path = dir.path().join(format!("case-{i}.conf"));
-        std::fs::write(&path, &text).unwrap();
         for check_only in [false, true] {
             let opts = lbc::load::LoadOptions {
                 check_only,
                 ..Default::default()
             };
-            let loaded = lbc::load::load(std::slice::from_ref(&path), &opts).unwrap();
-            let diags = loaded.check();
-            let got: Vec<usize> = diags
-                .iter()
-                .filter(|d| d.code == RULE)
-                .map(|d| {
-                    let s = d.primary.span;
-                    loaded.sources.line_col(s.file, s.start).line
-                })
-                .collect();
-            assert_eq!(
-                got,
-                want,
-                "{name} (check_only: {check_only}):\n{text}\n{}",
-                lbc::diagnostic::render_human(&loaded.sources, &diags, false, 100)
+            assert_flags(
+                &path,
+                &text,
+                RULE,
+                &opts,
+                &format!("{name} (check_only: {check_only})"),
             );
         }
     }
@@ -378,29 +362,41 @@ backend b from web
     let dir = tempfile::tempdir().unwrap();
     for (i, (name, body)) in cases.iter().enumerate() {
         let text = format!("{}\n", body.replace("TIMEOUTS", TIMEOUTS));
-        let want: Vec<usize> = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| l.contains("# flagged"))
-            .map(|(n, _)| n + 1)
-            .collect();
         let path = dir.path().join(format!("case-{i}.cfg"));
-        std::fs::write(&path, &text).unwrap();
-        let loaded = lbc::load::load(std::slice::from_ref(&path), &Default::default()).unwrap();
-        let diags = loaded.check();
-        let got: Vec<usize> = diags
-            .iter()
-            .filter(|d| d.code == RULE)
-            .map(|d| {
-                let s = d.primary.span;
-                loaded.sources.line_col(s.file, s.start).line
-            })
-            .collect();
-        assert_eq!(
-            got,
-            want,
-            "{name}:\n{text}\n{}",
-            lbc::diagnostic::render_human(&loaded.sources, &diags, false, 100)
-        );
+        assert_flags(&path, &text, RULE, &Default::default(), name);
     }
+}
+
+/// Writes `text` to `path`, checks it with `opts` and asserts that `rule` flags exactly the
+/// lines marked `# flagged` (in order); `what` names the case.
+fn assert_flags(
+    path: &std::path::Path,
+    text: &str,
+    rule: &str,
+    opts: &lbc::load::LoadOptions,
+    what: &str,
+) {
+    let want: Vec<usize> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("# flagged"))
+        .map(|(n, _)| n + 1)
+        .collect();
+    std::fs::write(path, text).unwrap();
+    let loaded = lbc::load::load(std::slice::from_ref(&path.to_path_buf()), opts).unwrap();
+    let diags = loaded.check();
+    let got: Vec<usize> = diags
+        .iter()
+        .filter(|d| d.code == rule)
+        .map(|d| {
+            let s = d.primary.span;
+            loaded.sources.line_col(s.file, s.start).line
+        })
+        .collect();
+    assert_eq!(
+        got,
+        want,
+        "{what}:\n{text}\n{}",
+        lbc::diagnostic::render_human(&loaded.sources, &diags, false, 100)
+    );
 }
