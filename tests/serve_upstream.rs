@@ -448,8 +448,8 @@ fn upstream_connections_are_kept_only_as_nginx_keeps_them() {
 }
 
 /// A HAProxy configuration as Debian ships it (a `global` section, logging options) with
-/// `option forwardfor` in its defaults and `backend` in the backend.
-fn haproxy_config_with(listen: u16, upstream: u16, backend: &str) -> String {
+/// `option forwardfor` in its defaults, `frontend` and `backend` in those sections.
+fn haproxy_config_with(listen: u16, upstream: u16, (frontend, backend): (&str, &str)) -> String {
     format!(
         "global
     log 127.0.0.1:9 local0
@@ -468,6 +468,7 @@ defaults
 
 frontend web
     bind 127.0.0.1:{listen}
+    {frontend}
     default_backend app
 
 backend app
@@ -486,13 +487,18 @@ struct HaproxyPair {
 }
 
 fn start_haproxy_pair(up: u16, backend: &str) -> HaproxyPair {
+    start_haproxy_pair_with(up, ("", backend))
+}
+
+/// The pair with `frontend` and `backend` lines in those sections.
+fn start_haproxy_pair_with(up: u16, lines: (&str, &str)) -> HaproxyPair {
     let dir = tempfile::tempdir().unwrap();
     let (haproxy, lbc) = (free_port(), free_port());
     let (hdir, ldir) = (dir.path().join("haproxy"), dir.path().join("lbc"));
     std::fs::create_dir_all(&hdir).unwrap();
     std::fs::create_dir_all(&ldir).unwrap();
-    let h = start_haproxy(&haproxy_config_with(haproxy, up, backend), &hdir);
-    let l = start_lbc(&haproxy_config_with(lbc, up, backend), &ldir);
+    let h = start_haproxy(&haproxy_config_with(haproxy, up, lines), &hdir);
+    let l = start_lbc(&haproxy_config_with(lbc, up, lines), &ldir);
     wait_ready(haproxy);
     wait_ready(lbc);
     HaproxyPair {
@@ -570,6 +576,50 @@ fn haproxy_reuses_server_connections_as_haproxy_does() {
                 seen_on_one(port, 3),
                 together,
                 "{who}, {reuse:?}, one connection"
+            );
+        }
+    }
+}
+
+/// One request on a kept-alive client connection: the answer's head (lower-cased) and whether
+/// the proxy closed the connection right after it.
+fn closes_after(port: u16) -> (String, bool) {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    conn.write_all(b"GET /echo HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut all = Vec::new();
+    // Ok: the proxy closed; a timeout: it kept the connection open.
+    let closed = conn.read_to_end(&mut all).is_ok();
+    let head = String::from_utf8_lossy(&all).to_ascii_lowercase();
+    (head, closed)
+}
+
+#[test]
+fn haproxy_httpclose_closes_as_haproxy_does() {
+    // In the frontend: both sides close; in the backend alone: the server side only.
+    for (lines, client_closed) in [
+        (("option httpclose", ""), true),
+        (("", "option httpclose"), false),
+        (("", ""), false),
+    ] {
+        let p = start_haproxy_pair_with(upstream(), lines);
+        for (who, port) in [("HAProxy", p.haproxy), ("lbc", p.lbc)] {
+            let (answer, closed) = closes_after(port);
+            let what = format!("{who}, {lines:?}:\n{answer}");
+            assert_eq!(closed, client_closed, "client connection closed: {what}");
+            let (head, echoed) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+            assert_eq!(
+                head.contains("\r\nconnection: close"),
+                client_closed,
+                "{what}"
+            );
+            let server_closed = lines != ("", "");
+            assert_eq!(
+                echoed.contains("connection: close"),
+                server_closed,
+                "{what}"
             );
         }
     }

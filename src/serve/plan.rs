@@ -167,6 +167,9 @@ pub struct ServerOptions {
     /// `option http-server-close`: `Connection: close` to the server, whose connection is
     /// then not reused.
     pub server_close: bool,
+    /// `option httpclose`: the same, and `Connection: close` to the client, whose connection
+    /// is closed after the response.
+    pub http_close: bool,
     /// `http-reuse`: `Some(true)` for `always`, `Some(false)` for `safe` (HAProxy's default).
     pub reuse_always: Option<bool>,
     /// The first request of a client connection opens a server connection of its own rather
@@ -185,9 +188,9 @@ pub struct ForwardFor {
 }
 
 impl ServerOptions {
-    /// Takes `o` when it is one of these options (`false`: something else); a malformed
-    /// one is refused.
-    fn take(&mut self, o: &crate::ir::Opaque, f: &mut Findings) -> bool {
+    /// Takes `o`, written in a frontend or the defaults (`frontend`) or in a backend, when it
+    /// is one of these options (`false`: something else); a malformed one is refused.
+    fn take(&mut self, o: &crate::ir::Opaque, frontend: bool, f: &mut Findings) -> bool {
         if o.name != "option" && o.name != "http-reuse" {
             return false;
         }
@@ -204,6 +207,10 @@ impl ServerOptions {
         }
         match o.args.first().map(String::as_str) {
             Some("http-server-close") if o.args.len() == 1 => self.server_close = true,
+            // HAProxy closes the client's side only for a frontend's (or the defaults')
+            // `httpclose`; a backend's closes the server's.
+            Some("httpclose") if o.args.len() == 1 && frontend => self.http_close = true,
+            Some("httpclose") if o.args.len() == 1 => self.server_close = true,
             Some("forwardfor") => self.forward_for = ForwardFor::parse(o, f),
             _ => return false,
         }
@@ -219,6 +226,7 @@ impl ServerOptions {
                 .clone()
                 .or_else(|| outer.forward_for.clone()),
             server_close: self.server_close || outer.server_close,
+            http_close: self.http_close || outer.http_close,
             reuse_always: self.reuse_always.or(outer.reuse_always),
             fresh_first: self.fresh_first || outer.fresh_first,
         }
@@ -471,7 +479,7 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             all_backups = true;
             continue;
         }
-        if flavor == Flavor::Haproxy && options.take(o, f) {
+        if flavor == Flavor::Haproxy && options.take(o, false, f) {
             continue;
         }
         if o.name != "hash-type" || flavor != Flavor::Haproxy {
@@ -901,7 +909,7 @@ fn backend(
     for s in scopes.iter().rev() {
         for o in &s.opaque {
             let mut own = ServerOptions::default();
-            if own.take(o, f) {
+            if own.take(o, true, f) {
                 outer = outer.or(&own);
             }
         }

@@ -148,13 +148,19 @@ impl Upstreams {
         if trail.is_on() {
             resp.extensions_mut().insert(trail);
         }
+        // HAProxy's `option httpclose`: the client's connection ends with this response
+        // (hyper closes after a response that says so).
+        if target.options.http_close {
+            resp.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+        }
         resp
     }
 }
 
 /// HAProxy's `option forwardfor` (one more header line with the client's address, unless the
 /// client is excepted or, with `if-none`, the request has one) and `option
-/// http-server-close` (`Connection: close` to the server).
+/// http-server-close` or `httpclose` (`Connection: close` to the server).
 fn server_options(o: &ServerOptions, headers: &mut HeaderMap, client: std::net::IpAddr) {
     if let Some(ff) = &o.forward_for {
         let excepted = ff
@@ -166,7 +172,7 @@ fn server_options(o: &ServerOptions, headers: &mut HeaderMap, client: std::net::
             }
         }
     }
-    if o.server_close {
+    if o.server_close || o.http_close {
         headers.insert(CONNECTION, HeaderValue::from_static("close"));
     }
 }

@@ -82,7 +82,12 @@ const HAPROXY_LOG_OPTIONS: &[&str] = &[
 
 /// HAProxy `option`s the runtime honours where it plans the proxy that reads them
 /// (`super::plan::ServerOptions`), or that say what it does anyway (`http-keep-alive`).
-const HAPROXY_OPTIONS_HONOURED: &[&str] = &["forwardfor", "http-server-close", "http-keep-alive"];
+const HAPROXY_OPTIONS_HONOURED: &[&str] = &[
+    "forwardfor",
+    "http-server-close",
+    "httpclose",
+    "http-keep-alive",
+];
 
 /// Collects the findings of one planning run.
 #[derive(Default)]
