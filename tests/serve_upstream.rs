@@ -302,11 +302,31 @@ http {{
     )
 }
 
+/// The real proxy (nginx or HAProxy) and `lbc serve` on the same configuration.
 struct Pair {
-    nginx: u16,
+    real: u16,
     lbc: u16,
     _dir: tempfile::TempDir,
     _guards: (Guard, Guard),
+}
+
+/// Starts `real` and `lbc serve` on `config` (given each one's listen port).
+fn start_pair(config: impl Fn(u16) -> String, real: fn(&str, &std::path::Path) -> Guard) -> Pair {
+    let dir = tempfile::tempdir().unwrap();
+    let (real_port, lbc) = (free_port(), free_port());
+    let (rdir, ldir) = (dir.path().join("real"), dir.path().join("lbc"));
+    std::fs::create_dir_all(&rdir).unwrap();
+    std::fs::create_dir_all(&ldir).unwrap();
+    let r = real(&config(real_port), &rdir);
+    let l = start_lbc(&config(lbc), &ldir);
+    wait_ready(real_port);
+    wait_ready(lbc);
+    Pair {
+        real: real_port,
+        lbc,
+        _dir: dir,
+        _guards: (r, l),
+    }
 }
 
 fn start() -> Pair {
@@ -316,26 +336,12 @@ fn start() -> Pair {
 /// nginx and lbc on the same configuration, `proxy` in its location.
 fn start_with(proxy: &str) -> Pair {
     let up = upstream();
-    let dir = tempfile::tempdir().unwrap();
-    let (nginx, lbc) = (free_port(), free_port());
-    let (ndir, ldir) = (dir.path().join("nginx"), dir.path().join("lbc"));
-    std::fs::create_dir_all(&ndir).unwrap();
-    std::fs::create_dir_all(&ldir).unwrap();
-    let n = start_nginx(&config(nginx, up, proxy), &ndir);
-    let l = start_lbc(&config(lbc, up, proxy), &ldir);
-    wait_ready(nginx);
-    wait_ready(lbc);
-    Pair {
-        nginx,
-        lbc,
-        _dir: dir,
-        _guards: (n, l),
-    }
+    start_pair(|port| config(port, up, proxy), start_nginx)
 }
 
 /// Status line, body and the headers named in `compared`, as nginx and lbc answer.
 fn same(p: &Pair, method: &str, path: &str, compared: &[&str]) -> (Reply, Reply) {
-    let (n, l) = (ask(p.nginx, method, path), ask(p.lbc, method, path));
+    let (n, l) = (ask(p.real, method, path), ask(p.lbc, method, path));
     let what = format!("{method} {path}\nnginx: {n:?}\nlbc: {l:?}");
     let code = |r: &Reply| r.status_line.split_whitespace().nth(1).map(str::to_string);
     assert_eq!(code(&n), code(&l), "status: {what}");
@@ -394,12 +400,12 @@ fn broken_and_late_upstreams_fail_as_in_nginx() {
         ("/bad", "HTTP/1.1 502 Bad Gateway"),
         ("/late", "HTTP/1.1 504 Gateway Time-out"),
     ] {
-        let (n, l) = (ask(p.nginx, "GET", path), ask(p.lbc, "GET", path));
+        let (n, l) = (ask(p.real, "GET", path), ask(p.lbc, "GET", path));
         assert_eq!(n.status_line, status, "{path}: {n:?}");
         assert_eq!(l.status_line, status, "{path}: {l:?}");
     }
     // A body cut short: the client gets the head and what came, then the close.
-    let n = ask(p.nginx, "GET", "/short");
+    let n = ask(p.real, "GET", "/short");
     let l = ask(p.lbc, "GET", "/short");
     assert_eq!(n.header("content-length"), Some("100"));
     assert_eq!(l.header("content-length"), Some("100"));
@@ -410,7 +416,7 @@ fn broken_and_late_upstreams_fail_as_in_nginx() {
 #[test]
 fn a_custom_reason_phrase_passes_as_in_nginx() {
     let p = start();
-    let n = ask(p.nginx, "GET", "/reason");
+    let n = ask(p.real, "GET", "/reason");
     let l = ask(p.lbc, "GET", "/reason");
     assert_eq!(n.status_line, l.status_line);
     assert_eq!(n.body, b"fine");
@@ -425,7 +431,7 @@ fn the_upstream_gets_the_request_headers_nginx_sends() {
     let extra = "Connection: close, X-Named\r\nX-Named: 1\r\nX-Plain: 2\r\nKeep-Alive: 5\r\n\
                  TE: trailers\r\nUpgrade: h2c\r\nProxy-Authorization: Basic eA==\r\n\
                  Proxy-Connection: keep-alive\r\nTrailer: X-T\r\nAccept: */*\r\n";
-    let (n, l) = (echoed(p.nginx, extra), echoed(p.lbc, extra));
+    let (n, l) = (echoed(p.real, extra), echoed(p.lbc, extra));
     assert_eq!(n, l, "nginx sent:\n{n}\nlbc sent:\n{l}");
     assert!(n.contains("x-plain: 2"), "{n}");
 }
@@ -435,15 +441,15 @@ fn upstream_connections_are_kept_only_as_nginx_keeps_them() {
     // nginx's defaults: HTTP/1.0 and `Connection: close`, whatever the pool's `keepalive`.
     let p = start_with("");
     let extra = "Connection: keep-alive\r\nX-Plain: 2\r\n";
-    let (n, l) = (echoed(p.nginx, extra), echoed(p.lbc, extra));
+    let (n, l) = (echoed(p.real, extra), echoed(p.lbc, extra));
     assert_eq!(n, l, "nginx sent:\n{n}\nlbc sent:\n{l}");
     assert!(n.starts_with("GET /echo HTTP/1.0\n"), "{n}");
     assert!(n.contains("connection: close"), "{n}");
-    assert_eq!(seen_apart(p.nginx), ["1", "1", "1"]);
+    assert_eq!(seen_apart(p.real), ["1", "1", "1"]);
     assert_eq!(seen_apart(p.lbc), ["1", "1", "1"]);
     // With the recipe the connection carries the requests one after another.
     let p = start_with(KEEPALIVE);
-    assert_eq!(seen_apart(p.nginx), ["1", "2", "3"]);
+    assert_eq!(seen_apart(p.real), ["1", "2", "3"]);
     assert_eq!(seen_apart(p.lbc), ["1", "2", "3"]);
 }
 
@@ -479,34 +485,13 @@ backend app
 }
 
 /// Real HAProxy and `lbc serve` on [`haproxy_config_with`] in front of upstream `up`.
-struct HaproxyPair {
-    haproxy: u16,
-    lbc: u16,
-    _dir: tempfile::TempDir,
-    _guards: (Guard, Guard),
-}
-
-fn start_haproxy_pair(up: u16, backend: &str) -> HaproxyPair {
+fn start_haproxy_pair(up: u16, backend: &str) -> Pair {
     start_haproxy_pair_with(up, ("", backend))
 }
 
 /// The pair with `frontend` and `backend` lines in those sections.
-fn start_haproxy_pair_with(up: u16, lines: (&str, &str)) -> HaproxyPair {
-    let dir = tempfile::tempdir().unwrap();
-    let (haproxy, lbc) = (free_port(), free_port());
-    let (hdir, ldir) = (dir.path().join("haproxy"), dir.path().join("lbc"));
-    std::fs::create_dir_all(&hdir).unwrap();
-    std::fs::create_dir_all(&ldir).unwrap();
-    let h = start_haproxy(&haproxy_config_with(haproxy, up, lines), &hdir);
-    let l = start_lbc(&haproxy_config_with(lbc, up, lines), &ldir);
-    wait_ready(haproxy);
-    wait_ready(lbc);
-    HaproxyPair {
-        haproxy,
-        lbc,
-        _dir: dir,
-        _guards: (h, l),
-    }
+fn start_haproxy_pair_with(up: u16, lines: (&str, &str)) -> Pair {
+    start_pair(|port| haproxy_config_with(port, up, lines), start_haproxy)
 }
 
 #[test]
@@ -514,11 +499,11 @@ fn haproxy_forwardfor_and_server_close_reach_the_server_as_through_haproxy() {
     let p = start_haproxy_pair(upstream(), "option http-server-close");
     // A client's own X-Forwarded-For stays; the client's address follows on a line of its own.
     let extra = "X-Forwarded-For: 192.0.2.7\r\nX-Plain: 2\r\n";
-    let (h, l) = (echoed(p.haproxy, extra), echoed(p.lbc, extra));
+    let (h, l) = (echoed(p.real, extra), echoed(p.lbc, extra));
     assert_eq!(h, l, "HAProxy sent:\n{h}\nlbc sent:\n{l}");
     assert!(h.contains("x-forwarded-for: 127.0.0.1"), "{h}");
     assert!(h.contains("x-forwarded-for: 192.0.2.7"), "{h}");
-    assert_eq!(seen_apart(p.haproxy), seen_apart(p.lbc));
+    assert_eq!(seen_apart(p.real), seen_apart(p.lbc));
 }
 
 /// `/seen` asked `n` times on one kept-alive connection: what each answer says.
@@ -566,7 +551,7 @@ fn haproxy_reuses_server_connections_as_haproxy_does() {
         ("http-reuse always", ["1", "2", "3"], ["4", "5", "6"]),
     ] {
         let p = start_haproxy_pair(up, reuse);
-        for (who, port) in [("HAProxy", p.haproxy), ("lbc", p.lbc)] {
+        for (who, port) in [("HAProxy", p.real), ("lbc", p.lbc)] {
             assert_eq!(
                 seen_apart(port),
                 apart,
@@ -605,7 +590,7 @@ fn haproxy_httpclose_closes_as_haproxy_does() {
         (("", ""), false),
     ] {
         let p = start_haproxy_pair_with(upstream(), lines);
-        for (who, port) in [("HAProxy", p.haproxy), ("lbc", p.lbc)] {
+        for (who, port) in [("HAProxy", p.real), ("lbc", p.lbc)] {
             let (answer, closed) = closes_after(port);
             let what = format!("{who}, {lines:?}:\n{answer}");
             assert_eq!(closed, client_closed, "client connection closed: {what}");

@@ -228,7 +228,8 @@ impl ServerOptions {
             server_close: self.server_close || outer.server_close,
             http_close: self.http_close || outer.http_close,
             reuse_always: self.reuse_always.or(outer.reuse_always),
-            fresh_first: self.fresh_first || outer.fresh_first,
+            // Decided by the target that reads the merged options (`backend`).
+            fresh_first: false,
         }
     }
 }
