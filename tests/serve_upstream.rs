@@ -13,9 +13,7 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use common::serve::{
-    free_port, start_haproxy, start_lbc, start_nginx, wait_ready, Guard, IO_TIMEOUT,
-};
+use common::serve::{start_haproxy, start_nginx, start_pair, Pair, IO_TIMEOUT};
 
 /// The 300 KB body, a recognisable pattern.
 fn big() -> Vec<u8> {
@@ -303,32 +301,6 @@ http {{
 }
 
 /// The real proxy (nginx or HAProxy) and `lbc serve` on the same configuration.
-struct Pair {
-    real: u16,
-    lbc: u16,
-    _dir: tempfile::TempDir,
-    _guards: (Guard, Guard),
-}
-
-/// Starts `real` and `lbc serve` on `config` (given each one's listen port).
-fn start_pair(config: impl Fn(u16) -> String, real: fn(&str, &std::path::Path) -> Guard) -> Pair {
-    let dir = tempfile::tempdir().unwrap();
-    let (real_port, lbc) = (free_port(), free_port());
-    let (rdir, ldir) = (dir.path().join("real"), dir.path().join("lbc"));
-    std::fs::create_dir_all(&rdir).unwrap();
-    std::fs::create_dir_all(&ldir).unwrap();
-    let r = real(&config(real_port), &rdir);
-    let l = start_lbc(&config(lbc), &ldir);
-    wait_ready(real_port);
-    wait_ready(lbc);
-    Pair {
-        real: real_port,
-        lbc,
-        _dir: dir,
-        _guards: (r, l),
-    }
-}
-
 fn start() -> Pair {
     start_with(KEEPALIVE)
 }

@@ -146,7 +146,10 @@ where
         Some(1) => tokio::runtime::Builder::new_current_thread(),
         _ => tokio::runtime::Builder::new_multi_thread(),
     };
-    builder.enable_all();
+    builder
+        .enable_all()
+        .on_thread_start(crate::serve::hold_parser_pages);
+    crate::serve::hold_parser_pages();
     if let Some(n) = threads.filter(|n| *n > 1) {
         builder.worker_threads(n);
     }

@@ -17,6 +17,9 @@ use crate::ir::{ErrorPage, Ir, Opaque, Protocol, Settings, ZoneKind};
 
 /// Opaque directives this module reads itself (the others stay with [`Findings::opaque`]).
 pub const READ_HERE: &[&str] = &[
+    "client_header_buffer_size",
+    "large_client_header_buffers",
+    "connection_pool_size",
     "types",
     "log_format",
     "limit_req_status",
@@ -138,6 +141,8 @@ pub struct Shared {
     /// What relative paths (`root html`, `access_log logs/access.log`) are resolved against:
     /// `--prefix`, else the main file's directory, as nginx resolves them against its prefix.
     pub prefix: std::path::PathBuf,
+    /// The request-head limits of the HAProxy `global` section (nginx's are per server).
+    pub haproxy_head: Option<super::head::HeadLimits>,
 }
 
 impl Shared {

@@ -20,6 +20,7 @@ mod connect;
 mod content;
 pub mod demo;
 mod files;
+mod head;
 mod headers;
 pub mod health;
 mod keepalive;
@@ -47,4 +48,5 @@ mod support;
 mod upvars;
 pub(crate) mod vars;
 
+pub use head::hold_parser_pages;
 pub use plan::{plan, plan_in, plan_with, Plan};

@@ -18,7 +18,7 @@ use super::headers::{self, Extra, Vars};
 use super::plan::{Handler, Host};
 use super::proxy::{Context, Upstreams};
 use super::respond::{self, Body};
-use super::{compress, limit, log, rewrite, status, upvars};
+use super::{compress, head, limit, log, rewrite, status, upvars};
 
 /// Where the next round of location matching starts.
 enum Lookup {
@@ -119,17 +119,21 @@ pub async fn serve(
         port,
         request_uri: &request_uri,
     };
-    let (mut resp, scope, status_override) = match files::normalize(req.uri().path()) {
-        None => (
-            respond::error(StatusCode::BAD_REQUEST),
-            host.scope.clone(),
-            None,
-        ),
-        Some(uri) => {
-            flow.uri = uri;
-            route(&cx, &mut flow, request).await
-        }
-    };
+    // A head larger than the proxy's buffers is answered before anything else, as the proxy
+    // answers it while reading.
+    let (mut resp, scope, status_override) =
+        match (host.head.check(req), files::normalize(req.uri().path())) {
+            (Some(why), _) => (head::answer(why), host.scope.clone(), None),
+            (None, None) => (
+                respond::error(StatusCode::BAD_REQUEST),
+                host.scope.clone(),
+                None,
+            ),
+            (None, Some(uri)) => {
+                flow.uri = uri;
+                route(&cx, &mut flow, request).await
+            }
+        };
     if let Some(code) = status_override.and_then(|c| StatusCode::from_u16(c).ok()) {
         *resp.status_mut() = code;
         if code != StatusCode::OK {

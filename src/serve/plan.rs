@@ -12,6 +12,7 @@ use regex::{Regex, RegexBuilder};
 
 use super::balance::{Balancer, Flavor, HashFn, KeySpec};
 use super::content::{self, Scope, Shared};
+use super::head::HeadLimits;
 use super::headers::Template;
 use super::peers::{Peer, Peers};
 use super::retry::Policy;
@@ -84,6 +85,8 @@ pub struct Host {
     /// Some scope of this server writes an access log (the request's start time is read only
     /// then).
     pub logs: bool,
+    /// How large a request head may be.
+    pub head: HeadLimits,
 }
 
 /// The locations of one level (a server, or the nested locations of a location).
@@ -352,6 +355,7 @@ pub fn plan_in(
     super::stats::refuse_in_pools(ir, &mut f);
     let top = super::l4::top_level(ir, &mut f);
     f.opaque(&top);
+    shared.haproxy_head = Some(HeadLimits::haproxy(&top, &mut f));
     let mut http_defaults = None;
     for d in &ir.defaults {
         if d.protocol != Protocol::Http {
@@ -692,6 +696,10 @@ fn host(
         keeps_headers,
         realip,
         header_timeout: header_timeout(&scopes, shared.nginx),
+        head: match shared.haproxy_head {
+            Some(h) if !shared.nginx => h,
+            _ => HeadLimits::nginx(&scopes, f),
+        },
         logs,
     })
 }
@@ -714,6 +722,17 @@ fn route(
         return;
     }
     f.scope_settings(&r.settings);
+    for o in r.settings.opaque.iter().filter(|o| {
+        matches!(
+            o.name.as_str(),
+            "client_header_buffer_size" | "large_client_header_buffers"
+        )
+    }) {
+        f.refuse(
+            o.origin,
+            format!("`{}` in a location (nginx: http and server only)", o.name),
+        );
+    }
     let m = &r.matcher;
     let headers = proxy_headers(&r.settings, inherited);
     let prefix = matches!(

@@ -82,8 +82,24 @@ pub fn error(status: StatusCode) -> Response<Body> {
         return r;
     }
     let title = format!("{} {}", status.as_u16(), nginx_title(status));
+    page(
+        status,
+        &title,
+        &format!("<center><h1>{title}</h1></center>"),
+    )
+}
+
+/// An nginx error page whose title names the cause while the heading keeps the status (nginx's
+/// 494, "Request Header Or Cookie Too Large", sent as 400).
+pub fn error_titled(status: StatusCode, title: &str, cause: &str) -> Response<Body> {
+    let heading = format!("{} {}", status.as_u16(), nginx_title(status));
+    let body = format!("<center><h1>{heading}</h1></center>\r\n<center>{cause}</center>");
+    page(status, title, &body)
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response<Body> {
     let page = format!(
-        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>lbc</center>\r\n</body>\r\n</html>\r\n"
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n{body}\r\n<hr><center>lbc</center>\r\n</body>\r\n</html>\r\n"
     );
     let mut r = Response::new(full(page));
     *r.status_mut() = status;

@@ -387,7 +387,8 @@ async fn accept_loop(
     builder
         .keep_alive(true)
         .timer(TokioTimer::new())
-        .header_read_timeout(None);
+        .header_read_timeout(None)
+        .max_headers(super::head::MAX_LINES);
     let (live, mut all_done) = mpsc::channel::<()>(1);
     let resume = |stream, ticket| {
         if let Ok(stream) = tokio::net::TcpStream::from_std(stream) {

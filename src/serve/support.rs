@@ -35,8 +35,6 @@ const COSMETIC: &[&str] = &[
     "log_not_found",
     "sendfile_max_chunk",
     "output_buffers",
-    "client_header_buffer_size",
-    "large_client_header_buffers",
     "keepalive_disable",
 ];
 
@@ -156,7 +154,9 @@ impl Findings {
     fn haproxy_global(&mut self, entries: &[Opaque]) {
         for o in entries {
             let name = o.name.as_str();
-            if HAPROXY_GLOBAL.contains(&name)
+            if super::head::HAPROXY_TUNES.contains(&name) {
+                // honoured (`super::head`)
+            } else if HAPROXY_GLOBAL.contains(&name)
                 || name.starts_with("ssl-default-")
                 || name.starts_with("tune.")
             {

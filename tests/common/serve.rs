@@ -169,3 +169,31 @@ pub fn start_haproxy(text: &str, dir: &Path) -> Guard {
         .expect("haproxy is installed");
     Guard(child)
 }
+
+/// A real proxy and `lbc serve` on the same configuration, each on its own port.
+pub struct Pair {
+    pub real: u16,
+    pub lbc: u16,
+    _dir: tempfile::TempDir,
+    _guards: (Guard, Guard),
+}
+
+/// Starts `real` (`start_nginx`, `start_haproxy`) and `lbc serve` on `config` (given each
+/// one's listen port).
+pub fn start_pair(config: impl Fn(u16) -> String, real: fn(&str, &Path) -> Guard) -> Pair {
+    let dir = tempfile::tempdir().unwrap();
+    let (real_port, lbc) = (free_port(), free_port());
+    let (rdir, ldir) = (dir.path().join("real"), dir.path().join("lbc"));
+    std::fs::create_dir_all(&rdir).unwrap();
+    std::fs::create_dir_all(&ldir).unwrap();
+    let r = real(&config(real_port), &rdir);
+    let l = start_lbc(&config(lbc), &ldir);
+    wait_ready(real_port);
+    wait_ready(lbc);
+    Pair {
+        real: real_port,
+        lbc,
+        _dir: dir,
+        _guards: (r, l),
+    }
+}
