@@ -517,10 +517,23 @@ fn seen_on_one(port: u16, n: usize) -> Vec<String> {
 fn haproxy_reuses_server_connections_as_haproxy_does() {
     let up = upstream();
     // `http-reuse safe` (the default): a client connection's first request opens a server
-    // connection of its own, the next ones on it reuse; `always`: any request reuses.
-    for (reuse, apart, together) in [
-        ("", ["1", "1", "1"], ["1", "2", "3"]),
-        ("http-reuse always", ["1", "2", "3"], ["4", "5", "6"]),
+    // connection of its own, the next ones on it reuse; `aggressive`: a first request takes
+    // only a connection that already carried two requests; `always`: any request reuses.
+    // Three one-request clients, one client with three requests, three one-request clients.
+    for (reuse, apart, together, again) in [
+        ("", ["1", "1", "1"], ["1", "2", "3"], ["1", "1", "1"]),
+        (
+            "http-reuse aggressive",
+            ["1", "1", "1"],
+            ["1", "2", "3"],
+            ["4", "5", "6"],
+        ),
+        (
+            "http-reuse always",
+            ["1", "2", "3"],
+            ["4", "5", "6"],
+            ["7", "8", "9"],
+        ),
     ] {
         let p = start_haproxy_pair(up, reuse);
         for (who, port) in [("HAProxy", p.real), ("lbc", p.lbc)] {
@@ -533,6 +546,11 @@ fn haproxy_reuses_server_connections_as_haproxy_does() {
                 seen_on_one(port, 3),
                 together,
                 "{who}, {reuse:?}, one connection"
+            );
+            assert_eq!(
+                seen_apart(port),
+                again,
+                "{who}, {reuse:?}, one request per connection, after"
             );
         }
     }

@@ -41,9 +41,10 @@ impl Cache {
         }
     }
 
-    /// The most recently parked connection to `peer` that has not idled too long at `now` (the
-    /// expired ones met on the way are closed). The caller still checks that it is usable.
-    pub fn take(&self, peer: usize, now: Instant) -> Option<UpConn> {
+    /// The most recently parked connection to `peer` that carried at least `carried` requests
+    /// and has not idled too long at `now` (the expired ones met on the way are closed). The
+    /// caller still checks that it is usable.
+    pub fn take(&self, peer: usize, now: Instant, carried: u32) -> Option<UpConn> {
         if self.cap == 0 {
             return None;
         }
@@ -55,7 +56,7 @@ impl Cache {
             let expired = idle.split_off(fresh);
             let conn = idle
                 .iter()
-                .position(|c| c.peer == peer)
+                .position(|c| c.peer == peer && c.conn.requests >= carried)
                 .and_then(|at| idle.remove(at))
                 .map(|c| c.conn);
             (conn, expired)

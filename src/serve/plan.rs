@@ -173,11 +173,35 @@ pub struct ServerOptions {
     /// `option httpclose`: the same, and `Connection: close` to the client, whose connection
     /// is closed after the response.
     pub http_close: bool,
-    /// `http-reuse`: `Some(true)` for `always`, `Some(false)` for `safe` (HAProxy's default).
-    pub reuse_always: Option<bool>,
-    /// The first request of a client connection opens a server connection of its own rather
-    /// than take an idle one (HAProxy's `http-reuse safe`; nginx reuses for any request).
-    pub fresh_first: bool,
+    /// `http-reuse` (HAProxy's default is `safe`).
+    pub reuse: Option<Reuse>,
+    /// The requests an idle server connection must have carried for the first request of a
+    /// client connection to take it (0: any, as nginx; `u32::MAX`: none).
+    pub first_takes: u32,
+}
+
+/// HAProxy's `http-reuse` modes that lbc honours (`never` is refused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reuse {
+    /// A client connection's first request opens a server connection of its own; the next
+    /// ones take any idle one.
+    Safe,
+    /// The first request takes only an idle connection that already carried two requests
+    /// (the server has shown it keeps connections); the next ones any.
+    Aggressive,
+    /// Every request takes any idle connection.
+    Always,
+}
+
+impl Reuse {
+    /// [`ServerOptions::first_takes`] for this mode.
+    pub fn first_takes(self) -> u32 {
+        match self {
+            Reuse::Safe => u32::MAX,
+            Reuse::Aggressive => 2,
+            Reuse::Always => 0,
+        }
+    }
 }
 
 /// `option forwardfor [except NET] [header NAME] [if-none]`.
@@ -198,12 +222,20 @@ impl ServerOptions {
             return false;
         }
         if o.name == "http-reuse" {
-            match o.args.first().map(String::as_str) {
-                Some("safe") if o.args.len() == 1 => self.reuse_always = Some(false),
-                Some("always") if o.args.len() == 1 => self.reuse_always = Some(true),
-                _ => f.refuse(
+            let mode = match o.args[..] {
+                [ref m] if m == "safe" => Some(Reuse::Safe),
+                [ref m] if m == "aggressive" => Some(Reuse::Aggressive),
+                [ref m] if m == "always" => Some(Reuse::Always),
+                _ => None,
+            };
+            match mode {
+                Some(m) => self.reuse = Some(m),
+                None => f.refuse(
                     o.origin,
-                    format!("`http-reuse {}` (only safe and always)", o.args.join(" ")),
+                    format!(
+                        "`http-reuse {}` (only safe, aggressive and always)",
+                        o.args.join(" ")
+                    ),
                 ),
             }
             return true;
@@ -230,9 +262,9 @@ impl ServerOptions {
                 .or_else(|| outer.forward_for.clone()),
             server_close: self.server_close || outer.server_close,
             http_close: self.http_close || outer.http_close,
-            reuse_always: self.reuse_always.or(outer.reuse_always),
+            reuse: self.reuse.or(outer.reuse),
             // Decided by the target that reads the merged options (`backend`).
-            fresh_first: false,
+            first_takes: 0,
         }
     }
 }
@@ -935,7 +967,7 @@ fn backend(
         }
     }
     let mut options = pool.options.or(&outer);
-    options.fresh_first = !options.reuse_always.unwrap_or(false);
+    options.first_takes = options.reuse.unwrap_or(Reuse::Safe).first_takes();
     let scopes = [scopes, &[&pool.settings]].concat();
     let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
     Some(Handler::Proxy(Arc::new(ProxyTarget {

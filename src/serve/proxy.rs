@@ -66,8 +66,9 @@ struct Outgoing<'a> {
     body: &'a Bytes,
     /// HTTP/1.0 rather than 1.1 (nginx's `proxy_http_version`).
     http10: bool,
-    /// Open a new server connection rather than take an idle one.
-    fresh: bool,
+    /// The requests an idle server connection must have carried to be taken (0: any;
+    /// `u32::MAX`: open a new one).
+    takes: u32,
     /// The tries, for the upstream variables.
     trail: &'a Trail,
 }
@@ -138,7 +139,11 @@ impl Upstreams {
             headers: &headers,
             body: &body,
             http10: target.http10,
-            fresh: target.options.fresh_first && cx.first,
+            takes: if cx.first {
+                target.options.first_takes
+            } else {
+                0
+            },
             trail: &trail,
         };
         let mut resp = match target.policy.haproxy {
@@ -452,10 +457,10 @@ async fn exchange(
     };
     let idempotent = !non_idempotent(out.method);
     loop {
-        let idle = if out.fresh {
+        let idle = if out.takes == u32::MAX {
             None
         } else {
-            cached(pool, i, started)
+            cached(pool, i, started, out.takes)
         };
         let (mut conn, cached) = match idle {
             Some(c) => (c, true),
@@ -496,9 +501,10 @@ async fn exchange(
     }
 }
 
-/// A usable kept-alive connection to peer `i` from the pool's cache, if there is one.
-fn cached(pool: &UpstreamPool, i: usize, now: Instant) -> Option<UpConn> {
-    while let Some(mut c) = pool.keepalive.take(i, now) {
+/// A usable kept-alive connection to peer `i` from the pool's cache that carried at least
+/// `carried` requests, if there is one.
+fn cached(pool: &UpstreamPool, i: usize, now: Instant, carried: u32) -> Option<UpConn> {
+    while let Some(mut c) = pool.keepalive.take(i, now, carried) {
         if c.usable() {
             return Some(c);
         }

@@ -136,8 +136,8 @@ impl Findings {
             } else if o.name == "option" {
                 self.haproxy_option(o);
             } else if o.name == "http-reuse" {
-                // `safe` and `always` are honoured (`super::plan::ServerOptions`), the
-                // others refused there.
+                // `safe`, `aggressive` and `always` are honoured
+                // (`super::plan::ServerOptions`), `never` refused there.
             } else if o.name == "log" {
                 self.ignore(o.origin, "`log` (logging)");
             } else if o.name == "errorfile" {
