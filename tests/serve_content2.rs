@@ -269,12 +269,15 @@ http {{
     assert_eq!(status(&n), 413, "{n}");
 }
 
-/// A docroot `www` with an index and a 404 page under `dir`.
+/// A docroot `www` with an index and a 404 page under `dir`, and a file under `html`.
 fn relative_tree(dir: &Path) {
     std::fs::create_dir_all(dir.join("www")).unwrap();
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     std::fs::write(dir.join("www/index.html"), "index\n").unwrap();
     std::fs::write(dir.join("www/404.html"), "not here\n").unwrap();
+    // nginx's default `root` is `html` under the prefix.
+    std::fs::create_dir_all(dir.join("html/def")).unwrap();
+    std::fs::write(dir.join("html/def/x.txt"), "default root\n").unwrap();
 }
 
 fn relative_config(listen: u16) -> String {
@@ -283,9 +286,10 @@ fn relative_config(listen: u16) -> String {
 http {{
     server {{
         listen 127.0.0.1:{listen};
-        root www;
         access_log logs/relative.log;
         error_page 404 /404.html;
+        location / {{ root www; }}
+        location /def/ {{ }}
     }}
 }}
 "
@@ -325,7 +329,7 @@ fn relative_paths_resolve_against_the_prefix() {
     for port in [nginx, lbc, prefixed] {
         wait_ready(port);
     }
-    for path in ["/", "/missing"] {
+    for path in ["/", "/missing", "/def/x.txt", "/def/missing"] {
         let ask = |port: u16| {
             exchange(
                 port,
@@ -351,7 +355,7 @@ fn relative_paths_resolve_against_the_prefix() {
             .unwrap_or_default()
             .lines()
             .count()
-            < 2
+            < 4
         {
             assert!(
                 Instant::now() < deadline,

@@ -317,7 +317,10 @@ pub fn scope(
     let default_type = inner(chain, |s| content(s)?.default_type.as_ref())
         .map(|d| d.value.clone())
         .unwrap_or_else(|| "text/plain".into());
-    let root = inner(chain, |s| content(s)?.root.as_ref()).map(|r| shared.resolve(&r.value));
+    // nginx's default `root` is `html` under its prefix.
+    let root = inner(chain, |s| content(s)?.root.as_ref())
+        .map(|r| shared.resolve(&r.value))
+        .or_else(|| shared.nginx.then(|| shared.resolve("html")));
     let last = chain.last().copied();
     let alias = last
         .and_then(|s| content(s)?.alias.as_ref())

@@ -36,6 +36,19 @@ const COSMETIC: &[&str] = &[
     "sendfile_max_chunk",
     "output_buffers",
     "keepalive_disable",
+    // Buffer sizing: memory, not answers.
+    "client_body_buffer_size",
+    // How the nginx process runs (`lbc serve` stays in the foreground, one process).
+    "daemon",
+    "master_process",
+    "worker_priority",
+    "worker_cpu_affinity",
+    "worker_rlimit_core",
+    "timer_resolution",
+    "pcre_jit",
+    "lock_file",
+    "working_directory",
+    "debug_points",
 ];
 
 /// HAProxy `global` keywords that set up the process (logging, privileges, the runtime API,
