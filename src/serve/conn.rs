@@ -148,13 +148,13 @@ impl<B: Body + Unpin> Body for Tracked<B> {
 
 /// The socket as hyper sees it: bytes read by an earlier hyper connection come first, and
 /// writes are tracked until flushed.
-struct Io {
-    stream: TcpStream,
+struct Io<T> {
+    stream: T,
     prefix: Bytes,
     state: Arc<ConnState>,
 }
 
-impl AsyncRead for Io {
+impl<T: AsyncRead + Unpin> AsyncRead for Io<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -177,7 +177,7 @@ impl AsyncRead for Io {
     }
 }
 
-impl AsyncWrite for Io {
+impl<T: AsyncWrite + Unpin> AsyncWrite for Io<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -264,8 +264,16 @@ where
             prefix,
             state: state.clone(),
         };
-        (stream, prefix) =
-            serve_http(io, builder, service.clone(), &state, &mut stop, limits).await?;
+        (stream, prefix) = serve_http(
+            io,
+            builder,
+            service.clone(),
+            &state,
+            &mut stop,
+            limits,
+            true,
+        )
+        .await?;
         // Bytes hyper read ahead (the start of a pipelined request) are served at once.
         if prefix.is_empty() {
             return Some(stream);
@@ -303,17 +311,46 @@ pub async fn wait_readable(
     .await
 }
 
+/// Serves a TLS connection like [`serve`] until it ends; it is never parked (the session
+/// lives in the task), but closed once idle for its `keepalive_timeout`.
+pub async fn serve_tls<S, T>(
+    stream: T,
+    builder: &http1::Builder,
+    service: S,
+    state: Arc<ConnState>,
+    mut stop: watch::Receiver<bool>,
+    limits: Limits,
+) where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: HttpService<Incoming> + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::ResBody: Send + 'static,
+    <S::ResBody as Body>::Data: Send,
+    <S::ResBody as Body>::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let io = Io {
+        stream,
+        prefix: Bytes::new(),
+        state: state.clone(),
+    };
+    serve_http(io, builder, service, &state, &mut stop, limits, false).await;
+}
+
 /// One hyper connection over `io`, until it ends (`None`) or has been idle long enough to be
-/// parked: then the socket and the bytes hyper read but did not use.
-async fn serve_http<S>(
-    io: Io,
+/// parked (`park`): then the socket and the bytes hyper read but did not use. Without `park`,
+/// a connection idle for its `keepalive_timeout` ends.
+async fn serve_http<S, T>(
+    io: Io<T>,
     builder: &http1::Builder,
     service: S,
     state: &ConnState,
     stop: &mut watch::Receiver<bool>,
     limits: Limits,
-) -> Option<(TcpStream, Bytes)>
+    parkable: bool,
+) -> Option<(T, Bytes)>
 where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: HttpService<Incoming> + Send + 'static,
     S::Future: Send + 'static,
     S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -326,7 +363,8 @@ where
         // A connection is parked once it has been idle for one to two `PARK_AFTER`s: the
         // park timer is not moved per request (which would read the clock per request) but
         // set again when it fires after requests came meanwhile.
-        let park = tokio::time::sleep(PARK_AFTER);
+        let idle_after = |s: &ConnState| if parkable { PARK_AFTER } else { s.keepalive() };
+        let park = tokio::time::sleep(idle_after(state));
         tokio::pin!(park);
         let mut pending = true;
         let mut served_at_arm = state.served.load(Relaxed);
@@ -385,7 +423,7 @@ where
             }
             loop {
                 if !pending {
-                    park.as_mut().reset(Instant::now() + PARK_AFTER);
+                    park.as_mut().reset(Instant::now() + idle_after(state));
                     served_at_arm = state.served.load(Relaxed);
                     pending = true;
                     armed = false;
@@ -401,7 +439,11 @@ where
                     Poll::Ready(()) => {
                         pending = false;
                         if state.served.load(Relaxed) == served_at_arm {
-                            return Poll::Ready(Outcome::Park);
+                            return Poll::Ready(if parkable {
+                                Outcome::Park
+                            } else {
+                                Outcome::Done
+                            });
                         }
                     }
                 }

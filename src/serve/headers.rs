@@ -36,6 +36,8 @@ enum Part {
     RemoteAddr,
     ProxyAddXForwardedFor,
     Scheme,
+    /// `$https`: `on` on a TLS listener, else empty.
+    Https,
     ProxyHost,
     RequestUri,
     ServerPort,
@@ -68,6 +70,8 @@ pub struct Vars<'a> {
     pub proxy_host: &'a str,
     pub request_uri: &'a str,
     pub server_port: u16,
+    /// `$scheme`: `http`, or `https` on a TLS listener.
+    pub scheme: &'a str,
 }
 
 impl Template {
@@ -116,7 +120,9 @@ impl Template {
                     }
                     let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{}", v.remote_addr));
                 }
-                Part::Scheme => out.push_str("http"),
+                Part::Scheme => out.push_str(v.scheme),
+                Part::Https if v.scheme == "https" => out.push_str("on"),
+                Part::Https => {}
                 Part::ProxyHost => out.push_str(v.proxy_host),
                 Part::RequestUri => out.push_str(v.request_uri),
                 Part::ServerPort => out.push_str(&v.server_port.to_string()),
@@ -196,7 +202,6 @@ pub fn compile(
             match p {
                 Part::Text(s) => text.push_str(s),
                 Part::ProxyHost => text.push_str(proxy_host),
-                Part::Scheme => text.push_str("http"),
                 _ => return SetHeader::Render(t),
             }
         }
@@ -225,6 +230,7 @@ pub fn template(value: &str) -> Result<Template, String> {
             "remote_addr" => Part::RemoteAddr,
             "proxy_add_x_forwarded_for" => Part::ProxyAddXForwardedFor,
             "scheme" => Part::Scheme,
+            "https" => Part::Https,
             "proxy_host" => Part::ProxyHost,
             "request_uri" => Part::RequestUri,
             "server_port" => Part::ServerPort,
@@ -518,6 +524,7 @@ mod tests {
             proxy_host: "app",
             request_uri: "/x?y",
             server_port: 8080,
+            scheme: "http",
         };
         let t = template("$proxy_add_x_forwarded_for").unwrap();
         assert_eq!(t.render(&v), "10.0.0.1, 127.0.0.1");

@@ -41,6 +41,7 @@ enum Part {
     ServerName,
     ServerPort,
     Scheme,
+    Https,
     Http(String),
     Upstream(Var),
 }
@@ -59,6 +60,8 @@ pub struct Entry {
     pub host: String,
     pub server_name: String,
     pub server_port: u16,
+    /// `$scheme`.
+    pub scheme: &'static str,
     /// The servers the proxy tried, if it ran.
     pub upstream: Option<Trail>,
     /// The request headers the format names (lowercased name, value).
@@ -98,6 +101,7 @@ impl Format {
                 "server_name" => Part::ServerName,
                 "server_port" => Part::ServerPort,
                 "scheme" => Part::Scheme,
+                "https" => Part::Https,
                 n if Var::parse(n).is_some() => Part::Upstream(Var::parse(n).ok_or(n)?),
                 n if n.starts_with("http_") && n.len() > 5 => {
                     Part::Http(n["http_".len()..].replace('_', "-"))
@@ -166,7 +170,9 @@ impl Format {
                 Part::Host => e.host.clone(),
                 Part::ServerName => e.server_name.clone(),
                 Part::ServerPort => e.server_port.to_string(),
-                Part::Scheme => "http".to_string(),
+                Part::Scheme => e.scheme.to_string(),
+                Part::Https if e.scheme == "https" => "on".to_string(),
+                Part::Https => String::new(),
                 Part::Http(h) => e
                     .headers
                     .iter()
@@ -300,6 +306,7 @@ mod tests {
             host: "h".into(),
             server_name: "s".into(),
             server_port: 80,
+            scheme: "http",
             upstream: None,
             headers: vec![("user-agent".into(), "t \"x\"".into())],
         };

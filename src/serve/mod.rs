@@ -45,6 +45,7 @@ pub mod server;
 pub mod stats;
 mod status;
 mod support;
+mod tls;
 mod upvars;
 pub(crate) mod vars;
 

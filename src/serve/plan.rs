@@ -17,6 +17,7 @@ use super::headers::Template;
 use super::peers::{Peer, Peers};
 use super::retry::Policy;
 use super::support::Findings;
+use super::tls;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
     Action, Algorithm, Ir, MatchKind, NameKind, Pool, Protocol, Route, Service, Settings,
@@ -39,7 +40,18 @@ pub struct ListenPlan {
     pub default: usize,
     /// HAProxy's statistics page, answered before any host or location is chosen.
     pub stats: Option<Arc<super::stats::StatsPage>>,
+    /// A TLS address's configuration (`listen … ssl`, `bind … ssl crt`).
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// Written for nginx, which answers a plain HTTP request on a TLS address with a 400 page
+    /// (HAProxy closes the connection).
+    pub nginx: bool,
 }
+
+/// The TLS versions an address offers.
+type Versions = Vec<&'static tokio_rustls::rustls::SupportedProtocolVersion>;
+
+/// A server on a TLS address: its names, certificate and versions.
+type Secured = (Vec<String>, tls::Cert, Versions);
 
 impl ListenPlan {
     /// The time a client has to send a request's head on this socket: the default server's,
@@ -413,6 +425,8 @@ pub fn plan_in(
     }
     let scopes: Vec<&Settings> = http_defaults.into_iter().collect();
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
+    // Per address, each server's (names, certificate, versions) when the address is TLS.
+    let mut secured: BTreeMap<SocketAddr, Vec<Option<Secured>>> = BTreeMap::new();
     for s in ir.services.iter().filter(|s| s.protocol == Protocol::Http) {
         let (s, stats) = super::stats::split(s, &mut f);
         let s = s.as_ref();
@@ -421,21 +435,56 @@ pub fn plan_in(
             continue;
         };
         let mut addrs = Vec::new();
+        // The server's certificate, read once for all its TLS listeners (nginx).
+        let mut nginx_tls: Option<Option<(tls::Cert, Versions)>> = None;
         for l in &s.listeners {
-            if l.tls || l.http2 || l.proxy_protocol || l.unix.is_some() || !l.options.is_empty() {
-                f.refuse(
-                    l.origin,
-                    "TLS, HTTP/2, PROXY protocol, unix sockets and listen options",
-                );
+            if l.proxy_protocol || l.unix.is_some() {
+                f.refuse(l.origin, "PROXY protocol and unix sockets");
                 continue;
             }
+            if l.http2 && !l.tls {
+                f.refuse(l.origin, "HTTP/2 without TLS");
+                continue;
+            }
+            let secure = if !l.tls {
+                if !l.options.is_empty() {
+                    f.refuse(l.origin, "listen options");
+                    continue;
+                }
+                None
+            } else if shared.nginx {
+                if !l.options.is_empty() {
+                    f.refuse(l.origin, "listen options");
+                    continue;
+                }
+                if l.http2 {
+                    f.ignore(
+                        l.origin,
+                        "`http2` (HTTP/2 is not offered: clients use HTTP/1.1)",
+                    );
+                }
+                let server = [&scopes[..], &[&s.settings]].concat();
+                let got = nginx_tls.get_or_insert_with(|| {
+                    let cert = tls::nginx_cert(&server, |p| shared.resolve(p), l.origin, &mut f)?;
+                    Some((cert, tls::nginx_versions(&server, &mut f)))
+                });
+                match got {
+                    Some(t) => Some(t.clone()),
+                    None => continue,
+                }
+            } else {
+                match tls::haproxy_bind(&l.options, |p| shared.resolve(p), l.origin, &mut f) {
+                    Some(t) => Some(t),
+                    None => continue,
+                }
+            };
             let text = format!(
                 "{}:{}",
                 l.address.as_deref().unwrap_or("0.0.0.0"),
                 l.port.unwrap_or(80)
             );
             match text.to_socket_addrs().ok().and_then(|mut a| a.next()) {
-                Some(a) => addrs.push((a, l.default_server)),
+                Some(a) => addrs.push((a, l.default_server, secure, l.origin)),
                 None => f.refuse(
                     l.origin,
                     format!("the unresolvable listen address `{text}`"),
@@ -443,16 +492,27 @@ pub fn plan_in(
             }
         }
         if s.listeners.is_empty() {
-            addrs.push((SocketAddr::from(([0, 0, 0, 0], 80)), false));
+            addrs.push((SocketAddr::from(([0, 0, 0, 0], 80)), false, None, s.origin));
         }
         let host = Arc::new(host);
-        for (addr, default) in addrs {
+        for (addr, default, secure, origin) in addrs {
             let lp = by_addr.entry(addr).or_insert_with(|| ListenPlan {
                 addr,
                 hosts: Vec::new(),
                 default: 0,
                 stats: None,
+                tls: None,
+                nginx: shared.nginx,
             });
+            let certs = secured.entry(addr).or_default();
+            if !lp.hosts.is_empty() && certs.iter().all(Option::is_some) != secure.is_some() {
+                f.refuse(
+                    origin,
+                    format!("`{addr}` with TLS for one server and without for another"),
+                );
+                continue;
+            }
+            certs.push(secure.map(|(cert, versions)| (host.names.clone(), cert, versions)));
             if stats.is_some() {
                 lp.stats.clone_from(&stats);
             }
@@ -461,6 +521,22 @@ pub fn plan_in(
             }
             lp.hosts.push(host.clone());
         }
+    }
+    // Each TLS address serves its servers' certificates by name, the default server's to the
+    // other names, with the default server's versions.
+    for (addr, certs) in secured {
+        let Some(lp) = by_addr.get_mut(&addr) else {
+            continue;
+        };
+        let Some(Some((_, default, versions))) = certs.get(lp.default) else {
+            continue;
+        };
+        let named = certs
+            .iter()
+            .flatten()
+            .flat_map(|(names, cert, _)| names.iter().map(move |n| (n.clone(), cert.clone())))
+            .collect();
+        lp.tls = tls::server_config(named, default.clone(), versions);
     }
     let ok = !f.has_errors();
     let plan = Plan {

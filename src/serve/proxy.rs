@@ -42,6 +42,8 @@ pub struct Context<'a> {
     pub local: SocketAddr,
     /// The request is its client connection's first (HAProxy's `http-reuse safe`).
     pub first: bool,
+    /// `$scheme`.
+    pub scheme: &'static str,
     /// `$host`.
     pub host: &'a str,
     /// `client_max_body_size`, counted as the body streams in (chunked bodies too).
@@ -110,6 +112,7 @@ impl Upstreams {
             proxy_host: &target.proxy_host,
             request_uri,
             server_port: cx.local.port(),
+            scheme: cx.scheme,
         };
         let set = headers::render(&target.headers, &vars);
         let pool = &target.pool;

@@ -454,6 +454,10 @@ async fn connection(stream: tokio::net::TcpStream, mut ticket: Ticket, readable:
             return;
         }
     }
+    if let Some(tls) = l.plan().tls.clone() {
+        serve_tls_client(stream, &l, tls, ticket.remote, ticket.local).await;
+        return;
+    }
     let served = ticket.served;
     if let Some((idle, keepalive, served)) =
         serve_client(stream, &l, ticket.remote, ticket.local, served).await
@@ -495,6 +499,62 @@ async fn serve_client(
     Some((idle, state.keepalive(), state.served()))
 }
 
+/// Serves a connection to a TLS address: the handshake (within the head's time limit, as
+/// nginx gives it `client_header_timeout`), then its requests until it ends.
+async fn serve_tls_client(
+    stream: tokio::net::TcpStream,
+    l: &Arc<Listener>,
+    tls: Arc<tokio_rustls::rustls::ServerConfig>,
+    remote: SocketAddr,
+    local: SocketAddr,
+) {
+    let limit = l.plan().header_timeout().unwrap_or(conn::KEEPALIVE);
+    // A TLS connection starts with a handshake record; nginx answers anything else (a plain
+    // HTTP request) with a page of its own, HAProxy closes the connection.
+    let mut first = [0u8; 1];
+    if matches!(stream.peek(&mut first).await, Ok(1) if first[0] != 0x16) {
+        if l.plan().nginx {
+            plain_on_tls(stream, &l.builder).await;
+        } else {
+            // What arrived is read first, so that the close is not a reset.
+            let mut sink = [0u8; 4096];
+            while matches!(stream.try_read(&mut sink), Ok(n) if n > 0) {}
+        }
+        return;
+    }
+    let handshake = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+    let Ok(Ok(stream)) = tokio::time::timeout(limit, handshake).await else {
+        return;
+    };
+    let state = Arc::new(ConnState::after(0));
+    let (l2, st) = (l.clone(), state.clone());
+    let service =
+        service_fn(move |req: Request<Incoming>| l2.clone().answer(req, st.clone(), remote, local));
+    let limits = conn::Limits {
+        head: l.plan().header_timeout(),
+    };
+    conn::serve_tls(stream, &l.builder, service, state, l.stop.clone(), limits).await;
+}
+
+/// nginx's answer to a plain HTTP request on a TLS address: 400, and the connection closed.
+async fn plain_on_tls(stream: tokio::net::TcpStream, builder: &http1::Builder) {
+    let service = service_fn(|_req: Request<Incoming>| async {
+        let mut r = super::respond::error_titled(
+            hyper::StatusCode::BAD_REQUEST,
+            "400 The plain HTTP request was sent to HTTPS port",
+            "The plain HTTP request was sent to HTTPS port",
+        );
+        r.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+        Ok::<_, std::convert::Infallible>(r)
+    });
+    let _ = builder
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
+}
+
 /// The host name a request asks for: the Host header without port and trailing dot.
 fn requested_host(req: &Request<Incoming>) -> Option<String> {
     let raw = req
@@ -523,5 +583,6 @@ async fn handle(
         .as_ref()
         .and_then(|n| lp.hosts.iter().find(|h| h.names.contains(n)))
         .unwrap_or(&lp.hosts[lp.default]);
-    phases::serve(host, name, upstreams, req, remote, local, first).await
+    let scheme = if lp.tls.is_some() { "https" } else { "http" };
+    phases::serve(host, name, upstreams, req, remote, local, first, scheme).await
 }

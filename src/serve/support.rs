@@ -155,6 +155,11 @@ impl Findings {
                 self.ignore(o.origin, "`log` (logging)");
             } else if o.name == "errorfile" {
                 self.ignore(o.origin, "`errorfile` (its own error pages are served)");
+            } else if super::tls::NGINX_TUNING.contains(&o.name.as_str()) {
+                self.ignore(
+                    o.origin,
+                    format!("`{}` (TLS tuning: rustls's own choices are used)", o.name),
+                );
             } else if COSMETIC.contains(&o.name.as_str()) {
                 self.ignore(o.origin, format!("`{}`", o.name));
             } else {
@@ -331,7 +336,11 @@ impl Findings {
             .opaque
             .iter()
             .filter(|o| o.name != "proxy_next_upstream_timeout")
-            .filter(|o| !(content && super::content::READ_HERE.contains(&o.name.as_str())))
+            .filter(|o| {
+                !(content
+                    && (super::content::READ_HERE.contains(&o.name.as_str())
+                        || super::tls::NGINX_READ.contains(&o.name.as_str())))
+            })
             .cloned()
             .collect();
         self.opaque(&rest);

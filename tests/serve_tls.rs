@@ -1,0 +1,236 @@
+//! `lbc serve` on TLS addresses against real nginx and HAProxy: the certificate chosen by the
+//! name the client asks for (SNI), the default server's for other names, `$scheme` and `$https`,
+//! absolute redirects, proxying, and what a plain HTTP request on a TLS address gets. Both get the
+//! same configuration and certificates (made with `openssl`); `curl` is the client.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::serve::{backend, start_haproxy, start_nginx, start_pair, Pair};
+
+/// A self-signed certificate for `name` in `dir` (`name.crt`, `name.key`, and both in
+/// `name.pem` for HAProxy).
+fn certificate(dir: &Path, name: &str) {
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .arg("-subj")
+        .arg(format!("/CN={name}"))
+        .arg("-addext")
+        .arg(format!("subjectAltName=DNS:{name}"))
+        .arg("-keyout")
+        .arg(dir.join(format!("{name}.key")))
+        .arg("-out")
+        .arg(dir.join(format!("{name}.crt")))
+        .output()
+        .expect("openssl is installed");
+    assert!(status.status.success(), "openssl: {status:?}");
+    let pem = [
+        std::fs::read_to_string(dir.join(format!("{name}.crt"))).unwrap(),
+        std::fs::read_to_string(dir.join(format!("{name}.key"))).unwrap(),
+    ]
+    .concat();
+    std::fs::write(dir.join(format!("{name}.pem")), pem).unwrap();
+}
+
+/// What a client asking for `name` on `port` sees: the certificate's subject, the status line,
+/// the headers (lower-cased, but `date` and `server`) and the body.
+#[derive(Debug, PartialEq)]
+struct Seen {
+    subject: String,
+    status: String,
+    headers: Vec<String>,
+    body: String,
+}
+
+fn fetch(port: u16, name: &str, path: &str, scheme: &str) -> Seen {
+    let out = Command::new("curl")
+        .args(["-sk", "-v", "--http1.1", "-m", "5", "-D", "-"])
+        .arg("--resolve")
+        .arg(format!("{name}:{port}:127.0.0.1"))
+        .arg(format!("{scheme}://{name}:{port}{path}"))
+        .output()
+        .expect("curl is installed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let subject = err
+        .lines()
+        .find_map(|l| l.split_once("subject: ").map(|x| x.1.trim().to_string()))
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next().unwrap_or("").trim().to_string();
+    let mut headers: Vec<String> = lines
+        .map(str::to_ascii_lowercase)
+        .filter(|l| !l.starts_with("date:") && !l.starts_with("server:"))
+        .filter(|l| !l.starts_with("content-length:"))
+        // nginx says so on every kept-alive HTTP/1.1 answer, hyper leaves it implied.
+        .filter(|l| l != "connection: keep-alive")
+        .collect();
+    headers.sort();
+    Seen {
+        subject,
+        status,
+        headers,
+        body: body
+            .replace("nginx/1.22.1", "SERVER")
+            .replace("lbc", "SERVER"),
+    }
+}
+
+fn nginx_config(dir: &Path, up: u16) -> impl Fn(u16) -> String + '_ {
+    move |port| {
+        let d = dir.display();
+        format!(
+            "events {{}}
+http {{
+  access_log off;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    server_name a.test;
+    ssl_certificate {d}/a.test.crt;
+    ssl_certificate_key {d}/a.test.key;
+    location / {{ return 200 \"a $scheme [$https] $server_port\\n\"; }}
+    location /away {{ return 302 /there; }}
+    location /up/ {{ proxy_pass http://127.0.0.1:{up}; proxy_set_header X-Proto $scheme; }}
+  }}
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    server_name b.test;
+    ssl_certificate {d}/b.test.crt;
+    ssl_certificate_key {d}/b.test.key;
+    location / {{ return 200 \"b $scheme\\n\"; }}
+  }}
+}}
+"
+        )
+    }
+}
+
+#[test]
+fn nginx_tls_servers_match_nginx() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a.test", "b.test"] {
+        certificate(dir.path(), name);
+    }
+    let up = backend("up");
+    let p: Pair = start_pair(nginx_config(dir.path(), up), start_nginx);
+    // The certificate by SNI (the default server's for an unknown name), the variables, an
+    // absolute redirect with the port, a proxied request.
+    for (name, path) in [
+        ("a.test", "/"),
+        ("b.test", "/"),
+        ("c.test", "/"),
+        ("b.test", "/away"),
+        ("a.test", "/away"),
+        ("a.test", "/up/x"),
+    ] {
+        let (real, lbc) = (
+            fetch(p.real, name, path, "https"),
+            fetch(p.lbc, name, path, "https"),
+        );
+        let ours = |s: Seen, port: u16| Seen {
+            headers: s
+                .headers
+                .into_iter()
+                .map(|h| h.replace(&port.to_string(), "PORT"))
+                .collect(),
+            body: s.body.replace(&port.to_string(), "PORT"),
+            ..s
+        };
+        let (real, lbc) = (ours(real, p.real), ours(lbc, p.lbc));
+        assert_eq!(real, lbc, "{name}{path}");
+        assert!(real
+            .subject
+            .contains(if name == "b.test" { "b.test" } else { "a.test" }));
+    }
+    // A plain HTTP request on the TLS address: nginx's own 400 page.
+    let (real, lbc) = (
+        fetch(p.real, "a.test", "/", "http"),
+        fetch(p.lbc, "a.test", "/", "http"),
+    );
+    assert_eq!(real, lbc);
+    assert!(real
+        .body
+        .contains("The plain HTTP request was sent to HTTPS port"));
+}
+
+#[test]
+fn haproxy_tls_bind_matches_haproxy() {
+    let dir = tempfile::tempdir().unwrap();
+    certificate(dir.path(), "a.test");
+    let up = backend("up");
+    let pem = dir.path().join("a.test.pem");
+    let config = |port: u16| {
+        format!(
+            "defaults
+  mode http
+  timeout connect 1s
+  timeout client 5s
+  timeout server 5s
+frontend f
+  bind 127.0.0.1:{port} ssl crt {} alpn http/1.1 ssl-min-ver TLSv1.2
+  default_backend b
+backend b
+  server s1 127.0.0.1:{up}
+",
+            pem.display()
+        )
+    };
+    let p = start_pair(config, start_haproxy);
+    for name in ["a.test", "other.test"] {
+        let (real, lbc) = (
+            fetch(p.real, name, "/x", "https"),
+            fetch(p.lbc, name, "/x", "https"),
+        );
+        assert_eq!(real.subject, lbc.subject);
+        assert!(real.subject.contains("a.test"), "{real:?}");
+        assert_eq!((real.status, real.body), (lbc.status, lbc.body));
+    }
+    // A plain HTTP request: HAProxy closes without an answer.
+    let (real, lbc) = (
+        fetch(p.real, "a.test", "/", "http"),
+        fetch(p.lbc, "a.test", "/", "http"),
+    );
+    assert_eq!(real, lbc);
+    assert!(real.status.is_empty(), "{real:?}");
+}
+
+#[test]
+fn tls_without_a_usable_certificate_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    certificate(dir.path(), "a");
+    let cases = [
+        (
+            "server { listen 127.0.0.1:1 ssl; location / { return 200; } }",
+            "without both `ssl_certificate` and `ssl_certificate_key`",
+        ),
+        (
+            "server { listen 127.0.0.1:1 ssl; ssl_certificate missing.crt; ssl_certificate_key missing.key; }",
+            "cannot read",
+        ),
+        (
+            "ssl_protocols TLSv1 TLSv1.1; server { listen 127.0.0.1:1 ssl; ssl_certificate a.crt; ssl_certificate_key a.key; }",
+            "TLSv1.2 and TLSv1.3 only",
+        ),
+    ];
+    for (server, expected) in cases {
+        let conf = dir.path().join("nginx.conf");
+        std::fs::write(&conf, format!("events {{}}\nhttp {{ {server} }}\n")).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
+            .args(["serve", "--check"])
+            .arg(&conf)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{server}\n{err}");
+        // The message as one line (the report wraps it).
+        let flat = err.replace('│', " ");
+        let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains(expected), "{server}\n{err}");
+    }
+}
