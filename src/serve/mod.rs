@@ -11,6 +11,7 @@
 //! statistics page.
 
 mod access;
+mod acl;
 mod auth;
 mod autoindex;
 pub mod balance;

@@ -18,7 +18,7 @@ use super::headers::{self, Extra, Vars};
 use super::plan::{Handler, Host};
 use super::proxy::{Context, Upstreams};
 use super::respond::{self, Body};
-use super::{compress, head, limit, log, rewrite, status, upvars};
+use super::{acl, compress, head, limit, log, rewrite, status, upvars};
 
 /// Where the next round of location matching starts.
 enum Lookup {
@@ -294,15 +294,25 @@ async fn route(
                 }
             }
         }
-        let (handler, scope) = match (&lookup, &host.server_return) {
-            (Lookup::Uri, Some(h)) if handler_scope.is_none() && host.scope.rewrite.is_none() => {
+        // HAProxy's `use_backend` rules pick before the default backend.
+        let switched = match (&lookup, &host.switch, req.as_ref()) {
+            (Lookup::Uri, Some(sw), Some(r)) => {
+                sw.pick(&acl::Sample::of(r, cx.remote.ip(), cx.scheme == "https"))
+            }
+            _ => None,
+        };
+        let (handler, scope) = match (switched, &lookup, &host.server_return) {
+            (Some(h), _, _) => (h, &host.scope),
+            (None, Lookup::Uri, Some(h))
+                if handler_scope.is_none() && host.scope.rewrite.is_none() =>
+            {
                 (h, &host.scope)
             }
-            (Lookup::Uri, _) => match host.locations.find(&flow.uri) {
+            (None, Lookup::Uri, _) => match host.locations.find(&flow.uri) {
                 Some(i) => (&host.locations.handlers[i], &host.locations.scopes[i]),
                 None => (&Handler::Static, &host.scope),
             },
-            (Lookup::Named(n), _) => match host.locations.named(n) {
+            (None, Lookup::Named(n), _) => match host.locations.named(n) {
                 Some(i) => (&host.locations.handlers[i], &host.locations.scopes[i]),
                 None => {
                     eprintln!("lbc serve: no named location @{n}");

@@ -99,6 +99,8 @@ pub struct Host {
     pub logs: bool,
     /// How large a request head may be.
     pub head: HeadLimits,
+    /// HAProxy's `use_backend` rules, tried before the default backend.
+    pub switch: Option<super::acl::Switch<Handler>>,
 }
 
 /// The locations of one level (a server, or the nested locations of a location).
@@ -747,9 +749,6 @@ fn host(
         f.refuse(s.origin, "stream (TCP/UDP) services");
         return None;
     }
-    for a in &s.acls {
-        f.refuse(a.origin, "ACLs");
-    }
     if s.defaults.is_some() {
         f.refuse(s.origin, "named defaults sections");
     }
@@ -773,7 +772,23 @@ fn host(
     let scope = Arc::new(scope);
     let mut locations = Locations::default();
     let mut top = Level::default();
+    // HAProxy's `use_backend … if COND`, in order, before the default backend.
+    let conditions: Vec<&str> = s
+        .routes
+        .iter()
+        .filter_map(|r| r.condition.as_deref())
+        .collect();
+    let acls = super::acl::Acls::compile(&s.acls, &conditions, f);
+    let mut rules = Vec::new();
     for r in &s.routes {
+        if let (Some(text), Some(action)) = (&r.condition, &r.action) {
+            let condition = super::acl::Condition::compile(text, &acls, r.origin, f);
+            let h = handler(action, None, pools, &headers, &scopes, f);
+            if let (Some(c), Some(h)) = (condition, h) {
+                rules.push((c, h));
+            }
+            continue;
+        }
         route(
             r,
             pools,
@@ -804,6 +819,7 @@ fn host(
         keeps_headers,
         realip,
         header_timeout: header_timeout(&scopes, shared.nginx),
+        switch: (!rules.is_empty()).then(|| super::acl::Switch { rules }),
         head: match shared.haproxy_head {
             Some(h) if !shared.nginx => h,
             _ => HeadLimits::nginx(&scopes, f),
