@@ -599,3 +599,53 @@ fn haproxy_httpclose_closes_as_haproxy_does() {
         }
     }
 }
+
+#[test]
+fn haproxy_http_request_rules_answer_as_haproxy_does() {
+    let frontend = "acl is_old path_beg /old
+    http-request set-header X-Proto http
+    http-request add-header X-Multi one
+    http-request del-header X-Secret
+    http-request deny deny_status 429 if { path_beg /blocked }
+    http-request deny if { hdr(x-evil) -m found }
+    http-request redirect scheme https code 301 if { hdr(host) -i localhost } { path_beg /sec }
+    http-request redirect prefix /new drop-query if is_old
+    http-request return status 200 content-type text/plain string pong hdr X-A b if { path /ping }
+    redirect location /moved if { path /m }
+    redirect location /other code 303 if { path /n }";
+    let p = start_haproxy_pair_with(upstream(), (frontend, ""));
+    // What the server gets: the changed headers (the client's X-Multi kept, one added).
+    let extra = "X-Secret: s\r\nX-Multi: zero\r\nX-Proto: mine\r\n";
+    let (h, l) = (echoed(p.real, extra), echoed(p.lbc, extra));
+    assert_eq!(h, l, "HAProxy sent:\n{h}\nlbc sent:\n{l}");
+    assert!(
+        h.contains("x-proto: http") && !h.contains("x-secret"),
+        "{h}"
+    );
+    // HAProxy's own answers: status line, headers (hyper adds `date`) and body.
+    for (path, extra) in [
+        ("/blocked/x", ""),
+        ("/echo", "X-Evil: 1\r\n"),
+        ("/sec/a?b=1", ""),
+        ("/old/a?x=1", ""),
+        ("/ping", ""),
+        ("/m", ""),
+        ("/n?q", ""),
+    ] {
+        let extra = format!("{extra}Connection: close\r\n");
+        let (h, l) = (
+            ask_with(p.real, "GET", path, &extra),
+            ask_with(p.lbc, "GET", path, &extra),
+        );
+        let shown = |r: &Reply| {
+            let mut headers: Vec<_> = r.headers.iter().filter(|(n, _)| n != "date").collect();
+            headers.sort();
+            format!(
+                "{}\n{headers:?}\n{}",
+                r.status_line,
+                String::from_utf8_lossy(&r.body)
+            )
+        };
+        assert_eq!(shown(&h), shown(&l), "{path}");
+    }
+}

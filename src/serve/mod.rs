@@ -24,6 +24,7 @@ mod files;
 mod head;
 mod headers;
 pub mod health;
+mod http_request;
 mod keepalive;
 pub mod l4;
 mod limit;

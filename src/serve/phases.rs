@@ -266,6 +266,12 @@ async fn route(
     req: &mut Option<Request<Incoming>>,
 ) -> (Response<Body>, Arc<Scope>, Option<u16>) {
     let host = cx.host;
+    // HAProxy's `http-request` and `redirect` rules, before a backend is picked.
+    if let (Some(rules), Some(r)) = (&host.http_request, req.as_mut()) {
+        if let Some(answer) = rules.run(r, cx.remote.ip(), cx.scheme == "https") {
+            return (answer, host.scope.clone(), None);
+        }
+    }
     let mut lookup = Lookup::Uri;
     let mut error_status: Option<Option<u16>> = None;
     let original_uri = flow.uri.clone();

@@ -101,6 +101,8 @@ pub struct Host {
     pub head: HeadLimits,
     /// HAProxy's `use_backend` rules, tried before the default backend.
     pub switch: Option<super::acl::Switch<Handler>>,
+    /// HAProxy's `http-request` and `redirect` rules, run before the backend is picked.
+    pub http_request: Option<super::http_request::Rules>,
 }
 
 /// The locations of one level (a server, or the nested locations of a location).
@@ -773,12 +775,15 @@ fn host(
     let mut locations = Locations::default();
     let mut top = Level::default();
     // HAProxy's `use_backend … if COND`, in order, before the default backend.
+    let rule_conditions = super::http_request::Rules::conditions(&s.settings.opaque);
     let conditions: Vec<&str> = s
         .routes
         .iter()
         .filter_map(|r| r.condition.as_deref())
+        .chain(rule_conditions.iter().map(String::as_str))
         .collect();
     let acls = super::acl::Acls::compile(&s.acls, &conditions, f);
+    let http_request = super::http_request::Rules::compile(&s.settings.opaque, &acls, f);
     let mut rules = Vec::new();
     for r in &s.routes {
         if let (Some(text), Some(action)) = (&r.condition, &r.action) {
@@ -820,6 +825,7 @@ fn host(
         realip,
         header_timeout: header_timeout(&scopes, shared.nginx),
         switch: (!rules.is_empty()).then(|| super::acl::Switch { rules }),
+        http_request,
         head: match shared.haproxy_head {
             Some(h) if !shared.nginx => h,
             _ => HeadLimits::nginx(&scopes, f),

@@ -339,7 +339,8 @@ impl Findings {
             .filter(|o| {
                 !(content
                     && (super::content::READ_HERE.contains(&o.name.as_str())
-                        || super::tls::NGINX_READ.contains(&o.name.as_str())))
+                        || super::tls::NGINX_READ.contains(&o.name.as_str())
+                        || super::http_request::READ.contains(&o.name.as_str())))
             })
             .cloned()
             .collect();
