@@ -649,3 +649,44 @@ fn haproxy_http_request_rules_answer_as_haproxy_does() {
         assert_eq!(shown(&h), shown(&l), "{path}");
     }
 }
+
+/// Whether a request on a new connection to `port` is answered within `wait`.
+fn answered_within(conn: &mut TcpStream, wait: Duration) -> bool {
+    conn.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 256];
+    matches!(conn.read(&mut buf), Ok(n) if n > 0)
+}
+
+#[test]
+fn haproxy_frontend_maxconn_holds_connections_back_as_haproxy_does() {
+    let p = start_haproxy_pair_with(upstream(), ("maxconn 2", ""));
+    for (who, port) in [("HAProxy", p.real), ("lbc", p.lbc)] {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let request = b"GET /seen HTTP/1.1\r\nHost: localhost\r\n\r\n";
+        // Two kept-alive connections take the two places.
+        let mut held: Vec<TcpStream> = (0..2)
+            .map(|_| {
+                let mut c = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+                c.write_all(request).unwrap();
+                assert!(
+                    answered_within(&mut c, IO_TIMEOUT),
+                    "{who}: a first connection"
+                );
+                c
+            })
+            .collect();
+        // A third waits (the kernel completes its handshake; nobody reads it) …
+        let mut third = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+        third.write_all(request).unwrap();
+        assert!(
+            !answered_within(&mut third, Duration::from_millis(500)),
+            "{who}: the third connection was served beyond maxconn"
+        );
+        // … until one of the two goes.
+        drop(held.pop());
+        assert!(
+            answered_within(&mut third, IO_TIMEOUT),
+            "{who}: the third connection once a place was free"
+        );
+    }
+}

@@ -45,6 +45,9 @@ pub struct ListenPlan {
     /// Written for nginx, which answers a plain HTTP request on a TLS address with a 400 page
     /// (HAProxy closes the connection).
     pub nginx: bool,
+    /// HAProxy's `maxconn` of the frontend (or the defaults): connections beyond it wait in
+    /// the kernel's backlog until one ends.
+    pub max_conns: Option<usize>,
 }
 
 /// The TLS versions an address offers.
@@ -499,6 +502,12 @@ pub fn plan_in(
             addrs.push((SocketAddr::from(([0, 0, 0, 0], 80)), false, None, s.origin));
         }
         let host = Arc::new(host);
+        let max_conns = [&scopes[..], &[&s.settings]]
+            .concat()
+            .iter()
+            .rev()
+            .find_map(|st| st.client.as_ref()?.max_connections.as_ref())
+            .and_then(|v| usize::try_from(v.value).ok());
         for (addr, default, secure, origin) in addrs {
             let lp = by_addr.entry(addr).or_insert_with(|| ListenPlan {
                 addr,
@@ -507,7 +516,11 @@ pub fn plan_in(
                 stats: None,
                 tls: None,
                 nginx: shared.nginx,
+                max_conns: None,
             });
+            if let Some(n) = max_conns {
+                lp.max_conns = Some(lp.max_conns.map_or(n, |m| m.min(n)));
+            }
             let certs = secured.entry(addr).or_default();
             if !lp.hosts.is_empty() && certs.iter().all(Option::is_some) != secure.is_some() {
                 f.refuse(

@@ -329,6 +329,8 @@ struct Ticket {
     local: SocketAddr,
     /// Requests served before the connection was parked.
     served: u32,
+    /// The connection's place under the listener's `maxconn`.
+    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl Drop for Ticket {
@@ -412,7 +414,20 @@ async fn accept_loop(
         lot,
         _live: live,
     });
+    // `maxconn`: a connection is accepted only with a place free (set when the listener
+    // starts; a reload keeps it).
+    let places = shared
+        .plan()
+        .max_conns
+        .map(|n| Arc::new(tokio::sync::Semaphore::new(n)));
     loop {
+        let slot = match &places {
+            None => None,
+            Some(p) => tokio::select! {
+                permit = p.clone().acquire_owned() => permit.ok(),
+                _ = stop.changed() => break,
+            },
+        };
         tokio::select! {
             accepted = listener.accept() => {
                 let (stream, remote) = match accepted {
@@ -432,7 +447,7 @@ async fn accept_loop(
                 metrics.connections_active.fetch_add(1, Relaxed);
                 counters.accepted.fetch_add(1, Relaxed);
                 counters.active.fetch_add(1, Relaxed);
-                let ticket = Ticket { l: shared.clone(), _counted: counted, remote, local, served: 0 };
+                let ticket = Ticket { l: shared.clone(), _counted: counted, remote, local, served: 0, _slot: slot };
                 tokio::spawn(connection(stream, ticket, false));
             }
             _ = stop.changed() => break,

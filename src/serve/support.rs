@@ -281,7 +281,8 @@ impl Findings {
             if let Some(v) = c.max_body_size.as_ref().filter(|_| !content) {
                 self.refuse(v.origin, "`client_max_body_size`");
             }
-            if let Some(v) = &c.max_connections {
+            // A frontend's (or the defaults') `maxconn` is honoured by its listener.
+            if let Some(v) = c.max_connections.as_ref().filter(|_| !content) {
                 self.refuse(v.origin, "`maxconn`");
             }
         }
