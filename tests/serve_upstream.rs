@@ -690,3 +690,37 @@ fn haproxy_frontend_maxconn_holds_connections_back_as_haproxy_does() {
         );
     }
 }
+
+#[test]
+fn haproxy_monitor_uri_answers_as_haproxy_does() {
+    let frontend = "monitor-uri /site_status
+    monitor fail if { hdr(x-fail) -m found }
+    capture request header Host len 40";
+    let p = start_haproxy_pair_with(upstream(), (frontend, ""));
+    for (method, path, extra) in [
+        ("GET", "/site_status", ""),
+        ("GET", "/site_status", "X-Fail: 1\r\n"),
+        ("HEAD", "/site_status", ""),
+        ("GET", "/site_status?x=1", ""),
+    ] {
+        let extra = format!("{extra}Connection: close\r\n");
+        let (h, l) = (
+            ask_with(p.real, method, path, &extra),
+            ask_with(p.lbc, method, path, &extra),
+        );
+        let shown = |r: &Reply| {
+            let mut headers: Vec<_> = r
+                .headers
+                .iter()
+                .filter(|(n, _)| n != "date" && n != "connection")
+                .collect();
+            headers.sort();
+            format!(
+                "{}\n{headers:?}\n{}",
+                r.status_line,
+                String::from_utf8_lossy(&r.body)
+            )
+        };
+        assert_eq!(shown(&h), shown(&l), "{method} {path} {extra:?}");
+    }
+}

@@ -2,7 +2,8 @@
 //! them before it picks a backend: the `http-request` rules in order, then the `redirect`
 //! ones; a rule whose condition fails is skipped, the first answering one (`deny`,
 //! `redirect`, `return`) answers. `set-header`, `add-header` and `del-header` change the
-//! request the backend gets. Answers are HAProxy's, page for page.
+//! request the backend gets. Before them all, `monitor-uri` answers 200 (503 under a
+//! `monitor fail` condition). Answers are HAProxy's, page for page.
 
 use hyper::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use hyper::{Request, Response, StatusCode};
@@ -14,7 +15,7 @@ use super::respond::{full, Body};
 use super::support::Findings;
 
 /// The rule keywords read here.
-pub const READ: &[&str] = &["http-request", "redirect"];
+pub const READ: &[&str] = &["http-request", "redirect", "monitor-uri", "monitor"];
 
 enum Action {
     SetHeader(HeaderName, HeaderValue),
@@ -41,7 +42,12 @@ enum Target {
 }
 
 /// A frontend's rules, in HAProxy's order.
-pub struct Rules(Vec<(Option<Condition>, Action)>);
+pub struct Rules {
+    /// `monitor-uri`: the target answered 200 (503 when a `monitor fail` condition holds)
+    /// before any rule runs.
+    monitor: Option<(String, Vec<Condition>)>,
+    rules: Vec<(Option<Condition>, Action)>,
+}
 
 impl Rules {
     /// The `http-request` and `redirect` entries among a frontend's `opaque` ones; `None` when
@@ -50,6 +56,19 @@ impl Rules {
         let http_request = opaque.iter().filter(|o| o.name == "http-request");
         let redirects = opaque.iter().filter(|o| o.name == "redirect");
         let mut rules = Vec::new();
+        let mut monitor = None;
+        let mut fails = Vec::new();
+        for o in opaque.iter().filter(|o| o.name.starts_with("monitor")) {
+            match (o.name.as_str(), &o.args[..]) {
+                ("monitor-uri", [uri]) => monitor = Some(uri.clone()),
+                ("monitor", [fail, rest @ ..]) if fail == "fail" && !rest.is_empty() => {
+                    if let Some(c) = Condition::compile(&rest.join(" "), acls, o.origin, f) {
+                        fails.push(c);
+                    }
+                }
+                _ => f.refuse(o.origin, format!("`{} {}`", o.name, o.args.join(" "))),
+            }
+        }
         for o in http_request.chain(redirects) {
             let args: Vec<&str> = o.args.iter().map(String::as_str).collect();
             let (action, cond) = match args.iter().position(|a| *a == "if" || *a == "unless") {
@@ -72,7 +91,8 @@ impl Rules {
                 rules.push((cond, a));
             }
         }
-        (!rules.is_empty()).then_some(Rules(rules))
+        let monitor = monitor.map(|uri| (uri, fails));
+        (monitor.is_some() || !rules.is_empty()).then_some(Rules { monitor, rules })
     }
 
     /// The conditions of every rule, for [`Acls::compile`] to know which ACLs are used.
@@ -95,7 +115,18 @@ impl Rules {
         src: std::net::IpAddr,
         tls: bool,
     ) -> Option<Response<Body>> {
-        for (cond, action) in &self.0 {
+        if let Some((uri, fails)) = &self.monitor {
+            if req
+                .uri()
+                .path_and_query()
+                .is_some_and(|p| p.as_str() == uri)
+            {
+                let sample = Sample::of(req, src, tls);
+                let failed = fails.iter().any(|c| c.holds(&sample));
+                return Some(page(if failed { 503 } else { 200 }));
+            }
+        }
+        for (cond, action) in &self.rules {
             if let Some(c) = cond {
                 if !c.holds(&Sample::of(req, src, tls)) {
                     continue;

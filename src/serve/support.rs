@@ -36,6 +36,8 @@ const COSMETIC: &[&str] = &[
     "sendfile_max_chunk",
     "output_buffers",
     "keepalive_disable",
+    // HAProxy: headers kept for the log line only.
+    "capture",
     // Buffer sizing: memory, not answers.
     "client_body_buffer_size",
     // How the nginx process runs (`lbc serve` stays in the foreground, one process).
