@@ -7,9 +7,8 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::process::Command;
 
-use common::serve::{backend, start_haproxy, start_pair, IO_TIMEOUT};
+use common::serve::{backend, serve_check, start_haproxy, start_pair, IO_TIMEOUT};
 
 /// Sends `head` (a request head without the final blank line) and returns the body.
 fn ask(port: u16, head: &str) -> String {
@@ -115,12 +114,7 @@ fn an_acl_lbc_cannot_evaluate_is_refused_where_a_condition_uses_it() {
         "defaults\n  mode http\nfrontend f\n  bind 127.0.0.1:1\n  acl many hdr_cnt(host) gt 1\n  use_backend b if many\n  default_backend b\nbackend b\n  server s 127.0.0.1:2\n",
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
-        .args(["serve", "--check"])
-        .arg(&conf)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, err) = serve_check(&conf);
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("hdr_cnt(host)"), "{err}");
 }

@@ -12,7 +12,9 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::serve::{backend, free_port, start_lbc, start_nginx, wait_ready, Guard, IO_TIMEOUT};
+use common::serve::{
+    backend, free_port, start_lbc, start_nginx, status_of as status, wait_ready, Guard, IO_TIMEOUT,
+};
 
 /// Writes `raw` on a fresh connection and reads until the peer closes (or the timeout).
 fn exchange(port: u16, raw: &[u8]) -> String {
@@ -39,14 +41,6 @@ fn exchange(port: u16, raw: &[u8]) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-fn status(reply: &str) -> u16 {
-    reply
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
 
 fn header<'a>(reply: &'a str, name: &str) -> Option<&'a str> {

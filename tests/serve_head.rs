@@ -10,7 +10,9 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 
-use common::serve::{backend, start_haproxy, start_nginx, start_pair, Pair, IO_TIMEOUT};
+use common::serve::{
+    backend, start_haproxy, start_nginx, start_pair, status_of as status, Pair, IO_TIMEOUT,
+};
 
 /// Sends `head` on a fresh connection and reads the reply until the peer closes.
 fn exchange(port: u16, head: &[u8]) -> String {
@@ -22,14 +24,6 @@ fn exchange(port: u16, head: &[u8]) -> String {
     let mut out = Vec::new();
     let _ = conn.read_to_end(&mut out);
     String::from_utf8_lossy(&out).into_owned()
-}
-
-fn status(reply: &str) -> u16 {
-    reply
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
 }
 
 /// A request head: the target, then `headers` between `Host` and `Connection: close`.

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::serve::{backend, start_haproxy, start_nginx, start_pair, Pair};
+use common::serve::{backend, serve_check, start_haproxy, start_nginx, start_pair, Pair};
 
 /// A self-signed certificate for `name` in `dir` (`name.crt`, `name.key`, and both in
 /// `name.pem` for HAProxy).
@@ -221,16 +221,8 @@ fn tls_without_a_usable_certificate_is_refused() {
     for (server, expected) in cases {
         let conf = dir.path().join("nginx.conf");
         std::fs::write(&conf, format!("events {{}}\nhttp {{ {server} }}\n")).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
-            .args(["serve", "--check"])
-            .arg(&conf)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{server}\n{err}");
-        // The message as one line (the report wraps it).
-        let flat = err.replace('│', " ");
-        let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.contains(expected), "{server}\n{err}");
+        let (code, err) = serve_check(&conf);
+        assert_eq!(code, Some(1), "{server}\n{err}");
+        assert!(err.contains(expected), "{server}\n{err}");
     }
 }

@@ -74,6 +74,26 @@ enum How {
     Ip,
 }
 
+impl How {
+    /// The match a `-m` name or a fetch suffix (`_beg`, …) stands for.
+    fn named(name: &str) -> Option<How> {
+        Some(match name {
+            "str" => How::Str,
+            "beg" => How::Beg,
+            "end" => How::End,
+            "sub" => How::Sub,
+            "reg" => How::Reg,
+            "dom" => How::Dom,
+            "dir" => How::Dir,
+            "len" => How::Len,
+            "found" => How::Found,
+            "bool" => How::Bool,
+            "ip" => How::Ip,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Pattern {
     Text(String),
@@ -288,16 +308,7 @@ impl Test {
             ("url_param" | "urlp", Some(a)) => (Fetch::UrlParam(a.to_string()), How::Str),
             _ => return Err(format!("the fetch `{fetch_word}`")),
         };
-        let mut how = match suffix {
-            None => default,
-            Some("beg") => How::Beg,
-            Some("end") => How::End,
-            Some("sub") => How::Sub,
-            Some("reg") => How::Reg,
-            Some("dom") => How::Dom,
-            Some("dir") => How::Dir,
-            _ => How::Len,
-        };
+        let mut how = suffix.and_then(How::named).unwrap_or(default);
         let mut fold = false;
         let mut patterns = Vec::new();
         let mut it = rest.iter();
@@ -309,20 +320,8 @@ impl Test {
                     "-n" => {}
                     "--" => flags = false,
                     "-m" => {
-                        how = match it.next().map(String::as_str) {
-                            Some("str") => How::Str,
-                            Some("beg") => How::Beg,
-                            Some("end") => How::End,
-                            Some("sub") => How::Sub,
-                            Some("reg") => How::Reg,
-                            Some("dom") => How::Dom,
-                            Some("dir") => How::Dir,
-                            Some("len") => How::Len,
-                            Some("found") => How::Found,
-                            Some("bool") => How::Bool,
-                            Some("ip") => How::Ip,
-                            m => return Err(format!("`-m {}`", m.unwrap_or(""))),
-                        }
+                        let m = it.next().map_or("", String::as_str);
+                        how = How::named(m).ok_or_else(|| format!("`-m {m}`"))?;
                     }
                     _ => return Err(format!("the flag `{w}`")),
                 }

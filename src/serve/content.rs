@@ -229,6 +229,22 @@ fn inner_list<'a, T>(chain: &[&'a Settings], get: impl Fn(&'a Settings) -> &'a [
         .unwrap_or(&[])
 }
 
+/// The entries named `name` of the innermost level that has any, as nginx inherits array
+/// directives (`set_real_ip_from`, `ssl_certificate`).
+pub fn innermost<'a>(chain: &[&'a Settings], name: &str) -> Vec<&'a Opaque> {
+    chain
+        .iter()
+        .rev()
+        .map(|s| {
+            s.opaque
+                .iter()
+                .filter(|o| o.name == name)
+                .collect::<Vec<_>>()
+        })
+        .find(|l| !l.is_empty())
+        .unwrap_or_default()
+}
+
 fn opaque<'a>(s: &'a Settings, name: &'a str) -> impl Iterator<Item = &'a Opaque> + 'a {
     s.opaque.iter().filter(move |o| o.name == name)
 }

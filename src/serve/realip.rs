@@ -8,7 +8,7 @@ use hyper::header::HeaderMap;
 
 use super::access::{contains, net};
 use super::support::Findings;
-use crate::ir::{Opaque, Settings};
+use crate::ir::Settings;
 
 /// The directives this module reads.
 pub const DIRECTIVES: &[&str] = &["set_real_ip_from", "real_ip_header", "real_ip_recursive"];
@@ -40,19 +40,7 @@ impl RealIp {
                 f.refuse(o.origin, format!("`{}` in a location", o.name));
             }
         }
-        let of = |name: &str| -> Vec<&Opaque> {
-            chain
-                .iter()
-                .rev()
-                .map(|s| {
-                    s.opaque
-                        .iter()
-                        .filter(|o| o.name == name)
-                        .collect::<Vec<_>>()
-                })
-                .find(|v| !v.is_empty())
-                .unwrap_or_default()
-        };
+        let of = |name: &str| super::content::innermost(chain, name);
         let mut trusted = Vec::new();
         for o in of("set_real_ip_from") {
             match o.args.first().and_then(|a| net(a)) {

@@ -147,19 +147,7 @@ pub fn nginx_cert(
     listen: Origin,
     f: &mut Findings,
 ) -> Option<Cert> {
-    let level = |name: &str| -> Vec<&Opaque> {
-        scopes
-            .iter()
-            .rev()
-            .map(|s| {
-                s.opaque
-                    .iter()
-                    .filter(|o| o.name == name)
-                    .collect::<Vec<_>>()
-            })
-            .find(|l| !l.is_empty())
-            .unwrap_or_default()
-    };
+    let level = |name: &str| super::content::innermost(scopes, name);
     let (certs, keys) = (level("ssl_certificate"), level("ssl_certificate_key"));
     let (Some(cert), Some(key)) = (certs.first(), keys.first()) else {
         f.refuse(

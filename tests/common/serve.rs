@@ -197,3 +197,27 @@ pub fn start_pair(config: impl Fn(u16) -> String, real: fn(&str, &Path) -> Guard
         _guards: (r, l),
     }
 }
+
+/// `lbc serve --check FILE`: its exit code and its report on one line (the report wraps
+/// long messages).
+pub fn serve_check(file: &Path) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
+        .args(["serve", "--check"])
+        .arg(file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).replace('│', " ");
+    (
+        out.status.code(),
+        err.split_whitespace().collect::<Vec<_>>().join(" "),
+    )
+}
+
+/// The status code of a raw reply (0 when there is none).
+pub fn status_of(reply: &str) -> u16 {
+    reply
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
