@@ -724,3 +724,25 @@ fn haproxy_monitor_uri_answers_as_haproxy_does() {
         assert_eq!(shown(&h), shown(&l), "{method} {path} {extra:?}");
     }
 }
+
+#[test]
+fn haproxy_http_response_rules_change_headers_as_haproxy_does() {
+    let frontend = "http-response set-header X-Served front
+    http-response add-header X-Multi two
+    http-response del-header Content-Type";
+    let p = start_haproxy_pair_with(upstream(), (frontend, ""));
+    let (h, l) = (ask(p.real, "GET", "/length"), ask(p.lbc, "GET", "/length"));
+    let kept = |r: &Reply| {
+        let mut headers: Vec<_> = r
+            .headers
+            .iter()
+            .filter(|(n, _)| n.starts_with("x-") || n == "content-type")
+            .cloned()
+            .collect();
+        headers.sort();
+        headers
+    };
+    assert_eq!(kept(&h), kept(&l));
+    assert_eq!(h.header("x-served"), Some("front"), "{h:?}");
+    assert!(h.header("content-type").is_none(), "{h:?}");
+}

@@ -15,7 +15,61 @@ use super::respond::{full, Body};
 use super::support::Findings;
 
 /// The rule keywords read here.
-pub const READ: &[&str] = &["http-request", "redirect", "monitor-uri", "monitor"];
+pub const READ: &[&str] = &[
+    "http-request",
+    "redirect",
+    "monitor-uri",
+    "monitor",
+    "http-response",
+];
+
+/// A frontend's `http-response` rules: header changes on the responses of its servers (not on
+/// HAProxy's or lbc's own answers), in order. Conditions are refused (they may read the
+/// response, which lbc's ACLs do not).
+pub struct ResponseRules(Vec<Action>);
+
+impl ResponseRules {
+    pub fn compile(opaque: &[Opaque], f: &mut Findings) -> Option<ResponseRules> {
+        let mut rules = Vec::new();
+        for o in opaque.iter().filter(|o| o.name == "http-response") {
+            let args: Vec<&str> = o.args.iter().map(String::as_str).collect();
+            if args.iter().any(|a| *a == "if" || *a == "unless") {
+                f.refuse(o.origin, "`http-response` with a condition");
+                continue;
+            }
+            let action = match args[..] {
+                ["set-header" | "add-header" | "del-header", ..] => {
+                    compile_action(&args, o.origin, f)
+                }
+                _ => {
+                    let what = args.first().copied().unwrap_or("");
+                    f.refuse(o.origin, format!("`http-response {what}`"));
+                    None
+                }
+            };
+            rules.extend(action);
+        }
+        (!rules.is_empty()).then_some(ResponseRules(rules))
+    }
+
+    /// Changes the headers of a server's response.
+    pub fn run(&self, headers: &mut hyper::HeaderMap) {
+        for a in &self.0 {
+            match a {
+                Action::SetHeader(n, v) => {
+                    headers.insert(n.clone(), v.clone());
+                }
+                Action::AddHeader(n, v) => {
+                    headers.append(n.clone(), v.clone());
+                }
+                Action::DelHeader(n) => {
+                    headers.remove(n);
+                }
+                _ => {}
+            }
+        }
+    }
+}
 
 enum Action {
     SetHeader(HeaderName, HeaderValue),

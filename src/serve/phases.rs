@@ -564,9 +564,17 @@ async fn phases(
                 max_body: scope.max_body,
                 trail: scope.log.is_some() || !scope.add_headers.is_empty(),
             };
-            let r = cx.upstreams.forward(target, r, pcx).await;
+            let mut r = cx.upstreams.forward(target, r, pcx).await;
             // The request went to the proxy (its headers and body with it).
             *req = None;
+            if let Some(rules) = cx
+                .host
+                .http_response
+                .as_ref()
+                .filter(|_| r.extensions().get::<respond::OwnAnswer>().is_none())
+            {
+                rules.run(r.headers_mut());
+            }
             let status = r.status().as_u16();
             // The proxy's own error pages (502, 504) go through `error_page`.
             if r.extensions().get::<respond::OwnAnswer>().is_some()

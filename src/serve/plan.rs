@@ -106,6 +106,8 @@ pub struct Host {
     pub switch: Option<super::acl::Switch<Handler>>,
     /// HAProxy's `http-request` and `redirect` rules, run before the backend is picked.
     pub http_request: Option<super::http_request::Rules>,
+    /// HAProxy's `http-response` header changes on the servers' responses.
+    pub http_response: Option<super::http_request::ResponseRules>,
 }
 
 /// The locations of one level (a server, or the nested locations of a location).
@@ -839,6 +841,7 @@ fn host(
         header_timeout: header_timeout(&scopes, shared.nginx),
         switch: (!rules.is_empty()).then(|| super::acl::Switch { rules }),
         http_request,
+        http_response: super::http_request::ResponseRules::compile(&s.settings.opaque, f),
         head: match shared.haproxy_head {
             Some(h) if !shared.nginx => h,
             _ => HeadLimits::nginx(&scopes, f),
