@@ -247,12 +247,13 @@ fn echoed(port: u16, extra: &str) -> String {
 }
 
 /// `/seen` asked three times, each on a connection of its own, a moment apart (HAProxy puts
-/// a server connection back among the idle ones just after the client's has gone).
+/// a server connection back among the idle ones just after the client's has gone; 50 ms was
+/// once too short with the other tests of this file running beside).
 fn seen_apart(port: u16) -> Vec<String> {
     (0..3)
         .map(|_| {
             let seen = String::from_utf8_lossy(&ask(port, "GET", "/seen").body).into_owned();
-            thread::sleep(Duration::from_millis(50));
+            thread::sleep(Duration::from_millis(150));
             seen
         })
         .collect()

@@ -462,14 +462,19 @@ async fn accept_loop(
 /// (`readable`: it was parked and has bytes again).
 async fn connection(stream: tokio::net::TcpStream, mut ticket: Ticket, readable: bool) {
     let l = ticket.l.clone();
+    // Read once; not held while the connection lasts (a reload frees the old plan).
+    let (limit, tls) = {
+        let plan = l.plan();
+        (plan.header_timeout(), plan.tls.clone())
+    };
     if !readable {
         // A new connection has the head's time limit for its first bytes, as in nginx.
-        let limit = l.plan().header_timeout().unwrap_or(conn::KEEPALIVE);
+        let limit = limit.unwrap_or(conn::KEEPALIVE);
         if !conn::wait_readable(&stream, &mut l.stop.clone(), limit).await {
             return;
         }
     }
-    if let Some(tls) = l.plan().tls.clone() {
+    if let Some(tls) = tls {
         serve_tls_client(stream, &l, tls, ticket.remote, ticket.local).await;
         return;
     }
