@@ -877,3 +877,52 @@ http {{
         );
     }
 }
+
+#[test]
+fn return_444_closes_the_connection_like_nginx() {
+    let p = start_pair(|port, log| {
+        format!(
+            "events {{}}
+http {{
+    log_format s '$status $body_bytes_sent \"$request\"';
+    access_log {} s;
+    server {{ listen 127.0.0.1:{port} default_server; return 444; }}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name ok.test;
+        location / {{ if ($http_x_bad) {{ return 444; }} return 200 \"ok\\n\"; }}
+        location /text {{ return 444 \"kept\"; }}
+    }}
+}}
+",
+            log.display()
+        )
+    });
+    let cases = [
+        ("other.test", "/", ""),
+        ("ok.test", "/", ""),
+        ("ok.test", "/", "X-Bad: 1\r\n"),
+        ("ok.test", "/text", ""),
+    ];
+    for (host, path, extra) in cases {
+        let raw =
+            format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n");
+        let (n, l) = (
+            exchange(p.nginx, raw.as_bytes()),
+            exchange(p.lbc, raw.as_bytes()),
+        );
+        let body = |r: &str| r.split_once("\r\n\r\n").map(|x| x.1.to_string());
+        // Without a text nothing at all is sent; with one, a 444 answer carries it.
+        assert_eq!(
+            n.is_empty(),
+            l.is_empty(),
+            "{host}{path} {extra:?}\nnginx: {n}\nlbc: {l}"
+        );
+        assert_eq!(
+            (status(&n), body(&n)),
+            (status(&l), body(&l)),
+            "{host}{path}"
+        );
+    }
+    assert_eq!(log_lines(&p, "nginx", 4), log_lines(&p, "lbc", 4));
+}

@@ -956,7 +956,7 @@ fn handler(
             body_or_url,
             origin,
         } => {
-            if *status == 444 || !(100..=599).contains(status) {
+            if *status != 444 && !(100..=599).contains(status) {
                 f.refuse(*origin, format!("`return {status}`"));
                 return None;
             }

@@ -61,6 +61,24 @@ pub fn set_reason<B>(r: &mut Response<B>) {
     }
 }
 
+/// Marks nginx's `return 444`: the connection is closed without a response (the access log
+/// still says 444).
+#[derive(Debug, Clone, Copy)]
+pub struct Close;
+
+/// What the connection's service answers instead of a response for [`Close`]: hyper then
+/// closes the connection and writes nothing.
+#[derive(Debug)]
+pub struct Closed;
+
+impl std::fmt::Display for Closed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("closed without a response (return 444)")
+    }
+}
+
+impl std::error::Error for Closed {}
+
 /// Marks a response the runtime wrote itself (an error page), so that `error_page` may
 /// replace it even when it comes back from the proxy (502, 504).
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +97,10 @@ pub fn error(status: StatusCode) -> Response<Body> {
         *r.status_mut() = status;
         set_reason(&mut r);
         r.extensions_mut().insert(OwnAnswer);
+        // nginx's 444 without a text: the connection closes, nothing is sent.
+        if status.as_u16() == 444 {
+            r.extensions_mut().insert(Close);
+        }
         return r;
     }
     let title = format!("{} {}", status.as_u16(), nginx_title(status));

@@ -246,7 +246,7 @@ fn step(o: &Opaque, f: &mut Findings) -> Option<Step> {
                 Ok(code) => (code, o.args.get(1)),
                 Err(_) => (302, Some(first)),
             };
-            if status == 444 || !(100..=599).contains(&status) {
+            if status != 444 && !(100..=599).contains(&status) {
                 f.refuse(o.origin, format!("`return {status}`"));
                 return None;
             }

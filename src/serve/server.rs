@@ -5,7 +5,6 @@
 //! requests get a few seconds to finish.
 
 use std::collections::BTreeMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, RwLock};
@@ -27,6 +26,7 @@ use super::park::Lot;
 use super::plan::{ListenPlan, Plan, UpstreamPool};
 use super::proxy::Upstreams;
 use super::reload::{self, Control, Loader};
+use super::respond;
 use super::respond::Body;
 use super::{phases, status};
 
@@ -355,7 +355,7 @@ impl Listener {
         st: Arc<ConnState>,
         remote: SocketAddr,
         local: SocketAddr,
-    ) -> Result<Response<Tracked<Body>>, Infallible> {
+    ) -> Result<Response<Tracked<Body>>, respond::Closed> {
         // One generation of tables per request, however the slot changes meanwhile.
         let lp = self.plan();
         st.request(!req.body().is_end_stream());
@@ -371,6 +371,10 @@ impl Listener {
         st.set_keepalive(keepalive);
         st.reading.answered();
         self.counters.count(resp.status().as_u16());
+        if resp.extensions().get::<respond::Close>().is_some() {
+            // Logged as the response drops; hyper closes the connection.
+            return Err(respond::Closed);
+        }
         Ok(resp.map(|b| Tracked::new(b, st)))
     }
 }
@@ -559,7 +563,7 @@ async fn serve_tls_client(
 /// nginx's answer to a plain HTTP request on a TLS address: 400, and the connection closed.
 async fn plain_on_tls(stream: tokio::net::TcpStream, builder: &http1::Builder) {
     let service = service_fn(|_req: Request<Incoming>| async {
-        let mut r = super::respond::error_titled(
+        let mut r = respond::error_titled(
             hyper::StatusCode::BAD_REQUEST,
             "400 The plain HTTP request was sent to HTTPS port",
             "The plain HTTP request was sent to HTTPS port",
