@@ -607,6 +607,8 @@ fn haproxy_http_request_rules_answer_as_haproxy_does() {
     http-request set-header X-Proto http
     http-request add-header X-Multi one
     http-request del-header X-Secret
+    http-request set-header X-Real-IP %[src]
+    http-request add-header X-From %ci/%%
     http-request deny deny_status 429 if { path_beg /blocked }
     http-request deny if { hdr(x-evil) -m found }
     http-request redirect scheme https code 301 if { hdr(host) -i localhost } { path_beg /sec }
@@ -621,6 +623,10 @@ fn haproxy_http_request_rules_answer_as_haproxy_does() {
     assert_eq!(h, l, "HAProxy sent:\n{h}\nlbc sent:\n{l}");
     assert!(
         h.contains("x-proto: http") && !h.contains("x-secret"),
+        "{h}"
+    );
+    assert!(
+        h.contains("x-real-ip: 127.0.0.1") && h.contains("x-from: 127.0.0.1/%"),
         "{h}"
     );
     // HAProxy's own answers: status line, headers (hyper adds `date`) and body.

@@ -6,6 +6,8 @@
 //! `monitor fail` condition). Answers are HAProxy's, page for page.
 
 use hyper::header::{HeaderName, HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use std::net::SocketAddr;
+
 use hyper::{Request, Response, StatusCode};
 
 use crate::ir::{Opaque, Origin};
@@ -52,15 +54,16 @@ impl ResponseRules {
         (!rules.is_empty()).then_some(ResponseRules(rules))
     }
 
-    /// Changes the headers of a server's response.
-    pub fn run(&self, headers: &mut hyper::HeaderMap) {
+    /// Changes the headers of a server's response to the client at `remote` (accepted on
+    /// `local`).
+    pub fn run(&self, headers: &mut hyper::HeaderMap, remote: SocketAddr, local: SocketAddr) {
         for a in &self.0 {
             match a {
                 Action::SetHeader(n, v) => {
-                    headers.insert(n.clone(), v.clone());
+                    headers.insert(n.clone(), v.render(remote, local));
                 }
                 Action::AddHeader(n, v) => {
-                    headers.append(n.clone(), v.clone());
+                    headers.append(n.clone(), v.render(remote, local));
                 }
                 Action::DelHeader(n) => {
                     headers.remove(n);
@@ -72,8 +75,8 @@ impl ResponseRules {
 }
 
 enum Action {
-    SetHeader(HeaderName, HeaderValue),
-    AddHeader(HeaderName, HeaderValue),
+    SetHeader(HeaderName, Value),
+    AddHeader(HeaderName, Value),
     DelHeader(HeaderName),
     Deny(u16),
     Redirect {
@@ -166,9 +169,11 @@ impl Rules {
     pub fn run<B>(
         &self,
         req: &mut Request<B>,
-        src: std::net::IpAddr,
+        remote: SocketAddr,
+        local: SocketAddr,
         tls: bool,
     ) -> Option<Response<Body>> {
+        let src = remote.ip();
         if let Some((uri, fails)) = &self.monitor {
             if req
                 .uri()
@@ -188,10 +193,10 @@ impl Rules {
             }
             match action {
                 Action::SetHeader(n, v) => {
-                    req.headers_mut().insert(n.clone(), v.clone());
+                    req.headers_mut().insert(n.clone(), v.render(remote, local));
                 }
                 Action::AddHeader(n, v) => {
-                    req.headers_mut().append(n.clone(), v.clone());
+                    req.headers_mut().append(n.clone(), v.render(remote, local));
                 }
                 Action::DelHeader(n) => {
                     req.headers_mut().remove(n);
@@ -259,6 +264,85 @@ fn header_name(n: &str, origin: Origin, f: &mut Findings) -> Option<HeaderName> 
     name
 }
 
+/// A `set-header`/`add-header` value: HAProxy log-format text with the connection's
+/// addresses (`%[src]`, `%[src_port]`, `%[dst]`, `%[dst_port]` and their short forms `%ci`,
+/// `%cp`, `%fi`, `%fp`); other expressions are refused.
+enum Value {
+    Fixed(HeaderValue),
+    Format(Vec<Piece>),
+}
+
+#[derive(Clone)]
+enum Piece {
+    Text(String),
+    Src,
+    SrcPort,
+    Dst,
+    DstPort,
+}
+
+/// The log-format forms lbc evaluates (`None`: a literal `%`).
+const FORMS: &[(&str, Option<Piece>)] = &[
+    ("%%", None),
+    ("%[src]", Some(Piece::Src)),
+    ("%[src_port]", Some(Piece::SrcPort)),
+    ("%[dst]", Some(Piece::Dst)),
+    ("%[dst_port]", Some(Piece::DstPort)),
+    ("%ci", Some(Piece::Src)),
+    ("%cp", Some(Piece::SrcPort)),
+    ("%fi", Some(Piece::Dst)),
+    ("%fp", Some(Piece::DstPort)),
+];
+
+impl Value {
+    fn compile(v: &str, origin: Origin, f: &mut Findings) -> Option<Value> {
+        if !v.replace("%%", "").contains('%') {
+            return literal(v, origin, f).map(Value::Fixed);
+        }
+        let mut pieces = Vec::new();
+        let mut text = String::new();
+        let mut rest = v;
+        while let Some(i) = rest.find('%') {
+            text.push_str(&rest[..i]);
+            rest = &rest[i..];
+            let Some((form, piece)) = FORMS.iter().find(|(form, _)| rest.starts_with(form)) else {
+                f.refuse(origin, format!("the log-format value `{v}`"));
+                return None;
+            };
+            match piece {
+                None => text.push('%'),
+                Some(p) => {
+                    pieces.push(Piece::Text(std::mem::take(&mut text)));
+                    pieces.push(p.clone());
+                }
+            }
+            rest = &rest[form.len()..];
+        }
+        text.push_str(rest);
+        pieces.push(Piece::Text(text));
+        Some(Value::Format(pieces))
+    }
+
+    fn render(&self, remote: SocketAddr, local: SocketAddr) -> HeaderValue {
+        match self {
+            Value::Fixed(v) => v.clone(),
+            Value::Format(pieces) => {
+                let mut out = String::new();
+                for p in pieces {
+                    match p {
+                        Piece::Text(t) => out.push_str(t),
+                        Piece::Src => out.push_str(&remote.ip().to_string()),
+                        Piece::SrcPort => out.push_str(&remote.port().to_string()),
+                        Piece::Dst => out.push_str(&local.ip().to_string()),
+                        Piece::DstPort => out.push_str(&local.port().to_string()),
+                    }
+                }
+                HeaderValue::from_str(&out).unwrap_or(HeaderValue::from_static(""))
+            }
+        }
+    }
+}
+
 /// A literal value: log-format expressions (`%[…]`, `%ci`, …) are not evaluated.
 fn literal(v: &str, origin: Origin, f: &mut Findings) -> Option<HeaderValue> {
     if v.replace("%%", "").contains('%') {
@@ -276,11 +360,11 @@ fn compile_action(args: &[&str], origin: Origin, f: &mut Findings) -> Option<Act
     match args {
         ["set-header", n, v] => Some(Action::SetHeader(
             header_name(n, origin, f)?,
-            literal(v, origin, f)?,
+            Value::compile(v, origin, f)?,
         )),
         ["add-header", n, v] => Some(Action::AddHeader(
             header_name(n, origin, f)?,
-            literal(v, origin, f)?,
+            Value::compile(v, origin, f)?,
         )),
         ["del-header", n] => Some(Action::DelHeader(header_name(n, origin, f)?)),
         ["deny"] => Some(Action::Deny(403)),

@@ -268,7 +268,7 @@ async fn route(
     let host = cx.host;
     // HAProxy's `http-request` and `redirect` rules, before a backend is picked.
     if let (Some(rules), Some(r)) = (&host.http_request, req.as_mut()) {
-        if let Some(answer) = rules.run(r, cx.remote.ip(), cx.scheme == "https") {
+        if let Some(answer) = rules.run(r, cx.remote, cx.local, cx.scheme == "https") {
             return (answer, host.scope.clone(), None);
         }
     }
@@ -573,7 +573,7 @@ async fn phases(
                 .as_ref()
                 .filter(|_| r.extensions().get::<respond::OwnAnswer>().is_none())
             {
-                rules.run(r.headers_mut());
+                rules.run(r.headers_mut(), cx.remote, cx.local);
             }
             let status = r.status().as_u16();
             // The proxy's own error pages (502, 504) go through `error_page`.
