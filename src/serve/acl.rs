@@ -55,6 +55,8 @@ enum Fetch {
     Hdr(String, bool),
     UrlParam(String),
     SslFc,
+    /// `req.ver`: `1.0` or `1.1`.
+    Version,
     /// `always_true`, `always_false`.
     Always(bool),
 }
@@ -220,9 +222,9 @@ impl Condition {
                 f.refuse(origin, format!("the unknown ACL `{w}`"));
                 return None;
             };
-            any.last_mut()
-                .unwrap_or(&mut Vec::new())
-                .push(Term { tests, negated });
+            if let Some(all) = any.last_mut() {
+                all.push(Term { tests, negated });
+            }
             i += 1;
         }
         if any.iter().any(Vec::is_empty) {
@@ -300,7 +302,7 @@ impl Test {
             ("method", None) => (Fetch::Method, How::Str),
             ("src", None) => (Fetch::Src, How::Ip),
             ("ssl_fc", None) => (Fetch::SslFc, How::Bool),
-            ("ver", None) => (Fetch::Hdr(":version".into(), false), How::Str),
+            ("ver", None) => (Fetch::Version, How::Str),
             ("always_true", None) => (Fetch::Always(true), How::Bool),
             ("always_false", None) => (Fetch::Always(false), How::Bool),
             ("hdr", _) => (header(false)?, How::Str),
@@ -376,7 +378,7 @@ impl Test {
                 }
             }
             Fetch::Method => vec![s.method.as_str().into()],
-            Fetch::Hdr(name, _) if name == ":version" => vec![match s.version {
+            Fetch::Version => vec![match s.version {
                 Version::HTTP_10 => "1.0",
                 _ => "1.1",
             }

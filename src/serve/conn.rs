@@ -312,7 +312,7 @@ pub async fn wait_readable(
 }
 
 /// Serves a TLS connection like [`serve`] until it ends; it is never parked (the session
-/// lives in the task), but closed once idle for its `keepalive_timeout`.
+/// lives in the task), but closed once idle for one to two `keepalive_timeout`s.
 pub async fn serve_tls<S, T>(
     stream: T,
     builder: &http1::Builder,
@@ -338,8 +338,8 @@ pub async fn serve_tls<S, T>(
 }
 
 /// One hyper connection over `io`, until it ends (`None`) or has been idle long enough to be
-/// parked (`park`): then the socket and the bytes hyper read but did not use. Without `park`,
-/// a connection idle for its `keepalive_timeout` ends.
+/// parked (when `parkable`): then the socket and the bytes hyper read but did not use.
+/// Otherwise a connection idle for its `keepalive_timeout` ends.
 async fn serve_http<S, T>(
     io: Io<T>,
     builder: &http1::Builder,

@@ -58,18 +58,26 @@ impl ResponseRules {
     /// `local`).
     pub fn run(&self, headers: &mut hyper::HeaderMap, remote: SocketAddr, local: SocketAddr) {
         for a in &self.0 {
-            match a {
-                Action::SetHeader(n, v) => {
-                    headers.insert(n.clone(), v.render(remote, local));
-                }
-                Action::AddHeader(n, v) => {
-                    headers.append(n.clone(), v.render(remote, local));
-                }
-                Action::DelHeader(n) => {
-                    headers.remove(n);
-                }
-                _ => {}
+            a.edit(headers, remote, local);
+        }
+    }
+}
+
+impl Action {
+    /// Applies a header change (`set-header`, `add-header`, `del-header`) to `headers`; the
+    /// other actions change nothing there.
+    fn edit(&self, headers: &mut hyper::HeaderMap, remote: SocketAddr, local: SocketAddr) {
+        match self {
+            Action::SetHeader(n, v) => {
+                headers.insert(n.clone(), v.render(remote, local));
             }
+            Action::AddHeader(n, v) => {
+                headers.append(n.clone(), v.render(remote, local));
+            }
+            Action::DelHeader(n) => {
+                headers.remove(n);
+            }
+            _ => {}
         }
     }
 }
@@ -192,14 +200,8 @@ impl Rules {
                 }
             }
             match action {
-                Action::SetHeader(n, v) => {
-                    req.headers_mut().insert(n.clone(), v.render(remote, local));
-                }
-                Action::AddHeader(n, v) => {
-                    req.headers_mut().append(n.clone(), v.render(remote, local));
-                }
-                Action::DelHeader(n) => {
-                    req.headers_mut().remove(n);
+                Action::SetHeader(..) | Action::AddHeader(..) | Action::DelHeader(_) => {
+                    action.edit(req.headers_mut(), remote, local);
                 }
                 Action::Deny(status) => return Some(page(*status)),
                 Action::Redirect {

@@ -467,19 +467,20 @@ async fn accept_loop(
 async fn connection(stream: tokio::net::TcpStream, mut ticket: Ticket, readable: bool) {
     let l = ticket.l.clone();
     // Read once; not held while the connection lasts (a reload frees the old plan).
-    let (limit, tls) = {
+    let (head, tls, nginx) = {
         let plan = l.plan();
-        (plan.header_timeout(), plan.tls.clone())
+        (plan.header_timeout(), plan.tls.clone(), plan.nginx)
     };
     if !readable {
         // A new connection has the head's time limit for its first bytes, as in nginx.
-        let limit = limit.unwrap_or(conn::KEEPALIVE);
+        let limit = head.unwrap_or(conn::KEEPALIVE);
         if !conn::wait_readable(&stream, &mut l.stop.clone(), limit).await {
             return;
         }
     }
     if let Some(tls) = tls {
-        serve_tls_client(stream, &l, tls, ticket.remote, ticket.local).await;
+        let addrs = (ticket.remote, ticket.local);
+        serve_tls_client(stream, &l, tls, head, nginx, addrs).await;
         return;
     }
     let served = ticket.served;
@@ -523,21 +524,23 @@ async fn serve_client(
     Some((idle, state.keepalive(), state.served()))
 }
 
-/// Serves a connection to a TLS address: the handshake (within the head's time limit, as
-/// nginx gives it `client_header_timeout`), then its requests until it ends.
+/// Serves a connection to a TLS address: the handshake (within the head's time limit `head`,
+/// as nginx gives it `client_header_timeout`), then its requests until it ends; `nginx`: the
+/// address answers plain HTTP with nginx's page.
 async fn serve_tls_client(
     stream: tokio::net::TcpStream,
     l: &Arc<Listener>,
     tls: Arc<tokio_rustls::rustls::ServerConfig>,
-    remote: SocketAddr,
-    local: SocketAddr,
+    head: Option<Duration>,
+    nginx: bool,
+    (remote, local): (SocketAddr, SocketAddr),
 ) {
-    let limit = l.plan().header_timeout().unwrap_or(conn::KEEPALIVE);
+    let limit = head.unwrap_or(conn::KEEPALIVE);
     // A TLS connection starts with a handshake record; nginx answers anything else (a plain
     // HTTP request) with a page of its own, HAProxy closes the connection.
     let mut first = [0u8; 1];
     if matches!(stream.peek(&mut first).await, Ok(1) if first[0] != 0x16) {
-        if l.plan().nginx {
+        if nginx {
             plain_on_tls(stream, &l.builder).await;
         } else {
             // What arrived is read first, so that the close is not a reset.
@@ -554,9 +557,7 @@ async fn serve_tls_client(
     let (l2, st) = (l.clone(), state.clone());
     let service =
         service_fn(move |req: Request<Incoming>| l2.clone().answer(req, st.clone(), remote, local));
-    let limits = conn::Limits {
-        head: l.plan().header_timeout(),
-    };
+    let limits = conn::Limits { head };
     conn::serve_tls(stream, &l.builder, service, state, l.stop.clone(), limits).await;
 }
 
