@@ -72,14 +72,14 @@ fn same_answers_and_distribution_as_nginx() {
 }
 
 #[test]
-fn check_refuses_an_unknown_method_and_set() {
+fn check_refuses_an_unknown_method_and_a_filter() {
     let dir = tempfile::tempdir().unwrap();
     let text = config(8080, &[9001, 9002, 9003])
         .replace(
             "upstream app {",
             "upstream app { random two least_time=header;",
         )
-        .replace("location / {", "location / { set $closed 1;");
+        .replace("location / {", "location / { sub_filter a b;");
     let conf = dir.path().join("nginx.conf");
     std::fs::write(&conf, text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
@@ -94,7 +94,7 @@ fn check_refuses_an_unknown_method_and_set() {
         stderr.contains("`random two least_time=header`"),
         "{stderr}"
     );
-    assert!(stderr.contains("`set`"), "{stderr}");
+    assert!(stderr.contains("`sub_filter`"), "{stderr}");
 }
 
 #[test]

@@ -43,6 +43,9 @@ pub const READ_HERE: &[&str] = &[
     "if",
     "break",
     "return",
+    "set",
+    "map",
+    "geo",
 ];
 
 /// How redirects to a path are made absolute.

@@ -3,12 +3,14 @@
 //! never cross a proxy; and on the response side `add_header` and `expires` (nginx's headers
 //! filter: only for 200/201/204/206/301/302/303/304/307/308 unless `always`).
 
+use std::sync::Arc;
+
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, CONNECTION, HOST};
 
 use super::support::Findings;
-use super::upvars;
+use super::{upvars, uservars};
 use crate::ir::Header;
-use crate::serve::vars::{split as split_vars, Piece};
+use crate::serve::vars::{self, split as split_vars, Piece};
 
 /// The request headers nginx's proxy does not pass on: its default `proxy_set_header`s clear
 /// `TE`, `Keep-Alive`, `Expect` and `Upgrade` and set `Connection` (a `proxy_set_header` of
@@ -25,7 +27,7 @@ static CLEARED: [HeaderName; 6] = [
 ];
 
 /// A header value: literal pieces and variables.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Template(Vec<Part>);
 
 #[derive(Debug, Clone)]
@@ -47,17 +49,29 @@ enum Part {
     Args,
     /// `$is_args`: `?` when there are arguments (response side and `return` only).
     IsArgs,
+    /// `$arg_NAME`: the first argument of that name (without case), as sent.
+    Arg(String),
+    /// `$cookie_NAME`.
+    Cookie(String),
     /// `$upstream_addr` and the like (response side only).
     Upstream(upvars::Var),
+    /// A `set` variable's slot (empty until set).
+    Set(u32),
+    Map(Arc<uservars::Map>),
+    Geo(Arc<uservars::Geo>),
+    /// `$1`…`$9` of a `map` regex, in the map's values.
+    Capture(usize),
 }
 
-/// The variables only the response side knows.
-#[derive(Default)]
+/// The variables only some phases know.
+#[derive(Default, Clone, Copy)]
 pub struct Extra<'a> {
     pub uri: &'a str,
     pub args: &'a str,
     /// The servers the proxy tried, if it ran.
     pub upstream: Option<&'a upvars::Trail>,
+    /// The groups of the `map` regex whose value is being rendered.
+    pub captures: Option<&'a regex::Captures<'a>>,
 }
 
 /// What variables expand to for one request.
@@ -72,19 +86,41 @@ pub struct Vars<'a> {
     pub server_port: u16,
     /// `$scheme`: `http`, or `https` on a TLS listener.
     pub scheme: &'a str,
+    /// The values of the `set` variables, by slot.
+    pub set: &'a [String],
 }
 
 impl Template {
-    /// The request headers the template reads (`$http_NAME`, `$proxy_add_x_forwarded_for`).
+    /// The request headers the template reads (`$http_NAME`, `$proxy_add_x_forwarded_for`),
+    /// through the maps it reads too.
     pub fn header_names(&self) -> Vec<HeaderName> {
-        self.0
-            .iter()
-            .filter_map(|p| match p {
-                Part::HttpHeader(n) => Some(n.clone()),
-                Part::ProxyAddXForwardedFor => Some(HeaderName::from_static("x-forwarded-for")),
-                _ => None,
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.visit(&mut |p| match p {
+            Part::HttpHeader(n) => out.push(n.clone()),
+            Part::ProxyAddXForwardedFor => out.push(HeaderName::from_static("x-forwarded-for")),
+            Part::Cookie(_) => out.push(hyper::header::COOKIE),
+            _ => {}
+        });
+        out
+    }
+
+    /// Calls `f` with every part, and the parts of the maps and geos it reads.
+    fn visit(&self, f: &mut impl FnMut(&Part)) {
+        for p in &self.0 {
+            f(p);
+            match p {
+                Part::Map(m) => m.templates().for_each(|t| t.visit(f)),
+                Part::Geo(g) => g.source().into_iter().for_each(|t| t.visit(f)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Whether it reads something of the response side (`$upstream_*`).
+    fn reads_upstream(&self) -> bool {
+        let mut found = false;
+        self.visit(&mut |p| found |= matches!(p, Part::Upstream(_)));
+        found
     }
 
     pub fn render(&self, v: &Vars) -> String {
@@ -94,6 +130,11 @@ impl Template {
     /// Renders with `$uri` and `$args` too.
     pub fn render_ext(&self, v: &Vars, x: &Extra) -> String {
         let mut out = String::new();
+        self.render_into(v, x, &mut out);
+        out
+    }
+
+    pub fn render_into(&self, v: &Vars, x: &Extra, out: &mut String) {
         for p in &self.0 {
             match p {
                 Part::Text(t) => out.push_str(t),
@@ -105,7 +146,7 @@ impl Template {
                         .unwrap_or(""),
                 ),
                 Part::RemoteAddr => {
-                    let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{}", v.remote_addr));
+                    let _ = std::fmt::Write::write_fmt(out, format_args!("{}", v.remote_addr));
                 }
                 Part::ProxyAddXForwardedFor => {
                     let previous: Vec<&str> = v
@@ -118,7 +159,7 @@ impl Template {
                         out.push_str(p);
                         out.push_str(", ");
                     }
-                    let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{}", v.remote_addr));
+                    let _ = std::fmt::Write::write_fmt(out, format_args!("{}", v.remote_addr));
                 }
                 Part::Scheme => out.push_str(v.scheme),
                 Part::Https if v.scheme == "https" => out.push_str("on"),
@@ -130,14 +171,22 @@ impl Template {
                 Part::Args => out.push_str(x.args),
                 Part::IsArgs if !x.args.is_empty() => out.push('?'),
                 Part::IsArgs => {}
+                Part::Arg(name) => out.push_str(vars::arg(x.args, name).unwrap_or("")),
+                Part::Cookie(name) => out.push_str(vars::cookie(v.request, name).unwrap_or("")),
                 Part::Upstream(var) => {
                     if let Some(t) = x.upstream {
                         out.push_str(&t.render(*var));
                     }
                 }
+                Part::Set(i) => out.push_str(v.set.get(*i as usize).map_or("", String::as_str)),
+                Part::Map(m) => m.render(v, x, out),
+                Part::Geo(g) => g.render(v, x, out),
+                Part::Capture(n) => {
+                    let group = x.captures.and_then(|c| c.get(*n));
+                    out.push_str(group.map_or("", |m| m.as_str()));
+                }
             }
         }
-        out
     }
 }
 
@@ -170,15 +219,8 @@ pub fn compile(
             continue;
         };
         match template(&h.value) {
-            Ok(t)
-                if t.0.iter().any(|p| {
-                    matches!(p, Part::Uri | Part::Args | Part::IsArgs | Part::Upstream(_))
-                }) =>
-            {
-                f.refuse(
-                    h.origin,
-                    "`$uri`/`$args`/`$upstream_*` in `proxy_set_header`",
-                );
+            Ok(t) if t.reads_upstream() => {
+                f.refuse(h.origin, "`$upstream_*` in `proxy_set_header`");
                 ok = false;
             }
             Ok(t) => out.push((name, t)),
@@ -216,6 +258,15 @@ pub fn compile(
 
 /// Splits a value into text and variables (`$name` or `${name}`); `Err` names an unknown one.
 pub fn template(value: &str) -> Result<Template, String> {
+    compile_template(value, false)
+}
+
+/// A `map` value: `$1`…`$9` are the groups of the map's regex.
+pub fn template_with_captures(value: &str) -> Result<Template, String> {
+    compile_template(value, true)
+}
+
+fn compile_template(value: &str, captures: bool) -> Result<Template, String> {
     let mut parts = Vec::new();
     for piece in split_vars(value).map_err(str::to_string)? {
         let name = match piece {
@@ -240,13 +291,23 @@ pub fn template(value: &str) -> Result<Template, String> {
             n if upvars::Var::parse(n).is_some() => {
                 Part::Upstream(upvars::Var::parse(n).ok_or_else(|| n.to_string())?)
             }
+            n if n.starts_with("arg_") => Part::Arg(n["arg_".len()..].to_string()),
+            n if n.starts_with("cookie_") => Part::Cookie(n["cookie_".len()..].to_string()),
             n if n.starts_with("http_") => {
                 let header = n["http_".len()..].replace('_', "-");
                 Part::HttpHeader(
                     HeaderName::from_bytes(header.as_bytes()).map_err(|_| n.to_string())?,
                 )
             }
-            n => return Err(n.to_string()),
+            n => match uservars::lookup(n) {
+                Some(uservars::Var::Set(i)) => Part::Set(i),
+                Some(uservars::Var::Map(m)) => Part::Map(m),
+                Some(uservars::Var::Geo(g)) => Part::Geo(g),
+                None => match n.parse::<usize>() {
+                    Ok(i) if captures && i <= 9 => Part::Capture(i),
+                    _ => return Err(n.to_string()),
+                },
+            },
         });
     }
     Ok(Template(parts))
@@ -284,10 +345,10 @@ pub fn strip_for_upstream(h: &mut HeaderMap) {
 
 /// Renders the values of `set` that depend on the request, in order, to [`set`] them (before
 /// the request's own headers are stripped of hop-by-hop ones, which `$http_upgrade` may read).
-pub fn render(set: &[(HeaderName, SetHeader)], v: &Vars) -> Vec<String> {
+pub fn render(set: &[(HeaderName, SetHeader)], v: &Vars, x: &Extra) -> Vec<String> {
     set.iter()
         .filter_map(|(_, s)| match s {
-            SetHeader::Render(t) => Some(t.render(v)),
+            SetHeader::Render(t) => Some(t.render_ext(v, x)),
             _ => None,
         })
         .collect()
@@ -525,6 +586,7 @@ mod tests {
             request_uri: "/x?y",
             server_port: 8080,
             scheme: "http",
+            set: &[],
         };
         let t = template("$proxy_add_x_forwarded_for").unwrap();
         assert_eq!(t.render(&v), "10.0.0.1, 127.0.0.1");

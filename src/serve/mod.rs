@@ -49,6 +49,7 @@ mod status;
 mod support;
 mod tls;
 mod upvars;
+mod uservars;
 pub(crate) mod vars;
 
 pub use head::hold_parser_pages;

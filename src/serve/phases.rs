@@ -39,6 +39,8 @@ struct Flow {
     /// `auth_basic`'s challenge, kept on a 401 that `error_page` answers.
     challenge: Option<hyper::header::HeaderValue>,
     slots: Vec<limit::ConnSlots>,
+    /// The values of the `set` variables, by slot.
+    set: Vec<String>,
 }
 
 /// What the handlers of a request need besides the request.
@@ -113,6 +115,7 @@ pub async fn serve(
         restart: false,
         challenge: None,
         slots: Vec::new(),
+        set: Vec::new(),
     };
     let method = flow.method.clone();
     let cx = Cx {
@@ -177,11 +180,13 @@ pub async fn serve(
             request_uri: &request_uri,
             server_port: port,
             scheme,
+            set: &flow.set,
         };
         let extra = Extra {
             uri: &flow.uri,
             args: flow.args.as_deref().unwrap_or(""),
             upstream: trail.as_ref(),
+            captures: None,
         };
         headers::filter_response(
             resp.headers_mut(),
@@ -473,11 +478,12 @@ async fn phases(
             request_uri: cx.request_uri,
             server_port: cx.local.port(),
             scheme: cx.scheme,
+            set: &flow.set,
         };
         let extra = Extra {
             uri: &flow.uri,
             args: flow.args.as_deref().unwrap_or(""),
-            upstream: None,
+            ..Extra::default()
         };
         let text = text.as_ref().map(|t| t.render_ext(&vars, &extra));
         if text.is_none() && *status >= 400 {
@@ -563,6 +569,9 @@ async fn phases(
                 host: cx.host_var,
                 max_body: scope.max_body,
                 trail: scope.log.is_some() || !scope.add_headers.is_empty(),
+                uri: &flow.uri,
+                args: flow.args.as_deref().unwrap_or(""),
+                set: &flow.set,
             };
             let mut r = cx.upstreams.forward(target, r, pcx).await;
             // The request went to the proxy (its headers and body with it).
@@ -627,6 +636,7 @@ fn rewrite(
         request_uri: cx.request_uri,
         server_port: cx.local.port(),
         scheme: cx.scheme,
+        set: &[],
     };
     let input = rewrite::Input {
         vars: &vars,
@@ -635,7 +645,7 @@ fn rewrite(
         server_names: &cx.host.names,
     };
     let before = flow.uri.clone();
-    let verdict = program.run(&mut flow.uri, &mut flow.args, &input);
+    let verdict = program.run(&mut flow.uri, &mut flow.args, &mut flow.set, &input);
     let changed = flow.uri != before;
     let restart = |flow: &mut Flow| {
         flow.restart = true;

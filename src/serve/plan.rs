@@ -393,6 +393,8 @@ pub fn plan_in(
     prefix: Option<&std::path::Path>,
 ) -> (Option<Plan>, Vec<Diagnostic>) {
     let mut f = Findings::default();
+    // The user variables are known to every value compiled while the plan is built.
+    let _names = super::uservars::collect(ir, &mut f);
     let (l4, mut health) = super::l4::plan(ir, l4_options, &mut f);
     let mut shared = Shared::new(ir, &mut f);
     shared.prefix = match prefix {

@@ -25,7 +25,7 @@ use tokio::time::Sleep;
 
 use super::balance::{KeyInput, PickRequest};
 use super::connect::{BodyState, ExchangeError, Framing, Head, OpenError, UpConn, UpRequest};
-use super::headers::{self, Vars};
+use super::headers::{self, Extra, Vars};
 use super::plan::{ProxyTarget, ServerOptions, UpstreamPool};
 use super::respond::{self, Body};
 use super::retry::{ft, status_condition, Policy, Retries};
@@ -50,6 +50,11 @@ pub struct Context<'a> {
     pub max_body: Option<u64>,
     /// The tries are read (by the log or a response header): record them.
     pub trail: bool,
+    /// `$uri` and `$args` as the phases left them.
+    pub uri: &'a str,
+    pub args: &'a str,
+    /// The `set` variables' values.
+    pub set: &'a [String],
 }
 
 /// Why an attempt failed: an [`ft`] condition and whether the request had been sent.
@@ -113,8 +118,14 @@ impl Upstreams {
             request_uri,
             server_port: cx.local.port(),
             scheme: cx.scheme,
+            set: cx.set,
         };
-        let set = headers::render(&target.headers, &vars);
+        let extra = Extra {
+            uri: cx.uri,
+            args: cx.args,
+            ..Extra::default()
+        };
+        let set = headers::render(&target.headers, &vars, &extra);
         let pool = &target.pool;
         let key = pool.key.as_ref().and_then(|k| {
             k.render(&KeyInput {

@@ -10,6 +10,7 @@
 use super::headers::{template, Extra, Template, Vars};
 use super::referer::Referers;
 use super::support::Findings;
+use super::uservars;
 use crate::ir::Opaque;
 
 /// How a `rewrite` ends.
@@ -58,6 +59,8 @@ enum Step {
         body: Vec<Step>,
     },
     Break,
+    /// `set $name VALUE`: the variable's slot and its value.
+    Set(u32, Template),
 }
 
 /// The rewrite directives of one level, with where each starts (to place `return`).
@@ -88,7 +91,7 @@ pub struct Input<'a> {
 }
 
 /// The names this module reads from a level's opaque directives.
-pub const DIRECTIVES: &[&str] = &["rewrite", "if", "break", "return"];
+pub const DIRECTIVES: &[&str] = &["rewrite", "if", "break", "return", "set"];
 
 impl Program {
     /// Compiles the rewrite directives among `entries`; `None` (refused) when one cannot run.
@@ -121,61 +124,84 @@ impl Program {
         self.0.insert(i, (at, Step::Return { status, text }));
     }
 
-    /// Runs the program on `uri`/`args`, changing them as rewrites say.
-    pub fn run(&self, uri: &mut String, args: &mut Option<String>, input: &Input) -> Verdict {
+    /// Runs the program on `uri`/`args`, changing them as rewrites say, and `set`'s slots.
+    pub fn run(
+        &self,
+        uri: &mut String,
+        args: &mut Option<String>,
+        set: &mut Vec<String>,
+        input: &Input,
+    ) -> Verdict {
         let steps: Vec<&Step> = self.0.iter().map(|(_, s)| s).collect();
-        run(&steps, uri, args, input).unwrap_or(Verdict::Done)
+        let mut state = State { uri, args, set };
+        run(&steps, &mut state, input).unwrap_or(Verdict::Done)
     }
 }
 
-fn run(
-    steps: &[&Step],
-    uri: &mut String,
-    args: &mut Option<String>,
-    input: &Input,
-) -> Option<Verdict> {
+/// What the directives change as they run.
+struct State<'a> {
+    uri: &'a mut String,
+    args: &'a mut Option<String>,
+    set: &'a mut Vec<String>,
+}
+
+impl State<'_> {
+    /// Renders `t` with the values as they are now.
+    fn render(&self, t: &Template, input: &Input) -> String {
+        let vars = Vars {
+            set: self.set,
+            ..*input.vars
+        };
+        let extra = Extra {
+            uri: self.uri,
+            args: self.args.as_deref().unwrap_or(""),
+            ..Extra::default()
+        };
+        t.render_ext(&vars, &extra)
+    }
+}
+
+fn run(steps: &[&Step], st: &mut State, input: &Input) -> Option<Verdict> {
     for step in steps {
         match step {
             Step::Break => return Some(Verdict::Break),
             Step::Return { status, text } => {
-                let extra = Extra {
-                    uri,
-                    args: args.as_deref().unwrap_or(""),
-                    upstream: None,
-                };
-                let text = text.as_ref().map(|t| t.render_ext(input.vars, &extra));
+                let text = text.as_ref().map(|t| st.render(t, input));
                 return Some(Verdict::Return(*status, text));
             }
+            Step::Set(slot, value) => {
+                let value = st.render(value, input);
+                let slot = *slot as usize;
+                if st.set.len() <= slot {
+                    st.set.resize(slot + 1, String::new());
+                }
+                st.set[slot] = value;
+            }
             Step::If { cond, body } => {
-                if test(cond, uri, args, input) {
+                if test(cond, st, input) {
                     let body: Vec<&Step> = body.iter().collect();
-                    if let Some(v) = run(&body, uri, args, input) {
+                    if let Some(v) = run(&body, st, input) {
                         return Some(v);
                     }
                 }
             }
             Step::Rewrite { re, to, flag } => {
-                let Some(caps) = re.captures(uri) else {
+                let Some(caps) = re.captures(st.uri) else {
                     continue;
-                };
-                let extra = Extra {
-                    uri,
-                    args: args.as_deref().unwrap_or(""),
-                    upstream: None,
                 };
                 let mut out = String::new();
                 for p in to {
                     match p {
-                        Piece::Text(t) => out.push_str(&t.render_ext(input.vars, &extra)),
+                        Piece::Text(t) => out.push_str(&st.render(t, input)),
                         Piece::Capture(n) => out.push_str(caps.get(*n).map_or("", |m| m.as_str())),
                     }
                 }
                 let url = out.starts_with("http://") || out.starts_with("https://");
                 // New arguments replace the old, which follow unless it ends with `?`.
                 let (path, new_args) = match out.split_once('?') {
-                    None => (out.clone(), args.clone()),
+                    None => (out.clone(), st.args.clone()),
                     Some((p, "")) => (p.to_string(), None),
-                    Some((p, a)) => match args.as_deref().filter(|o| !o.is_empty()) {
+                    Some((p, a)) => match st.args.as_deref().filter(|o| !o.is_empty()) {
                         Some(old) => (p.to_string(), Some(format!("{a}&{old}"))),
                         None => (p.to_string(), Some(a.to_string())),
                     },
@@ -188,8 +214,8 @@ fn run(
                     };
                     return Some(Verdict::Redirect(status, location));
                 }
-                *uri = path;
-                *args = new_args;
+                *st.uri = path;
+                *st.args = new_args;
                 match flag {
                     Flag::Last => return Some(Verdict::Last),
                     Flag::Break => return Some(Verdict::Break),
@@ -201,7 +227,7 @@ fn run(
     None
 }
 
-fn value(op: &Operand, uri: &str, args: &Option<String>, input: &Input) -> String {
+fn value(op: &Operand, st: &State, input: &Input) -> String {
     match op {
         Operand::Method => input.method.to_string(),
         Operand::InvalidReferer => {
@@ -215,31 +241,44 @@ fn value(op: &Operand, uri: &str, args: &Option<String>, input: &Input) -> Strin
                 _ => String::new(),
             }
         }
-        Operand::Var(t) => {
-            let extra = Extra {
-                uri,
-                args: args.as_deref().unwrap_or(""),
-                upstream: None,
-            };
-            t.render_ext(input.vars, &extra)
-        }
+        Operand::Var(t) => st.render(t, input),
     }
 }
 
-fn test(cond: &Cond, uri: &str, args: &Option<String>, input: &Input) -> bool {
+fn test(cond: &Cond, st: &State, input: &Input) -> bool {
     match cond {
         Cond::Truthy(op) => {
-            let v = value(op, uri, args, input);
+            let v = value(op, st, input);
             !v.is_empty() && v != "0"
         }
-        Cond::Equals(op, s, negate) => (value(op, uri, args, input) == *s) != *negate,
-        Cond::Matches(op, re, negate) => re.is_match(&value(op, uri, args, input)) != *negate,
+        Cond::Equals(op, s, negate) => (value(op, st, input) == *s) != *negate,
+        Cond::Matches(op, re, negate) => re.is_match(&value(op, st, input)) != *negate,
     }
 }
 
 fn step(o: &Opaque, f: &mut Findings) -> Option<Step> {
     match o.name.as_str() {
         "break" => Some(Step::Break),
+        "set" => {
+            let (Some(name), Some(value)) = (o.args.first(), o.args.get(1)) else {
+                f.refuse(o.origin, "`set` without a value");
+                return None;
+            };
+            let slot = match name.strip_prefix('$').and_then(uservars::lookup) {
+                Some(uservars::Var::Set(slot)) => slot,
+                _ => {
+                    f.refuse(o.origin, format!("`set {name}`"));
+                    return None;
+                }
+            };
+            match template(value) {
+                Ok(t) => Some(Step::Set(slot, t)),
+                Err(var) => {
+                    f.refuse(o.origin, format!("the variable `${var}` in `set`"));
+                    None
+                }
+            }
+        }
         "return" => {
             let first = o.args.first()?;
             let (status, text) = match first.parse::<u16>() {

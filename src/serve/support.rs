@@ -51,6 +51,11 @@ const COSMETIC: &[&str] = &[
     "lock_file",
     "working_directory",
     "debug_points",
+    // Hash table sizing (`map`, variables): memory, not answers.
+    "map_hash_max_size",
+    "map_hash_bucket_size",
+    "variables_hash_max_size",
+    "variables_hash_bucket_size",
 ];
 
 /// HAProxy `global` keywords that set up the process (logging, privileges, the runtime API,

@@ -1,5 +1,6 @@
 //! nginx variable references in a value (`$name`, `${name}`), split once for every compiler of
-//! values with variables: header templates, log formats and the hash keys of HTTP and L4 pools.
+//! values with variables: header templates, log formats and the hash keys of HTTP and L4 pools;
+//! and the request's arguments and cookies as `$arg_NAME` and `$cookie_NAME` read them.
 
 /// A piece of a value: literal text or the name of a variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,28 @@ pub fn split(value: &str) -> Result<Vec<Piece<'_>>, &str> {
         pieces.push(Piece::Text(rest));
     }
     Ok(pieces)
+}
+
+/// The value of query parameter `name` (nginx `$arg_NAME` matches the name without case).
+pub fn arg<'a>(query: &'a str, name: &str) -> Option<&'a str> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        k.eq_ignore_ascii_case(name).then_some(v)
+    })
+}
+
+/// The value of cookie `name` (without case, as nginx's `$cookie_NAME`) in the `Cookie`
+/// headers.
+pub fn cookie<'a>(headers: &'a hyper::header::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(hyper::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            k.eq_ignore_ascii_case(name).then_some(v)
+        })
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use std::net::IpAddr;
 
-use crate::serve::vars::{split as split_vars, Piece};
-use hyper::header::{HeaderMap, HeaderName, COOKIE};
+use crate::serve::vars::{arg as param, cookie, split as split_vars, Piece};
+use hyper::header::{HeaderMap, HeaderName};
 use hyper::Uri;
 
 /// A compiled key.
@@ -136,27 +136,6 @@ impl KeySpec {
             }
         }
     }
-}
-
-/// The value of query parameter `name` (nginx `$arg_NAME` matches the name without case).
-fn param<'a>(query: &'a str, name: &str) -> Option<&'a str> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        k.eq_ignore_ascii_case(name).then_some(v)
-    })
-}
-
-/// The value of cookie `name` in the `Cookie` headers.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then_some(v)
-        })
 }
 
 #[cfg(test)]

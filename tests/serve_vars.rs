@@ -1,0 +1,252 @@
+//! `lbc serve` against real nginx on user variables: `map` (exact keys, case, `''`,
+//! `hostnames` wildcards, regexes with captures, chained maps, a source of two variables),
+//! `geo` (networks, most specific first; a variable source; `ranges`) and `set` (server and
+//! location level, inside `if`, read by `if`, `return`, `add_header` and `proxy_set_header`).
+//! The same requests go to both; status, the variables' values and the headers a backend
+//! received must be the same.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+
+use common::serve::{serve_check, start_nginx, start_pair, IO_TIMEOUT};
+
+/// A backend answering with the request's `x-*` header lines, sorted.
+fn echo_backend() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for mut conn in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut chunk) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+                let mut lines: Vec<&str> = head.lines().filter(|l| l.starts_with("x-")).collect();
+                lines.sort_unstable();
+                let body = lines.join("\n");
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = conn.write_all(reply.as_bytes());
+                let _ = conn.shutdown(Shutdown::Write);
+            });
+        }
+    });
+    port
+}
+
+/// Sends `head` (without the final blank line): the status line, the `x-*` response headers
+/// (names lower-cased, as HTTP/1.1 has them case-insensitive) and the body (the server's own
+/// name in error pages left out).
+fn ask(port: u16, head: &str) -> String {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    conn.write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes())
+        .unwrap();
+    let mut out = Vec::new();
+    let _ = conn.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines.next().unwrap_or("").to_string();
+    let mut x: Vec<String> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| format!("{}:{v}", n.to_ascii_lowercase()))
+        .filter(|l| l.starts_with("x-"))
+        .collect();
+    x.sort_unstable();
+    let body = body.replace("<center>nginx/1.22.1</center>", "<center>lbc</center>");
+    format!("{status} | {} | {body}", x.join(", "))
+}
+
+fn config(port: u16, backend: u16) -> String {
+    format!(
+        r#"events {{}}
+http {{
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    map $uri $section {{
+        default none;
+        /exact exact;
+        /CaSe case;
+        ~^/api/(v\d+)/(.*)$ "api-$1-$2";
+        ~*^/IMG img;
+        \~tilde tilde;
+    }}
+    map $http_host $site {{
+        hostnames;
+        default other;
+        example.com ex;
+        *.example.org org-sub;
+        .example.net net-any;
+        www.example.* www-tail;
+        a.b.example.org exact-wins;
+    }}
+    map $section $chained {{ default c-$section; exact was-exact; }}
+    map $later $early {{ default e-$later; }}
+    map $http_x_a$http_x_b $pair {{ ab both; a only-a; "" neither; default some; }}
+    map $host $later {{ default l; localhost loc; }}
+    geo $from {{ default far; 127.0.0.0/8 loop; 127.0.0.1/32 one; 10.0.0.0/8 ten; }}
+    geo $http_x_ip $zone {{
+        default none;
+        10.0.0.0/8 ten;
+        10.1.0.0/16 ten-one;
+        192.168.1.1 single;
+        ::1 v6;
+        2001:db8::/32 doc;
+    }}
+    geo $http_x_ip $ranged {{ ranges; default out; 10.0.0.1-10.0.0.9 low; 10.0.0.10-10.0.0.20 high; }}
+    geo $nodefault {{ 10.0.0.0/8 ten; }}
+    geo $arg_ip $argzone {{ default none; 10.0.0.0/8 ten; }}
+
+    server {{
+        listen 127.0.0.1:{port};
+        server_name localhost;
+        set $base "b-$host";
+
+        location / {{
+            add_header X-Site $site always;
+            add_header X-Pair $pair;
+            return 200 "sec=$section site=$site ch=$chained early=$early pair=$pair from=$from zone=$zone r=$ranged nd=[$nodefault] cu=$connection_upgrade base=$base a=$arg_ip c=$cookie_sid g=$argzone\n";
+        }}
+        location /set {{
+            set $x "one";
+            if ($http_x_a) {{
+                set $x "$x+a=$http_x_a";
+            }}
+            if ($x = "one+a=stop") {{
+                return 403;
+            }}
+            if ($section) {{
+                set $y "sec-$section";
+            }}
+            return 200 "x=$x y=$y base=$base\n";
+        }}
+        location /when {{
+            if ($site = ex) {{
+                return 302 http://example.com/;
+            }}
+            if ($zone != none) {{
+                return 200 "zone $zone\n";
+            }}
+            return 404;
+        }}
+        location /p/ {{
+            set $via "lbc-$section";
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header X-Site $site;
+            proxy_set_header X-Via $via;
+            proxy_set_header X-Uri "$uri?$args";
+            proxy_set_header X-Base $base;
+            proxy_set_header X-Arg "$arg_ip $argzone $cookie_sid";
+            proxy_pass http://127.0.0.1:{backend};
+        }}
+    }}
+}}
+"#
+    )
+}
+
+#[test]
+fn map_geo_and_set_as_nginx() {
+    let backend = echo_backend();
+    let p = start_pair(|port| config(port, backend), start_nginx);
+    let requests = [
+        "GET / HTTP/1.1\r\nHost: localhost",
+        "GET /exact HTTP/1.1\r\nHost: localhost",
+        "GET /EXACT HTTP/1.1\r\nHost: localhost",
+        "GET /case HTTP/1.1\r\nHost: localhost",
+        "GET /api/v2/users/7 HTTP/1.1\r\nHost: localhost",
+        "GET /API/v2/users HTTP/1.1\r\nHost: localhost",
+        "GET /img/x.png HTTP/1.1\r\nHost: localhost",
+        "GET /~tilde HTTP/1.1\r\nHost: localhost",
+        "GET / HTTP/1.1\r\nHost: example.com",
+        "GET / HTTP/1.1\r\nHost: EXAMPLE.com.",
+        "GET / HTTP/1.1\r\nHost: x.example.com",
+        "GET / HTTP/1.1\r\nHost: a.example.org",
+        "GET / HTTP/1.1\r\nHost: a.b.example.org",
+        "GET / HTTP/1.1\r\nHost: example.org",
+        "GET / HTTP/1.1\r\nHost: example.net",
+        "GET / HTTP/1.1\r\nHost: deep.sub.example.net",
+        "GET / HTTP/1.1\r\nHost: www.example.de",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-A: a\r\nX-B: b",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-A: A",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-B: b",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: 10.2.3.4",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: 10.1.3.4",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: 192.168.1.1",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: 192.168.1.2",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: ::1",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: 2001:db8::5",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: 10.0.0.3",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: 10.0.0.7",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: 10.0.0.15",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-IP: not-an-address",
+        "GET /?ip=10.9.9.9 HTTP/1.1\r\nHost: localhost",
+        "GET /?x=1&IP=10.1.1.1&ip=3 HTTP/1.1\r\nHost: localhost",
+        "GET /?ip HTTP/1.1\r\nHost: localhost",
+        "GET /?ip=a%20b HTTP/1.1\r\nHost: localhost",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nCookie: a=1; sid=xyz; b=2",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nCookie: SID=upper",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nCookie: a=1\r\nCookie: sid=second",
+        "GET /set HTTP/1.1\r\nHost: localhost",
+        "GET /set HTTP/1.1\r\nHost: localhost\r\nX-A: go",
+        "GET /set HTTP/1.1\r\nHost: localhost\r\nX-A: stop",
+        "GET /when HTTP/1.1\r\nHost: example.com",
+        "GET /when HTTP/1.1\r\nHost: localhost\r\nX-IP: 10.1.0.1",
+        "GET /when HTTP/1.1\r\nHost: localhost",
+        "GET /p/a?q=1&ip=10.0.0.1 HTTP/1.1\r\nHost: localhost\r\nCookie: sid=1",
+        "GET /p/b HTTP/1.1\r\nHost: www.example.fr\r\nUpgrade: websocket",
+        "GET /p/%41 HTTP/1.1\r\nHost: localhost\r\nX-Keep: yes",
+    ];
+    let mut diffs = Vec::new();
+    for r in requests {
+        let (real, lbc) = (ask(p.real, r), ask(p.lbc, r));
+        if real != lbc {
+            diffs.push(format!("{r:?}\n  nginx: {real:?}\n  lbc:   {lbc:?}"));
+        }
+    }
+    assert!(diffs.is_empty(), "{}", diffs.join("\n"));
+    // The values are not all empty: the comparison saw real work.
+    let sample = ask(p.lbc, "GET /api/v2/users/7 HTTP/1.1\r\nHost: a.example.org");
+    assert!(
+        sample.contains("sec=api-v2-users/7 site=org-sub"),
+        "{sample}"
+    );
+}
+
+#[test]
+fn unsupported_variable_sources_are_refused_with_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nginx.conf");
+    std::fs::write(
+        &file,
+        "events {}\nhttp {\n    geo $g { proxy 10.0.0.1; default x; }\n    map $uri $b { include m.map; }\n    map $uri $c { default $nosuch; }\n    map $uri $d { default $e; }\n    map $d $e { default $d; }\n    server { listen 127.0.0.1:8080; return 200 $g$b$c$d; }\n}\n",
+    )
+    .unwrap();
+    let (code, report) = serve_check(&file);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("`proxy` in `geo`"), "{report}");
+    assert!(report.contains("nginx.conf:3:"), "{report}");
+    assert!(report.contains("`include` in `map`"), "{report}");
+    assert!(report.contains("nginx.conf:4:"), "{report}");
+    assert!(
+        report.contains("the variable `$nosuch` in `map`"),
+        "{report}"
+    );
+    // Two maps reading each other: neither can be compiled.
+    assert!(report.contains("the variable `$e` in `map`"), "{report}");
+    assert!(report.contains("the variable `$d` in `map`"), "{report}");
+}
