@@ -31,9 +31,30 @@ const PARK_AFTER: Duration = Duration::from_millis(20);
 /// `keepalive_timeout`).
 pub const KEEPALIVE: Duration = Duration::from_secs(75);
 
+/// A byte stream both ways: a client's connection once it has switched protocols.
+pub trait Duplex: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Duplex for T {}
+
+/// What runs on a connection after its `101 Switching Protocols` answer: given the client's
+/// socket and the bytes the client sent after its request.
+pub type Splice =
+    Box<dyn FnOnce(Box<dyn Duplex>, Bytes) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send>;
+
+/// A [`Splice`] carried by a 101 response (in its extensions) to the connection's service,
+/// which hands it to [`ConnState::switch_to`].
+#[derive(Clone)]
+pub struct Switch(Arc<std::sync::Mutex<Option<Splice>>>);
+
+impl Switch {
+    pub fn new(splice: Splice) -> Switch {
+        Switch(Arc::new(std::sync::Mutex::new(Some(splice))))
+    }
+}
+
 /// What the connection's service, response bodies and socket report, so the driver knows when
 /// hyper holds nothing but an idle connection.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ConnState {
     /// Responses not yet fully handed to hyper.
     busy: AtomicU32,
@@ -48,6 +69,17 @@ pub struct ConnState {
     /// The last request's `keepalive_timeout` in milliseconds plus one (0: no request yet,
     /// [`KEEPALIVE`]).
     keepalive_ms: AtomicU64,
+    /// What the connection becomes once hyper has sent a 101 answer.
+    switch: std::sync::Mutex<Option<Splice>>,
+}
+
+impl std::fmt::Debug for ConnState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnState")
+            .field("busy", &self.busy)
+            .field("served", &self.served)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConnState {
@@ -71,6 +103,15 @@ impl ConnState {
         ConnState {
             served: AtomicU32::new(served),
             ..ConnState::default()
+        }
+    }
+
+    /// The connection switches protocols after the response being sent (a 101 whose
+    /// request asked to upgrade): hyper hands the socket back, and `switch` runs on it.
+    pub fn switch_to(&self, switch: &Switch) {
+        let splice = switch.0.lock().ok().and_then(|mut s| s.take());
+        if let (Some(splice), Ok(mut slot)) = (splice, self.switch.lock()) {
+            *slot = Some(splice);
         }
     }
 
@@ -452,7 +493,18 @@ where
         .await
     };
     match outcome {
-        Outcome::Done => None,
+        Outcome::Done => {
+            // After a 101 answer hyper stops without closing the socket: the connection
+            // switches to what the answer brought.
+            let splice = state.switch.lock().ok()?.take()?;
+            let parts = conn.into_parts();
+            let io = parts.io.into_inner();
+            let mut early = BytesMut::with_capacity(parts.read_buf.len() + io.prefix.len());
+            early.extend_from_slice(&parts.read_buf);
+            early.extend_from_slice(&io.prefix);
+            splice(Box::new(io.stream), early.freeze()).await;
+            None
+        }
         Outcome::Park => {
             let parts = conn.into_parts();
             let io = parts.io.into_inner();

@@ -108,6 +108,15 @@ impl std::ops::DerefMut for UpConn {
     }
 }
 
+impl UpConn {
+    /// The socket and the bytes received after the last response head: the connection once
+    /// its server switched protocols.
+    pub fn into_tunnel(self) -> (TcpStream, Bytes) {
+        let conn = *self.0;
+        (conn.stream, conn.buf.freeze())
+    }
+}
+
 /// What [`UpConn`] holds.
 pub struct Conn {
     stream: TcpStream,
@@ -315,6 +324,7 @@ impl Conn {
             // other hop-by-hop headers, and those `Connection` names, reach the client.
             match name.as_str() {
                 // Connection: as hyper reads it, a `close` anywhere wins.
+                // A 101 keeps them, for the proxy to pass on (HAProxy) or replace (nginx).
                 "connection" => {
                     if close || has_token(&value, "close") {
                         close = true;
@@ -322,9 +332,11 @@ impl Conn {
                     } else if !keep {
                         keep = has_token(&value, "keep-alive");
                     }
-                    continue;
+                    if code != 101 {
+                        continue;
+                    }
                 }
-                "keep-alive" => continue,
+                "keep-alive" if code != 101 => continue,
                 // Transfer-Encoding: chunked when its last coding is.
                 "transfer-encoding" => {
                     chunked = Some(last_token_is_chunked(&value));

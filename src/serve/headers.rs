@@ -313,6 +313,21 @@ fn compile_template(value: &str, captures: bool) -> Result<Template, String> {
     Ok(Template(parts))
 }
 
+/// The protocol an HTTP/1.1 request asks to switch to (`Upgrade`, with `upgrade` among the
+/// `Connection` tokens).
+pub fn asked_upgrade<B>(req: &hyper::Request<B>) -> Option<&HeaderValue> {
+    let connection_says = req
+        .headers()
+        .get_all(CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    (req.version() == hyper::Version::HTTP_11 && connection_says)
+        .then(|| req.headers().get(hyper::header::UPGRADE))
+        .flatten()
+}
+
 /// Where `name` stands in [`CLEARED`]: one match on the name's text (a length switch and a
 /// compare), not six `HeaderName` comparisons.
 fn cleared(name: &str) -> Option<usize> {

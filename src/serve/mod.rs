@@ -48,6 +48,7 @@ pub mod stats;
 mod status;
 mod support;
 mod tls;
+mod tunnel;
 mod upvars;
 mod uservars;
 pub(crate) mod vars;

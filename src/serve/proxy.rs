@@ -19,16 +19,18 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
-use hyper::header::{HeaderValue, CONNECTION};
+use hyper::header::{HeaderValue, CONNECTION, UPGRADE};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use tokio::time::Sleep;
 
 use super::balance::{KeyInput, PickRequest};
+use super::conn;
 use super::connect::{BodyState, ExchangeError, Framing, Head, OpenError, UpConn, UpRequest};
 use super::headers::{self, Extra, Vars};
 use super::plan::{ProxyTarget, ServerOptions, UpstreamPool};
 use super::respond::{self, Body};
 use super::retry::{ft, status_condition, Policy, Retries};
+use super::tunnel;
 use super::upvars::{Addr, Attempt, Trail};
 
 /// The proxy's side of the upstreams; each pool keeps its own idle connections
@@ -142,10 +144,20 @@ impl Upstreams {
         // The variables and the balancing key have read the client's headers: now they go
         // upstream as they are (moved, not copied), less the hop-by-hop ones, with the
         // configured ones set.
+        // HAProxy passes an upgrade the client asks for (nginx only where configured).
+        let upgrade = target
+            .policy
+            .haproxy
+            .and_then(|_| headers::asked_upgrade(req))
+            .cloned();
         let mut headers = std::mem::take(req.headers_mut());
         headers::strip_for_upstream(&mut headers);
         headers::set(&mut headers, &target.headers, set);
         server_options(&target.options, &mut headers, cx.remote.ip());
+        if let Some(protocol) = upgrade {
+            headers.insert(UPGRADE, protocol);
+            headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+        }
         let trail = if cx.trail { Trail::new() } else { Trail::off() };
         let out = Outgoing {
             method: req.method(),
@@ -271,7 +283,7 @@ async fn nginx(
                     }
                     None => {
                         peers[i].succeeded();
-                        return relay(head, conn, flight, policy.read);
+                        return relay(head, conn, flight, policy.read, false);
                     }
                 }
             }
@@ -332,7 +344,7 @@ async fn haproxy(
     loop {
         let flight = InFlight::enter(pool, i);
         match attempt(pool, i, policy, out).await {
-            Ok((head, conn)) => return relay(head, conn, flight, policy.read),
+            Ok((head, conn)) => return relay(head, conn, flight, policy.read, true),
             Err(f) => {
                 peers[i]
                     .failures
@@ -585,7 +597,16 @@ fn classify(e: &ExchangeError) -> Failure {
 /// body that came whole with its head is handed on as it is and the connection goes back to
 /// the pool's cache at once; a longer one streams, and its connection goes back once the body
 /// has been read to its end.
-fn relay(head: Head, mut conn: UpConn, flight: InFlight, read: Duration) -> Response<Body> {
+fn relay(
+    head: Head,
+    mut conn: UpConn,
+    flight: InFlight,
+    read: Duration,
+    haproxy: bool,
+) -> Response<Body> {
+    if head.parts.status == StatusCode::SWITCHING_PROTOCOLS {
+        return switch(head, conn, flight, read, haproxy);
+    }
     let whole = match head.framing {
         Framing::Empty => Some(Bytes::new()),
         Framing::Length(n) if conn.buffered() as u64 >= n => Some(conn.take(n as usize)),
@@ -608,6 +629,41 @@ fn relay(head: Head, mut conn: UpConn, flight: InFlight, read: Duration) -> Resp
         .boxed(),
     };
     Response::from_parts(head.parts, body)
+}
+
+/// The upstream switched protocols: the 101 goes to the client carrying what the connection
+/// becomes once it is sent — the client's socket joined to this upstream connection, which
+/// stays counted as the peer's while it lasts. nginx answers with `Connection: upgrade` of its
+/// own and ends the tunnel when either side closes; HAProxy passes the server's `Connection`
+/// and `Keep-Alive` and lets each direction close apart. A client that did not ask to upgrade
+/// gets the 101 and a closed connection.
+fn switch(
+    head: Head,
+    conn: UpConn,
+    flight: InFlight,
+    read: Duration,
+    haproxy: bool,
+) -> Response<Body> {
+    let splice: conn::Splice = Box::new(move |client, early| {
+        Box::pin(async move {
+            let _flight = flight;
+            let (upstream, pending) = conn.into_tunnel();
+            let ends = if haproxy {
+                tunnel::Ends::Apart
+            } else {
+                tunnel::Ends::Together
+            };
+            tunnel::join(client, early, upstream, pending, read, ends).await;
+        })
+    });
+    let mut resp = Response::from_parts(head.parts, respond::full(Bytes::new()));
+    if !haproxy {
+        resp.headers_mut().remove("keep-alive");
+        resp.headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("upgrade"));
+    }
+    resp.extensions_mut().insert(conn::Switch::new(splice));
+    resp
 }
 
 /// An attempt in flight to peer `i`, counted in its `active` until dropped (with the

@@ -371,6 +371,9 @@ impl Listener {
         st.set_keepalive(keepalive);
         st.reading.answered();
         self.counters.count(resp.status().as_u16());
+        if let Some(switch) = resp.extensions().get::<conn::Switch>() {
+            st.switch_to(switch);
+        }
         if resp.extensions().get::<respond::Close>().is_some() {
             // Logged as the response drops; hyper closes the connection.
             return Err(respond::Closed);
