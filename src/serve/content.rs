@@ -46,6 +46,8 @@ pub const READ_HERE: &[&str] = &[
     "set",
     "map",
     "geo",
+    // Read where the server's listeners are planned.
+    "http2",
 ];
 
 /// How redirects to a path are made absolute.

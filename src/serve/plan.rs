@@ -448,27 +448,31 @@ pub fn plan_in(
         let mut addrs = Vec::new();
         // The server's certificate, read once for all its TLS listeners (nginx).
         let mut nginx_tls: Option<Option<(tls::Cert, Versions)>> = None;
+        // nginx 1.25's `http2 on;` (server level) stands for `listen … http2`.
+        let http2_on = s
+            .settings
+            .opaque
+            .iter()
+            .find(|o| o.name == "http2")
+            .filter(|o| o.args.first().is_some_and(|a| a == "on"));
         for l in &s.listeners {
             if l.proxy_protocol || l.unix.is_some() {
                 f.refuse(l.origin, "PROXY protocol and unix sockets");
                 continue;
             }
-            if l.http2 && !l.tls {
-                f.refuse(l.origin, "HTTP/2 without TLS");
+            let http2 = l.http2 || http2_on.is_some();
+            if http2 && !l.tls {
+                let at = http2_on.map_or(l.origin, |o| o.origin);
+                f.refuse(at, "HTTP/2 without TLS");
+                continue;
+            }
+            if (!l.tls || shared.nginx) && !listen_options(&l.options, l.origin, &mut f) {
                 continue;
             }
             let secure = if !l.tls {
-                if !l.options.is_empty() {
-                    f.refuse(l.origin, "listen options");
-                    continue;
-                }
                 None
             } else if shared.nginx {
-                if !l.options.is_empty() {
-                    f.refuse(l.origin, "listen options");
-                    continue;
-                }
-                if l.http2 {
+                if http2 {
                     f.ignore(
                         l.origin,
                         "`http2` (HTTP/2 is not offered: clients use HTTP/1.1)",
@@ -569,6 +573,36 @@ pub fn plan_in(
 }
 
 /// Whose semantics a pool follows: the format of the file it was written in.
+/// nginx `listen` parameters that tune the socket (a warning each; `lbc serve` binds one
+/// socket per address with its own settings) and what it cannot honour (`quic`, …):
+/// false when one is refused.
+fn listen_options(options: &[String], origin: crate::ir::Origin, f: &mut Findings) -> bool {
+    const TUNING: &[&str] = &[
+        "deferred",
+        "backlog",
+        "rcvbuf",
+        "sndbuf",
+        "fastopen",
+        "so_keepalive",
+        "reuseport",
+        "bind",
+        "ipv6only",
+        "accept_filter",
+        "setfib",
+    ];
+    let mut ok = true;
+    for o in options {
+        let name = o.split_once('=').map_or(o.as_str(), |(n, _)| n);
+        if TUNING.contains(&name) {
+            f.ignore(origin, format!("the listen option `{o}` (socket tuning)"));
+        } else {
+            f.refuse(origin, format!("the listen option `{o}`"));
+            ok = false;
+        }
+    }
+    ok
+}
+
 fn flavor(ir: &Ir, origin: crate::ir::Origin) -> Flavor {
     ir.sources
         .get(origin.file as usize)
