@@ -15,7 +15,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::serve::{free_port, start_haproxy, start_lbc, start_nginx, Guard, IO_TIMEOUT};
+use common::serve::{
+    free_port, spawn_backend, start_haproxy, start_lbc, start_nginx, Guard, IO_TIMEOUT,
+};
 
 /// A TCP backend answering `NAME DATA` (or, to an HTTP GET, an HTTP answer with the status in
 /// `status` and its name as the body) that can be stopped and restarted on the same port.
@@ -322,30 +324,22 @@ fn udp_proxy_requests_rebalances_one_client_like_nginx() {
 
 /// A backend answering with the first line it reads (the PROXY protocol header, if any).
 fn first_line_backend() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for mut conn in listener.incoming().flatten() {
-            thread::spawn(move || {
-                let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
-                let mut got = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !got.contains(&b'\n') {
-                    match conn.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let line = String::from_utf8_lossy(&got)
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                let _ = conn.write_all(format!("first {line}").as_bytes());
-            });
+    spawn_backend(|mut conn| {
+        let mut got = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !got.contains(&b'\n') {
+            match conn.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
         }
-    });
-    port
+        let line = String::from_utf8_lossy(&got)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let _ = conn.write_all(format!("first {line}").as_bytes());
+    })
 }
 
 #[test]

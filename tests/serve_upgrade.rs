@@ -9,83 +9,58 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::thread;
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream};
 
-use common::serve::{start_nginx, start_pair, IO_TIMEOUT};
-
-/// Reads from `conn` until the end of a head; returns the head and what followed it.
-fn read_head(conn: &mut TcpStream) -> (String, Vec<u8>) {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let rest = buf.split_off(end + 4);
-            return (String::from_utf8_lossy(&buf).into_owned(), rest);
-        }
-        match conn.read(&mut chunk) {
-            Ok(0) | Err(_) => return (String::from_utf8_lossy(&buf).into_owned(), Vec::new()),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    }
-}
+use common::serve::{read_head, spawn_backend, start_nginx, start_pair, IO_TIMEOUT};
 
 /// A backend that switches to an upper-casing echo when asked to upgrade (and says so with
 /// its 101, sending `hi` at once), and otherwise says which upgrade headers it received.
 fn upgrade_backend() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for mut conn in listener.incoming().flatten() {
-            thread::spawn(move || {
-                let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
-                let (head, mut rest) = read_head(&mut conn);
-                let lower = head.to_ascii_lowercase();
-                let header = |name: &str| {
-                    lower
-                        .lines()
-                        .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-                        .unwrap_or("-")
-                        .to_string()
-                };
-                let (upgrade, connection) = (header("upgrade"), header("connection"));
-                if upgrade == "-" || !connection.contains("upgrade") {
-                    let body = format!("no upgrade: upgrade={upgrade} connection={connection}");
-                    let reply = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = conn.write_all(reply.as_bytes());
-                    return;
-                }
-                let reply = format!(
+    spawn_backend(|mut conn| {
+        let (head, mut rest) = read_head(&mut conn);
+        let lower = head.to_ascii_lowercase();
+        let header = |name: &str| {
+            lower
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+                .unwrap_or("-")
+                .to_string()
+        };
+        let (upgrade, connection) = (header("upgrade"), header("connection"));
+        if upgrade == "-" || !connection.contains("upgrade") {
+            let body = format!("no upgrade: upgrade={upgrade} connection={connection}");
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = conn.write_all(reply.as_bytes());
+            return;
+        }
+        let reply = format!(
                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: {upgrade}\r\nConnection: Upgrade\r\nX-Was: {connection}\r\n\r\nhi\n"
                 );
-                if conn.write_all(reply.as_bytes()).is_err() {
+        if conn.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+        let mut chunk = [0u8; 4096];
+        loop {
+            if !rest.is_empty() {
+                let up = rest.to_ascii_uppercase();
+                if conn.write_all(&up).is_err() {
                     return;
                 }
-                let mut chunk = [0u8; 4096];
-                loop {
-                    if !rest.is_empty() {
-                        let up = rest.to_ascii_uppercase();
-                        if conn.write_all(&up).is_err() {
-                            return;
-                        }
-                        rest.clear();
-                    }
-                    match conn.read(&mut chunk) {
-                        Ok(0) | Err(_) => {
-                            let _ = conn.write_all(b"bye\n");
-                            let _ = conn.shutdown(Shutdown::Write);
-                            return;
-                        }
-                        Ok(n) => rest.extend_from_slice(&chunk[..n]),
-                    }
+                rest.clear();
+            }
+            match conn.read(&mut chunk) {
+                Ok(0) | Err(_) => {
+                    let _ = conn.write_all(b"bye\n");
+                    let _ = conn.shutdown(Shutdown::Write);
+                    return;
                 }
-            });
+                Ok(n) => rest.extend_from_slice(&chunk[..n]),
+            }
         }
-    });
-    port
+    })
 }
 
 /// The conversation: the request (with `early` bytes right after its head), the response

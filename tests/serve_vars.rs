@@ -8,41 +8,25 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::thread;
+use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream};
 
-use common::serve::{serve_check, start_nginx, start_pair, IO_TIMEOUT};
+use common::serve::{read_head, serve_check, spawn_backend, start_nginx, start_pair, IO_TIMEOUT};
 
 /// A backend answering with the request's `x-*` header lines, sorted.
 fn echo_backend() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    thread::spawn(move || {
-        for mut conn in listener.incoming().flatten() {
-            thread::spawn(move || {
-                let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match conn.read(&mut chunk) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
-                let mut lines: Vec<&str> = head.lines().filter(|l| l.starts_with("x-")).collect();
-                lines.sort_unstable();
-                let body = lines.join("\n");
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = conn.write_all(reply.as_bytes());
-                let _ = conn.shutdown(Shutdown::Write);
-            });
-        }
-    });
-    port
+    spawn_backend(|mut conn| {
+        let (head, _) = read_head(&mut conn);
+        let head = head.to_ascii_lowercase();
+        let mut lines: Vec<&str> = head.lines().filter(|l| l.starts_with("x-")).collect();
+        lines.sort_unstable();
+        let body = lines.join("\n");
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let _ = conn.write_all(reply.as_bytes());
+        let _ = conn.shutdown(Shutdown::Write);
+    })
 }
 
 /// Sends `head` (without the final blank line): the status line, the `x-*` response headers

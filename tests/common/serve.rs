@@ -25,6 +25,37 @@ pub fn backend(name: &'static str) -> u16 {
     port
 }
 
+/// A backend on 127.0.0.1 running `handle` on each connection (its reads bounded by
+/// [`IO_TIMEOUT`]) in a thread of its own; its accept thread dies with the test process.
+pub fn spawn_backend(handle: fn(TcpStream)) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
+            thread::spawn(move || handle(conn));
+        }
+    });
+    port
+}
+
+/// Reads from `conn` to the end of a request or response head: the head, and the bytes that
+/// came after it (the head so far when the connection ends first).
+pub fn read_head(conn: &mut TcpStream) -> (String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let rest = buf.split_off(end + 4);
+            return (String::from_utf8_lossy(&buf).into_owned(), rest);
+        }
+        match conn.read(&mut chunk) {
+            Ok(0) | Err(_) => return (String::from_utf8_lossy(&buf).into_owned(), Vec::new()),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
 pub fn serve_one(name: &str, mut conn: TcpStream) {
     let _ = conn.set_read_timeout(Some(IO_TIMEOUT));
     let mut buf = Vec::new();
