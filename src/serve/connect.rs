@@ -655,7 +655,7 @@ fn header_name(raw: &[u8]) -> Option<HeaderName> {
 }
 
 /// Whether a comma-separated header value lists `token` (any case).
-fn has_token(value: &HeaderValue, token: &str) -> bool {
+pub(super) fn has_token(value: &HeaderValue, token: &str) -> bool {
     value
         .as_bytes()
         .split(|&b| b == b',')

@@ -320,9 +320,7 @@ pub fn asked_upgrade<B>(req: &hyper::Request<B>) -> Option<&HeaderValue> {
         .headers()
         .get_all(CONNECTION)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+        .any(|v| super::connect::has_token(v, "upgrade"));
     (req.version() == hyper::Version::HTTP_11 && connection_says)
         .then(|| req.headers().get(hyper::header::UPGRADE))
         .flatten()

@@ -636,6 +636,7 @@ fn rewrite(
         request_uri: cx.request_uri,
         server_port: cx.local.port(),
         scheme: cx.scheme,
+        // The program reads the `set` values as it writes them.
         set: &[],
     };
     let input = rewrite::Input {

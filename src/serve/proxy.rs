@@ -30,7 +30,7 @@ use super::headers::{self, Extra, Vars};
 use super::plan::{ProxyTarget, ServerOptions, UpstreamPool};
 use super::respond::{self, Body};
 use super::retry::{ft, status_condition, Policy, Retries};
-use super::tunnel;
+use super::tunnel::{self, Ends};
 use super::upvars::{Addr, Attempt, Trail};
 
 /// The proxy's side of the upstreams; each pool keeps its own idle connections
@@ -141,15 +141,15 @@ impl Upstreams {
             client: cx.remote.ip(),
             key: key.as_deref(),
         };
-        // The variables and the balancing key have read the client's headers: now they go
-        // upstream as they are (moved, not copied), less the hop-by-hop ones, with the
-        // configured ones set.
         // HAProxy passes an upgrade the client asks for (nginx only where configured).
         let upgrade = target
             .policy
             .haproxy
             .and_then(|_| headers::asked_upgrade(req))
             .cloned();
+        // The variables and the balancing key have read the client's headers: now they go
+        // upstream as they are (moved, not copied), less the hop-by-hop ones, with the
+        // configured ones set.
         let mut headers = std::mem::take(req.headers_mut());
         headers::strip_for_upstream(&mut headers);
         headers::set(&mut headers, &target.headers, set);
@@ -283,7 +283,7 @@ async fn nginx(
                     }
                     None => {
                         peers[i].succeeded();
-                        return relay(head, conn, flight, policy.read, false);
+                        return relay(head, conn, flight, policy.read, Ends::Together);
                     }
                 }
             }
@@ -344,7 +344,7 @@ async fn haproxy(
     loop {
         let flight = InFlight::enter(pool, i);
         match attempt(pool, i, policy, out).await {
-            Ok((head, conn)) => return relay(head, conn, flight, policy.read, true),
+            Ok((head, conn)) => return relay(head, conn, flight, policy.read, Ends::Apart),
             Err(f) => {
                 peers[i]
                     .failures
@@ -602,10 +602,10 @@ fn relay(
     mut conn: UpConn,
     flight: InFlight,
     read: Duration,
-    haproxy: bool,
+    ends: Ends,
 ) -> Response<Body> {
     if head.parts.status == StatusCode::SWITCHING_PROTOCOLS {
-        return switch(head, conn, flight, read, haproxy);
+        return switch(head, conn, flight, read, ends);
     }
     let whole = match head.framing {
         Framing::Empty => Some(Bytes::new()),
@@ -633,31 +633,26 @@ fn relay(
 
 /// The upstream switched protocols: the 101 goes to the client carrying what the connection
 /// becomes once it is sent — the client's socket joined to this upstream connection, which
-/// stays counted as the peer's while it lasts. nginx answers with `Connection: upgrade` of its
-/// own and ends the tunnel when either side closes; HAProxy passes the server's `Connection`
-/// and `Keep-Alive` and lets each direction close apart. A client that did not ask to upgrade
-/// gets the 101 and a closed connection.
+/// stays counted as the peer's while it lasts. nginx (tunnels whose sides end together)
+/// answers with `Connection: upgrade` of its own; HAProxy (sides apart) passes the server's
+/// `Connection` and `Keep-Alive`. A client that did not ask to upgrade gets the 101 and a
+/// closed connection.
 fn switch(
     head: Head,
     conn: UpConn,
     flight: InFlight,
     read: Duration,
-    haproxy: bool,
+    ends: Ends,
 ) -> Response<Body> {
     let splice: conn::Splice = Box::new(move |client, early| {
         Box::pin(async move {
             let _flight = flight;
             let (upstream, pending) = conn.into_tunnel();
-            let ends = if haproxy {
-                tunnel::Ends::Apart
-            } else {
-                tunnel::Ends::Together
-            };
             tunnel::join(client, early, upstream, pending, read, ends).await;
         })
     });
     let mut resp = Response::from_parts(head.parts, respond::full(Bytes::new()));
-    if !haproxy {
+    if ends == Ends::Together {
         resp.headers_mut().remove("keep-alive");
         resp.headers_mut()
             .insert(CONNECTION, HeaderValue::from_static("upgrade"));
