@@ -1,7 +1,8 @@
 //! `lbc serve` against real nginx on user variables: `map` (exact keys, case, `''`,
 //! `hostnames` wildcards, regexes with captures, chained maps, a source of two variables),
-//! `geo` (networks, most specific first; a variable source; `ranges`) and `set` (server and
-//! location level, inside `if`, read by `if`, `return`, `add_header` and `proxy_set_header`).
+//! `geo` (networks, most specific first; a variable source; `ranges`), `set` (server and
+//! location level, inside `if`, read by `if`, `return`, `add_header` and `proxy_set_header`)
+//! and regex captures (`$1`… of a regex location, then of an `if` or `rewrite` regex).
 //! The same requests go to both; status, the variables' values and the headers a backend
 //! received must be the same.
 
@@ -125,6 +126,40 @@ http {{
             }}
             return 404;
         }}
+        location ~ ^/cap/(\w+)/(.*)$ {{
+            set $first $1;
+            if ($http_x_c ~ ^(\d+)-(\d+)$) {{
+                set $swapped "$2+$1";
+            }}
+            if ($http_x_c ~ none) {{
+                set $nogroups "kept $1";
+            }}
+            add_header X-Cap "$1|$2" always;
+            return 200 "first=$first swapped=$swapped ng=$nogroups now=$1:$2\n";
+        }}
+        location ~ ^/cap2/(\w+)$ {{
+            rewrite ^/nomatch(\d+)$ /x;
+            return 200 "after a failed rewrite regex [$1]\n";
+        }}
+        location ~ ^/cap3/(\w+)$ {{
+            if ($http_x_c !~ ^(\d+)$) {{
+                return 200 "neg [$1]\n";
+            }}
+            if ($http_x_c) {{
+                return 200 "plain if keeps [$1]\n";
+            }}
+            return 200 "pos [$1]\n";
+        }}
+        location /rw/ {{
+            rewrite ^/rw/(.*)$ /rwdone/$1;
+        }}
+        location ~ ^/rwdone/(.*)$ {{
+            return 200 "done $1\n";
+        }}
+        location ~ ^/pc/(.*)$ {{
+            proxy_set_header X-Cap "$1";
+            proxy_pass http://127.0.0.1:{backend};
+        }}
         location /p/ {{
             set $via "lbc-$section";
             proxy_set_header Upgrade $http_upgrade;
@@ -185,6 +220,14 @@ fn map_geo_and_set_as_nginx() {
         "GET / HTTP/1.1\r\nHost: localhost\r\nCookie: a=1; sid=xyz; b=2",
         "GET / HTTP/1.1\r\nHost: localhost\r\nCookie: SID=upper",
         "GET / HTTP/1.1\r\nHost: localhost\r\nCookie: a=1\r\nCookie: sid=second",
+        "GET /cap/abc/def/g HTTP/1.1\r\nHost: localhost",
+        "GET /cap/abc/def HTTP/1.1\r\nHost: localhost\r\nX-C: 12-34",
+        "GET /cap/abc/def HTTP/1.1\r\nHost: localhost\r\nX-C: none",
+        "GET /rw/x/y HTTP/1.1\r\nHost: localhost",
+        "GET /cap2/abc HTTP/1.1\r\nHost: localhost",
+        "GET /cap3/abc HTTP/1.1\r\nHost: localhost",
+        "GET /cap3/abc HTTP/1.1\r\nHost: localhost\r\nX-C: 42",
+        "GET /pc/a/b?c HTTP/1.1\r\nHost: localhost",
         "GET /set HTTP/1.1\r\nHost: localhost",
         "GET /set HTTP/1.1\r\nHost: localhost\r\nX-A: go",
         "GET /set HTTP/1.1\r\nHost: localhost\r\nX-A: stop",

@@ -59,7 +59,7 @@ enum Part {
     Set(u32),
     Map(Arc<uservars::Map>),
     Geo(Arc<uservars::Geo>),
-    /// `$1`…`$9` of a `map` regex, in the map's values.
+    /// `$1`…`$9`: a group of the last regex match (empty when there is none, as in nginx).
     Capture(usize),
 }
 
@@ -70,8 +70,9 @@ pub struct Extra<'a> {
     pub args: &'a str,
     /// The servers the proxy tried, if it ran.
     pub upstream: Option<&'a upvars::Trail>,
-    /// The groups of the `map` regex whose value is being rendered.
-    pub captures: Option<&'a regex::Captures<'a>>,
+    /// `$1`…`$9`: the groups of the last regex that ran (the regex location, then each `if`
+    /// or `rewrite` regex; a `map` regex for its own value), as nginx keeps them.
+    pub captures: &'a [String],
 }
 
 /// What variables expand to for one request.
@@ -181,10 +182,7 @@ impl Template {
                 Part::Set(i) => out.push_str(v.set.get(*i as usize).map_or("", String::as_str)),
                 Part::Map(m) => m.render(v, x, out),
                 Part::Geo(g) => g.render(v, x, out),
-                Part::Capture(n) => {
-                    let group = x.captures.and_then(|c| c.get(*n));
-                    out.push_str(group.map_or("", |m| m.as_str()));
-                }
+                Part::Capture(n) => out.push_str(x.captures.get(*n).map_or("", String::as_str)),
             }
         }
     }
@@ -258,15 +256,6 @@ pub fn compile(
 
 /// Splits a value into text and variables (`$name` or `${name}`); `Err` names an unknown one.
 pub fn template(value: &str) -> Result<Template, String> {
-    compile_template(value, false)
-}
-
-/// A `map` value: `$1`…`$9` are the groups of the map's regex.
-pub fn template_with_captures(value: &str) -> Result<Template, String> {
-    compile_template(value, true)
-}
-
-fn compile_template(value: &str, captures: bool) -> Result<Template, String> {
     let mut parts = Vec::new();
     for piece in split_vars(value).map_err(str::to_string)? {
         let name = match piece {
@@ -304,7 +293,7 @@ fn compile_template(value: &str, captures: bool) -> Result<Template, String> {
                 Some(uservars::Var::Map(m)) => Part::Map(m),
                 Some(uservars::Var::Geo(g)) => Part::Geo(g),
                 None => match n.parse::<usize>() {
-                    Ok(i) if captures && i <= 9 => Part::Capture(i),
+                    Ok(i) if (1..=9).contains(&i) => Part::Capture(i),
                     _ => return Err(n.to_string()),
                 },
             },

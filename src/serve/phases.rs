@@ -41,6 +41,8 @@ struct Flow {
     slots: Vec<limit::ConnSlots>,
     /// The values of the `set` variables, by slot.
     set: Vec<String>,
+    /// The groups of the last regex that ran (`$1`…).
+    captures: Vec<String>,
 }
 
 /// What the handlers of a request need besides the request.
@@ -116,6 +118,7 @@ pub async fn serve(
         challenge: None,
         slots: Vec::new(),
         set: Vec::new(),
+        captures: Vec::new(),
     };
     let method = flow.method.clone();
     let cx = Cx {
@@ -186,7 +189,7 @@ pub async fn serve(
             uri: &flow.uri,
             args: flow.args.as_deref().unwrap_or(""),
             upstream: trail.as_ref(),
-            captures: None,
+            captures: &flow.captures,
         };
         headers::filter_response(
             resp.headers_mut(),
@@ -320,7 +323,13 @@ async fn route(
                 (h, &host.scope)
             }
             (None, Lookup::Uri, _) => match host.locations.find(&flow.uri) {
-                Some(i) => (&host.locations.handlers[i], &host.locations.scopes[i]),
+                Some(i) => {
+                    // A regex location's groups are the request's captures now.
+                    if let Some(groups) = host.locations.captures(i, &flow.uri) {
+                        flow.captures = groups;
+                    }
+                    (&host.locations.handlers[i], &host.locations.scopes[i])
+                }
                 None => (&Handler::Static, &host.scope),
             },
             (None, Lookup::Named(n), _) => match host.locations.named(n) {
@@ -483,6 +492,7 @@ async fn phases(
         let extra = Extra {
             uri: &flow.uri,
             args: flow.args.as_deref().unwrap_or(""),
+            captures: &flow.captures,
             ..Extra::default()
         };
         let text = text.as_ref().map(|t| t.render_ext(&vars, &extra));
@@ -572,6 +582,7 @@ async fn phases(
                 uri: &flow.uri,
                 args: flow.args.as_deref().unwrap_or(""),
                 set: &flow.set,
+                captures: &flow.captures,
             };
             let mut r = cx.upstreams.forward(target, r, pcx).await;
             // The request went to the proxy (its headers and body with it).
@@ -646,7 +657,13 @@ fn rewrite(
         server_names: &cx.host.names,
     };
     let before = flow.uri.clone();
-    let verdict = program.run(&mut flow.uri, &mut flow.args, &mut flow.set, &input);
+    let mut state = rewrite::State {
+        uri: &mut flow.uri,
+        args: &mut flow.args,
+        set: &mut flow.set,
+        captures: &mut flow.captures,
+    };
+    let verdict = program.run(&mut state, &input);
     let changed = flow.uri != before;
     let restart = |flow: &mut Flow| {
         flow.restart = true;

@@ -127,6 +127,8 @@ pub struct Locations {
     nested: std::collections::HashMap<usize, Level>,
     /// Named locations (`location @name`), reached by `try_files` and `error_page` only.
     named: Vec<(String, usize)>,
+    /// The regexes with groups of regex locations, by handler index.
+    groups: std::collections::HashMap<usize, Regex>,
     pub handlers: Vec<Handler>,
     /// The content settings of each handler's location.
     pub scopes: Vec<Arc<Scope>>,
@@ -367,6 +369,13 @@ impl Locations {
             }
         }
         (false, found)
+    }
+
+    /// The groups of handler `i`'s location regex matched against `path`, if it is a regex
+    /// location with groups.
+    pub fn captures(&self, i: usize, path: &str) -> Option<Vec<String>> {
+        let c = self.groups.get(&i)?.captures(path)?;
+        Some(super::uservars::groups(&c))
     }
 
     /// The handler of the named location `@name`.
@@ -961,7 +970,12 @@ fn route(
                 .case_insensitive(m.kind == MatchKind::RegexCaseless)
                 .build();
             match re {
-                Ok(re) => level.regexes.push((re, i)),
+                Ok(re) => {
+                    if re.captures_len() > 1 {
+                        locs.groups.insert(i, re.clone());
+                    }
+                    level.regexes.push((re, i));
+                }
                 Err(e) => f.refuse(m.origin, format!("this regex ({e})")),
             }
         }

@@ -57,6 +57,8 @@ pub struct Context<'a> {
     pub args: &'a str,
     /// The `set` variables' values.
     pub set: &'a [String],
+    /// The last regex match's groups.
+    pub captures: &'a [String],
 }
 
 /// Why an attempt failed: an [`ft`] condition and whether the request had been sent.
@@ -125,6 +127,7 @@ impl Upstreams {
         let extra = Extra {
             uri: cx.uri,
             args: cx.args,
+            captures: cx.captures,
             ..Extra::default()
         };
         let set = headers::render(&target.headers, &vars, &extra);

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::headers::{template, template_with_captures, Extra, Template, Vars};
+use super::headers::{template, Extra, Template, Vars};
 use super::support::Findings;
 use crate::ir::{Ir, Opaque, Origin, Protocol, Route, Settings};
 
@@ -96,8 +96,9 @@ impl Map {
         if !key.is_empty() {
             for (re, t) in &self.regexes {
                 if let Some(c) = re.captures(key) {
+                    let groups = groups(&c);
                     let x = Extra {
-                        captures: Some(&c),
+                        captures: &groups,
                         ..*x
                     };
                     return t.render_into(v, &x, out);
@@ -116,6 +117,14 @@ impl Map {
             .chain(self.tail.iter().map(|(_, t)| t))
             .chain(self.regexes.iter().map(|(_, t)| t))
     }
+}
+
+/// A regex match's groups, `$0`…`$9` (an unmatched group is empty).
+pub fn groups(c: &regex::Captures) -> Vec<String> {
+    c.iter()
+        .take(10)
+        .map(|m| m.map_or_else(String::new, |m| m.as_str().to_string()))
+        .collect()
 }
 
 /// `geo [SOURCE] $NAME { … }`: the value of the most specific network holding the client's
@@ -301,7 +310,7 @@ fn map(source: Template, entries: &[Opaque]) -> Result<Map, Why> {
             (_, [value]) => value,
             _ => return Err(Why::Refused(e.origin, format!("the `map` entry `{key}`"))),
         };
-        let value = template_with_captures(value).map_err(Why::Unknown)?;
+        let value = template(value).map_err(Why::Unknown)?;
         if key == "default" {
             m.default = value;
         } else if let Some(pattern) = key.strip_prefix('~') {
