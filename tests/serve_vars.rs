@@ -13,12 +13,16 @@ use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream};
 
 use common::serve::{read_head, serve_check, spawn_backend, start_nginx, start_pair, IO_TIMEOUT};
 
-/// A backend answering with the request's `x-*` header lines, sorted.
+/// A backend answering with the request's `x-*` header lines (names lower-cased), sorted.
 fn echo_backend() -> u16 {
     spawn_backend(|mut conn| {
         let (head, _) = read_head(&mut conn);
-        let head = head.to_ascii_lowercase();
-        let mut lines: Vec<&str> = head.lines().filter(|l| l.starts_with("x-")).collect();
+        let mut lines: Vec<String> = head
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| format!("{}:{v}", n.to_ascii_lowercase()))
+            .filter(|l| l.starts_with("x-"))
+            .collect();
         lines.sort_unstable();
         let body = lines.join("\n");
         let reply = format!(
@@ -55,10 +59,23 @@ fn ask(port: u16, head: &str) -> String {
     format!("{status} | {} | {body}", x.join(", "))
 }
 
-fn config(port: u16, backend: u16) -> String {
+fn config(port: u16, backend: u16, a: u16, b: u16) -> String {
     format!(
         r#"events {{}}
 http {{
+    upstream app_a {{ server 127.0.0.1:{a}; }}
+    upstream App_B {{ server 127.0.0.1:{b}; }}
+    upstream Echo_Up {{ server 127.0.0.1:{backend}; }}
+    map $http_x_app $pool {{
+        default app_a;
+        b app_b;
+        echo 127.0.0.1:{backend};
+        echoup echo_up;
+        echoexact Echo_Up;
+        ip 127.0.0.1:{a};
+        nosuch nosuch.invalid;
+        ported app_a:80;
+    }}
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
     map $uri $section {{
         default none;
@@ -160,6 +177,23 @@ http {{
             proxy_set_header X-Cap "$1";
             proxy_pass http://127.0.0.1:{backend};
         }}
+        location /d/ {{
+            proxy_set_header X-PH $proxy_host;
+            proxy_pass http://$pool;
+        }}
+        location /u/ {{
+            proxy_pass http://$pool/fixed$is_args$args;
+        }}
+        location ~ ^/c/(.*)$ {{
+            proxy_pass http://app_a/x/$1;
+        }}
+        location /s/ {{
+            set $t "http://App_B";
+            proxy_pass $t;
+        }}
+        location /bad/ {{
+            proxy_pass $http_x_url;
+        }}
         location /p/ {{
             set $via "lbc-$section";
             proxy_set_header Upgrade $http_upgrade;
@@ -180,7 +214,8 @@ http {{
 #[test]
 fn map_geo_and_set_as_nginx() {
     let backend = echo_backend();
-    let p = start_pair(|port| config(port, backend), start_nginx);
+    let (a, b) = (common::serve::backend("a"), common::serve::backend("b"));
+    let p = start_pair(|port| config(port, backend, a, b), start_nginx);
     let requests = [
         "GET / HTTP/1.1\r\nHost: localhost",
         "GET /exact HTTP/1.1\r\nHost: localhost",
@@ -228,6 +263,20 @@ fn map_geo_and_set_as_nginx() {
         "GET /cap3/abc HTTP/1.1\r\nHost: localhost",
         "GET /cap3/abc HTTP/1.1\r\nHost: localhost\r\nX-C: 42",
         "GET /pc/a/b?c HTTP/1.1\r\nHost: localhost",
+        "GET /d/one?q=1 HTTP/1.1\r\nHost: localhost",
+        "GET /d/two HTTP/1.1\r\nHost: localhost\r\nX-App: b",
+        "GET /d/three HTTP/1.1\r\nHost: localhost\r\nX-App: ip",
+        "GET /d/four HTTP/1.1\r\nHost: localhost\r\nX-App: echo",
+        "GET /d/five HTTP/1.1\r\nHost: localhost\r\nX-App: nosuch",
+        "GET /d/up HTTP/1.1\r\nHost: localhost\r\nX-App: echoup",
+        "GET /d/exact HTTP/1.1\r\nHost: localhost\r\nX-App: echoexact",
+        "GET /d/six HTTP/1.1\r\nHost: localhost\r\nX-App: ported",
+        "GET /u/x?k=v HTTP/1.1\r\nHost: localhost\r\nX-App: b",
+        "GET /u/x HTTP/1.1\r\nHost: localhost",
+        "GET /c/deep/path?z=1 HTTP/1.1\r\nHost: localhost",
+        "GET /s/x HTTP/1.1\r\nHost: localhost",
+        "GET /bad/x HTTP/1.1\r\nHost: localhost\r\nX-URL: ftp://x",
+        "GET /bad/x HTTP/1.1\r\nHost: localhost\r\nX-URL: http://app_a",
         "GET /set HTTP/1.1\r\nHost: localhost",
         "GET /set HTTP/1.1\r\nHost: localhost\r\nX-A: go",
         "GET /set HTTP/1.1\r\nHost: localhost\r\nX-A: stop",

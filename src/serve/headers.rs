@@ -208,6 +208,23 @@ pub fn compile(
     proxy_host: &str,
     f: &mut Findings,
 ) -> Option<Vec<(HeaderName, SetHeader)>> {
+    compile_with(headers, Some(proxy_host), f)
+}
+
+/// Compiles a `proxy_set_header` list whose `$proxy_host` is known per request only
+/// (`proxy_pass` with variables).
+pub fn compile_per_request(
+    headers: &[Header],
+    f: &mut Findings,
+) -> Option<Vec<(HeaderName, SetHeader)>> {
+    compile_with(headers, None, f)
+}
+
+fn compile_with(
+    headers: &[Header],
+    proxy_host: Option<&str>,
+    f: &mut Findings,
+) -> Option<Vec<(HeaderName, SetHeader)>> {
     let mut out = Vec::new();
     let mut ok = true;
     for h in headers {
@@ -241,7 +258,10 @@ pub fn compile(
         for p in &t.0 {
             match p {
                 Part::Text(s) => text.push_str(s),
-                Part::ProxyHost => text.push_str(proxy_host),
+                Part::ProxyHost => match proxy_host {
+                    Some(h) => text.push_str(h),
+                    None => return SetHeader::Render(t),
+                },
                 _ => return SetHeader::Render(t),
             }
         }

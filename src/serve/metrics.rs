@@ -252,7 +252,12 @@ pub fn pools_of<'a>(listeners: impl IntoIterator<Item = &'a ListenPlan>) -> Vec<
                 .iter()
                 .chain(host.locations.handlers.iter());
             for h in handlers {
-                if let Handler::Proxy(t) = h {
+                let targets: Vec<&Arc<super::plan::ProxyTarget>> = match h {
+                    Handler::Proxy(t) => vec![t],
+                    Handler::ProxyDynamic(d) => d.upstreams.values().collect(),
+                    _ => Vec::new(),
+                };
+                for t in targets {
                     if !out.iter().any(|p| Arc::ptr_eq(p, &t.pool)) {
                         out.push(t.pool.clone());
                     }

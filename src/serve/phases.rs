@@ -15,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::content::Scope;
 use super::files::{self, Outcome};
 use super::headers::{self, Extra, Vars};
-use super::plan::{Handler, Host};
+use super::plan::{Handler, Host, ProxyTarget};
 use super::proxy::{Context, Upstreams};
 use super::respond::{self, Body};
 use super::{acl, compress, head, limit, log, rewrite, status, upvars};
@@ -557,55 +557,121 @@ async fn phases(
         Handler::Return { .. } => Outcome::Error(500),
         Handler::Status => Outcome::Response(status::respond()),
         Handler::Static => static_files(cx, flow, scope, req),
-        Handler::Proxy(target) => {
-            let Some(r) = req.as_mut() else {
-                return Outcome::Error(500);
-            };
-            if flow.uri != original_uri {
-                let mut text = encode_path(&flow.uri);
-                if let Some(a) = &flow.args {
-                    text.push('?');
-                    text.push_str(a);
-                }
-                if let Ok(u) = text.parse() {
-                    *r.uri_mut() = u;
-                }
-            }
-            let pcx = Context {
-                remote: cx.remote,
-                local: cx.local,
-                first: cx.first,
-                scheme: cx.scheme,
+        Handler::Proxy(target) => proxy(cx, flow, scope, req, target, None, original_uri).await,
+        Handler::ProxyDynamic(d) => {
+            let vars = Vars {
+                request: req.as_ref().map_or(&empty, |r| r.headers()),
                 host: cx.host_var,
-                max_body: scope.max_body,
-                trail: scope.log.is_some() || !scope.add_headers.is_empty(),
+                remote_addr: cx.remote.ip(),
+                proxy_host: "",
+                request_uri: cx.request_uri,
+                server_port: cx.local.port(),
+                scheme: cx.scheme,
+                set: &flow.set,
+            };
+            let extra = Extra {
                 uri: &flow.uri,
                 args: flow.args.as_deref().unwrap_or(""),
-                set: &flow.set,
                 captures: &flow.captures,
+                ..Extra::default()
             };
-            let mut r = cx.upstreams.forward(target, r, pcx).await;
-            // The request went to the proxy (its headers and body with it).
-            *req = None;
-            if let Some(rules) = cx
-                .host
-                .http_response
-                .as_ref()
-                .filter(|_| r.extensions().get::<respond::OwnAnswer>().is_none())
-            {
-                rules.run(r.headers_mut(), cx.remote, cx.local);
+            let url = d.url.render_ext(&vars, &extra);
+            let target = split_url(&url).and_then(|(authority, uri)| {
+                d.target(authority).map(|t| (t, uri.map(str::to_string)))
+            });
+            match target {
+                Ok((t, uri)) => proxy(cx, flow, scope, req, &t, uri.as_deref(), original_uri).await,
+                Err(code) => Outcome::Error(code),
             }
-            let status = r.status().as_u16();
-            // The proxy's own error pages (502, 504) go through `error_page`.
-            if r.extensions().get::<respond::OwnAnswer>().is_some()
-                && status >= 400
-                && scope.error_page(status).is_some()
-            {
-                return Outcome::Error(status);
-            }
-            Outcome::Response(r)
         }
     }
+}
+
+/// Passes the request to `target` (`uri`: the whole URI to send, from a `proxy_pass` with
+/// variables); the proxy's own error pages go through `error_page`.
+async fn proxy(
+    cx: &Cx<'_>,
+    flow: &mut Flow,
+    scope: &Arc<Scope>,
+    req: &mut Option<Request<Incoming>>,
+    target: &ProxyTarget,
+    uri: Option<&str>,
+    original_uri: &str,
+) -> Outcome {
+    let Some(r) = req.as_mut() else {
+        return Outcome::Error(500);
+    };
+    if let Some(uri) = uri {
+        match uri.parse() {
+            Ok(u) => *r.uri_mut() = u,
+            Err(_) => {
+                eprintln!("lbc serve: cannot send the URI \"{uri}\" upstream");
+                return Outcome::Error(500);
+            }
+        }
+    } else if flow.uri != original_uri {
+        let mut text = encode_path(&flow.uri);
+        if let Some(a) = &flow.args {
+            text.push('?');
+            text.push_str(a);
+        }
+        if let Ok(u) = text.parse() {
+            *r.uri_mut() = u;
+        }
+    }
+    let pcx = Context {
+        remote: cx.remote,
+        local: cx.local,
+        first: cx.first,
+        scheme: cx.scheme,
+        host: cx.host_var,
+        max_body: scope.max_body,
+        trail: scope.log.is_some() || !scope.add_headers.is_empty(),
+        uri: &flow.uri,
+        args: flow.args.as_deref().unwrap_or(""),
+        set: &flow.set,
+        captures: &flow.captures,
+    };
+    let mut r = cx.upstreams.forward(target, r, pcx).await;
+    // The request went to the proxy (its headers and body with it).
+    *req = None;
+    if let Some(rules) = cx
+        .host
+        .http_response
+        .as_ref()
+        .filter(|_| r.extensions().get::<respond::OwnAnswer>().is_none())
+    {
+        rules.run(r.headers_mut(), cx.remote, cx.local);
+    }
+    let status = r.status().as_u16();
+    // The proxy's own error pages (502, 504) go through `error_page`.
+    if r.extensions().get::<respond::OwnAnswer>().is_some()
+        && status >= 400
+        && scope.error_page(status).is_some()
+    {
+        return Outcome::Error(status);
+    }
+    Outcome::Response(r)
+}
+
+/// A `proxy_pass` URL rendered per request: its host and port, and its URI part (`None`
+/// without one; a bare `?…` gets a `/`), or nginx's status for a URL it cannot use.
+fn split_url(url: &str) -> Result<(&str, Option<&str>), u16> {
+    let Some(rest) = url.strip_prefix("http://") else {
+        eprintln!("lbc serve: invalid URL prefix in \"{url}\"");
+        return Err(if url.starts_with("https://") {
+            502
+        } else {
+            500
+        });
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, uri) = rest.split_at(end);
+    if authority.is_empty() {
+        eprintln!("lbc serve: no host in \"{url}\"");
+        return Err(500);
+    }
+    Ok((authority, (!uri.is_empty()).then_some(uri)))
 }
 
 fn static_files(

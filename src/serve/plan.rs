@@ -142,6 +142,8 @@ pub enum Handler {
         text: Option<Template>,
     },
     Proxy(Arc<ProxyTarget>),
+    /// `proxy_pass` with variables: the target is found per request.
+    ProxyDynamic(Arc<DynamicProxy>),
     /// Static files (a location without `proxy_pass`, `return` or `stub_status`).
     Static,
     /// `stub_status`.
@@ -164,6 +166,89 @@ pub struct ProxyTarget {
     pub options: ServerOptions,
     /// Timeouts and when to try another server.
     pub policy: Policy,
+}
+
+/// `proxy_pass` with variables: the URL is rendered per request. A host without a port that
+/// names an `upstream` block goes to that pool; an address goes to that server alone; any
+/// other name needs a `resolver` nginx would use (502, as nginx without one). A URI part in
+/// the URL replaces the request's URI whole.
+pub struct DynamicProxy {
+    pub url: super::headers::Template,
+    /// A ready target per `upstream` block, by lower-cased name.
+    pub upstreams: BTreeMap<String, Arc<ProxyTarget>>,
+    /// For an address (or an upstream name spelt another way): the headers (`$proxy_host`
+    /// rendered per request), HTTP version and policy of the location.
+    pub direct_headers: Vec<(hyper::header::HeaderName, super::headers::SetHeader)>,
+    pub direct_http10: bool,
+    pub direct_policy: Policy,
+}
+
+impl DynamicProxy {
+    /// The target for the host and port of a rendered URL (`Err` with nginx's status).
+    pub fn target(&self, authority: &str) -> Result<Arc<ProxyTarget>, u16> {
+        if let Some(addr) = address(authority) {
+            let proxy_host = match addr.port() {
+                80 => authority.trim_end_matches(":80").to_string(),
+                _ => authority.to_string(),
+            };
+            return Ok(Arc::new(ProxyTarget {
+                pool: Arc::new(single_server(addr, &proxy_host)),
+                proxy_host,
+                rewrite: None,
+                headers: self.direct_headers.clone(),
+                http10: self.direct_http10,
+                options: ServerOptions::default(),
+                policy: self.direct_policy.clone(),
+            }));
+        }
+        match self.upstreams.get(&authority.to_ascii_lowercase()) {
+            Some(t) if t.proxy_host == authority => Ok(t.clone()),
+            // `$proxy_host` is the name as the URL spells it.
+            Some(t) => Ok(Arc::new(ProxyTarget {
+                pool: t.pool.clone(),
+                proxy_host: authority.to_string(),
+                rewrite: None,
+                headers: self.direct_headers.clone(),
+                http10: self.direct_http10,
+                options: ServerOptions::default(),
+                policy: t.policy.clone(),
+            })),
+            None => {
+                eprintln!("lbc serve: no resolver defined to resolve {authority}");
+                Err(502)
+            }
+        }
+    }
+}
+
+/// An IP address with an optional port (80 when absent), as a URL's authority writes it.
+fn address(authority: &str) -> Option<std::net::SocketAddr> {
+    if let Ok(a) = authority.parse() {
+        return Some(a);
+    }
+    let ip = authority.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| std::net::SocketAddr::new(ip, 80))
+}
+
+/// A pool of the one server a `proxy_pass` URL names (nginx keeps no connection to it).
+fn single_server(addr: std::net::SocketAddr, name: &str) -> UpstreamPool {
+    let peers = Peers {
+        name: name.to_string(),
+        peers: vec![Peer::new(addr, name.to_string(), 1)],
+    };
+    let balancer = Balancer::new(&Algorithm::RoundRobin, &peers)
+        .unwrap_or_else(|_| unreachable!("round-robin takes any pool"));
+    UpstreamPool {
+        peers,
+        balancer,
+        key: None,
+        settings: Settings::default(),
+        checks: Vec::new(),
+        keepalive: Default::default(),
+        options: Default::default(),
+    }
 }
 
 /// The pools by name; `None` for one that was refused.
@@ -1027,6 +1112,11 @@ fn handler(
             target,
             pool: named,
             origin,
+        } if target.contains('$') => dynamic(target, *origin, pools, headers, scopes, f),
+        Action::Proxy {
+            target,
+            pool: named,
+            origin,
         } => {
             let Some(rest) = target.strip_prefix("http://") else {
                 return backend(target, named.as_deref(), *origin, pools, scopes, f);
@@ -1035,10 +1125,6 @@ fn handler(
                 Some(i) => (&rest[..i], Some(&rest[i..])),
                 None => (rest, None),
             };
-            if authority.contains('$') || uri.is_some_and(|u| u.contains('$')) {
-                f.refuse(*origin, "variables in `proxy_pass`");
-                return None;
-            }
             let rewrite = match (uri, prefix) {
                 (None, _) => None,
                 (Some(u), Some(p)) => Some((p.to_string(), u.to_string())),
@@ -1060,21 +1146,7 @@ fn handler(
                         f.refuse(*origin, format!("the unresolvable upstream `{authority}`"));
                         return None;
                     };
-                    let peers = Peers {
-                        name: authority.to_string(),
-                        peers: vec![Peer::new(addr, authority.to_string(), 1)],
-                    };
-                    let balancer = Balancer::new(&Algorithm::RoundRobin, &peers).ok()?;
-                    Arc::new(UpstreamPool {
-                        peers,
-                        balancer,
-                        key: None,
-                        settings: Settings::default(),
-                        checks: Vec::new(),
-                        // nginx keeps no connection to a server named in `proxy_pass` itself.
-                        keepalive: Default::default(),
-                        options: Default::default(),
-                    })
+                    Arc::new(single_server(addr, authority))
                 }
             };
             let headers = super::headers::compile(headers, authority, f)?;
@@ -1099,6 +1171,56 @@ fn handler(
             None
         }
     }
+}
+
+/// `proxy_pass` with variables: a target ready for each `upstream` block, and what a target
+/// named by its address takes.
+fn dynamic(
+    target: &str,
+    origin: crate::ir::Origin,
+    pools: &Pools,
+    headers: &[crate::ir::Header],
+    scopes: &[&Settings],
+    f: &mut Findings,
+) -> Option<Handler> {
+    if target.starts_with("https://") {
+        f.refuse(origin, "`proxy_pass https://…` (TLS to upstreams)");
+        return None;
+    }
+    let url = match super::headers::template(target) {
+        Ok(t) => t,
+        Err(var) => {
+            f.refuse(origin, format!("the variable `${var}` in `proxy_pass`"));
+            return None;
+        }
+    };
+    let http10 = http10(scopes, f)?;
+    let mut upstreams = BTreeMap::new();
+    for (name, pool) in pools {
+        let Some(pool) = pool else { continue };
+        let headers = super::headers::compile(headers, name, f)?;
+        let scopes = [scopes, &[&pool.settings]].concat();
+        let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
+        upstreams.insert(
+            name.to_ascii_lowercase(),
+            Arc::new(ProxyTarget {
+                pool: pool.clone(),
+                proxy_host: name.clone(),
+                rewrite: None,
+                headers,
+                http10,
+                options: ServerOptions::default(),
+                policy,
+            }),
+        );
+    }
+    Some(Handler::ProxyDynamic(Arc::new(DynamicProxy {
+        url,
+        upstreams,
+        direct_headers: super::headers::compile_per_request(headers, f)?,
+        direct_http10: http10,
+        direct_policy: Policy::resolve(scopes, Flavor::Nginx, f)?,
+    })))
 }
 
 /// A HAProxy `default_backend NAME` (or a `listen` section's own servers): every request goes
