@@ -167,6 +167,28 @@ http {{
             }}
             return 200 "pos [$1]\n";
         }}
+        location /cors/ {{
+            add_header X-Loc loc always;
+            if ($request_method = OPTIONS) {{
+                add_header X-Allow "GET, POST";
+                add_header X-Origin $http_origin always;
+                return 204;
+            }}
+            if ($http_x_h) {{
+                set $h 1;
+            }}
+            return 200 "cors $h\n";
+        }}
+        location /ifh/ {{
+            add_header X-Loc loc;
+            if ($http_x_h) {{
+                add_header X-If "yes $http_x_h";
+            }}
+            if ($http_x_i) {{
+                set $i 1;
+            }}
+            return 200 "ifh\n";
+        }}
         location /rw/ {{
             rewrite ^/rw/(.*)$ /rwdone/$1;
         }}
@@ -259,6 +281,12 @@ fn map_geo_and_set_as_nginx() {
         "GET /cap/abc/def HTTP/1.1\r\nHost: localhost\r\nX-C: 12-34",
         "GET /cap/abc/def HTTP/1.1\r\nHost: localhost\r\nX-C: none",
         "GET /rw/x/y HTTP/1.1\r\nHost: localhost",
+        "OPTIONS /cors/x HTTP/1.1\r\nHost: localhost\r\nOrigin: http://a.test",
+        "GET /cors/x HTTP/1.1\r\nHost: localhost\r\nOrigin: http://a.test",
+        "GET /cors/x HTTP/1.1\r\nHost: localhost\r\nX-H: 1",
+        "GET /ifh/ HTTP/1.1\r\nHost: localhost",
+        "GET /ifh/ HTTP/1.1\r\nHost: localhost\r\nX-H: 1",
+        "GET /ifh/ HTTP/1.1\r\nHost: localhost\r\nX-H: 1\r\nX-I: 1",
         "GET /cap2/abc HTTP/1.1\r\nHost: localhost",
         "GET /cap3/abc HTTP/1.1\r\nHost: localhost",
         "GET /cap3/abc HTTP/1.1\r\nHost: localhost\r\nX-C: 42",

@@ -106,6 +106,9 @@ impl Scope {
         for a in &self.add_headers {
             out.extend(a.reads());
         }
+        if let Some(p) = &self.rewrite {
+            out.extend(p.header_reads());
+        }
         if self.gzip.is_some() {
             out.extend([ACCEPT_ENCODING, AUTHORIZATION]);
             out.push(hyper::header::HeaderName::from_static("via"));

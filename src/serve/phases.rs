@@ -43,6 +43,8 @@ struct Flow {
     set: Vec<String>,
     /// The groups of the last regex that ran (`$1`…).
     captures: Vec<String>,
+    /// The `add_header` list of the `if` block the request is in, if it has its own.
+    if_headers: Option<Arc<Vec<headers::AddHeader>>>,
 }
 
 /// What the handlers of a request need besides the request.
@@ -119,6 +121,7 @@ pub async fn serve(
         slots: Vec::new(),
         set: Vec::new(),
         captures: Vec::new(),
+        if_headers: None,
     };
     let method = flow.method.clone();
     let cx = Cx {
@@ -174,7 +177,8 @@ pub async fn serve(
     if !matches!(status, 200 | 206 | 304) {
         resp.headers_mut().remove(hyper::header::LAST_MODIFIED);
     }
-    if scope.expires.is_some() || !scope.add_headers.is_empty() {
+    let add_headers = flow.if_headers.as_deref().unwrap_or(&scope.add_headers);
+    if scope.expires.is_some() || !add_headers.is_empty() {
         let vars = Vars {
             request: &headers,
             host: &host_var,
@@ -195,7 +199,7 @@ pub async fn serve(
             resp.headers_mut(),
             status,
             scope.expires,
-            &scope.add_headers,
+            add_headers,
             &vars,
             &extra,
         );
@@ -470,6 +474,8 @@ async fn phases(
         }
     }
     let mut broke = false;
+    // A new location: the request is in none of its `if` blocks yet.
+    flow.if_headers = None;
     if let Some(p) = &scope.rewrite {
         let headers = req.as_ref().map(|r| r.headers());
         match rewrite(cx, flow, p, scope, headers, true) {
@@ -626,7 +632,7 @@ async fn proxy(
         scheme: cx.scheme,
         host: cx.host_var,
         max_body: scope.max_body,
-        trail: scope.log.is_some() || !scope.add_headers.is_empty(),
+        trail: scope.log.is_some() || !scope.add_headers.is_empty() || flow.if_headers.is_some(),
         uri: &flow.uri,
         args: flow.args.as_deref().unwrap_or(""),
         set: &flow.set,
@@ -728,6 +734,7 @@ fn rewrite(
         args: &mut flow.args,
         set: &mut flow.set,
         captures: &mut flow.captures,
+        headers: &mut flow.if_headers,
     };
     let verdict = program.run(&mut state, &input);
     let changed = flow.uri != before;

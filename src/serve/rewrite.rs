@@ -7,11 +7,15 @@
 //! with `?`). What the runtime does not know (`set`, file tests, other directives in `if`) is
 //! refused.
 
-use super::headers::{template, Extra, Template, Vars};
+use std::sync::Arc;
+
+use hyper::header::HeaderName;
+
+use super::headers::{compile_add, template, AddHeader, Extra, Template, Vars};
 use super::referer::Referers;
 use super::support::Findings;
 use super::uservars;
-use crate::ir::Opaque;
+use crate::ir::{Header, Opaque};
 
 /// How a `rewrite` ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +61,8 @@ enum Step {
     If {
         cond: Cond,
         body: Vec<Step>,
+        /// The block's own `add_header` list (`None`: the location's, inherited).
+        headers: Option<Arc<Vec<AddHeader>>>,
     },
     Break,
     /// `set $name VALUE`: the variable's slot and its value.
@@ -114,6 +120,24 @@ impl Program {
         self.0.is_empty()
     }
 
+    /// The request headers the `add_header`s of its `if` blocks read.
+    pub fn header_reads(&self) -> Vec<HeaderName> {
+        fn walk<'a>(steps: impl Iterator<Item = &'a Step>, out: &mut Vec<HeaderName>) {
+            for s in steps {
+                if let Step::If { body, headers, .. } = s {
+                    headers
+                        .iter()
+                        .flat_map(|h| h.iter())
+                        .for_each(|a| out.extend(a.reads()));
+                    walk(body.iter(), out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.0.iter().map(|(_, s)| s), &mut out);
+        out
+    }
+
     /// Places the level's `return` (kept as its action) where it was written.
     pub fn place_return(&mut self, at: u32, status: u16, text: Option<Template>) {
         let i = self
@@ -139,6 +163,9 @@ pub struct State<'a> {
     pub args: &'a mut Option<String>,
     pub set: &'a mut Vec<String>,
     pub captures: &'a mut Vec<String>,
+    /// The `add_header` list of the last `if` block entered that has its own (it replaces
+    /// the location's; a block without one gives the location's back).
+    pub headers: &'a mut Option<Arc<Vec<AddHeader>>>,
 }
 
 impl State<'_> {
@@ -183,8 +210,14 @@ fn run(steps: &[&Step], st: &mut State, input: &Input) -> Option<Verdict> {
                 }
                 st.set[slot] = value;
             }
-            Step::If { cond, body } => {
+            Step::If {
+                cond,
+                body,
+                headers,
+            } => {
                 if test(cond, st, input) {
+                    // The request takes the block's configuration, as nginx's `if` does.
+                    st.headers.clone_from(headers);
                     let body: Vec<&Step> = body.iter().collect();
                     if let Some(v) = run(&body, st, input) {
                         return Some(v);
@@ -352,8 +385,22 @@ fn step(o: &Opaque, f: &mut Findings) -> Option<Step> {
                 .ok()?;
             let mut body = Vec::new();
             let mut ok = true;
+            let mut added = Vec::new();
             for c in &o.children {
-                if DIRECTIVES.contains(&c.name.as_str()) && c.name != "if" {
+                if c.name == "add_header" {
+                    match c.args.as_slice() {
+                        [name, value] | [name, value, _] => added.push(Header {
+                            name: name.clone(),
+                            value: value.clone(),
+                            always: c.args.get(2).is_some_and(|a| a == "always"),
+                            origin: c.origin,
+                        }),
+                        _ => {
+                            f.refuse(c.origin, "this `add_header`");
+                            ok = false;
+                        }
+                    }
+                } else if DIRECTIVES.contains(&c.name.as_str()) && c.name != "if" {
                     match step(c, f) {
                         Some(s) => body.push(s),
                         None => ok = false,
@@ -363,7 +410,12 @@ fn step(o: &Opaque, f: &mut Findings) -> Option<Step> {
                     ok = false;
                 }
             }
-            ok.then_some(Step::If { cond, body })
+            let headers = (!added.is_empty()).then(|| Arc::new(compile_add(&added, f)));
+            ok.then_some(Step::If {
+                cond,
+                body,
+                headers,
+            })
         }
         _ => None,
     }
