@@ -15,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::content::Scope;
 use super::files::{self, Outcome};
 use super::headers::{self, Extra, Vars};
-use super::plan::{Handler, Host, ProxyTarget};
+use super::plan::{DynamicProxy, Handler, Host, ProxyTarget};
 use super::proxy::{Context, Upstreams};
 use super::respond::{self, Body};
 use super::{acl, compress, head, limit, log, rewrite, status, upvars};
@@ -557,40 +557,53 @@ async fn phases(
             Err(o) => return *o,
         }
     }
-    match handler {
+    let dynamic;
+    let (target, uri) = match handler {
         // After `break`, the location's `return` does not run: its files are served.
-        Handler::Return { .. } if broke => static_files(cx, flow, scope, req),
-        Handler::Return { .. } => Outcome::Error(500),
-        Handler::Status => Outcome::Response(status::respond()),
-        Handler::Static => static_files(cx, flow, scope, req),
-        Handler::Proxy(target) => proxy(cx, flow, scope, req, target, None, original_uri).await,
-        Handler::ProxyDynamic(d) => {
-            let vars = Vars {
-                request: req.as_ref().map_or(&empty, |r| r.headers()),
-                host: cx.host_var,
-                remote_addr: cx.remote.ip(),
-                proxy_host: "",
-                request_uri: cx.request_uri,
-                server_port: cx.local.port(),
-                scheme: cx.scheme,
-                set: &flow.set,
-            };
-            let extra = Extra {
-                uri: &flow.uri,
-                args: flow.args.as_deref().unwrap_or(""),
-                captures: &flow.captures,
-                ..Extra::default()
-            };
-            let url = d.url.render_ext(&vars, &extra);
-            let target = split_url(&url).and_then(|(authority, uri)| {
-                d.target(authority).map(|t| (t, uri.map(str::to_string)))
-            });
-            match target {
-                Ok((t, uri)) => proxy(cx, flow, scope, req, &t, uri.as_deref(), original_uri).await,
-                Err(code) => Outcome::Error(code),
+        Handler::Return { .. } if broke => return static_files(cx, flow, scope, req),
+        Handler::Return { .. } => return Outcome::Error(500),
+        Handler::Status => return Outcome::Response(status::respond()),
+        Handler::Static => return static_files(cx, flow, scope, req),
+        Handler::Proxy(target) => (&**target, None),
+        Handler::ProxyDynamic(d) => match dynamic_target(cx, flow, req, d) {
+            Ok(found) => {
+                dynamic = found;
+                (&*dynamic.0, dynamic.1.as_deref())
             }
-        }
-    }
+            Err(code) => return Outcome::Error(code),
+        },
+    };
+    proxy(cx, flow, scope, req, target, uri, original_uri).await
+}
+
+/// The target of a `proxy_pass` with variables for this request, and the URI its URL gives
+/// (`Err`: nginx's status for a URL it cannot use).
+fn dynamic_target(
+    cx: &Cx<'_>,
+    flow: &Flow,
+    req: &Option<Request<Incoming>>,
+    d: &DynamicProxy,
+) -> Result<(Arc<ProxyTarget>, Option<String>), u16> {
+    let empty = HeaderMap::new();
+    let vars = Vars {
+        request: req.as_ref().map_or(&empty, |r| r.headers()),
+        host: cx.host_var,
+        remote_addr: cx.remote.ip(),
+        proxy_host: "",
+        request_uri: cx.request_uri,
+        server_port: cx.local.port(),
+        scheme: cx.scheme,
+        set: &flow.set,
+    };
+    let extra = Extra {
+        uri: &flow.uri,
+        args: flow.args.as_deref().unwrap_or(""),
+        captures: &flow.captures,
+        ..Extra::default()
+    };
+    let url = d.url.render_ext(&vars, &extra);
+    let (authority, uri) = split_url(&url)?;
+    Ok((d.target(authority)?, uri.map(str::to_string)))
 }
 
 /// Passes the request to `target` (`uri`: the whole URI to send, from a `proxy_pass` with
