@@ -485,23 +485,7 @@ async fn phases(
         }
     }
     if let (Handler::Return { status, text }, false) = (handler, broke) {
-        let vars = Vars {
-            request: req.as_ref().map_or(&empty, |r| r.headers()),
-            host: cx.host_var,
-            remote_addr: cx.remote.ip(),
-            proxy_host: "",
-            request_uri: cx.request_uri,
-            server_port: cx.local.port(),
-            scheme: cx.scheme,
-            set: &flow.set,
-        };
-        let extra = Extra {
-            uri: &flow.uri,
-            args: flow.args.as_deref().unwrap_or(""),
-            captures: &flow.captures,
-            ..Extra::default()
-        };
-        let text = text.as_ref().map(|t| t.render_ext(&vars, &extra));
+        let text = text.as_ref().map(|t| render(cx, flow, req, t));
         if text.is_none() && *status >= 400 {
             return Outcome::Error(*status);
         }
@@ -576,14 +560,13 @@ async fn phases(
     proxy(cx, flow, scope, req, target, uri, original_uri).await
 }
 
-/// The target of a `proxy_pass` with variables for this request, and the URI its URL gives
-/// (`Err`: nginx's status for a URL it cannot use).
-fn dynamic_target(
+/// `t` with the request's values as the phases have them now (`return`, `proxy_pass`).
+fn render(
     cx: &Cx<'_>,
     flow: &Flow,
     req: &Option<Request<Incoming>>,
-    d: &DynamicProxy,
-) -> Result<(Arc<ProxyTarget>, Option<String>), u16> {
+    t: &super::headers::Template,
+) -> String {
     let empty = HeaderMap::new();
     let vars = Vars {
         request: req.as_ref().map_or(&empty, |r| r.headers()),
@@ -601,7 +584,18 @@ fn dynamic_target(
         captures: &flow.captures,
         ..Extra::default()
     };
-    let url = d.url.render_ext(&vars, &extra);
+    t.render_ext(&vars, &extra)
+}
+
+/// The target of a `proxy_pass` with variables for this request, and the URI its URL gives
+/// (`Err`: nginx's status for a URL it cannot use).
+fn dynamic_target(
+    cx: &Cx<'_>,
+    flow: &Flow,
+    req: &Option<Request<Incoming>>,
+    d: &DynamicProxy,
+) -> Result<(Arc<ProxyTarget>, Option<String>), u16> {
+    let url = render(cx, flow, req, &d.url);
     let (authority, uri) = split_url(&url)?;
     Ok((d.target(authority)?, uri.map(str::to_string)))
 }
