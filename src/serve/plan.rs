@@ -1195,12 +1195,20 @@ fn dynamic(
         }
     };
     let http10 = http10(scopes, f)?;
+    // The location's own problems are reported once, here; a pool's below.
+    let direct_headers = super::headers::compile_per_request(headers, f)?;
+    let direct_policy = Policy::resolve(scopes, Flavor::Nginx, f)?;
     let mut upstreams = BTreeMap::new();
     for (name, pool) in pools {
         let Some(pool) = pool else { continue };
-        let headers = super::headers::compile(headers, name, f)?;
+        let mut again = Findings::default();
+        let headers = super::headers::compile(headers, name, &mut again);
         let scopes = [scopes, &[&pool.settings]].concat();
-        let policy = Policy::resolve(&scopes, pool.balancer.flavor(), f)?;
+        let policy = Policy::resolve(&scopes, pool.balancer.flavor(), &mut again);
+        let (Some(headers), Some(policy)) = (headers, policy) else {
+            f.diags.extend(again.diags);
+            return None;
+        };
         upstreams.insert(
             name.to_ascii_lowercase(),
             Arc::new(ProxyTarget {
@@ -1217,9 +1225,9 @@ fn dynamic(
     Some(Handler::ProxyDynamic(Arc::new(DynamicProxy {
         url,
         upstreams,
-        direct_headers: super::headers::compile_per_request(headers, f)?,
+        direct_headers,
         direct_http10: http10,
-        direct_policy: Policy::resolve(scopes, Flavor::Nginx, f)?,
+        direct_policy,
     })))
 }
 
