@@ -189,6 +189,16 @@ http {{
             }}
             return 200 "ifh\n";
         }}
+        location ~ ^/named/(?<sect>[a-z]+)/(?P<item>\d+)$ {{
+            if ($http_x_c ~ ^(?<cx>\w+)-) {{
+                set $seen "cx=$cx";
+            }}
+            rewrite ^/named/(?<again>[a-z]+)/ /named-done;
+            return 200 "sect=$sect item=$item seen=$seen cx=$cx again=$again one=$1\n";
+        }}
+        location = /named-done {{
+            return 200 "done sect=$sect item=$item again=$again\n";
+        }}
         location /rw/ {{
             rewrite ^/rw/(.*)$ /rwdone/$1;
         }}
@@ -281,6 +291,9 @@ fn map_geo_and_set_as_nginx() {
         "GET /cap/abc/def HTTP/1.1\r\nHost: localhost\r\nX-C: 12-34",
         "GET /cap/abc/def HTTP/1.1\r\nHost: localhost\r\nX-C: none",
         "GET /rw/x/y HTTP/1.1\r\nHost: localhost",
+        "GET /named/abc/42 HTTP/1.1\r\nHost: localhost",
+        "GET /named/abc/42 HTTP/1.1\r\nHost: localhost\r\nX-C: zz-top",
+        "GET /named/abc/x HTTP/1.1\r\nHost: localhost",
         "OPTIONS /cors/x HTTP/1.1\r\nHost: localhost\r\nOrigin: http://a.test",
         "GET /cors/x HTTP/1.1\r\nHost: localhost\r\nOrigin: http://a.test",
         "GET /cors/x HTTP/1.1\r\nHost: localhost\r\nX-H: 1",

@@ -329,7 +329,7 @@ async fn route(
             (None, Lookup::Uri, _) => match host.locations.find(&flow.uri) {
                 Some(i) => {
                     // A regex location's groups are the request's captures now.
-                    if let Some(groups) = host.locations.captures(i, &flow.uri) {
+                    if let Some(groups) = host.locations.captures(i, &flow.uri, &mut flow.set) {
                         flow.captures = groups;
                     }
                     (&host.locations.handlers[i], &host.locations.scopes[i])

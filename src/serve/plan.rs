@@ -127,8 +127,9 @@ pub struct Locations {
     nested: std::collections::HashMap<usize, Level>,
     /// Named locations (`location @name`), reached by `try_files` and `error_page` only.
     named: Vec<(String, usize)>,
-    /// The regexes with groups of regex locations, by handler index.
-    groups: std::collections::HashMap<usize, Regex>,
+    /// The regexes with groups of regex locations, by handler index, with the slots their
+    /// named groups write.
+    groups: std::collections::HashMap<usize, (Regex, Vec<(usize, u32)>)>,
     pub handlers: Vec<Handler>,
     /// The content settings of each handler's location.
     pub scopes: Vec<Arc<Scope>>,
@@ -457,9 +458,11 @@ impl Locations {
     }
 
     /// The groups of handler `i`'s location regex matched against `path`, if it is a regex
-    /// location with groups.
-    pub fn captures(&self, i: usize, path: &str) -> Option<Vec<String>> {
-        let c = self.groups.get(&i)?.captures(path)?;
+    /// location with groups; its named groups written to their `set` slots.
+    pub fn captures(&self, i: usize, path: &str, set: &mut Vec<String>) -> Option<Vec<String>> {
+        let (re, named) = self.groups.get(&i)?;
+        let c = re.captures(path)?;
+        super::uservars::assign_named(set, named, &c);
         Some(super::uservars::groups(&c))
     }
 
@@ -1057,7 +1060,8 @@ fn route(
             match re {
                 Ok(re) => {
                     if re.captures_len() > 1 {
-                        locs.groups.insert(i, re.clone());
+                        let named = super::uservars::named_slots(&re);
+                        locs.groups.insert(i, (re.clone(), named));
                     }
                     level.regexes.push((re, i));
                 }

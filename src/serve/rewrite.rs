@@ -44,7 +44,8 @@ enum Operand {
 enum Cond {
     Truthy(Operand),
     Equals(Operand, String, bool),
-    Matches(Operand, regex::Regex, bool),
+    /// The regex, whether negated, and the slots its named groups write.
+    Matches(Operand, regex::Regex, bool, Vec<(usize, u32)>),
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +54,8 @@ enum Step {
         re: regex::Regex,
         to: Vec<Piece>,
         flag: Flag,
+        /// The slots its named groups write.
+        named: Vec<(usize, u32)>,
     },
     Return {
         status: u16,
@@ -204,11 +207,7 @@ fn run(steps: &[&Step], st: &mut State, input: &Input) -> Option<Verdict> {
             }
             Step::Set(slot, value) => {
                 let value = st.render(value, input);
-                let slot = *slot as usize;
-                if st.set.len() <= slot {
-                    st.set.resize(slot + 1, String::new());
-                }
-                st.set[slot] = value;
+                uservars::assign(st.set, *slot, value);
             }
             Step::If {
                 cond,
@@ -224,11 +223,18 @@ fn run(steps: &[&Step], st: &mut State, input: &Input) -> Option<Verdict> {
                     }
                 }
             }
-            Step::Rewrite { re, to, flag } => {
-                let Some(groups) = re.captures(st.uri).map(|c| uservars::groups(&c)) else {
+            Step::Rewrite {
+                re,
+                to,
+                flag,
+                named,
+            } => {
+                let Some(c) = re.captures(st.uri) else {
                     st.captured(None);
                     continue;
                 };
+                let groups = uservars::groups(&c);
+                uservars::assign_named(st.set, named, &c);
                 st.captures.clone_from(&groups);
                 let mut out = String::new();
                 for p in to {
@@ -295,9 +301,12 @@ fn test(cond: &Cond, st: &mut State, input: &Input) -> bool {
             !v.is_empty() && v != "0"
         }
         Cond::Equals(op, s, negate) => (value(op, st, input) == *s) != *negate,
-        Cond::Matches(op, re, negate) => {
+        Cond::Matches(op, re, negate, named) => {
             let subject = value(op, st, input);
             let c = re.captures(&subject);
+            if let Some(c) = &c {
+                uservars::assign_named(st.set, named, c);
+            }
             st.captured(c.as_ref());
             c.is_some() != *negate
         }
@@ -377,7 +386,13 @@ fn step(o: &Opaque, f: &mut Findings) -> Option<Step> {
                     return None;
                 }
             };
-            Some(Step::Rewrite { re, to, flag })
+            let named = uservars::named_slots(&re);
+            Some(Step::Rewrite {
+                re,
+                to,
+                flag,
+                named,
+            })
         }
         "if" => {
             let cond = condition(&o.args)
@@ -444,6 +459,12 @@ fn replacement(text: &str) -> Result<Vec<Piece>, String> {
     Ok(pieces)
 }
 
+/// A regex condition, with the slots of its named groups.
+fn matches(o: Operand, re: regex::Regex, negate: bool) -> Cond {
+    let named = uservars::named_slots(&re);
+    Cond::Matches(o, re, negate, named)
+}
+
 /// `(…)` split into words by the parser: `$var`, or `$var OP value`.
 fn condition(args: &[String]) -> Result<Cond, String> {
     let joined = args.join(" ");
@@ -492,10 +513,10 @@ fn condition(args: &[String]) -> Result<Cond, String> {
             Ok(match op.as_str() {
                 "=" => Cond::Equals(o, value.clone(), false),
                 "!=" => Cond::Equals(o, value.clone(), true),
-                "~" => Cond::Matches(o, re(false)?, false),
-                "~*" => Cond::Matches(o, re(true)?, false),
-                "!~" => Cond::Matches(o, re(false)?, true),
-                "!~*" => Cond::Matches(o, re(true)?, true),
+                "~" => matches(o, re(false)?, false),
+                "~*" => matches(o, re(true)?, false),
+                "!~" => matches(o, re(false)?, true),
+                "!~*" => matches(o, re(true)?, true),
                 _ => return Err(format!("the `if` operator `{op}`")),
             })
         }
@@ -527,7 +548,7 @@ mod tests {
         ));
         assert!(matches!(
             condition(&words("($http_x ~* (a|b))")),
-            Ok(Cond::Matches(_, ref re, false)) if re.as_str() == "(a|b)"
+            Ok(Cond::Matches(_, ref re, false, _)) if re.as_str() == "(a|b)"
         ));
         assert!(condition(&words("(-f $request_filename)")).is_err());
         assert!(condition(&words("($x <> y)")).is_err());

@@ -1,4 +1,5 @@
-//! nginx's user variables: `set` (a per-request slot the rewrite module writes), `map` and
+//! nginx's user variables: `set` (a per-request slot the rewrite module writes, as do the
+//! named groups `(?<name>…)` of location, `if` and `rewrite` regexes), `map` and
 //! `geo` (http level, computed from another value wherever they are read). [`collect`] finds
 //! them in the IR once per plan; while the plan is built, [`install`] makes them known to the
 //! value compiler ([`super::headers::template`]), which turns `$name` into a slot or a table.
@@ -12,7 +13,7 @@ use regex::Regex;
 
 use super::headers::{template, Extra, Template, Vars};
 use super::support::Findings;
-use crate::ir::{Ir, Opaque, Origin, Protocol, Route, Settings};
+use crate::ir::{Ir, MatchKind, Opaque, Origin, Protocol, Route, Settings};
 
 /// What a user variable's name stands for.
 #[derive(Debug, Clone)]
@@ -239,23 +240,73 @@ pub fn collect(ir: &Ir, f: &mut Findings) -> Installed {
     installed
 }
 
+/// The variables a level writes: `set` names, and the named groups (`(?<name>…)`) of its
+/// `if` and `rewrite` regexes.
 fn walk(s: &Settings, sets: &mut Vec<String>) {
     fn opaque(o: &Opaque, sets: &mut Vec<String>) {
-        if o.name == "set" {
-            if let Some(name) = o.args.first().and_then(|a| a.strip_prefix('$')) {
-                sets.push(name.to_string());
+        match o.name.as_str() {
+            "set" => {
+                if let Some(name) = o.args.first().and_then(|a| a.strip_prefix('$')) {
+                    sets.push(name.to_string());
+                }
             }
+            "if" | "rewrite" => {
+                for a in o.args.iter().filter(|a| a.contains("(?")) {
+                    sets.extend(group_names(a.trim_end_matches(')')));
+                }
+            }
+            _ => {}
         }
         o.children.iter().for_each(|c| opaque(c, sets));
     }
     s.opaque.iter().for_each(|o| opaque(o, sets));
 }
 
+/// What [`walk`] finds in locations, and their regexes' named groups.
 fn walk_routes(routes: &[Route], sets: &mut Vec<String>) {
     for r in routes {
+        if matches!(r.matcher.kind, MatchKind::Regex | MatchKind::RegexCaseless) {
+            sets.extend(group_names(&r.matcher.pattern));
+        }
         walk(&r.settings, sets);
         walk_routes(&r.routes, sets);
     }
+}
+
+/// The named groups of `pattern` (none when it is not a regex).
+fn group_names(pattern: &str) -> Vec<String> {
+    Regex::new(pattern).map_or_else(
+        |_| Vec::new(),
+        |re| re.capture_names().flatten().map(str::to_string).collect(),
+    )
+}
+
+/// Which `set` slot each named group of `re` writes, as nginx makes `(?<name>…)` a variable.
+pub fn named_slots(re: &Regex) -> Vec<(usize, u32)> {
+    re.capture_names()
+        .enumerate()
+        .filter_map(|(i, name)| match lookup(name?) {
+            Some(Var::Set(slot)) => Some((i, slot)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Writes the named groups of a match to their slots.
+pub fn assign_named(set: &mut Vec<String>, named: &[(usize, u32)], c: &regex::Captures) {
+    for &(group, slot) in named {
+        let value = c.get(group).map_or("", |m| m.as_str());
+        assign(set, slot, value.to_string());
+    }
+}
+
+/// Writes `value` to `set` slot `slot`.
+pub fn assign(set: &mut Vec<String>, slot: u32, value: String) {
+    let slot = slot as usize;
+    if set.len() <= slot {
+        set.resize(slot + 1, String::new());
+    }
+    set[slot] = value;
 }
 
 enum Why {
