@@ -197,7 +197,7 @@ http {{
             return 200 "sect=$sect item=$item seen=$seen cx=$cx again=$again one=$1\n";
         }}
         location = /named-done {{
-            return 200 "done sect=$sect item=$item again=$again\n";
+            return 200 "done sect=$sect item=$item again=$again sn=$server_name m=$request_method\n";
         }}
         location /rw/ {{
             rewrite ^/rw/(.*)$ /rwdone/$1;
@@ -226,6 +226,9 @@ http {{
         location /bad/ {{
             proxy_pass $http_x_url;
         }}
+        location /pr/ {{
+            rewrite ^/pr/(.*)$ /p/$1 last;
+        }}
         location /p/ {{
             set $via "lbc-$section";
             proxy_set_header Upgrade $http_upgrade;
@@ -235,6 +238,9 @@ http {{
             proxy_set_header X-Uri "$uri?$args";
             proxy_set_header X-Base $base;
             proxy_set_header X-Arg "$arg_ip $argzone $cookie_sid";
+            proxy_set_header X-RU $request_uri;
+            proxy_set_header X-Req "$request $request_method $server_protocol";
+            proxy_set_header X-Srv "$server_name $server_addr $content_type";
             proxy_pass http://127.0.0.1:{backend};
         }}
     }}
@@ -327,6 +333,8 @@ fn map_geo_and_set_as_nginx() {
         "GET /p/a?q=1&ip=10.0.0.1 HTTP/1.1\r\nHost: localhost\r\nCookie: sid=1",
         "GET /p/b HTTP/1.1\r\nHost: www.example.fr\r\nUpgrade: websocket",
         "GET /p/%41 HTTP/1.1\r\nHost: localhost\r\nX-Keep: yes",
+        "GET /pr/x?y=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/x",
+        "POST /pr/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0",
     ];
     let mut diffs = Vec::new();
     for r in requests {

@@ -51,6 +51,17 @@ enum Part {
     IsArgs,
     /// `$arg_NAME`: the first argument of that name (without case), as sent.
     Arg(String),
+    RemotePort,
+    ServerAddr,
+    Method,
+    Protocol,
+    /// `$request`: the request line (method, original URI, protocol).
+    Request,
+    ServerName,
+    /// `$hostname`, `$pid`: facts of the process, fixed when compiled.
+    Fixed(String),
+    /// `$msec`, `$time_iso8601`, `$time_local`: the time when rendered.
+    Time(super::log::Clock),
     /// `$cookie_NAME`.
     Cookie(String),
     /// `$upstream_addr` and the like (response side only).
@@ -89,6 +100,24 @@ pub struct Vars<'a> {
     pub scheme: &'a str,
     /// The values of the `set` variables, by slot.
     pub set: &'a [String],
+    pub remote_port: u16,
+    /// `$server_addr`: the address the connection came in on.
+    pub server_addr: std::net::IpAddr,
+    /// `$request_method`.
+    pub method: &'a str,
+    /// `$server_protocol`: `HTTP/1.1`, …
+    pub protocol: &'static str,
+    /// `$server_name`: the virtual host's first name.
+    pub server_name: &'a str,
+}
+
+/// `$server_protocol` of a request.
+pub fn protocol(v: hyper::Version) -> &'static str {
+    match v {
+        hyper::Version::HTTP_10 => "HTTP/1.0",
+        hyper::Version::HTTP_2 => "HTTP/2.0",
+        _ => "HTTP/1.1",
+    }
 }
 
 impl Template {
@@ -173,6 +202,19 @@ impl Template {
                 Part::IsArgs if !x.args.is_empty() => out.push('?'),
                 Part::IsArgs => {}
                 Part::Arg(name) => out.push_str(vars::arg(x.args, name).unwrap_or("")),
+                Part::RemotePort => out.push_str(&v.remote_port.to_string()),
+                Part::ServerAddr => out.push_str(&v.server_addr.to_string()),
+                Part::Method => out.push_str(v.method),
+                Part::Protocol => out.push_str(v.protocol),
+                Part::Request => {
+                    let _ = std::fmt::Write::write_fmt(
+                        out,
+                        format_args!("{} {} {}", v.method, v.request_uri, v.protocol),
+                    );
+                }
+                Part::ServerName => out.push_str(v.server_name),
+                Part::Fixed(text) => out.push_str(text),
+                Part::Time(clock) => out.push_str(&clock.now()),
                 Part::Cookie(name) => out.push_str(vars::cookie(v.request, name).unwrap_or("")),
                 Part::Upstream(var) => {
                     if let Some(t) = x.upstream {
@@ -299,6 +341,19 @@ pub fn template(value: &str) -> Result<Template, String> {
             "is_args" => Part::IsArgs,
             n if upvars::Var::parse(n).is_some() => {
                 Part::Upstream(upvars::Var::parse(n).ok_or_else(|| n.to_string())?)
+            }
+            "remote_port" => Part::RemotePort,
+            "server_addr" => Part::ServerAddr,
+            "request_method" => Part::Method,
+            "server_protocol" => Part::Protocol,
+            "request" => Part::Request,
+            "server_name" => Part::ServerName,
+            "hostname" => Part::Fixed(super::log::hostname()),
+            "pid" => Part::Fixed(std::process::id().to_string()),
+            "content_type" => Part::HttpHeader(hyper::header::CONTENT_TYPE),
+            "content_length" => Part::HttpHeader(hyper::header::CONTENT_LENGTH),
+            n if super::log::Clock::parse(n).is_some() => {
+                Part::Time(super::log::Clock::parse(n).ok_or_else(|| n.to_string())?)
             }
             n if n.starts_with("arg_") => Part::Arg(n["arg_".len()..].to_string()),
             n if n.starts_with("cookie_") => Part::Cookie(n["cookie_".len()..].to_string()),
@@ -609,6 +664,11 @@ mod tests {
             server_port: 8080,
             scheme: "http",
             set: &[],
+            remote_port: 5000,
+            server_addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            method: "GET",
+            protocol: "HTTP/1.1",
+            server_name: "example.com",
         };
         let t = template("$proxy_add_x_forwarded_for").unwrap();
         assert_eq!(t.render(&v), "10.0.0.1, 127.0.0.1");

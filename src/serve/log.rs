@@ -137,10 +137,7 @@ impl Format {
                 Part::RemoteUser => String::new(),
                 Part::TimeLocal => time_local(e.started),
                 Part::TimeIso8601 => time_iso8601(e.started),
-                Part::Msec => {
-                    let d = now_since_epoch();
-                    format!("{}.{:03}", d.as_secs(), d.subsec_millis())
-                }
+                Part::Msec => msec(),
                 Part::Request => format!("{} {} {}", e.method, e.request_uri, e.protocol),
                 Part::RequestMethod => e.method.clone(),
                 Part::RequestUri => e.request_uri.clone(),
@@ -203,6 +200,46 @@ fn escape(value: &str, out: &mut String) {
             out.push(b as char);
         }
     }
+}
+
+/// The time variables outside the log (`add_header`, `return`, …), read when rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    Msec,
+    TimeIso8601,
+    TimeLocal,
+}
+
+impl Clock {
+    pub fn parse(name: &str) -> Option<Clock> {
+        Some(match name {
+            "msec" => Clock::Msec,
+            "time_iso8601" => Clock::TimeIso8601,
+            "time_local" => Clock::TimeLocal,
+            _ => return None,
+        })
+    }
+
+    pub fn now(self) -> String {
+        match self {
+            Clock::Msec => msec(),
+            Clock::TimeIso8601 => time_iso8601(SystemTime::now()),
+            Clock::TimeLocal => time_local(SystemTime::now()),
+        }
+    }
+}
+
+/// `$msec`: seconds since the epoch, with milliseconds.
+fn msec() -> String {
+    let d = now_since_epoch();
+    format!("{}.{:03}", d.as_secs(), d.subsec_millis())
+}
+
+/// `$hostname`: the machine's name.
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default()
 }
 
 fn now_since_epoch() -> Duration {

@@ -61,6 +61,8 @@ struct Cx<'a> {
     request_uri: &'a str,
     /// `$scheme`: `https` on a TLS listener.
     scheme: &'static str,
+    /// `$server_protocol`.
+    protocol: &'static str,
 }
 
 /// Answers one request for the virtual host `host` (`name`: the host it asked for): the
@@ -134,6 +136,7 @@ pub async fn serve(
         port,
         request_uri: &request_uri,
         scheme,
+        protocol: headers::protocol(version),
     };
     // A head larger than the proxy's buffers is answered before anything else, as the proxy
     // answers it while reading.
@@ -188,6 +191,11 @@ pub async fn serve(
             server_port: port,
             scheme,
             set: &flow.set,
+            remote_port: remote.port(),
+            server_addr: local.ip(),
+            method: method.as_str(),
+            protocol: headers::protocol(version),
+            server_name: host.names.first().map_or("", String::as_str),
         };
         let extra = Extra {
             uri: &flow.uri,
@@ -227,11 +235,7 @@ pub async fn serve(
             method: method.to_string(),
             request_uri: request_uri.clone(),
             uri: flow.uri.clone(),
-            protocol: match version {
-                hyper::Version::HTTP_10 => "HTTP/1.0",
-                hyper::Version::HTTP_2 => "HTTP/2.0",
-                _ => "HTTP/1.1",
-            },
+            protocol: headers::protocol(version),
             status,
             body_bytes: 0,
             header_bytes: 0,
@@ -577,6 +581,11 @@ fn render(
         server_port: cx.local.port(),
         scheme: cx.scheme,
         set: &flow.set,
+        remote_port: cx.remote.port(),
+        server_addr: cx.local.ip(),
+        method: flow.method.as_str(),
+        protocol: cx.protocol,
+        server_name: cx.host.names.first().map_or("", String::as_str),
     };
     let extra = Extra {
         uri: &flow.uri,
@@ -644,6 +653,8 @@ async fn proxy(
         args: flow.args.as_deref().unwrap_or(""),
         set: &flow.set,
         captures: &flow.captures,
+        server_name: cx.host.names.first().map_or("", String::as_str),
+        request_uri: cx.request_uri,
     };
     let mut r = cx.upstreams.forward(target, r, pcx).await;
     // The request went to the proxy (its headers and body with it).
@@ -728,6 +739,11 @@ fn rewrite(
         scheme: cx.scheme,
         // The program reads the `set` values as it writes them.
         set: &[],
+        remote_port: cx.remote.port(),
+        server_addr: cx.local.ip(),
+        method: flow.method.as_str(),
+        protocol: cx.protocol,
+        server_name: cx.host.names.first().map_or("", String::as_str),
     };
     let input = rewrite::Input {
         vars: &vars,

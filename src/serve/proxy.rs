@@ -59,6 +59,10 @@ pub struct Context<'a> {
     pub set: &'a [String],
     /// The last regex match's groups.
     pub captures: &'a [String],
+    /// `$server_name`.
+    pub server_name: &'a str,
+    /// `$request_uri`: the URI as the client sent it (not as rewritten).
+    pub request_uri: &'a str,
 }
 
 /// Why an attempt failed: an [`ft`] condition and whether the request had been sent.
@@ -97,11 +101,6 @@ impl Upstreams {
             Ok(b) => b,
             Err(status) => return respond::error(status),
         };
-        let request_uri = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
         let uri = match &target.rewrite {
             Some((prefix, replacement)) if req.uri().path().starts_with(prefix.as_str()) => {
                 let rest = &req.uri().path()[prefix.len()..];
@@ -119,10 +118,15 @@ impl Upstreams {
             host: cx.host,
             remote_addr: cx.remote.ip(),
             proxy_host: &target.proxy_host,
-            request_uri,
+            request_uri: cx.request_uri,
             server_port: cx.local.port(),
             scheme: cx.scheme,
             set: cx.set,
+            remote_port: cx.remote.port(),
+            server_addr: cx.local.ip(),
+            method: req.method().as_str(),
+            protocol: headers::protocol(req.version()),
+            server_name: cx.server_name,
         };
         let extra = Extra {
             uri: cx.uri,
