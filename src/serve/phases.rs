@@ -65,6 +65,28 @@ struct Cx<'a> {
     protocol: &'static str,
 }
 
+impl<'a> Cx<'a> {
+    /// The variables of the request as the phases see it: its `request` headers, the `set`
+    /// values and the method as they are now.
+    fn vars<'v>(&'v self, request: &'v HeaderMap, set: &'v [String], method: &'v str) -> Vars<'v> {
+        Vars {
+            request,
+            host: self.host_var,
+            remote_addr: self.remote.ip(),
+            proxy_host: "",
+            request_uri: self.request_uri,
+            server_port: self.local.port(),
+            scheme: self.scheme,
+            set,
+            remote_port: self.remote.port(),
+            server_addr: self.local.ip(),
+            method,
+            protocol: self.protocol,
+            server_name: self.host.names.first().map_or("", String::as_str),
+        }
+    }
+}
+
 /// Answers one request for the virtual host `host` (`name`: the host it asked for): the
 /// phases, then the response filters (`add_header`/`expires`, `charset`, gzip) and, when the
 /// body is done, the access log line and the `limit_conn` slots.
@@ -182,21 +204,8 @@ pub async fn serve(
     }
     let add_headers = flow.if_headers.as_deref().unwrap_or(&scope.add_headers);
     if scope.expires.is_some() || !add_headers.is_empty() {
-        let vars = Vars {
-            request: &headers,
-            host: &host_var,
-            remote_addr: remote.ip(),
-            proxy_host: "",
-            request_uri: &request_uri,
-            server_port: port,
-            scheme,
-            set: &flow.set,
-            remote_port: remote.port(),
-            server_addr: local.ip(),
-            method: method.as_str(),
-            protocol: headers::protocol(version),
-            server_name: host.names.first().map_or("", String::as_str),
-        };
+        // The headers kept for the response side; the method as the client sent it.
+        let vars = cx.vars(&headers, &flow.set, method.as_str());
         let extra = Extra {
             uri: &flow.uri,
             args: flow.args.as_deref().unwrap_or(""),
@@ -572,21 +581,8 @@ fn render(
     t: &super::headers::Template,
 ) -> String {
     let empty = HeaderMap::new();
-    let vars = Vars {
-        request: req.as_ref().map_or(&empty, |r| r.headers()),
-        host: cx.host_var,
-        remote_addr: cx.remote.ip(),
-        proxy_host: "",
-        request_uri: cx.request_uri,
-        server_port: cx.local.port(),
-        scheme: cx.scheme,
-        set: &flow.set,
-        remote_port: cx.remote.port(),
-        server_addr: cx.local.ip(),
-        method: flow.method.as_str(),
-        protocol: cx.protocol,
-        server_name: cx.host.names.first().map_or("", String::as_str),
-    };
+    let request = req.as_ref().map_or(&empty, |r| r.headers());
+    let vars = cx.vars(request, &flow.set, flow.method.as_str());
     let extra = Extra {
         uri: &flow.uri,
         args: flow.args.as_deref().unwrap_or(""),
@@ -729,22 +725,8 @@ fn rewrite(
     location: bool,
 ) -> Option<Outcome> {
     let empty = HeaderMap::new();
-    let vars = Vars {
-        request: headers.unwrap_or(&empty),
-        host: cx.host_var,
-        remote_addr: cx.remote.ip(),
-        proxy_host: "",
-        request_uri: cx.request_uri,
-        server_port: cx.local.port(),
-        scheme: cx.scheme,
-        // The program reads the `set` values as it writes them.
-        set: &[],
-        remote_port: cx.remote.port(),
-        server_addr: cx.local.ip(),
-        method: flow.method.as_str(),
-        protocol: cx.protocol,
-        server_name: cx.host.names.first().map_or("", String::as_str),
-    };
+    // The program reads the `set` values as it writes them.
+    let vars = cx.vars(headers.unwrap_or(&empty), &[], flow.method.as_str());
     let input = rewrite::Input {
         vars: &vars,
         method: flow.method.as_str(),
