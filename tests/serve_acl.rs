@@ -8,7 +8,9 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 
-use common::serve::{backend, serve_check, start_haproxy, start_pair, IO_TIMEOUT};
+use common::serve::{
+    backend, serve_check, start_haproxy, start_pair, HAPROXY_HTTP_DEFAULTS, IO_TIMEOUT,
+};
 
 /// Sends `head` (a request head without the final blank line) and returns the body.
 fn ask(port: u16, head: &str) -> String {
@@ -36,12 +38,7 @@ fn use_backend_conditions_match_haproxy() {
     let ports: Vec<u16> = names.iter().map(|n| backend(n)).collect();
     let config = |port: u16| {
         let mut c = format!(
-            "defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-frontend f
+            "{HAPROXY_HTTP_DEFAULTS}frontend f
   bind 127.0.0.1:{port}
   acl is_api path_beg -i /api /v2
   acl host_b hdr(host) -i b.test

@@ -11,7 +11,8 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 
 use common::serve::{
-    backend, start_haproxy, start_nginx, start_pair, status_of as status, Pair, IO_TIMEOUT,
+    backend, start_haproxy, start_nginx, start_pair, status_of as status, Pair,
+    HAPROXY_HTTP_DEFAULTS, IO_TIMEOUT,
 };
 
 /// Sends `head` on a fresh connection and reads the reply until the peer closes.
@@ -196,7 +197,7 @@ fn nginx_configured_head_buffers() {
 fn haproxy_config(global: &str, backend: u16) -> impl Fn(u16) -> String + '_ {
     move |port| {
         format!(
-            "global\n{global}\ndefaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\nfrontend f\n  bind 127.0.0.1:{port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:{backend}\n"
+            "global\n{global}\n{HAPROXY_HTTP_DEFAULTS}frontend f\n  bind 127.0.0.1:{port}\n  default_backend b\nbackend b\n  server s1 127.0.0.1:{backend}\n"
         )
     }
 }

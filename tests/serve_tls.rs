@@ -8,7 +8,9 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::serve::{backend, serve_check, start_haproxy, start_nginx, start_pair, Pair};
+use common::serve::{
+    backend, serve_check, start_haproxy, start_nginx, start_pair, Pair, HAPROXY_HTTP_DEFAULTS,
+};
 
 /// A self-signed certificate for `name` in `dir` (`name.crt`, `name.key`, and both in
 /// `name.pem` for HAProxy).
@@ -167,12 +169,7 @@ fn haproxy_tls_bind_matches_haproxy() {
     let pem = dir.path().join("a.test.pem");
     let config = |port: u16| {
         format!(
-            "defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-frontend f
+            "{HAPROXY_HTTP_DEFAULTS}frontend f
   bind 127.0.0.1:{port} ssl crt {} alpn http/1.1 ssl-min-ver TLSv1.2
   default_backend b
 backend b

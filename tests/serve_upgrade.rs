@@ -11,7 +11,9 @@ mod common;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpStream};
 
-use common::serve::{read_head, spawn_backend, start_nginx, start_pair, IO_TIMEOUT};
+use common::serve::{
+    read_head, spawn_backend, start_nginx, start_pair, HAPROXY_HTTP_DEFAULTS, IO_TIMEOUT,
+};
 
 /// A backend that switches to an upper-casing echo when asked to upgrade (and says so with
 /// its 101, sending `hi` at once), and otherwise says which upgrade headers it received.
@@ -172,12 +174,7 @@ fn haproxy_passes_upgrades_as_haproxy() {
     let backend = upgrade_backend();
     let config = |port: u16| {
         format!(
-            "defaults
-  mode http
-  timeout connect 1s
-  timeout client 5s
-  timeout server 5s
-frontend f
+            "{HAPROXY_HTTP_DEFAULTS}frontend f
   bind 127.0.0.1:{port}
   default_backend b
 backend b

@@ -153,11 +153,7 @@ impl Template {
         found
     }
 
-    pub fn render(&self, v: &Vars) -> String {
-        self.render_ext(v, &Extra::default())
-    }
-
-    /// Renders with `$uri` and `$args` too.
+    /// Renders the value with the request's variables and those only some phases know.
     pub fn render_ext(&self, v: &Vars, x: &Extra) -> String {
         let mut out = String::new();
         self.render_into(v, x, &mut out);
@@ -671,9 +667,9 @@ mod tests {
             server_name: "example.com",
         };
         let t = template("$proxy_add_x_forwarded_for").unwrap();
-        assert_eq!(t.render(&v), "10.0.0.1, 127.0.0.1");
+        assert_eq!(t.render_ext(&v, &Extra::default()), "10.0.0.1, 127.0.0.1");
         let t = template("${host}:$server_port $http_user_agent").unwrap();
-        assert_eq!(t.render(&v), "example.com:8080 t");
+        assert_eq!(t.render_ext(&v, &Extra::default()), "example.com:8080 t");
         assert_eq!(
             template("$upstream_cache_status").unwrap_err(),
             "upstream_cache_status"

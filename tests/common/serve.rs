@@ -11,6 +11,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 pub const IO_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The `defaults` section of the HAProxy test configurations: HTTP mode, short timeouts.
+pub const HAPROXY_HTTP_DEFAULTS: &str =
+    "defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n";
 pub const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A backend on 127.0.0.1 answering `NAME PATH`; its accept thread dies with the test process.
