@@ -9,34 +9,9 @@ use std::path::Path;
 use std::process::Command;
 
 use common::serve::{
-    backend, serve_check, start_haproxy, start_nginx, start_pair, Pair, HAPROXY_HTTP_DEFAULTS,
+    backend, certificate, serve_check, start_haproxy, start_nginx, start_pair, Pair,
+    HAPROXY_HTTP_DEFAULTS,
 };
-
-/// A self-signed certificate for `name` in `dir` (`name.crt`, `name.key`, and both in
-/// `name.pem` for HAProxy).
-fn certificate(dir: &Path, name: &str) {
-    let status = Command::new("openssl")
-        .args([
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        ])
-        .arg("-subj")
-        .arg(format!("/CN={name}"))
-        .arg("-addext")
-        .arg(format!("subjectAltName=DNS:{name}"))
-        .arg("-keyout")
-        .arg(dir.join(format!("{name}.key")))
-        .arg("-out")
-        .arg(dir.join(format!("{name}.crt")))
-        .output()
-        .expect("openssl is installed");
-    assert!(status.status.success(), "openssl: {status:?}");
-    let pem = [
-        std::fs::read_to_string(dir.join(format!("{name}.crt"))).unwrap(),
-        std::fs::read_to_string(dir.join(format!("{name}.key"))).unwrap(),
-    ]
-    .concat();
-    std::fs::write(dir.join(format!("{name}.pem")), pem).unwrap();
-}
 
 /// What a client asking for `name` on `port` sees: the certificate's subject, the status line,
 /// the headers (lower-cased, but `date` and `server`) and the body.

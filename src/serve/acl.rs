@@ -380,6 +380,7 @@ impl Test {
             Fetch::Method => vec![s.method.as_str().into()],
             Fetch::Version => vec![match s.version {
                 Version::HTTP_10 => "1.0",
+                Version::HTTP_2 => "2.0",
                 _ => "1.1",
             }
             .into()],

@@ -115,6 +115,11 @@ impl ConnState {
         }
     }
 
+    /// Responses not yet fully sent.
+    pub fn in_flight(&self) -> u32 {
+        self.busy.load(Relaxed)
+    }
+
     /// Requests received on the connection so far.
     pub fn served(&self) -> u32 {
         self.served.load(Relaxed)

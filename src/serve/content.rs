@@ -48,6 +48,7 @@ pub const READ_HERE: &[&str] = &[
     "geo",
     // Read where the server's listeners are planned.
     "http2",
+    "http2_max_concurrent_streams",
 ];
 
 /// How redirects to a path are made absolute.

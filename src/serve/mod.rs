@@ -1,4 +1,4 @@
-//! `lbc serve`: an HTTP/1.1 reverse proxy and L4 balancer that runs the IR directly. [`plan`] compiles the
+//! `lbc serve`: an HTTP/1.1 and HTTP/2 reverse proxy and L4 balancer that runs the IR directly. [`plan`] compiles the
 //! IR once into runtime tables and refuses what the runtime cannot honour ([`support`]);
 //! [`server`] accepts connections and picks the virtual host; [`proxy`] passes
 //! requests to pools balanced by [`balance`]; [`respond`] writes the runtime's own answers;
@@ -6,7 +6,7 @@
 //! limits, gzip, `stub_status` and the access log are the content side (`content`, `files`,
 //! `autoindex`, `limit`, `access`, `compress`, `status`, `log`); [`l4`] balances TCP and UDP
 //! services and [`health`] runs the active checks.
-//! `conn` drives one client connection and `park` keeps it while idle; [`reload`] turns signals into
+//! `conn` drives one client connection (`h2` an HTTP/2 one) and `park` keeps it while idle; [`reload`] turns signals into
 //! reloads and stops, [`metrics`] counts for `/metrics` and [`stats`] renders HAProxy's
 //! statistics page.
 
@@ -21,6 +21,7 @@ mod connect;
 mod content;
 pub mod demo;
 mod files;
+mod h2;
 mod head;
 mod headers;
 pub mod health;

@@ -48,6 +48,27 @@ pub struct ListenPlan {
     /// HAProxy's `maxconn` of the frontend (or the defaults): connections beyond it wait in
     /// the kernel's backlog until one ends.
     pub max_conns: Option<usize>,
+    /// Whether the address speaks HTTP/2.
+    pub http2: Http2,
+    /// Streams at once on one HTTP/2 connection: the default server's
+    /// `http2_max_concurrent_streams` (nginx reads the connection's settings there), 128 by
+    /// default; HAProxy's 100.
+    pub h2_streams: u32,
+}
+
+/// Whether an address speaks HTTP/2, which a TLS address offers by ALPN and a plain one
+/// recognises by the connection's first bytes (the HTTP/2 preface).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Http2 {
+    /// HTTP/1.x only.
+    #[default]
+    No,
+    /// Both: nginx `listen … ssl http2` and `http2 on;`, HAProxy `alpn h2,…` and any
+    /// clear-text HTTP address (unless `option disable-h2-upgrade`).
+    Also,
+    /// HTTP/2 only: nginx 1.22's plain `listen … http2` (it closes an HTTP/1.x connection),
+    /// HAProxy `bind … proto h2`.
+    Only,
 }
 
 /// The TLS versions an address offers.
@@ -552,29 +573,37 @@ pub fn plan_in(
             .iter()
             .find(|o| o.name == "http2")
             .filter(|o| o.args.first().is_some_and(|a| a == "on"));
+        let h2_upgrade = !shared.nginx && h2_upgrade(&[&scopes[..], &[&s.settings]].concat());
+        let h2_streams = h2_streams(
+            &[&scopes[..], &[&s.settings]].concat(),
+            shared.nginx,
+            &mut f,
+        );
         for l in &s.listeners {
             if l.proxy_protocol || l.unix.is_some() {
                 f.refuse(l.origin, "PROXY protocol and unix sockets");
                 continue;
             }
-            let http2 = l.http2 || http2_on.is_some();
-            if http2 && !l.tls {
-                let at = http2_on.map_or(l.origin, |o| o.origin);
-                f.refuse(at, "HTTP/2 without TLS");
-                continue;
-            }
-            if (!l.tls || shared.nginx) && !listen_options(&l.options, l.origin, &mut f) {
+            let (proto, options) = haproxy_proto(&l.options, shared.nginx);
+            let http2 = match proto {
+                Some("h2") => Http2::Only,
+                Some("h1") => Http2::No,
+                Some(p) => {
+                    f.refuse(l.origin, format!("`proto {p}`"));
+                    continue;
+                }
+                None if http2_on.is_some() || (l.http2 && l.tls) || h2_upgrade && !l.tls => {
+                    Http2::Also
+                }
+                None if l.http2 => Http2::Only,
+                None => Http2::No,
+            };
+            if (!l.tls || shared.nginx) && !listen_options(&options, l.origin, &mut f) {
                 continue;
             }
             let secure = if !l.tls {
                 None
             } else if shared.nginx {
-                if http2 {
-                    f.ignore(
-                        l.origin,
-                        "`http2` (HTTP/2 is not offered: clients use HTTP/1.1)",
-                    );
-                }
                 let server = [&scopes[..], &[&s.settings]].concat();
                 let got = nginx_tls.get_or_insert_with(|| {
                     let cert = tls::nginx_cert(&server, |p| shared.resolve(p), l.origin, &mut f)?;
@@ -585,7 +614,7 @@ pub fn plan_in(
                     None => continue,
                 }
             } else {
-                match tls::haproxy_bind(&l.options, |p| shared.resolve(p), l.origin, &mut f) {
+                match tls::haproxy_bind(&options, |p| shared.resolve(p), l.origin, &mut f) {
                     Some(t) => Some(t),
                     None => continue,
                 }
@@ -596,7 +625,7 @@ pub fn plan_in(
                 l.port.unwrap_or(80)
             );
             match text.to_socket_addrs().ok().and_then(|mut a| a.next()) {
-                Some(a) => addrs.push((a, l.default_server, secure, l.origin)),
+                Some(a) => addrs.push((a, l.default_server, secure, http2, l.origin)),
                 None => f.refuse(
                     l.origin,
                     format!("the unresolvable listen address `{text}`"),
@@ -604,7 +633,14 @@ pub fn plan_in(
             }
         }
         if s.listeners.is_empty() {
-            addrs.push((SocketAddr::from(([0, 0, 0, 0], 80)), false, None, s.origin));
+            let http2 = if h2_upgrade { Http2::Also } else { Http2::No };
+            addrs.push((
+                SocketAddr::from(([0, 0, 0, 0], 80)),
+                false,
+                None,
+                http2,
+                s.origin,
+            ));
         }
         let host = Arc::new(host);
         let max_conns = [&scopes[..], &[&s.settings]]
@@ -613,7 +649,7 @@ pub fn plan_in(
             .rev()
             .find_map(|st| st.client.as_ref()?.max_connections.as_ref())
             .and_then(|v| usize::try_from(v.value).ok());
-        for (addr, default, secure, origin) in addrs {
+        for (addr, default, secure, http2, origin) in addrs {
             let lp = by_addr.entry(addr).or_insert_with(|| ListenPlan {
                 addr,
                 hosts: Vec::new(),
@@ -622,7 +658,11 @@ pub fn plan_in(
                 tls: None,
                 nginx: shared.nginx,
                 max_conns: None,
+                http2: Http2::No,
+                h2_streams,
             });
+            // nginx: one `listen … http2` makes the whole address speak HTTP/2.
+            lp.http2 = lp.http2.max(http2);
             if let Some(n) = max_conns {
                 lp.max_conns = Some(lp.max_conns.map_or(n, |m| m.min(n)));
             }
@@ -640,6 +680,7 @@ pub fn plan_in(
             }
             if default {
                 lp.default = lp.hosts.len();
+                lp.h2_streams = h2_streams;
             }
             lp.hosts.push(host.clone());
         }
@@ -658,7 +699,7 @@ pub fn plan_in(
             .flatten()
             .flat_map(|(names, cert, _)| names.iter().map(move |n| (n.clone(), cert.clone())))
             .collect();
-        lp.tls = tls::server_config(named, default.clone(), versions);
+        lp.tls = tls::server_config(named, default.clone(), versions, lp.http2 != Http2::No);
     }
     let ok = !f.has_errors();
     let plan = Plan {
@@ -667,6 +708,52 @@ pub fn plan_in(
         health,
     };
     (ok.then_some(plan), f.diags)
+}
+
+/// A HAProxy `bind` line's `proto NAME` (the protocol its connections speak) and its other
+/// options; nginx's listen options are all kept.
+fn haproxy_proto(options: &[String], nginx: bool) -> (Option<&str>, Vec<String>) {
+    let at = options.iter().position(|o| o == "proto").filter(|_| !nginx);
+    match at {
+        None => (None, options.to_vec()),
+        Some(i) => {
+            let name = options.get(i + 1).map_or("", String::as_str);
+            let rest = [&options[..i], options.get(i + 2..).unwrap_or(&[])].concat();
+            (Some(name), rest)
+        }
+    }
+}
+
+/// `http2_max_concurrent_streams` in `scopes` (outermost first; nginx's default 128), or
+/// HAProxy's 100.
+fn h2_streams(scopes: &[&Settings], nginx: bool, f: &mut Findings) -> u32 {
+    if !nginx {
+        return 100;
+    }
+    let mut streams = 128;
+    for o in scopes.iter().flat_map(|s| &s.opaque) {
+        if o.name == "http2_max_concurrent_streams" {
+            match o.args.first().and_then(|a| a.parse().ok()) {
+                Some(n) => streams = n,
+                None => f.refuse(o.origin, format!("`{} {}`", o.name, o.args.join(" "))),
+            }
+        }
+    }
+    streams
+}
+
+/// Whether HAProxy takes HTTP/2 on a clear-text connection that opens with its preface: yes
+/// unless the last word of `scopes` (outermost first) is `option disable-h2-upgrade`.
+fn h2_upgrade(scopes: &[&Settings]) -> bool {
+    let mut upgrade = true;
+    for o in scopes.iter().flat_map(|s| &s.opaque) {
+        match (o.name.as_str(), &o.args[..]) {
+            ("option", [a]) if a == "disable-h2-upgrade" => upgrade = false,
+            ("no", [opt, a]) if opt == "option" && a == "disable-h2-upgrade" => upgrade = true,
+            _ => {}
+        }
+    }
+    upgrade
 }
 
 /// Whose semantics a pool follows: the format of the file it was written in.

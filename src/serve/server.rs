@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use hyper::body::{Body as _, Incoming};
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
+use hyper::service::{service_fn, HttpService};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioTimer;
 use tokio::net::TcpListener;
@@ -23,12 +23,12 @@ use super::conn::{self, ConnState, Tracked};
 use super::l4::{L4Plan, L4Runtime};
 use super::metrics::{self, ListenerCounters, Metrics};
 use super::park::Lot;
-use super::plan::{ListenPlan, Plan, UpstreamPool};
+use super::plan::{Http2, ListenPlan, Plan, UpstreamPool};
 use super::proxy::Upstreams;
 use super::reload::{self, Control, Loader};
 use super::respond;
 use super::respond::Body;
-use super::{phases, status};
+use super::{h2, phases, status};
 
 /// How long in-flight requests may run after the stop signal.
 const GRACE: Duration = Duration::from_secs(5);
@@ -351,13 +351,14 @@ impl Listener {
     /// it was copied (its 250 bytes) a dozen times per request.
     async fn answer(
         self: Arc<Self>,
-        req: Request<Incoming>,
+        mut req: Request<Incoming>,
         st: Arc<ConnState>,
         remote: SocketAddr,
         local: SocketAddr,
     ) -> Result<Response<Tracked<Body>>, respond::Closed> {
         // One generation of tables per request, however the slot changes meanwhile.
         let lp = self.plan();
+        h2::as_http1(&mut req);
         st.request(!req.body().is_end_stream());
         st.reading.head_parsed();
         let first = st.served() == 1;
@@ -470,20 +471,39 @@ async fn accept_loop(
 async fn connection(stream: tokio::net::TcpStream, mut ticket: Ticket, readable: bool) {
     let l = ticket.l.clone();
     // Read once; not held while the connection lasts (a reload frees the old plan).
-    let (head, tls, nginx) = {
-        let plan = l.plan();
-        (plan.header_timeout(), plan.tls.clone(), plan.nginx)
+    let (head, tls, nginx, http2, streams) = {
+        let p = l.plan();
+        (
+            p.header_timeout(),
+            p.tls.clone(),
+            p.nginx,
+            p.http2,
+            p.h2_streams,
+        )
     };
+    let addrs = (ticket.remote, ticket.local);
     if !readable {
         // A new connection has the head's time limit for its first bytes, as in nginx.
         let limit = head.unwrap_or(conn::KEEPALIVE);
         if !conn::wait_readable(&stream, &mut l.stop.clone(), limit).await {
             return;
         }
+        if tls.is_none() && http2 != Http2::No {
+            if h2::starts_with_preface(&stream, limit).await {
+                let state = Arc::new(ConnState::after(0));
+                let service = service(&l, &state, addrs);
+                let builder = h2::builder(streams);
+                h2::serve(stream, &builder, service, state, l.stop.clone()).await;
+                return;
+            }
+            if http2 == Http2::Only {
+                return;
+            }
+        }
     }
     if let Some(tls) = tls {
-        let addrs = (ticket.remote, ticket.local);
-        serve_tls_client(stream, &l, tls, head, nginx, addrs).await;
+        let h2 = (http2 == Http2::Only, streams);
+        serve_tls_client(stream, &l, tls, head, (nginx, h2), addrs).await;
         return;
     }
     let served = ticket.served;
@@ -508,9 +528,7 @@ async fn serve_client(
     served: u32,
 ) -> Option<(tokio::net::TcpStream, Duration, u32)> {
     let state = Arc::new(ConnState::after(served));
-    let (l2, st) = (l.clone(), state.clone());
-    let service =
-        service_fn(move |req: Request<Incoming>| l2.clone().answer(req, st.clone(), remote, local));
+    let service = service(l, &state, (remote, local));
     // The head's time limit comes from the plan in force, which a reload may have changed.
     let limits = conn::Limits {
         head: l.plan().header_timeout(),
@@ -529,13 +547,14 @@ async fn serve_client(
 
 /// Serves a connection to a TLS address: the handshake (within the head's time limit `head`,
 /// as nginx gives it `client_header_timeout`), then its requests until it ends; `nginx`: the
-/// address answers plain HTTP with nginx's page.
+/// address answers plain HTTP with nginx's page; `h2`: whether it speaks HTTP/2 whatever ALPN
+/// said, and the streams an HTTP/2 connection may run at once.
 async fn serve_tls_client(
     stream: tokio::net::TcpStream,
     l: &Arc<Listener>,
     tls: Arc<tokio_rustls::rustls::ServerConfig>,
     head: Option<Duration>,
-    nginx: bool,
+    (nginx, (h2_only, streams)): (bool, (bool, u32)),
     (remote, local): (SocketAddr, SocketAddr),
 ) {
     let limit = head.unwrap_or(conn::KEEPALIVE);
@@ -557,11 +576,32 @@ async fn serve_tls_client(
         return;
     };
     let state = Arc::new(ConnState::after(0));
-    let (l2, st) = (l.clone(), state.clone());
-    let service =
-        service_fn(move |req: Request<Incoming>| l2.clone().answer(req, st.clone(), remote, local));
+    let service = service(l, &state, (remote, local));
+    if h2_only || stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+        let builder = h2::builder(streams);
+        h2::serve(stream, &builder, service, state, l.stop.clone()).await;
+        return;
+    }
     let limits = conn::Limits { head };
     conn::serve_tls(stream, &l.builder, service, state, l.stop.clone(), limits).await;
+}
+
+/// The service of one client connection (`remote` to `local`) of listener `l`, reporting to
+/// `state`.
+fn service(
+    l: &Arc<Listener>,
+    state: &Arc<ConnState>,
+    (remote, local): (SocketAddr, SocketAddr),
+) -> impl HttpService<
+    Incoming,
+    ResBody = Tracked<Body>,
+    Error = respond::Closed,
+    Future: Send + 'static,
+> + Clone
+       + Send
+       + 'static {
+    let (l, st) = (l.clone(), state.clone());
+    service_fn(move |req: Request<Incoming>| l.clone().answer(req, st.clone(), remote, local))
 }
 
 /// nginx's answer to a plain HTTP request on a TLS address: 400, and the connection closed.

@@ -36,6 +36,18 @@ const COSMETIC: &[&str] = &[
     "sendfile_max_chunk",
     "output_buffers",
     "keepalive_disable",
+    // HTTP/2 buffer sizes and the directives nginx 1.19.7 made obsolete (it warns and
+    // ignores them too); server push, which browsers have dropped.
+    "http2_chunk_size",
+    "http2_body_preread_size",
+    "http2_recv_buffer_size",
+    "http2_max_field_size",
+    "http2_max_header_size",
+    "http2_idle_timeout",
+    "http2_recv_timeout",
+    "http2_max_requests",
+    "http2_push",
+    "http2_push_preload",
     // HAProxy: headers kept for the log line only.
     "capture",
     // Buffer sizing: memory, not answers.
@@ -105,6 +117,8 @@ const HAPROXY_OPTIONS_HONOURED: &[&str] = &[
     "http-server-close",
     "httpclose",
     "http-keep-alive",
+    // Read where the listeners are planned (`super::plan::Http2`).
+    "disable-h2-upgrade",
 ];
 
 /// Collects the findings of one planning run.
@@ -155,6 +169,8 @@ impl Findings {
                 self.haproxy_global(&o.children);
             } else if o.name == "option" {
                 self.haproxy_option(o);
+            } else if o.name == "no" && o.args == ["option", "disable-h2-upgrade"] {
+                // Read with `option disable-h2-upgrade`.
             } else if o.name == "http-reuse" {
                 // `safe`, `aggressive` and `always` are honoured
                 // (`super::plan::ServerOptions`), `never` refused there.

@@ -71,11 +71,12 @@ impl ResolvesServerCert for Certs {
 }
 
 /// The rustls configuration of one address: `named` (server name, certificate) pairs, the
-/// default server's certificate and the versions to offer.
+/// default server's certificate, the versions to offer and whether HTTP/2 is (by ALPN).
 pub fn server_config(
     named: Vec<(String, Cert)>,
     default: Cert,
     versions: &[&'static rustls::SupportedProtocolVersion],
+    http2: bool,
 ) -> Option<Arc<ServerConfig>> {
     let mut config = ServerConfig::builder_with_provider(Arc::new(default_provider()))
         .with_protocol_versions(versions)
@@ -85,7 +86,11 @@ pub fn server_config(
             by_name: named,
             default,
         }));
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = if http2 {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
     Some(Arc::new(config))
 }
 
@@ -223,14 +228,9 @@ pub fn haproxy_bind(
             "no-sslv3" | "no-tlsv10" | "no-tlsv11" => {}
             "no-tlsv12" => min = min.max(6),
             "no-tlsv13" => max = max.min(5),
+            // Read by the front-end (`Listener::http2`).
             "alpn" => {
-                let list = it.next().map(String::as_str).unwrap_or("");
-                if list.split(',').any(|p| p == "h2") {
-                    f.ignore(
-                        origin,
-                        "`alpn h2` (HTTP/2 is not offered: clients use HTTP/1.1)",
-                    );
-                }
+                it.next();
             }
             "ciphers" | "ciphersuites" | "curves" | "ecdhe" => {
                 it.next();

@@ -256,3 +256,29 @@ pub fn status_of(reply: &str) -> u16 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
 }
+
+/// A self-signed certificate for `name` in `dir` (`name.crt`, `name.key`, and both in
+/// `name.pem` for HAProxy).
+pub fn certificate(dir: &Path, name: &str) {
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .arg("-subj")
+        .arg(format!("/CN={name}"))
+        .arg("-addext")
+        .arg(format!("subjectAltName=DNS:{name}"))
+        .arg("-keyout")
+        .arg(dir.join(format!("{name}.key")))
+        .arg("-out")
+        .arg(dir.join(format!("{name}.crt")))
+        .output()
+        .expect("openssl is installed");
+    assert!(status.status.success(), "openssl: {status:?}");
+    let pem = [
+        std::fs::read_to_string(dir.join(format!("{name}.crt"))).unwrap(),
+        std::fs::read_to_string(dir.join(format!("{name}.key"))).unwrap(),
+    ]
+    .concat();
+    std::fs::write(dir.join(format!("{name}.pem")), pem).unwrap();
+}
