@@ -9,7 +9,7 @@ use super::access::Rules;
 use super::autoindex::{Format as ListFormat, Style};
 use super::compress::Gzip;
 use super::files::{Files, GzipStatic, IfModifiedSince, Types};
-use super::headers::{self, AddHeader, Expires};
+use super::headers::{self, AddHeader, ExpiresRule};
 use super::limit::{ConnLimit, RateLimit, Zones};
 use super::log::{AccessLog, Format, Logs, Writer, COMBINED};
 use super::support::Findings;
@@ -46,6 +46,7 @@ pub const READ_HERE: &[&str] = &[
     "set",
     "map",
     "geo",
+    "charset_types",
     // Read where the server's listeners are planned.
     "http2",
     "http2_max_concurrent_streams",
@@ -70,7 +71,9 @@ pub struct Scope {
     pub default_type: String,
     /// `charset` (not `off`).
     pub charset: Option<String>,
-    pub expires: Option<Expires>,
+    /// `charset_types` (nginx's defaults when `None`; `*` is any type).
+    pub charset_types: Option<Vec<String>>,
+    pub expires: Option<ExpiresRule>,
     pub add_headers: Vec<AddHeader>,
     pub error_pages: Vec<ErrorPage>,
     pub gzip: Option<Gzip>,
@@ -394,6 +397,8 @@ pub fn scope(
     let charset = inner(chain, |s| content(s)?.charset.as_ref())
         .map(|c| c.value.clone())
         .filter(|c| c != "off");
+    let charset_types = inner(chain, |s| opaque(s, "charset_types").last())
+        .map(|o| o.args.iter().map(|a| a.to_ascii_lowercase()).collect());
     let files = (root.is_some() || alias.is_some()).then(|| {
         Arc::new(Files {
             root,
@@ -415,7 +420,7 @@ pub fn scope(
         })
     });
     let expires = inner(chain, |s| content(s)?.expires.as_ref()).and_then(|e| {
-        let parsed = Expires::parse(&e.value);
+        let parsed = ExpiresRule::compile(&e.value);
         if parsed.is_none() {
             f.refuse(e.origin, format!("`expires {}`", e.value));
         }
@@ -498,6 +503,7 @@ pub fn scope(
         files,
         default_type,
         charset,
+        charset_types,
         expires,
         add_headers,
         error_pages,

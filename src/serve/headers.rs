@@ -72,6 +72,9 @@ enum Part {
     Geo(Arc<uservars::Geo>),
     /// `$1`…`$9`: a group of the last regex match (empty when there is none, as in nginx).
     Capture(usize),
+    /// `$sent_http_NAME`: a header of the response (empty before there is one, as in
+    /// nginx: read by `add_header`, `expires` and the maps they read).
+    Sent(HeaderName),
 }
 
 /// The variables only some phases know.
@@ -84,6 +87,8 @@ pub struct Extra<'a> {
     /// `$1`…`$9`: the groups of the last regex that ran (the regex location, then each `if`
     /// or `rewrite` regex; a `map` regex for its own value), as nginx keeps them.
     pub captures: &'a [String],
+    /// The response's headers, once there is a response (the headers filter).
+    pub response: Option<&'a HeaderMap>,
 }
 
 /// What variables expand to for one request.
@@ -221,6 +226,12 @@ impl Template {
                 Part::Map(m) => m.render(v, x, out),
                 Part::Geo(g) => g.render(v, x, out),
                 Part::Capture(n) => out.push_str(x.captures.get(*n).map_or("", String::as_str)),
+                Part::Sent(name) => out.push_str(
+                    x.response
+                        .and_then(|h| h.get(name))
+                        .and_then(|h| h.to_str().ok())
+                        .unwrap_or(""),
+                ),
             }
         }
     }
@@ -358,6 +369,10 @@ pub fn template(value: &str) -> Result<Template, String> {
                 Part::HttpHeader(
                     HeaderName::from_bytes(header.as_bytes()).map_err(|_| n.to_string())?,
                 )
+            }
+            n if n.starts_with("sent_http_") => {
+                let header = n["sent_http_".len()..].replace('_', "-");
+                Part::Sent(HeaderName::from_bytes(header.as_bytes()).map_err(|_| n.to_string())?)
             }
             n => match uservars::lookup(n) {
                 Some(uservars::Var::Set(i)) => Part::Set(i),
@@ -497,6 +512,44 @@ pub fn compile_add(headers: &[Header], f: &mut Findings) -> Vec<AddHeader> {
     out
 }
 
+/// An `expires` directive: its value, or a value with variables parsed per response (nginx
+/// 1.7.9+; `$sent_http_content_type` through a `map` is the usual one).
+#[derive(Debug, Clone)]
+pub enum ExpiresRule {
+    Fixed(Expires),
+    Vary(Template),
+}
+
+impl ExpiresRule {
+    /// `None` for a fixed value that is not one (or a value with unknown variables).
+    pub fn compile(text: &str) -> Option<ExpiresRule> {
+        if !text.contains('$') {
+            return Expires::parse(text).map(ExpiresRule::Fixed);
+        }
+        template(text).ok().map(ExpiresRule::Vary)
+    }
+
+    fn apply(&self, h: &mut HeaderMap, v: &Vars, x: &Extra) {
+        match self {
+            ExpiresRule::Fixed(e) => e.apply(h),
+            ExpiresRule::Vary(t) => {
+                let text = t.render_ext(
+                    v,
+                    &Extra {
+                        response: Some(h),
+                        ..*x
+                    },
+                );
+                match Expires::parse(&text) {
+                    Some(e) => e.apply(h),
+                    // nginx fails the response; lbc sends it without `Expires`.
+                    None => eprintln!("lbc serve: invalid expires value \"{text}\""),
+                }
+            }
+        }
+    }
+}
+
 /// `expires`: how `Expires` and `Cache-Control` are set.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Expires {
@@ -589,9 +642,10 @@ const CHARSET_TYPES: &[&str] = &[
     "application/rss+xml",
 ];
 
-/// nginx's charset filter: `; charset=NAME` on a `Content-Type` of `charset_types` that names
-/// none (nginx's own redirect pages excepted).
-pub fn add_charset(h: &mut HeaderMap, charset: &str, own_redirect: bool) {
+/// nginx's charset filter: `; charset=NAME` on a `Content-Type` of `charset_types` (`types`
+/// and `text/html`, else nginx's default list; `*` is any) that names none (nginx's own redirect pages
+/// excepted).
+pub fn add_charset(h: &mut HeaderMap, charset: &str, types: Option<&[String]>, own_redirect: bool) {
     let Some(ct) = h
         .get(hyper::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -604,7 +658,12 @@ pub fn add_charset(h: &mut HeaderMap, charset: &str, own_redirect: bool) {
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase();
-    if own_redirect || ct.contains("charset=") || !CHARSET_TYPES.contains(&mime.as_str()) {
+    let listed = match types {
+        // nginx always counts `text/html` in.
+        Some(t) => mime == "text/html" || t.iter().any(|t| t == "*" || *t == mime),
+        None => CHARSET_TYPES.contains(&mime.as_str()),
+    };
+    if own_redirect || ct.contains("charset=") || !listed {
         return;
     }
     if let Ok(v) = HeaderValue::from_str(&format!("{ct}; charset={charset}")) {
@@ -617,7 +676,7 @@ pub fn add_charset(h: &mut HeaderMap, charset: &str, own_redirect: bool) {
 pub fn filter_response(
     h: &mut HeaderMap,
     status: u16,
-    expires: Option<Expires>,
+    expires: Option<&ExpiresRule>,
     add: &[AddHeader],
     v: &Vars,
     x: &Extra,
@@ -625,14 +684,21 @@ pub fn filter_response(
     let normal = headers_filter_status(status);
     if normal {
         if let Some(e) = expires {
-            e.apply(h);
+            e.apply(h, v, x);
         }
     }
     for a in add {
         if !(normal || a.always) {
             continue;
         }
-        let value = a.value.render_ext(v, x);
+        // `$sent_http_…` reads the response as the earlier lines left it.
+        let value = a.value.render_ext(
+            v,
+            &Extra {
+                response: Some(h),
+                ..*x
+            },
+        );
         if value.is_empty() {
             continue;
         }

@@ -33,6 +33,7 @@ mod log;
 pub mod metrics;
 mod park;
 mod passwd;
+mod pcre;
 pub mod peers;
 mod phases;
 pub mod plan;

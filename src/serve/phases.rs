@@ -211,11 +211,12 @@ pub async fn serve(
             args: flow.args.as_deref().unwrap_or(""),
             upstream: trail.as_ref(),
             captures: &flow.captures,
+            response: None,
         };
         headers::filter_response(
             resp.headers_mut(),
             status,
-            scope.expires,
+            scope.expires.as_ref(),
             add_headers,
             &vars,
             &extra,
@@ -224,7 +225,8 @@ pub async fn serve(
     if let Some(cs) = &scope.charset {
         let own_redirect =
             (300..400).contains(&status) && resp.extensions().get::<respond::OwnAnswer>().is_some();
-        headers::add_charset(resp.headers_mut(), cs, own_redirect);
+        let types = scope.charset_types.as_deref();
+        headers::add_charset(resp.headers_mut(), cs, types, own_redirect);
     }
     if let Some(g) = &scope.gzip {
         let side = compress::RequestSide {

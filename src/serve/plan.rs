@@ -8,7 +8,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
-use regex::{Regex, RegexBuilder};
+use super::pcre::Pcre;
 
 use super::balance::{Balancer, Flavor, HashFn, KeySpec};
 use super::content::{self, Scope, Shared};
@@ -137,7 +137,7 @@ struct Level {
     exact: Vec<(String, usize)>,
     /// Prefixes, longest first: (prefix, `^~`, handler).
     prefixes: Vec<(String, bool, usize)>,
-    regexes: Vec<(Regex, usize)>,
+    regexes: Vec<(Pcre, usize)>,
 }
 
 /// Locations in nginx's matching order, nested ones included.
@@ -150,7 +150,7 @@ pub struct Locations {
     named: Vec<(String, usize)>,
     /// The regexes with groups of regex locations, by handler index, with the slots their
     /// named groups write.
-    groups: std::collections::HashMap<usize, (Regex, Vec<(usize, u32)>)>,
+    groups: std::collections::HashMap<usize, (Pcre, Vec<(usize, u32)>)>,
     pub handlers: Vec<Handler>,
     /// The content settings of each handler's location.
     pub scopes: Vec<Arc<Scope>>,
@@ -482,9 +482,9 @@ impl Locations {
     /// location with groups; its named groups written to their `set` slots.
     pub fn captures(&self, i: usize, path: &str, set: &mut Vec<String>) -> Option<Vec<String>> {
         let (re, named) = self.groups.get(&i)?;
-        let c = re.captures(path)?;
-        super::uservars::assign_named(set, named, &c);
-        Some(super::uservars::groups(&c))
+        let groups = re.captures(path)?;
+        super::uservars::assign_named(set, named, &groups);
+        Some(groups)
     }
 
     /// The handler of the named location `@name`.
@@ -1141,9 +1141,7 @@ fn route(
         MatchKind::Prefix => level.prefixes.push((m.pattern.clone(), false, i)),
         MatchKind::PrefixNoRegex => level.prefixes.push((m.pattern.clone(), true, i)),
         MatchKind::Regex | MatchKind::RegexCaseless => {
-            let re = RegexBuilder::new(&m.pattern)
-                .case_insensitive(m.kind == MatchKind::RegexCaseless)
-                .build();
+            let re = Pcre::new(&m.pattern, m.kind == MatchKind::RegexCaseless);
             match re {
                 Ok(re) => {
                     if re.captures_len() > 1 {

@@ -34,7 +34,7 @@ pub struct Referers {
     blocked: bool,
     server_names: bool,
     names: Vec<(Name, Option<String>)>,
-    regexes: Vec<regex::Regex>,
+    regexes: Vec<super::pcre::Pcre>,
 }
 
 impl Referers {
@@ -49,18 +49,13 @@ impl Referers {
                     f.refuse(origin, "variables in `valid_referers`");
                     return None;
                 }
-                _ if a.starts_with('~') => {
-                    match regex::RegexBuilder::new(&a[1..])
-                        .case_insensitive(true)
-                        .build()
-                    {
-                        Ok(re) => r.regexes.push(re),
-                        Err(e) => {
-                            f.refuse(origin, format!("the `valid_referers` regex `{a}` ({e})"));
-                            return None;
-                        }
+                _ if a.starts_with('~') => match super::pcre::Pcre::new(&a[1..], true) {
+                    Ok(re) => r.regexes.push(re),
+                    Err(e) => {
+                        f.refuse(origin, format!("the `valid_referers` regex `{a}` ({e})"));
+                        return None;
                     }
-                }
+                },
                 _ => {
                     let lower = a.to_ascii_lowercase();
                     let (host, uri) = match lower.find('/') {

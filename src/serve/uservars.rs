@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
-use regex::Regex;
+use super::pcre::Pcre;
 
 use super::headers::{template, Extra, Template, Vars};
 use super::support::Findings;
@@ -65,7 +65,7 @@ pub struct Map {
     head: Vec<(String, bool, Template)>,
     /// `www.example.*` as `www.example.`, longest first.
     tail: Vec<(String, Template)>,
-    regexes: Vec<(Regex, Template)>,
+    regexes: Vec<(Pcre, Template)>,
     default: Template,
 }
 
@@ -96,8 +96,7 @@ impl Map {
         }
         if !key.is_empty() {
             for (re, t) in &self.regexes {
-                if let Some(c) = re.captures(key) {
-                    let groups = groups(&c);
+                if let Some(groups) = re.captures(key) {
                     let x = Extra {
                         captures: &groups,
                         ..*x
@@ -118,14 +117,6 @@ impl Map {
             .chain(self.tail.iter().map(|(_, t)| t))
             .chain(self.regexes.iter().map(|(_, t)| t))
     }
-}
-
-/// A regex match's groups, `$0`…`$9` (an unmatched group is empty).
-pub fn groups(c: &regex::Captures) -> Vec<String> {
-    c.iter()
-        .take(10)
-        .map(|m| m.map_or_else(String::new, |m| m.as_str().to_string()))
-        .collect()
 }
 
 /// `geo [SOURCE] $NAME { … }`: the value of the most specific network holding the client's
@@ -275,17 +266,18 @@ fn walk_routes(routes: &[Route], sets: &mut Vec<String>) {
 
 /// The named groups of `pattern` (none when it is not a regex).
 fn group_names(pattern: &str) -> Vec<String> {
-    Regex::new(pattern).map_or_else(
+    Pcre::new(pattern, false).map_or_else(
         |_| Vec::new(),
-        |re| re.capture_names().flatten().map(str::to_string).collect(),
+        |re| re.capture_names().into_iter().flatten().collect(),
     )
 }
 
 /// Which `set` slot each named group of `re` writes, as nginx makes `(?<name>…)` a variable.
-pub fn named_slots(re: &Regex) -> Vec<(usize, u32)> {
+pub fn named_slots(re: &Pcre) -> Vec<(usize, u32)> {
     re.capture_names()
+        .into_iter()
         .enumerate()
-        .filter_map(|(i, name)| match lookup(name?) {
+        .filter_map(|(i, name)| match lookup(&name?) {
             Some(Var::Set(slot)) => Some((i, slot)),
             _ => None,
         })
@@ -293,10 +285,10 @@ pub fn named_slots(re: &Regex) -> Vec<(usize, u32)> {
 }
 
 /// Writes the named groups of a match to their slots.
-pub fn assign_named(set: &mut Vec<String>, named: &[(usize, u32)], c: &regex::Captures) {
+pub fn assign_named(set: &mut Vec<String>, named: &[(usize, u32)], groups: &[String]) {
     for &(group, slot) in named {
-        let value = c.get(group).map_or("", |m| m.as_str());
-        assign(set, slot, value.to_string());
+        let value = groups.get(group).cloned().unwrap_or_default();
+        assign(set, slot, value);
     }
 }
 
@@ -369,12 +361,9 @@ fn map(source: Template, entries: &[Opaque]) -> Result<Map, Why> {
                 Some(p) => (p, true),
                 None => (pattern, false),
             };
-            let re = regex::RegexBuilder::new(pattern)
-                .case_insensitive(caseless)
-                .build()
-                .map_err(|err| {
-                    Why::Refused(e.origin, format!("the `map` regex `{pattern}` ({err})"))
-                })?;
+            let re = Pcre::new(pattern, caseless).map_err(|err| {
+                Why::Refused(e.origin, format!("the `map` regex `{pattern}` ({err})"))
+            })?;
             m.regexes.push((re, value));
         } else {
             let key = key.strip_prefix('\\').unwrap_or(key).to_ascii_lowercase();
