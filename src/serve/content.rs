@@ -47,6 +47,8 @@ pub const READ_HERE: &[&str] = &[
     "map",
     "geo",
     "charset_types",
+    // Read where the location's handler is planned.
+    "proxy_redirect",
     // Read where the server's listeners are planned.
     "http2",
     "http2_max_concurrent_streams",
@@ -100,6 +102,8 @@ pub struct Scope {
     /// `keepalive_timeout`: how long the connection may idle after a request answered here
     /// (nginx's 75 s by default; zero closes it after the response).
     pub keepalive: std::time::Duration,
+    /// nginx's `proxy_redirect` rules for what the location proxies.
+    pub proxy_redirect: Option<Arc<super::redirect::Rules>>,
 }
 
 impl Scope {
@@ -112,6 +116,9 @@ impl Scope {
         }
         if let Some(p) = &self.rewrite {
             out.extend(p.header_reads());
+        }
+        if let Some(r) = &self.proxy_redirect {
+            out.extend(r.header_reads());
         }
         if self.gzip.is_some() {
             out.extend([ACCEPT_ENCODING, AUTHORIZATION]);
@@ -523,6 +530,7 @@ pub fn scope(
         internal,
         redirects,
         keepalive,
+        proxy_redirect: None,
     }
 }
 

@@ -126,6 +126,11 @@ pub fn protocol(v: hyper::Version) -> &'static str {
 }
 
 impl Template {
+    /// A value without variables.
+    pub fn literal(text: &str) -> Template {
+        Template(vec![Part::Text(text.to_string())])
+    }
+
     /// The request headers the template reads (`$http_NAME`, `$proxy_add_x_forwarded_for`),
     /// through the maps it reads too.
     pub fn header_names(&self) -> Vec<HeaderName> {

@@ -40,6 +40,7 @@ pub mod plan;
 pub mod proxy;
 mod reading;
 mod realip;
+mod redirect;
 mod referer;
 pub mod reload;
 pub mod respond;

@@ -45,6 +45,8 @@ struct Flow {
     captures: Vec<String>,
     /// The `add_header` list of the `if` block the request is in, if it has its own.
     if_headers: Option<Arc<Vec<headers::AddHeader>>>,
+    /// The response came from an upstream (`proxy_redirect` rewrites its `Location`).
+    proxied: bool,
 }
 
 /// What the handlers of a request need besides the request.
@@ -146,6 +148,7 @@ pub async fn serve(
         set: Vec::new(),
         captures: Vec::new(),
         if_headers: None,
+        proxied: false,
     };
     let method = flow.method.clone();
     let cx = Cx {
@@ -203,7 +206,8 @@ pub async fn serve(
         resp.headers_mut().remove(hyper::header::LAST_MODIFIED);
     }
     let add_headers = flow.if_headers.as_deref().unwrap_or(&scope.add_headers);
-    if scope.expires.is_some() || !add_headers.is_empty() {
+    let redirect = scope.proxy_redirect.as_ref().filter(|_| flow.proxied);
+    if scope.expires.is_some() || !add_headers.is_empty() || redirect.is_some() {
         // The headers kept for the response side; the method as the client sent it.
         let vars = cx.vars(&headers, &flow.set, method.as_str());
         let extra = Extra {
@@ -213,6 +217,11 @@ pub async fn serve(
             captures: &flow.captures,
             response: None,
         };
+        // As the upstream's headers are copied, before the header filters.
+        if let Some(rules) = redirect {
+            let base = || redirect_base(&cx, &scope);
+            rules.apply(resp.headers_mut(), base, &vars, &extra);
+        }
         headers::filter_response(
             resp.headers_mut(),
             status,
@@ -666,6 +675,7 @@ async fn proxy(
         rules.run(r.headers_mut(), cx.remote, cx.local);
     }
     let status = r.status().as_u16();
+    flow.proxied = r.extensions().get::<respond::OwnAnswer>().is_none();
     // The proxy's own error pages (502, 504) go through `error_page`.
     if r.extensions().get::<respond::OwnAnswer>().is_some()
         && status >= 400

@@ -1124,6 +1124,13 @@ fn route(
         return;
     };
     place_return(&mut scope, r.action.as_ref(), Some(&h));
+    if shared.nginx {
+        let url = match &r.action {
+            Some(Action::Proxy { target, .. }) => Some(target.as_str()),
+            _ => None,
+        };
+        scope.proxy_redirect = super::redirect::compile(&scopes, url, &m.pattern, f);
+    }
     let i = locs.handlers.len();
     locs.handlers.push(h);
     locs.scopes.push(Arc::new(scope));
