@@ -206,7 +206,10 @@ pub async fn serve(
         resp.headers_mut().remove(hyper::header::LAST_MODIFIED);
     }
     let add_headers = flow.if_headers.as_deref().unwrap_or(&scope.add_headers);
-    let redirect = scope.proxy_redirect.as_ref().filter(|_| flow.proxied);
+    let redirect = scope
+        .proxy_redirect
+        .as_ref()
+        .filter(|r| flow.proxied && r.applies(resp.headers()));
     if scope.expires.is_some() || !add_headers.is_empty() || redirect.is_some() {
         // The headers kept for the response side; the method as the client sent it.
         let vars = cx.vars(&headers, &flow.set, method.as_str());

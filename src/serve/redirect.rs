@@ -119,6 +119,11 @@ fn default(url: Option<&str>, name: &str) -> Option<Rule> {
 }
 
 impl Rules {
+    /// Whether a response has what the rules rewrite (most have neither header).
+    pub fn applies(&self, h: &HeaderMap) -> bool {
+        !self.0.is_empty() && (h.contains_key(LOCATION) || h.contains_key(REFRESH))
+    }
+
     /// Rewrites the response's `Location` and `Refresh` (its `url=` part); a rewritten
     /// `Location` that is a path gets `base` (nginx's `absolute_redirect`) in front.
     pub fn apply(&self, h: &mut HeaderMap, base: impl FnOnce() -> String, v: &Vars, x: &Extra) {
