@@ -82,6 +82,13 @@ http {{
     ssl_certificate_key {d}/b.test.key;
     location / {{ return 200 \"b $scheme\\n\"; }}
   }}
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    server_name *.wild.test;
+    ssl_certificate {d}/wild.test.crt;
+    ssl_certificate_key {d}/wild.test.key;
+    location / {{ return 200 \"wild $host\\n\"; }}
+  }}
 }}
 "
         )
@@ -91,7 +98,7 @@ http {{
 #[test]
 fn nginx_tls_servers_match_nginx() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["a.test", "b.test"] {
+    for name in ["a.test", "b.test", "wild.test"] {
         certificate(dir.path(), name);
     }
     let up = backend("up");
@@ -105,6 +112,8 @@ fn nginx_tls_servers_match_nginx() {
         ("b.test", "/away"),
         ("a.test", "/away"),
         ("a.test", "/up/x"),
+        // A wildcard name chooses the server, and its certificate by SNI.
+        ("x.wild.test", "/"),
     ] {
         let (real, lbc) = (
             fetch(p.real, name, path, "https"),
@@ -121,9 +130,12 @@ fn nginx_tls_servers_match_nginx() {
         };
         let (real, lbc) = (ours(real, p.real), ours(lbc, p.lbc));
         assert_eq!(real, lbc, "{name}{path}");
-        assert!(real
-            .subject
-            .contains(if name == "b.test" { "b.test" } else { "a.test" }));
+        let expected = match name {
+            "b.test" => "b.test",
+            "x.wild.test" => "wild.test",
+            _ => "a.test",
+        };
+        assert!(real.subject.contains(expected), "{name}: {real:?}");
     }
     // A plain HTTP request on the TLS address: nginx's own 400 page.
     let (real, lbc) = (

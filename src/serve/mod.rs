@@ -31,6 +31,7 @@ pub mod l4;
 mod limit;
 mod log;
 pub mod metrics;
+mod names;
 mod park;
 mod passwd;
 mod pcre;

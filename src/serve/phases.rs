@@ -49,6 +49,17 @@ struct Flow {
     proxied: bool,
 }
 
+/// How a request arrived: its connection's addresses (`first`: the connection's first
+/// request), the scheme, and the captures of the regex `server_name` that chose the server
+/// (with the `set` slots of its named groups).
+pub struct Arrival {
+    pub remote: SocketAddr,
+    pub local: SocketAddr,
+    pub first: bool,
+    pub scheme: &'static str,
+    pub captured: Option<super::names::Captured>,
+}
+
 /// What the handlers of a request need besides the request.
 struct Cx<'a> {
     host: &'a Host,
@@ -100,11 +111,15 @@ pub async fn serve(
     name: Option<String>,
     upstreams: &Upstreams,
     request: &mut Option<Request<Incoming>>,
-    remote: SocketAddr,
-    local: SocketAddr,
-    first: bool,
-    scheme: &'static str,
+    at: Arrival,
 ) -> (Response<Body>, Duration) {
+    let Arrival {
+        remote,
+        local,
+        first,
+        scheme,
+        captured,
+    } = at;
     let Some(req) = request.as_ref() else {
         return (
             respond::error(StatusCode::INTERNAL_SERVER_ERROR),
@@ -150,6 +165,11 @@ pub async fn serve(
         if_headers: None,
         proxied: false,
     };
+    // A regex `server_name`'s groups are the first captures; its named ones variables.
+    if let Some(c) = captured {
+        super::uservars::assign_named(&mut flow.set, &c.named, &c.groups);
+        flow.captures = c.groups;
+    }
     let method = flow.method.clone();
     let cx = Cx {
         host,

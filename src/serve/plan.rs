@@ -50,6 +50,8 @@ pub struct ListenPlan {
     pub max_conns: Option<usize>,
     /// Whether the address speaks HTTP/2.
     pub http2: Http2,
+    /// Which server a name selects.
+    pub names: Arc<super::names::NameIndex>,
     /// Streams at once on one HTTP/2 connection: the default server's
     /// `http2_max_concurrent_streams` (nginx reads the connection's settings there), 128 by
     /// default; HAProxy's 100.
@@ -74,8 +76,8 @@ pub enum Http2 {
 /// The TLS versions an address offers.
 type Versions = Vec<&'static tokio_rustls::rustls::SupportedProtocolVersion>;
 
-/// A server on a TLS address: its names, certificate and versions.
-type Secured = (Vec<String>, tls::Cert, Versions);
+/// A server on a TLS address: its certificate and versions.
+type Secured = (tls::Cert, Versions);
 
 impl ListenPlan {
     /// The time a client has to send a request's head on this socket: the default server's,
@@ -554,6 +556,7 @@ pub fn plan_in(
     }
     let scopes: Vec<&Settings> = http_defaults.into_iter().collect();
     let mut by_addr: BTreeMap<SocketAddr, ListenPlan> = BTreeMap::new();
+    let mut indexes: BTreeMap<SocketAddr, super::names::NameIndex> = BTreeMap::new();
     // Per address, each server's (names, certificate, versions) when the address is TLS.
     let mut secured: BTreeMap<SocketAddr, Vec<Option<Secured>>> = BTreeMap::new();
     for s in ir.services.iter().filter(|s| s.protocol == Protocol::Http) {
@@ -660,6 +663,7 @@ pub fn plan_in(
                 max_conns: None,
                 http2: Http2::No,
                 h2_streams,
+                names: Arc::default(),
             });
             // nginx: one `listen … http2` makes the whole address speak HTTP/2.
             lp.http2 = lp.http2.max(http2);
@@ -674,7 +678,7 @@ pub fn plan_in(
                 );
                 continue;
             }
-            certs.push(secure.map(|(cert, versions)| (host.names.clone(), cert, versions)));
+            certs.push(secure);
             if stats.is_some() {
                 lp.stats.clone_from(&stats);
             }
@@ -682,7 +686,17 @@ pub fn plan_in(
                 lp.default = lp.hosts.len();
                 lp.h2_streams = h2_streams;
             }
+            indexes
+                .entry(addr)
+                .or_default()
+                .add(&s.server_names, lp.hosts.len());
             lp.hosts.push(host.clone());
+        }
+    }
+    for (addr, mut index) in indexes {
+        index.seal();
+        if let Some(lp) = by_addr.get_mut(&addr) {
+            lp.names = Arc::new(index);
         }
     }
     // Each TLS address serves its servers' certificates by name, the default server's to the
@@ -691,15 +705,12 @@ pub fn plan_in(
         let Some(lp) = by_addr.get_mut(&addr) else {
             continue;
         };
-        let Some(Some((_, default, versions))) = certs.get(lp.default) else {
+        let Some(Some((default, versions))) = certs.get(lp.default) else {
             continue;
         };
-        let named = certs
-            .iter()
-            .flatten()
-            .flat_map(|(names, cert, _)| names.iter().map(move |n| (n.clone(), cert.clone())))
-            .collect();
-        lp.tls = tls::server_config(named, default.clone(), versions, lp.http2 != Http2::No);
+        let by_server = certs.iter().map(|c| Some(c.as_ref()?.0.clone())).collect();
+        let names = (lp.names.clone(), by_server);
+        lp.tls = tls::server_config(names, default.clone(), versions, lp.http2 != Http2::No);
     }
     let ok = !f.has_errors();
     let plan = Plan {
@@ -992,8 +1003,14 @@ fn host(
     let mut names = Vec::new();
     for n in &s.server_names {
         match n.kind {
-            NameKind::Exact => names.push(n.name.to_ascii_lowercase()),
-            _ => f.refuse(n.origin, "wildcard and regex server names"),
+            NameKind::Regex => {
+                if let Err(e) = super::pcre::Pcre::new(&n.name[1..], true) {
+                    f.refuse(n.origin, format!("the `server_name` regex ({e})"));
+                }
+                names.push(n.name.clone());
+            }
+            // nginx names `.example.org`'s server `example.org` (`$server_name`).
+            _ => names.push(n.name.trim_start_matches('.').to_ascii_lowercase()),
         }
     }
     f.scope_settings(&s.settings);

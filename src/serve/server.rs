@@ -647,10 +647,18 @@ async fn handle(
 ) -> (Response<Body>, Duration) {
     let _writing = status::RequestGuard::started();
     let name = req.as_ref().and_then(requested_host);
-    let host = name
-        .as_ref()
-        .and_then(|n| lp.hosts.iter().find(|h| h.names.contains(n)))
-        .unwrap_or(&lp.hosts[lp.default]);
+    let found = lp.names.find(name.as_deref().unwrap_or(""));
+    let (host, captured) = match found {
+        Some(f) => (&lp.hosts[f.server], f.captured),
+        None => (&lp.hosts[lp.default], None),
+    };
     let scheme = if lp.tls.is_some() { "https" } else { "http" };
-    phases::serve(host, name, upstreams, req, remote, local, first, scheme).await
+    let at = phases::Arrival {
+        remote,
+        local,
+        first,
+        scheme,
+        captured,
+    };
+    phases::serve(host, name, upstreams, req, at).await
 }

@@ -50,30 +50,32 @@ pub const NGINX_READ: &[&str] = &["ssl_certificate", "ssl_certificate_key", "ssl
 /// A certificate chain with its key, ready to serve.
 pub type Cert = Arc<CertifiedKey>;
 
-/// What a TLS address serves: a certificate per server name, the default server's for the
-/// others, and the versions of the default server.
+/// What a TLS address serves: the certificate of the server the name the client asks for
+/// (SNI) selects, as a request's Host selects it; the default server's for the others.
 #[derive(Debug)]
 pub struct Certs {
-    by_name: Vec<(String, Cert)>,
+    names: Arc<super::names::NameIndex>,
+    /// Each server's certificate, by its index in `names`.
+    by_server: Vec<Option<Cert>>,
     default: Cert,
 }
 
 impl ResolvesServerCert for Certs {
     fn resolve(&self, hello: ClientHello<'_>) -> Option<Cert> {
-        let asked = hello.server_name().map(|n| n.trim_end_matches('.'));
-        let named = asked.and_then(|n| {
-            self.by_name
-                .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(n))
-        });
-        Some(named.map_or(&self.default, |(_, c)| c).clone())
+        let asked = hello
+            .server_name()
+            .map(|n| n.trim_end_matches('.').to_ascii_lowercase());
+        let named = asked
+            .and_then(|n| self.names.find(&n))
+            .and_then(|found| self.by_server.get(found.server)?.as_ref());
+        Some(named.unwrap_or(&self.default).clone())
     }
 }
 
-/// The rustls configuration of one address: `named` (server name, certificate) pairs, the
-/// default server's certificate, the versions to offer and whether HTTP/2 is (by ALPN).
+/// The rustls configuration of one address: its server `names`, each server's certificate
+/// (`by_server`), the default server's, the versions to offer and whether HTTP/2 is (by ALPN).
 pub fn server_config(
-    named: Vec<(String, Cert)>,
+    (names, by_server): (Arc<super::names::NameIndex>, Vec<Option<Cert>>),
     default: Cert,
     versions: &[&'static rustls::SupportedProtocolVersion],
     http2: bool,
@@ -83,7 +85,8 @@ pub fn server_config(
         .ok()?
         .with_no_client_auth()
         .with_cert_resolver(Arc::new(Certs {
-            by_name: named,
+            names,
+            by_server,
             default,
         }));
     config.alpn_protocols = if http2 {

@@ -13,7 +13,7 @@ use super::pcre::Pcre;
 
 use super::headers::{template, Extra, Template, Vars};
 use super::support::Findings;
-use crate::ir::{Ir, MatchKind, Opaque, Origin, Protocol, Route, Settings};
+use crate::ir::{Ir, MatchKind, NameKind, Opaque, Origin, Protocol, Route, Settings};
 
 /// What a user variable's name stands for.
 #[derive(Debug, Clone)]
@@ -186,6 +186,9 @@ pub fn collect(ir: &Ir, f: &mut Findings) -> Installed {
     for s in ir.services.iter().filter(|s| s.protocol == Protocol::Http) {
         walk(&s.settings, &mut sets);
         walk_routes(&s.routes, &mut sets);
+        for n in s.server_names.iter().filter(|n| n.kind == NameKind::Regex) {
+            sets.extend(group_names(&n.name[1..]));
+        }
     }
     let mut names = Names::default();
     for name in sets {
