@@ -73,6 +73,11 @@ impl NameIndex {
         self.tail.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
     }
 
+    /// Whether some name is a regex (whose captures a request may need).
+    pub fn has_regex(&self) -> bool {
+        !self.regex.is_empty()
+    }
+
     /// The server for `name` (lower case, without port and trailing dot; empty when the
     /// request named none).
     pub fn find(&self, name: &str) -> Option<Found> {

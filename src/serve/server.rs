@@ -647,7 +647,12 @@ async fn handle(
 ) -> (Response<Body>, Duration) {
     let _writing = status::RequestGuard::started();
     let name = req.as_ref().and_then(requested_host);
-    let found = lp.names.find(name.as_deref().unwrap_or(""));
+    // One server without regex names answers every name: no lookup.
+    let found = if lp.hosts.len() == 1 && !lp.names.has_regex() {
+        None
+    } else {
+        lp.names.find(name.as_deref().unwrap_or(""))
+    };
     let (host, captured) = match found {
         Some(f) => (&lp.hosts[f.server], f.captured),
         None => (&lp.hosts[lp.default], None),
