@@ -47,6 +47,9 @@ pub const READ_HERE: &[&str] = &[
     "map",
     "geo",
     "charset_types",
+    "auth_request",
+    "auth_request_set",
+    "proxy_pass_request_body",
     // Read where the location's handler is planned.
     "proxy_redirect",
     // Read where the server's listeners are planned.
@@ -89,6 +92,10 @@ pub struct Scope {
     pub access: Rules,
     /// `auth_basic` with its user file.
     pub auth: Option<super::auth::Auth>,
+    /// `auth_request`: a subrequest decides before the content.
+    pub auth_request: Option<Arc<super::subrequest::AuthRequest>>,
+    /// `proxy_pass_request_body` (on unless `off`).
+    pub pass_body: bool,
     /// The rewrite directives of this level (`rewrite`, `if`, `break`, `return`).
     pub rewrite: Option<super::rewrite::Program>,
     /// The innermost `valid_referers`, for `$invalid_referer`.
@@ -479,6 +486,9 @@ pub fn scope(
     );
     let log = access_log(chain, shared, f);
     let auth = super::auth::compile(chain, |p| shared.resolve(p), f);
+    let auth_request = super::subrequest::compile(chain, f);
+    let pass_body = inner(chain, |s| opaque(s, "proxy_pass_request_body").last())
+        .is_none_or(|o| o.args.first().is_none_or(|a| a != "off"));
     let rewrite = last
         .and_then(|s| super::rewrite::Program::compile(&s.opaque, f))
         .filter(|p| !p.is_empty());
@@ -525,6 +535,8 @@ pub fn scope(
         log,
         max_body,
         auth,
+        auth_request,
+        pass_body,
         rewrite,
         referers,
         internal,

@@ -375,8 +375,8 @@ pub fn template(value: &str) -> Result<Template, String> {
                     HeaderName::from_bytes(header.as_bytes()).map_err(|_| n.to_string())?,
                 )
             }
-            n if n.starts_with("sent_http_") => {
-                let header = n["sent_http_".len()..].replace('_', "-");
+            n if n.starts_with("sent_http_") || n.starts_with("upstream_http_") => {
+                let header = n.split_once("http_").map_or("", |x| x.1).replace('_', "-");
                 Part::Sent(HeaderName::from_bytes(header.as_bytes()).map_err(|_| n.to_string())?)
             }
             n => match uservars::lookup(n) {

@@ -36,8 +36,10 @@ struct Flow {
     limited: bool,
     /// The last internal redirect came from a location's rewrite (no server rewrites then).
     restart: bool,
-    /// `auth_basic`'s challenge, kept on a 401 that `error_page` answers.
+    /// `auth_basic`'s challenge, kept on a 401 that `error_page` answers; `auth_request`'s,
+    /// kept whatever answers (nginx set it on the response already).
     challenge: Option<hyper::header::HeaderValue>,
+    challenge_kept: bool,
     slots: Vec<limit::ConnSlots>,
     /// The values of the `set` variables, by slot.
     set: Vec<String>,
@@ -159,6 +161,7 @@ pub async fn serve(
         limited: false,
         restart: false,
         challenge: None,
+        challenge_kept: false,
         slots: Vec::new(),
         set: Vec::new(),
         captures: Vec::new(),
@@ -216,7 +219,11 @@ pub async fn serve(
         );
     }
     let status = resp.status().as_u16();
-    if let Some(v) = flow.challenge.take().filter(|_| status == 401) {
+    if let Some(v) = flow
+        .challenge
+        .take()
+        .filter(|_| status == 401 || flow.challenge_kept)
+    {
         resp.headers_mut()
             .insert(hyper::header::WWW_AUTHENTICATE, v);
     }
@@ -582,6 +589,11 @@ async fn phases(
             return Outcome::Error(status);
         }
     }
+    if let Some(ar) = &scope.auth_request {
+        if let Some(status) = auth_request(cx, flow, req, ar).await {
+            return Outcome::Error(status);
+        }
+    }
     if let Some(files) = scope.files.as_ref().filter(|f| !f.try_files.is_empty()) {
         match files.try_files(&flow.uri, flow.args.as_deref()) {
             Ok(uri) => flow.uri = uri,
@@ -605,6 +617,85 @@ async fn phases(
         },
     };
     proxy(cx, flow, scope, req, target, uri, original_uri).await
+}
+
+/// nginx's `auth_request`: a subrequest to `ar`'s URI (`GET`, the client's headers, no
+/// body) through the location it finds; its `auth_request_set`s are kept; `Some` is the
+/// status the request is answered with instead of going on (401 with the subrequest's
+/// `WWW-Authenticate`).
+async fn auth_request(
+    cx: &Cx<'_>,
+    flow: &mut Flow,
+    req: &Option<Request<Incoming>>,
+    ar: &super::subrequest::AuthRequest,
+) -> Option<u16> {
+    let r = req.as_ref()?;
+    let (path, args) = match ar.uri.split_once('?') {
+        Some((p, a)) => (p, a),
+        None => (ar.uri.as_str(), ""),
+    };
+    let locations = &cx.host.locations;
+    let found = locations.find(path);
+    let resp = match found.map(|i| (&locations.handlers[i], &locations.scopes[i])) {
+        Some((Handler::Proxy(target), scope)) => {
+            let mut sub = Request::new(http_body_util::Empty::<bytes::Bytes>::new());
+            *sub.method_mut() = Method::GET;
+            *sub.uri_mut() = ar.uri.parse().ok()?;
+            *sub.version_mut() = r.version();
+            *sub.headers_mut() = r.headers().clone();
+            let pcx = Context {
+                remote: cx.remote,
+                local: cx.local,
+                first: false,
+                scheme: cx.scheme,
+                host: cx.host_var,
+                max_body: scope.max_body,
+                pass_body: false,
+                trail: !ar.sets.is_empty(),
+                uri: path,
+                args,
+                set: &flow.set,
+                captures: &flow.captures,
+                server_name: cx.host.names.first().map_or("", String::as_str),
+                request_uri: cx.request_uri,
+            };
+            cx.upstreams.forward(target, &mut sub, pcx).await
+        }
+        Some((Handler::Return { status, .. }, _)) => {
+            let mut resp = Response::new(Body::default());
+            *resp.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
+            resp
+        }
+        _ => {
+            eprintln!("lbc serve: auth request to {path}: not a proxied location");
+            return Some(500);
+        }
+    };
+    if !ar.sets.is_empty() {
+        let vars = cx.vars(r.headers(), &flow.set, flow.method.as_str());
+        let trail = resp.extensions().get::<upvars::Trail>();
+        let extra = Extra {
+            uri: &flow.uri,
+            args: flow.args.as_deref().unwrap_or(""),
+            upstream: trail,
+            captures: &flow.captures,
+            response: Some(resp.headers()),
+        };
+        let values: Vec<(u32, String)> = ar
+            .sets
+            .iter()
+            .map(|(slot, t)| (*slot, t.render_ext(&vars, &extra)))
+            .collect();
+        for (slot, value) in values {
+            super::uservars::assign(&mut flow.set, slot, value);
+        }
+    }
+    let status = super::subrequest::verdict(resp.status().as_u16())?;
+    if status == 401 {
+        flow.challenge = resp.headers().get(hyper::header::WWW_AUTHENTICATE).cloned();
+        flow.challenge_kept = true;
+    }
+    Some(status)
 }
 
 /// `t` with the request's values as the phases have them now (`return`, `proxy_pass`).
@@ -678,6 +769,7 @@ async fn proxy(
         scheme: cx.scheme,
         host: cx.host_var,
         max_body: scope.max_body,
+        pass_body: scope.pass_body,
         trail: scope.log.is_some() || !scope.add_headers.is_empty() || flow.if_headers.is_some(),
         uri: &flow.uri,
         args: flow.args.as_deref().unwrap_or(""),

@@ -1060,6 +1060,25 @@ fn host(
     top.prefixes
         .sort_by_key(|(p, _, _)| std::cmp::Reverse(p.len()));
     locations.top = top;
+    // An `auth_request` goes to a location that proxies (or returns a status).
+    let mut checked = Vec::new();
+    for ar in std::iter::once(&scope)
+        .chain(&locations.scopes)
+        .filter_map(|s| s.auth_request.as_ref())
+    {
+        if checked.contains(&ar.origin) {
+            continue;
+        }
+        checked.push(ar.origin);
+        let path = ar.uri.split('?').next().unwrap_or("");
+        let handler = locations.find(path).map(|i| &locations.handlers[i]);
+        if !matches!(handler, Some(Handler::Proxy(_) | Handler::Return { .. })) {
+            f.refuse(
+                ar.origin,
+                format!("`auth_request {}` to a location that does not `proxy_pass` to a fixed URL or `return`", ar.uri),
+            );
+        }
+    }
     let mut keeps_headers = Vec::new();
     scope.needed_headers(&mut keeps_headers);
     for s in &locations.scopes {

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
+use hyper::body::{Body as HttpBody, Frame, SizeHint};
 use hyper::header::{HeaderValue, CONNECTION, UPGRADE};
 use hyper::{HeaderMap, Method, Request, Response, StatusCode, Uri};
 use tokio::time::Sleep;
@@ -50,6 +50,8 @@ pub struct Context<'a> {
     pub host: &'a str,
     /// `client_max_body_size`, counted as the body streams in (chunked bodies too).
     pub max_body: Option<u64>,
+    /// `proxy_pass_request_body`: the body goes upstream (read and dropped when not).
+    pub pass_body: bool,
     /// The tries are read (by the log or a response header): record them.
     pub trail: bool,
     /// `$uri` and `$args` as the phases left them.
@@ -91,14 +93,18 @@ struct Outgoing<'a> {
 impl Upstreams {
     /// Passes `req` to `target`'s pool; its headers and body are taken (moved to the
     /// upstream request, not copied).
-    pub async fn forward(
+    pub async fn forward<B>(
         &self,
         target: &ProxyTarget,
-        req: &mut Request<Incoming>,
+        req: &mut Request<B>,
         cx: Context<'_>,
-    ) -> Response<Body> {
+    ) -> Response<Body>
+    where
+        B: HttpBody<Data = Bytes> + Unpin,
+    {
         let body = match read_body(req.body_mut(), cx.max_body).await {
-            Ok(b) => b,
+            Ok(b) if cx.pass_body => b,
+            Ok(_) => Bytes::new(),
             Err(status) => return respond::error(status),
         };
         let uri = match &target.rewrite {
@@ -228,7 +234,10 @@ fn origin_form(uri: &Uri) -> Option<Uri> {
 
 /// Reads the whole request body (nginx buffers it before passing it on): 413 as soon as it
 /// grows past `max`, 400 when the client breaks it off.
-async fn read_body(body: &mut Incoming, max: Option<u64>) -> Result<Bytes, StatusCode> {
+async fn read_body<B>(body: &mut B, max: Option<u64>) -> Result<Bytes, StatusCode>
+where
+    B: HttpBody<Data = Bytes> + Unpin,
+{
     let mut buf = bytes::BytesMut::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|_| StatusCode::BAD_REQUEST)?;

@@ -239,7 +239,7 @@ pub fn collect(ir: &Ir, f: &mut Findings) -> Installed {
 fn walk(s: &Settings, sets: &mut Vec<String>) {
     fn opaque(o: &Opaque, sets: &mut Vec<String>) {
         match o.name.as_str() {
-            "set" => {
+            "set" | "auth_request_set" => {
                 if let Some(name) = o.args.first().and_then(|a| a.strip_prefix('$')) {
                     sets.push(name.to_string());
                 }
