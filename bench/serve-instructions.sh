@@ -7,6 +7,7 @@
 # until then). Prints instructions per request for each and the ratio.
 #
 # usage: bench/serve-instructions.sh [LBC_BINARY] [N]   (default target/release/lbc, 20000)
+# env:   CG_KEEP=DIR keeps the profiles (DIR/nginx.cg, DIR/lbc.cg) for callgrind_annotate
 set -u
 LBC=${1:-target/release/lbc}
 N=${2:-20000}
@@ -91,6 +92,8 @@ count() {
   kill $V; wait $V 2>/dev/null; V=
   local total
   total=$(callgrind_annotate $W/cg.out.* 2>/dev/null | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+  # CG_KEEP=DIR keeps each proxy's profile (DIR/NAME.cg) for callgrind_annotate.
+  if [ -n "${CG_KEEP:-}" ]; then mkdir -p "$CG_KEEP"; cat $W/cg.out.* > "$CG_KEEP/$name.cg"; fi
   echo $((total / N))
 }
 NGINX=$(count nginx nginx -p $W -c $W/proxy.conf \

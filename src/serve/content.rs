@@ -48,6 +48,10 @@ pub const READ_HERE: &[&str] = &[
     "geo",
     "charset_types",
     "auth_request",
+    "sub_filter",
+    "sub_filter_once",
+    "sub_filter_types",
+    "sub_filter_last_modified",
     "auth_request_set",
     "proxy_pass_request_body",
     // Read where the location's handler is planned.
@@ -94,6 +98,8 @@ pub struct Scope {
     pub auth: Option<super::auth::Auth>,
     /// `auth_request`: a subrequest decides before the content.
     pub auth_request: Option<Arc<super::subrequest::AuthRequest>>,
+    /// `sub_filter`: strings replaced in response bodies.
+    pub sub_filter: Option<Arc<super::subfilter::SubFilter>>,
     /// `proxy_pass_request_body` (on unless `off`).
     pub pass_body: bool,
     /// The rewrite directives of this level (`rewrite`, `if`, `break`, `return`).
@@ -536,6 +542,7 @@ pub fn scope(
         max_body,
         auth,
         auth_request,
+        sub_filter: super::subfilter::compile(chain, f),
         pass_body,
         rewrite,
         referers,

@@ -50,6 +50,7 @@ mod rewrite;
 pub mod server;
 pub mod stats;
 mod status;
+mod subfilter;
 mod subrequest;
 mod support;
 mod tls;

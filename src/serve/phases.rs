@@ -267,6 +267,18 @@ pub async fn serve(
         let types = scope.charset_types.as_deref();
         headers::add_charset(resp.headers_mut(), cs, types, own_redirect);
     }
+    // Body filters: `sub_filter`, then gzip.
+    if let Some(sf) = &scope.sub_filter {
+        let vars = cx.vars(&headers, &flow.set, method.as_str());
+        let extra = Extra {
+            uri: &flow.uri,
+            args: flow.args.as_deref().unwrap_or(""),
+            upstream: trail.as_ref(),
+            captures: &flow.captures,
+            response: None,
+        };
+        resp = sf.apply(resp, &vars, &extra);
+    }
     if let Some(g) = &scope.gzip {
         let side = compress::RequestSide {
             headers: &headers,
