@@ -602,7 +602,9 @@ async fn phases(
         }
     }
     if let Some(ar) = &scope.auth_request {
-        if let Some(status) = auth_request(cx, flow, req, ar).await {
+        // Boxed: its state (a whole proxied exchange) would otherwise make every request's
+        // future larger, and futures are moved.
+        if let Some(status) = Box::pin(auth_request(cx, flow, req, ar)).await {
             return Outcome::Error(status);
         }
     }

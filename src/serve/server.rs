@@ -493,7 +493,9 @@ async fn connection(stream: tokio::net::TcpStream, mut ticket: Ticket, readable:
                 let state = Arc::new(ConnState::after(0));
                 let service = service(&l, &state, addrs);
                 let builder = h2::builder(streams);
-                h2::serve(stream, &builder, service, state, l.stop.clone()).await;
+                // Boxed: the HTTP/2 state is large, and every HTTP/1 connection's future
+                // would carry its size.
+                Box::pin(h2::serve(stream, &builder, service, state, l.stop.clone())).await;
                 return;
             }
             if http2 == Http2::Only {
@@ -579,7 +581,7 @@ async fn serve_tls_client(
     let service = service(l, &state, (remote, local));
     if h2_only || stream.get_ref().1.alpn_protocol() == Some(b"h2") {
         let builder = h2::builder(streams);
-        h2::serve(stream, &builder, service, state, l.stop.clone()).await;
+        Box::pin(h2::serve(stream, &builder, service, state, l.stop.clone())).await;
         return;
     }
     let limits = conn::Limits { head };
