@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::serve::{
-    certificate, read_head, spawn_backend, start_haproxy, start_nginx, start_pair,
+    certificate, comparable_head, read_head, spawn_backend, start_haproxy, start_nginx, start_pair,
     HAPROXY_HTTP_DEFAULTS,
 };
 
@@ -78,17 +78,7 @@ fn fetch(port: u16, how: &str, url: &str, extra: &[&str]) -> String {
             Some(i) => (&after[..i + 1], &after[i + 2..]),
             None => (after, ""),
         };
-        let mut lines = head.lines();
-        let status = lines.next().unwrap_or("").trim().to_string();
-        let mut headers: Vec<String> = lines
-            .map(str::to_ascii_lowercase)
-            .filter(|l| !l.starts_with("date:") && !l.starts_with("server:"))
-            // Error pages name the server: their lengths differ.
-            .filter(|l| !l.starts_with("content-length:"))
-            // nginx says so on every kept-alive HTTP/1.1 answer, hyper leaves it implied.
-            .filter(|l| l != "connection: keep-alive")
-            .collect();
-        headers.sort();
+        let (status, headers) = comparable_head(head);
         let body = body
             .replace("nginx/1.22.1", "SERVER")
             .replace("<center>lbc</center>", "<center>SERVER</center>");

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::serve::{
-    backend, certificate, serve_check, start_haproxy, start_nginx, start_pair, Pair,
-    HAPROXY_HTTP_DEFAULTS,
+    backend, certificate, comparable_head, serve_check, start_haproxy, start_nginx, start_pair,
+    Pair, HAPROXY_HTTP_DEFAULTS,
 };
 
 /// What a client asking for `name` on `port` sees: the certificate's subject, the status line,
@@ -38,16 +38,7 @@ fn fetch(port: u16, name: &str, path: &str, scheme: &str) -> Seen {
         .unwrap_or_default();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines.next().unwrap_or("").trim().to_string();
-    let mut headers: Vec<String> = lines
-        .map(str::to_ascii_lowercase)
-        .filter(|l| !l.starts_with("date:") && !l.starts_with("server:"))
-        .filter(|l| !l.starts_with("content-length:"))
-        // nginx says so on every kept-alive HTTP/1.1 answer, hyper leaves it implied.
-        .filter(|l| l != "connection: keep-alive")
-        .collect();
-    headers.sort();
+    let (status, headers) = comparable_head(head);
     Seen {
         subject,
         status,

@@ -237,27 +237,29 @@ pub async fn serve(
         .proxy_redirect
         .as_ref()
         .filter(|r| flow.proxied && r.applies(resp.headers()));
-    if scope.expires.is_some() || !add_headers.is_empty() || redirect.is_some() {
-        // The headers kept for the response side; the method as the client sent it.
-        let vars = cx.vars(&headers, &flow.set, method.as_str());
-        let extra = Extra {
-            uri: &flow.uri,
-            args: flow.args.as_deref().unwrap_or(""),
-            upstream: trail.as_ref(),
-            captures: &flow.captures,
-            response: None,
-        };
+    let header_filters = scope.expires.is_some() || !add_headers.is_empty() || redirect.is_some();
+    // The headers kept for the response side; the method as the client sent it.
+    let vars = (header_filters || scope.sub_filter.is_some())
+        .then(|| cx.vars(&headers, &flow.set, method.as_str()));
+    let extra = Extra {
+        uri: &flow.uri,
+        args: flow.args.as_deref().unwrap_or(""),
+        upstream: trail.as_ref(),
+        captures: &flow.captures,
+        response: None,
+    };
+    if let Some(vars) = vars.as_ref().filter(|_| header_filters) {
         // As the upstream's headers are copied, before the header filters.
         if let Some(rules) = redirect {
             let base = || redirect_base(&cx, &scope);
-            rules.apply(resp.headers_mut(), base, &vars, &extra);
+            rules.apply(resp.headers_mut(), base, vars, &extra);
         }
         headers::filter_response(
             resp.headers_mut(),
             status,
             scope.expires.as_ref(),
             add_headers,
-            &vars,
+            vars,
             &extra,
         );
     }
@@ -268,16 +270,8 @@ pub async fn serve(
         headers::add_charset(resp.headers_mut(), cs, types, own_redirect);
     }
     // Body filters: `sub_filter`, then gzip.
-    if let Some(sf) = &scope.sub_filter {
-        let vars = cx.vars(&headers, &flow.set, method.as_str());
-        let extra = Extra {
-            uri: &flow.uri,
-            args: flow.args.as_deref().unwrap_or(""),
-            upstream: trail.as_ref(),
-            captures: &flow.captures,
-            response: None,
-        };
-        resp = sf.apply(resp, &vars, &extra);
+    if let (Some(sf), Some(vars)) = (&scope.sub_filter, &vars) {
+        resp = sf.apply(resp, vars, &extra);
     }
     if let Some(g) = &scope.gzip {
         let side = compress::RequestSide {

@@ -257,6 +257,26 @@ pub fn status_of(reply: &str) -> u16 {
         .unwrap_or(0)
 }
 
+/// A response head as curl prints it (`-D -`): its status line, and its header lines
+/// lower-cased and sorted without those that differ between servers for no fault (`date`,
+/// `server`, `content-length` — error pages name the server — and the `connection:
+/// keep-alive` nginx sends on every kept-alive HTTP/1.1 answer and hyper leaves implied).
+pub fn comparable_head(head: &str) -> (String, Vec<String>) {
+    let mut lines = head.lines();
+    let status = lines.next().unwrap_or("").trim().to_string();
+    let mut headers: Vec<String> = lines
+        .map(str::to_ascii_lowercase)
+        .filter(|l| {
+            !["date:", "server:", "content-length:"]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .filter(|l| l != "connection: keep-alive")
+        .collect();
+    headers.sort();
+    (status, headers)
+}
+
 /// A self-signed certificate for `name` in `dir` (`name.crt`, `name.key`, and both in
 /// `name.pem` for HAProxy).
 pub fn certificate(dir: &Path, name: &str) {
