@@ -39,17 +39,10 @@ pub fn compile(
     name: &str,
     f: &mut Findings,
 ) -> Option<Arc<Rules>> {
-    let written = scopes.iter().rev().find_map(|s| {
-        let lines: Vec<_> = s
-            .opaque
-            .iter()
-            .filter(|o| o.name == "proxy_redirect")
-            .collect();
-        (!lines.is_empty()).then_some(lines)
-    });
-    let Some(lines) = written else {
+    let lines = super::content::innermost(scopes, "proxy_redirect");
+    if lines.is_empty() {
         return default(url, name).map(|r| Arc::new(Rules(vec![r])));
-    };
+    }
     let mut rules = Vec::new();
     for o in lines {
         match o.args.iter().map(String::as_str).collect::<Vec<_>>()[..] {

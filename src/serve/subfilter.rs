@@ -38,10 +38,10 @@ pub fn compile(chain: &[&Settings], f: &mut Findings) -> Option<Arc<SubFilter>> 
             .rev()
             .find_map(|s| s.opaque.iter().rev().find(|o| o.name == name))
     };
-    let lines = chain.iter().rev().find_map(|s| {
-        let lines: Vec<_> = s.opaque.iter().filter(|o| o.name == "sub_filter").collect();
-        (!lines.is_empty()).then_some(lines)
-    })?;
+    let lines = super::content::innermost(chain, "sub_filter");
+    if lines.is_empty() {
+        return None;
+    }
     let mut pairs = Vec::new();
     for o in lines {
         let [from, to] = &o.args[..] else {

@@ -43,16 +43,8 @@ pub fn compile(chain: &[&Settings], f: &mut Findings) -> Option<Arc<AuthRequest>
             return None;
         }
     };
-    let lines = chain.iter().rev().find_map(|s| {
-        let lines: Vec<_> = s
-            .opaque
-            .iter()
-            .filter(|o| o.name == "auth_request_set")
-            .collect();
-        (!lines.is_empty()).then_some(lines)
-    });
     let mut sets = Vec::new();
-    for o in lines.unwrap_or_default() {
+    for o in super::content::innermost(chain, "auth_request_set") {
         let (Some(name), Some(value)) = (o.args.first(), o.args.get(1)) else {
             f.refuse(
                 o.origin,
