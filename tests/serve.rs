@@ -79,7 +79,7 @@ fn check_refuses_an_unknown_method_and_a_filter() {
             "upstream app {",
             "upstream app { random two least_time=header;",
         )
-        .replace("location / {", "location / { sub_filter a b;");
+        .replace("location / {", "location / { add_after_body /footer.html;");
     let conf = dir.path().join("nginx.conf");
     std::fs::write(&conf, text).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_lbc"))
@@ -94,7 +94,7 @@ fn check_refuses_an_unknown_method_and_a_filter() {
         stderr.contains("`random two least_time=header`"),
         "{stderr}"
     );
-    assert!(stderr.contains("`sub_filter`"), "{stderr}");
+    assert!(stderr.contains("`add_after_body`"), "{stderr}");
 }
 
 #[test]

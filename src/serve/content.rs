@@ -48,6 +48,9 @@ pub const READ_HERE: &[&str] = &[
     "geo",
     "charset_types",
     "auth_request",
+    // Read where a `proxy_pass` with variables is planned.
+    "resolver",
+    "resolver_timeout",
     "sub_filter",
     "sub_filter_once",
     "sub_filter_types",

@@ -44,6 +44,7 @@ mod realip;
 mod redirect;
 mod referer;
 pub mod reload;
+mod resolver;
 pub mod respond;
 mod retry;
 mod rewrite;

@@ -15,7 +15,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use super::content::Scope;
 use super::files::{self, Outcome};
 use super::headers::{self, Extra, Vars};
-use super::plan::{DynamicProxy, Handler, Host, ProxyTarget};
+use super::plan::{DynamicProxy, Handler, Host, Miss, ProxyTarget};
 use super::proxy::{Context, Upstreams};
 use super::respond::{self, Body};
 use super::{acl, compress, head, limit, log, rewrite, status, upvars};
@@ -616,7 +616,7 @@ async fn phases(
         Handler::Status => return Outcome::Response(status::respond()),
         Handler::Static => return static_files(cx, flow, scope, req),
         Handler::Proxy(target) => (&**target, None),
-        Handler::ProxyDynamic(d) => match dynamic_target(cx, flow, req, d) {
+        Handler::ProxyDynamic(d) => match Box::pin(dynamic_target(cx, flow, req, d)).await {
             Ok(found) => {
                 dynamic = found;
                 (&*dynamic.0, dynamic.1.as_deref())
@@ -727,7 +727,7 @@ fn render(
 
 /// The target of a `proxy_pass` with variables for this request, and the URI its URL gives
 /// (`Err`: nginx's status for a URL it cannot use).
-fn dynamic_target(
+async fn dynamic_target(
     cx: &Cx<'_>,
     flow: &Flow,
     req: &Option<Request<Incoming>>,
@@ -735,7 +735,12 @@ fn dynamic_target(
 ) -> Result<(Arc<ProxyTarget>, Option<String>), u16> {
     let url = render(cx, flow, req, &d.url);
     let (authority, uri) = split_url(&url)?;
-    Ok((d.target(authority)?, uri.map(str::to_string)))
+    let target = match d.target(authority) {
+        Ok(t) => t,
+        Err(Miss::Status(s)) => return Err(s),
+        Err(Miss::Resolve) => d.resolve(authority).await?,
+    };
+    Ok((target, uri.map(str::to_string)))
 }
 
 /// Passes the request to `target` (`uri`: the whole URI to send, from a `proxy_pass` with

@@ -205,25 +205,24 @@ pub struct DynamicProxy {
     pub direct_headers: Vec<(hyper::header::HeaderName, super::headers::SetHeader)>,
     pub direct_http10: bool,
     pub direct_policy: Policy,
+    /// `resolver`: other names are resolved (else 502, as nginx without one).
+    pub resolver: Option<Arc<super::resolver::Resolver>>,
+    pub resolved: super::resolver::Resolved<ProxyTarget>,
+}
+
+/// Why [`DynamicProxy::target`] found no target at once.
+pub enum Miss {
+    /// nginx's status.
+    Status(u16),
+    /// The name is to be resolved ([`DynamicProxy::resolve`]).
+    Resolve,
 }
 
 impl DynamicProxy {
-    /// The target for the host and port of a rendered URL (`Err` with nginx's status).
-    pub fn target(&self, authority: &str) -> Result<Arc<ProxyTarget>, u16> {
+    /// The target for the host and port of a rendered URL.
+    pub fn target(&self, authority: &str) -> Result<Arc<ProxyTarget>, Miss> {
         if let Some(addr) = address(authority) {
-            let proxy_host = match addr.port() {
-                80 => authority.trim_end_matches(":80").to_string(),
-                _ => authority.to_string(),
-            };
-            return Ok(Arc::new(ProxyTarget {
-                pool: Arc::new(single_server(addr, &proxy_host)),
-                proxy_host,
-                rewrite: None,
-                headers: self.direct_headers.clone(),
-                http10: self.direct_http10,
-                options: ServerOptions::default(),
-                policy: self.direct_policy.clone(),
-            }));
+            return Ok(self.direct(&[addr], authority));
         }
         match self.upstreams.get(&authority.to_ascii_lowercase()) {
             Some(t) if t.proxy_host == authority => Ok(t.clone()),
@@ -237,11 +236,49 @@ impl DynamicProxy {
                 options: ServerOptions::default(),
                 policy: t.policy.clone(),
             })),
+            None if self.resolver.is_some() => Err(Miss::Resolve),
             None => {
                 eprintln!("lbc serve: no resolver defined to resolve {authority}");
-                Err(502)
+                Err(Miss::Status(502))
             }
         }
+    }
+
+    /// The target for a name `target` sent to be resolved: its addresses, used in turn and
+    /// kept for the resolver's `valid` time.
+    pub async fn resolve(&self, authority: &str) -> Result<Arc<ProxyTarget>, u16> {
+        let Some(resolver) = &self.resolver else {
+            return Err(502);
+        };
+        let key = authority.to_ascii_lowercase();
+        if let Some(t) = self.resolved.get(&key) {
+            return Ok(t);
+        }
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, p.parse().map_err(|_| 502u16)?),
+            None => (authority, 80),
+        };
+        let addrs = resolver.lookup(host, port).await?;
+        let t = self.direct(&addrs, authority);
+        self.resolved.put(key, t.clone(), resolver.valid);
+        Ok(t)
+    }
+
+    /// A target of the servers `addrs` a URL names as `authority`.
+    fn direct(&self, addrs: &[std::net::SocketAddr], authority: &str) -> Arc<ProxyTarget> {
+        let proxy_host = authority
+            .strip_suffix(":80")
+            .unwrap_or(authority)
+            .to_string();
+        Arc::new(ProxyTarget {
+            pool: Arc::new(servers(addrs, &proxy_host)),
+            proxy_host,
+            rewrite: None,
+            headers: self.direct_headers.clone(),
+            http10: self.direct_http10,
+            options: ServerOptions::default(),
+            policy: self.direct_policy.clone(),
+        })
     }
 }
 
@@ -258,9 +295,17 @@ fn address(authority: &str) -> Option<std::net::SocketAddr> {
 
 /// A pool of the one server a `proxy_pass` URL names (nginx keeps no connection to it).
 fn single_server(addr: std::net::SocketAddr, name: &str) -> UpstreamPool {
+    servers(&[addr], name)
+}
+
+/// A round-robin pool of the servers a `proxy_pass` URL names (a name's addresses).
+fn servers(addrs: &[std::net::SocketAddr], name: &str) -> UpstreamPool {
     let peers = Peers {
         name: name.to_string(),
-        peers: vec![Peer::new(addr, name.to_string(), 1)],
+        peers: addrs
+            .iter()
+            .map(|a| Peer::new(*a, name.to_string(), 1))
+            .collect(),
     };
     let balancer = Balancer::new(&Algorithm::RoundRobin, &peers)
         .unwrap_or_else(|_| unreachable!("round-robin takes any pool"));
@@ -1356,6 +1401,8 @@ fn dynamic(
     }
     Some(Handler::ProxyDynamic(Arc::new(DynamicProxy {
         url,
+        resolver: super::resolver::compile(scopes, f),
+        resolved: Default::default(),
         upstreams,
         direct_headers,
         direct_http10: http10,

@@ -143,16 +143,20 @@ impl Findings {
         );
     }
 
-    /// Something the runtime ignores without changing routing or answers.
+    /// Something the runtime ignores without changing routing or answers (once per place:
+    /// a directive inherited by many locations is read for each).
     pub fn ignore(&mut self, origin: Origin, what: impl AsRef<str>) {
+        let message = format!("`lbc serve` ignores {}", what.as_ref());
+        if self
+            .diags
+            .iter()
+            .any(|d| d.primary.span == origin.span() && d.message == message)
+        {
+            return;
+        }
         self.diags.push(
-            Diagnostic::new(
-                UNSUPPORTED.code,
-                Severity::Warning,
-                format!("`lbc serve` ignores {}", what.as_ref()),
-                origin.span(),
-            )
-            .label("ignored by the built-in runtime"),
+            Diagnostic::new(UNSUPPORTED.code, Severity::Warning, message, origin.span())
+                .label("ignored by the built-in runtime"),
         );
     }
 
