@@ -159,3 +159,63 @@ fn check_warns_on_socket_tuning_and_refuses_quic() {
     assert!(report.contains("the listen option `quic`"), "{report}");
     assert!(report.contains("nginx.conf:4:"), "{report}");
 }
+
+/// `$request_id`: 32 hex digits, one per request, the same wherever the request reads it
+/// (here: the header the upstream gets and the one the client gets), in nginx and lbc alike.
+#[test]
+fn request_id_is_one_per_request_as_in_nginx() {
+    use std::io::{Read, Write};
+    let up = common::serve::spawn_backend(|mut conn| {
+        let (head, _) = common::serve::read_head(&mut conn);
+        let id = head
+            .lines()
+            .find_map(|l| {
+                let (n, v) = l.split_once(": ")?;
+                n.eq_ignore_ascii_case("x-request-id").then_some(v)
+            })
+            .unwrap_or("")
+            .to_string();
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{id}",
+            id.len()
+        );
+        let _ = conn.write_all(reply.as_bytes());
+    });
+    let config = |port: u16| {
+        format!(
+            "events {{}}\nhttp {{ access_log off; server {{ listen 127.0.0.1:{port}; location / {{
+               add_header X-Request-Id $request_id;
+               proxy_set_header X-Request-Id $request_id;
+               proxy_pass http://127.0.0.1:{up}; }} }} }}\n"
+        )
+    };
+    let p = common::serve::start_pair(config, common::serve::start_nginx);
+    let ids = |port: u16| {
+        let mut conn = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        conn.set_read_timeout(Some(common::serve::IO_TIMEOUT))
+            .unwrap();
+        conn.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut raw = String::new();
+        let _ = conn.read_to_string(&mut raw);
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let sent = head
+            .lines()
+            .find_map(|l| {
+                let (n, v) = l.split_once(": ")?;
+                n.eq_ignore_ascii_case("x-request-id")
+                    .then(|| v.to_string())
+            })
+            .unwrap_or_default();
+        (sent, body.to_string())
+    };
+    for port in [p.real, p.lbc] {
+        let (first, upstream) = ids(port);
+        assert_eq!(first, upstream, "port {port}");
+        assert_eq!(first.len(), 32, "{first}");
+        assert!(first
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        assert_ne!(ids(port).0, first, "a new id per request");
+    }
+}

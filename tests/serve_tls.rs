@@ -65,6 +65,10 @@ http {{
     location / {{ return 200 \"a $scheme [$https] $server_port\\n\"; }}
     location /away {{ return 302 /there; }}
     location /up/ {{ proxy_pass http://127.0.0.1:{up}; proxy_set_header X-Proto $scheme; }}
+    location /session {{
+      add_header X-Session \"$ssl_protocol $ssl_cipher\";
+      return 200 \"[$ssl_protocol] [$ssl_cipher] [$ssl_server_name] [$https]\\n\";
+    }}
   }}
   server {{
     listen 127.0.0.1:{port} ssl;
@@ -127,6 +131,21 @@ fn nginx_tls_servers_match_nginx() {
             _ => "a.test",
         };
         assert!(real.subject.contains(expected), "{name}: {real:?}");
+    }
+    // The session's variables, over TLS 1.3 and 1.2 (curl's `--tls-max`).
+    for max in ["1.3", "1.2"] {
+        let session = |port: u16| {
+            let out = Command::new("curl")
+                .args(["-sk", "-m", "5", "--tls-max", max, "--resolve"])
+                .arg(format!("a.test:{port}:127.0.0.1"))
+                .arg(format!("https://a.test:{port}/session"))
+                .output()
+                .expect("curl is installed");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let (real, lbc) = (session(p.real), session(p.lbc));
+        assert_eq!(real, lbc, "TLS {max}");
+        assert!(real.starts_with(&format!("[TLSv{max}]")), "{real}");
     }
     // A plain HTTP request on the TLS address: nginx's own 400 page.
     let (real, lbc) = (

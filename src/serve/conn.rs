@@ -71,6 +71,8 @@ pub struct ConnState {
     keepalive_ms: AtomicU64,
     /// What the connection becomes once hyper has sent a 101 answer.
     switch: std::sync::Mutex<Option<Splice>>,
+    /// The TLS session the connection runs over, if any.
+    pub tls: Option<Arc<super::tls::Facts>>,
 }
 
 impl std::fmt::Debug for ConnState {
@@ -96,6 +98,14 @@ impl ConnState {
     pub fn set_keepalive(&self, d: Duration) {
         let ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
         self.keepalive_ms.store(ms.saturating_add(1), Relaxed);
+    }
+
+    /// A TLS connection's state.
+    pub fn over_tls(tls: super::tls::Facts) -> ConnState {
+        ConnState {
+            tls: Some(Arc::new(tls)),
+            ..ConnState::default()
+        }
     }
 
     /// A connection's state when `served` requests came before (it was parked meanwhile).

@@ -75,6 +75,61 @@ enum Part {
     /// `$sent_http_NAME`: a header of the response (empty before there is one, as in
     /// nginx: read by `add_header`, `expires` and the maps they read).
     Sent(HeaderName),
+    RequestId,
+    SslProtocol,
+    SslCipher,
+    SslServerName,
+}
+
+/// What a request has besides its head: the TLS session it came over and its `$request_id`.
+#[derive(Debug, Default)]
+pub struct Session {
+    pub tls: Option<Arc<super::tls::Facts>>,
+    /// 32 hex digits when some value reads `$request_id` (else empty).
+    pub request_id: String,
+}
+
+/// Whether a value or log format of the plans read `$request_id` (then each request gets
+/// one; set while planning).
+pub static REQUEST_ID_READ: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+impl Session {
+    /// The session of a request over `tls`: a fresh `$request_id` when one is read.
+    pub fn new(tls: Option<Arc<super::tls::Facts>>) -> Session {
+        let request_id = if REQUEST_ID_READ.load(std::sync::atomic::Ordering::Relaxed) {
+            request_id()
+        } else {
+            String::new()
+        };
+        Session { tls, request_id }
+    }
+
+    fn ssl(&self, f: impl Fn(&super::tls::Facts) -> &str) -> &str {
+        self.tls.as_deref().map_or("", f)
+    }
+}
+
+/// 16 random bytes in hex (nginx's `$request_id`): SipHash with the process's random keys
+/// over a per-thread counter.
+fn request_id() -> String {
+    use std::cell::Cell;
+    use std::hash::{BuildHasher, Hasher};
+    thread_local! {
+        static KEYS: (std::collections::hash_map::RandomState, Cell<u64>) =
+            (std::collections::hash_map::RandomState::new(), Cell::new(0));
+    }
+    KEYS.with(|(keys, n)| {
+        let mut out = String::with_capacity(32);
+        for half in 0..2u64 {
+            let mut h = keys.build_hasher();
+            h.write_u64(n.get());
+            h.write_u64(half);
+            let _ = std::fmt::Write::write_fmt(&mut out, format_args!("{:016x}", h.finish()));
+        }
+        n.set(n.get().wrapping_add(1));
+        out
+    })
 }
 
 /// The variables only some phases know.
@@ -114,6 +169,7 @@ pub struct Vars<'a> {
     pub protocol: &'static str,
     /// `$server_name`: the virtual host's first name.
     pub server_name: &'a str,
+    pub session: &'a Session,
 }
 
 /// `$server_protocol` of a request.
@@ -231,6 +287,10 @@ impl Template {
                 Part::Map(m) => m.render(v, x, out),
                 Part::Geo(g) => g.render(v, x, out),
                 Part::Capture(n) => out.push_str(x.captures.get(*n).map_or("", String::as_str)),
+                Part::RequestId => out.push_str(&v.session.request_id),
+                Part::SslProtocol => out.push_str(v.session.ssl(|t| t.protocol)),
+                Part::SslCipher => out.push_str(v.session.ssl(|t| t.cipher)),
+                Part::SslServerName => out.push_str(v.session.ssl(|t| &t.server_name)),
                 Part::Sent(name) => out.push_str(
                     x.response
                         .and_then(|h| h.get(name))
@@ -360,6 +420,13 @@ pub fn template(value: &str) -> Result<Template, String> {
             "server_protocol" => Part::Protocol,
             "request" => Part::Request,
             "server_name" => Part::ServerName,
+            "request_id" => {
+                REQUEST_ID_READ.store(true, std::sync::atomic::Ordering::Relaxed);
+                Part::RequestId
+            }
+            "ssl_protocol" => Part::SslProtocol,
+            "ssl_cipher" => Part::SslCipher,
+            "ssl_server_name" => Part::SslServerName,
             "hostname" => Part::Fixed(super::log::hostname()),
             "pid" => Part::Fixed(std::process::id().to_string()),
             "content_type" => Part::HttpHeader(hyper::header::CONTENT_TYPE),
@@ -736,6 +803,7 @@ mod tests {
             method: "GET",
             protocol: "HTTP/1.1",
             server_name: "example.com",
+            session: &Session::default(),
         };
         let t = template("$proxy_add_x_forwarded_for").unwrap();
         assert_eq!(t.render_ext(&v, &Extra::default()), "10.0.0.1, 127.0.0.1");

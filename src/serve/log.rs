@@ -21,6 +21,10 @@ pub struct Format(Vec<Part>);
 #[derive(Debug, Clone)]
 enum Part {
     Text(String),
+    RequestId,
+    SslProtocol,
+    SslCipher,
+    SslServerName,
     RemoteAddr,
     RemoteUser,
     TimeLocal,
@@ -66,6 +70,9 @@ pub struct Entry {
     pub upstream: Option<Trail>,
     /// The request headers the format names (lowercased name, value).
     pub headers: Vec<(String, String)>,
+    pub request_id: String,
+    /// The TLS session the request came over.
+    pub tls: Option<std::sync::Arc<super::tls::Facts>>,
 }
 
 impl Format {
@@ -102,6 +109,14 @@ impl Format {
                 "server_port" => Part::ServerPort,
                 "scheme" => Part::Scheme,
                 "https" => Part::Https,
+                "request_id" => {
+                    super::headers::REQUEST_ID_READ
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                    Part::RequestId
+                }
+                "ssl_protocol" => Part::SslProtocol,
+                "ssl_cipher" => Part::SslCipher,
+                "ssl_server_name" => Part::SslServerName,
                 n if Var::parse(n).is_some() => Part::Upstream(Var::parse(n).ok_or(n)?),
                 n if n.starts_with("http_") && n.len() > 5 => {
                     Part::Http(n["http_".len()..].replace('_', "-"))
@@ -170,6 +185,13 @@ impl Format {
                 Part::Scheme => e.scheme.to_string(),
                 Part::Https if e.scheme == "https" => "on".to_string(),
                 Part::Https => String::new(),
+                Part::RequestId => e.request_id.clone(),
+                Part::SslProtocol => e.tls.as_ref().map_or("", |t| t.protocol).to_string(),
+                Part::SslCipher => e.tls.as_ref().map_or("", |t| t.cipher).to_string(),
+                Part::SslServerName => e
+                    .tls
+                    .as_ref()
+                    .map_or(String::new(), |t| t.server_name.clone()),
                 Part::Http(h) => e
                     .headers
                     .iter()
@@ -346,6 +368,8 @@ mod tests {
             scheme: "http",
             upstream: None,
             headers: vec![("user-agent".into(), "t \"x\"".into())],
+            request_id: String::new(),
+            tls: None,
         };
         assert_eq!(
             f.render(&e),

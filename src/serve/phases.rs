@@ -60,6 +60,8 @@ pub struct Arrival {
     pub first: bool,
     pub scheme: &'static str,
     pub captured: Option<super::names::Captured>,
+    /// The TLS session of the connection.
+    pub tls: Option<Arc<super::tls::Facts>>,
 }
 
 /// What the handlers of a request need besides the request.
@@ -78,6 +80,7 @@ struct Cx<'a> {
     scheme: &'static str,
     /// `$server_protocol`.
     protocol: &'static str,
+    session: &'a headers::Session,
 }
 
 impl<'a> Cx<'a> {
@@ -98,6 +101,7 @@ impl<'a> Cx<'a> {
             method,
             protocol: self.protocol,
             server_name: self.host.names.first().map_or("", String::as_str),
+            session: self.session,
         }
     }
 }
@@ -121,7 +125,9 @@ pub async fn serve(
         first,
         scheme,
         captured,
+        tls,
     } = at;
+    let session = headers::Session::new(tls);
     let Some(req) = request.as_ref() else {
         return (
             respond::error(StatusCode::INTERNAL_SERVER_ERROR),
@@ -185,6 +191,7 @@ pub async fn serve(
         request_uri: &request_uri,
         scheme,
         protocol: headers::protocol(version),
+        session: &session,
     };
     // A head larger than the proxy's buffers is answered before anything else, as the proxy
     // answers it while reading.
@@ -310,6 +317,8 @@ pub async fn serve(
                     Some((h, v))
                 })
                 .collect(),
+            request_id: session.request_id.clone(),
+            tls: session.tls.clone(),
         };
         (l.writer.clone(), l.format.clone(), entry)
     });
@@ -666,6 +675,7 @@ async fn auth_request(
                 captures: &flow.captures,
                 server_name: cx.host.names.first().map_or("", String::as_str),
                 request_uri: cx.request_uri,
+                session: cx.session,
             };
             cx.upstreams.forward(target, &mut sub, pcx).await
         }
@@ -790,6 +800,7 @@ async fn proxy(
         captures: &flow.captures,
         server_name: cx.host.names.first().map_or("", String::as_str),
         request_uri: cx.request_uri,
+        session: cx.session,
     };
     let mut r = cx.upstreams.forward(target, r, pcx).await;
     // The request went to the proxy (its headers and body with it).

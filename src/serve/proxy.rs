@@ -65,6 +65,7 @@ pub struct Context<'a> {
     pub server_name: &'a str,
     /// `$request_uri`: the URI as the client sent it (not as rewritten).
     pub request_uri: &'a str,
+    pub session: &'a headers::Session,
 }
 
 /// Why an attempt failed: an [`ft`] condition and whether the request had been sent.
@@ -133,6 +134,7 @@ impl Upstreams {
             method: req.method().as_str(),
             protocol: headers::protocol(req.version()),
             server_name: cx.server_name,
+            session: cx.session,
         };
         let extra = Extra {
             uri: cx.uri,

@@ -367,7 +367,11 @@ impl Listener {
                 let _writing = status::RequestGuard::started();
                 (page.answer(req.headers(), &self.metrics), conn::KEEPALIVE)
             }
-            None => handle(&lp, &self.upstreams, &mut Some(req), remote, local, first).await,
+            None => {
+                let tls = st.tls.clone();
+                let (req, addrs) = (&mut Some(req), (remote, local));
+                handle(&lp, &self.upstreams, req, addrs, first, tls).await
+            }
         };
         st.set_keepalive(keepalive);
         st.reading.answered();
@@ -577,7 +581,9 @@ async fn serve_tls_client(
     let Ok(Ok(stream)) = tokio::time::timeout(limit, handshake).await else {
         return;
     };
-    let state = Arc::new(ConnState::after(0));
+    let state = Arc::new(ConnState::over_tls(super::tls::Facts::of(
+        stream.get_ref().1,
+    )));
     let service = service(l, &state, (remote, local));
     if h2_only || stream.get_ref().1.alpn_protocol() == Some(b"h2") {
         let builder = h2::builder(streams);
@@ -643,9 +649,9 @@ async fn handle(
     lp: &ListenPlan,
     upstreams: &Upstreams,
     req: &mut Option<Request<Incoming>>,
-    remote: SocketAddr,
-    local: SocketAddr,
+    (remote, local): (SocketAddr, SocketAddr),
     first: bool,
+    tls: Option<Arc<super::tls::Facts>>,
 ) -> (Response<Body>, Duration) {
     let _writing = status::RequestGuard::started();
     let name = req.as_ref().and_then(requested_host);
@@ -666,6 +672,7 @@ async fn handle(
         first,
         scheme,
         captured,
+        tls,
     };
     phases::serve(host, name, upstreams, req, at).await
 }

@@ -266,3 +266,43 @@ pub fn haproxy_bind(
         }
     }
 }
+
+/// What a TLS connection agreed: `$ssl_protocol`, `$ssl_cipher` (OpenSSL's names, as nginx
+/// writes them) and `$ssl_server_name` (the name the client asked for, SNI).
+#[derive(Debug, Default)]
+pub struct Facts {
+    pub protocol: &'static str,
+    pub cipher: &'static str,
+    pub server_name: String,
+}
+
+impl Facts {
+    /// The facts of an established server connection.
+    pub fn of(c: &rustls::ServerConnection) -> Facts {
+        use rustls::CipherSuite as S;
+        let protocol = match c.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
+            _ => "",
+        };
+        let cipher = match c.negotiated_cipher_suite().map(|s| s.suite()) {
+            Some(S::TLS13_AES_128_GCM_SHA256) => "TLS_AES_128_GCM_SHA256",
+            Some(S::TLS13_AES_256_GCM_SHA384) => "TLS_AES_256_GCM_SHA384",
+            Some(S::TLS13_CHACHA20_POLY1305_SHA256) => "TLS_CHACHA20_POLY1305_SHA256",
+            Some(S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) => "ECDHE-ECDSA-AES128-GCM-SHA256",
+            Some(S::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384) => "ECDHE-ECDSA-AES256-GCM-SHA384",
+            Some(S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256) => {
+                "ECDHE-ECDSA-CHACHA20-POLY1305"
+            }
+            Some(S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) => "ECDHE-RSA-AES128-GCM-SHA256",
+            Some(S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) => "ECDHE-RSA-AES256-GCM-SHA384",
+            Some(S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256) => "ECDHE-RSA-CHACHA20-POLY1305",
+            _ => "",
+        };
+        Facts {
+            protocol,
+            cipher,
+            server_name: c.server_name().unwrap_or("").to_string(),
+        }
+    }
+}
