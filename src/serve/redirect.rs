@@ -46,8 +46,8 @@ pub fn compile(
     let mut rules = Vec::new();
     for o in lines {
         match o.args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-            ["off"] => return None,
-            ["false"] => {}
+            // nginx reads the old `false` as `off` (with an error in its log).
+            ["off"] | ["false"] => return None,
             ["default"] => match default(url, name) {
                 Some(r) => rules.push(r),
                 None => f.refuse(
