@@ -699,10 +699,10 @@ fn check_refuses_vrrp_and_remote_vips_and_accepts_the_seed_fixtures() {
 #[test]
 fn check_refuses_what_l4_cannot_honour() {
     let dir = tempfile::tempdir().unwrap();
-    let text = "events {}\nstream {\n    upstream u { server 127.0.0.1:9001; }\n    server { listen 127.0.0.1:7001; proxy_pass u; ssl_preread on; }\n}\n";
+    let text = "events {}\nstream {\n    upstream u { server 127.0.0.1:9001; }\n    server { listen 127.0.0.1:7001; proxy_pass u; proxy_ssl on; }\n}\n";
     let (code, err) = lbc(&["--check"], text, dir.path());
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("`ssl_preread`"), "{err}");
+    assert!(err.contains("`proxy_ssl`"), "{err}");
     let text = "virtual_server 127.0.0.1 7001 {\n    real_server 127.0.0.1 9001 {\n        MISC_CHECK {\n            misc_path /bin/true\n        }\n    }\n}\n";
     let (code, err) = lbc(&["--check"], text, dir.path());
     assert_eq!(code, 1, "{err}");

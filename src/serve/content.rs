@@ -46,6 +46,7 @@ pub const READ_HERE: &[&str] = &[
     "set",
     "map",
     "geo",
+    "split_clients",
     "charset_types",
     "auth_request",
     // Read where a `proxy_pass` with variables is planned.

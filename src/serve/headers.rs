@@ -70,6 +70,7 @@ enum Part {
     Set(u32),
     Map(Arc<uservars::Map>),
     Geo(Arc<uservars::Geo>),
+    Split(Arc<uservars::Split>),
     /// `$1`…`$9`: a group of the last regex match (empty when there is none, as in nginx).
     Capture(usize),
     /// `$sent_http_NAME`: a header of the response (empty before there is one, as in
@@ -207,6 +208,7 @@ impl Template {
             match p {
                 Part::Map(m) => m.templates().for_each(|t| t.visit(f)),
                 Part::Geo(g) => g.source().into_iter().for_each(|t| t.visit(f)),
+                Part::Split(s) => s.source().visit(f),
                 _ => {}
             }
         }
@@ -286,6 +288,7 @@ impl Template {
                 Part::Set(i) => out.push_str(v.set.get(*i as usize).map_or("", String::as_str)),
                 Part::Map(m) => m.render(v, x, out),
                 Part::Geo(g) => g.render(v, x, out),
+                Part::Split(s) => s.render(v, x, out),
                 Part::Capture(n) => out.push_str(x.captures.get(*n).map_or("", String::as_str)),
                 Part::RequestId => out.push_str(&v.session.request_id),
                 Part::SslProtocol => out.push_str(v.session.ssl(|t| t.protocol)),
@@ -450,6 +453,7 @@ pub fn template(value: &str) -> Result<Template, String> {
                 Some(uservars::Var::Set(i)) => Part::Set(i),
                 Some(uservars::Var::Map(m)) => Part::Map(m),
                 Some(uservars::Var::Geo(g)) => Part::Geo(g),
+                Some(uservars::Var::Split(s)) => Part::Split(s),
                 None => match n.parse::<usize>() {
                     Ok(i) if (1..=9).contains(&i) => Part::Capture(i),
                     _ => return Err(n.to_string()),

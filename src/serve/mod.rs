@@ -54,6 +54,7 @@ mod status;
 mod subfilter;
 mod subrequest;
 mod support;
+mod tables;
 mod tls;
 mod tunnel;
 mod upvars;

@@ -187,8 +187,10 @@ impl Generation {
     fn of(listeners: &[ListenPlan], l4: &L4Plan) -> Generation {
         let mut l4_pools: Vec<Arc<UpstreamPool>> = Vec::new();
         for s in &l4.services {
-            if !l4_pools.iter().any(|p| Arc::ptr_eq(p, &s.target.pool)) {
-                l4_pools.push(s.target.pool.clone());
+            for pool in s.pools() {
+                if !l4_pools.iter().any(|p| Arc::ptr_eq(p, pool)) {
+                    l4_pools.push(pool.clone());
+                }
             }
         }
         Generation {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::knobs::dur;
 use super::plan::{balancer, resolve};
 use super::select::{Persistence, Target};
-use super::{L4Service, Retry};
+use super::{L4Service, Retry, Route};
 use crate::ir::{Opaque, Protocol, RealServer, VirtualService};
 use crate::serve::health::{self, KeepalivedTiming, PeerChecks};
 use crate::serve::peers::{Peer, Peers};
@@ -194,7 +194,9 @@ pub fn virtual_service(
         udp,
         origin: v.origin,
         label: format!("virtual server {vip}:{port}"),
-        target: Arc::new(target),
+        route: Route::Pool(Arc::new(target)),
+        sets: Default::default(),
+        preread: None,
         connect_timeout: IPVS_CONNECT,
         idle_timeout: Some(if udp { IPVS_UDP_IDLE } else { IPVS_TCP_IDLE }),
         retry: Retry::Close,

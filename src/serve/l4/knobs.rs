@@ -25,6 +25,10 @@ pub struct Knobs {
     pub allbackups: bool,
     /// nginx `proxy_protocol on`: a PROXY protocol v1 header goes first to the upstream.
     pub proxy_protocol: Option<bool>,
+    /// nginx `ssl_preread`, `preread_buffer_size`, `preread_timeout`.
+    pub preread: Option<bool>,
+    pub preread_buffer: Option<usize>,
+    pub preread_timeout: Option<Duration>,
 }
 
 impl Knobs {
@@ -45,6 +49,9 @@ impl Knobs {
             requests: self.requests.or(outer.requests),
             allbackups: self.allbackups || outer.allbackups,
             proxy_protocol: self.proxy_protocol.or(outer.proxy_protocol),
+            preread: self.preread.or(outer.preread),
+            preread_buffer: self.preread_buffer.or(outer.preread_buffer),
+            preread_timeout: self.preread_timeout.or(outer.preread_timeout),
         }
     }
 }
@@ -213,6 +220,17 @@ pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
             "proxy_protocol" if word == "on" || word == "off" => {
                 k.proxy_protocol = Some(word == "on");
             }
+            "ssl_preread" if word == "on" || word == "off" => k.preread = Some(word == "on"),
+            "preread_buffer_size" => match crate::ir::Size::parse_nginx(word) {
+                Some(n) => k.preread_buffer = Some(usize::try_from(n.0).unwrap_or(usize::MAX)),
+                None => f.refuse(o.origin, format!("`preread_buffer_size {word}`")),
+            },
+            "preread_timeout" => match crate::ir::Duration::parse_nginx(word, 1000) {
+                Some(d) => k.preread_timeout = Some(dur(&d)),
+                None => f.refuse(o.origin, format!("`preread_timeout {word}`")),
+            },
+            // Compiled with the stream variables (`set` per server, the tables at the top).
+            "set" | "map" | "geo" | "split_clients" => {}
             "option" if word == "allbackups" => k.allbackups = true,
             "option" if COSMETIC_OPTIONS.contains(&word) => {
                 f.ignore(o.origin, format!("`option {word}`"));

@@ -3,20 +3,22 @@
 //! [`plan`] compiles them into [`L4Plan`] (one [`L4Service`] per listening socket), with
 //! [`knobs`] reading the settings of stream and HAProxy scopes and [`ipvs`] the virtual services;
 //! [`select`] picks the real server (through the shared [`super::balance::Balancer`], with
-//! backups, the sorry server, persistence and quorum around it, the hash key of [`key`] and
-//! nginx's [`passive`] health);
+//! backups, the sorry server, persistence and quorum around it, the hash key and nginx's
+//! [`passive`] health); [`script`] renders stream variables (`map`, `geo`, `split_clients`,
+//! `set`, `return`, `proxy_pass $var`) with what [`preread`] read of a TLS ClientHello;
 //! [`tcp`] splices connections and [`udp`] keeps a session table of datagram flows.
 
 mod ipvs;
-mod key;
 mod knobs;
 mod passive;
 mod plan;
+mod preread;
+mod script;
 pub mod select;
 mod tcp;
 mod udp;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -25,7 +27,10 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use plan::{plan, top_level, Options};
+pub use script::{Conn, Session};
 pub use select::Target;
+
+use crate::serve::plan::UpstreamPool;
 
 /// The L4 part of the runtime.
 #[derive(Default)]
@@ -41,7 +46,11 @@ pub struct L4Service {
     pub origin: crate::ir::Origin,
     /// What the configuration calls it (`stream server`, the frontend, the VIP), for logs.
     pub label: String,
-    pub target: Arc<Target>,
+    pub route: Route,
+    /// The server's `set`s, run when a session starts.
+    pub sets: Arc<script::Sets>,
+    /// nginx `ssl_preread on` (TCP only): the buffer limit and the timeout of the preread.
+    pub preread: Option<(usize, Duration)>,
     pub connect_timeout: Duration,
     /// Closes a connection (or session) after this long without a byte in either direction.
     pub idle_timeout: Option<Duration>,
@@ -52,6 +61,68 @@ pub struct L4Service {
     pub udp_responses: Option<u64>,
     /// nginx `proxy_requests`: a UDP session takes at most this many datagrams.
     pub udp_requests: Option<u64>,
+}
+
+impl L4Service {
+    /// Every pool the service may send to.
+    pub fn pools(&self) -> Vec<&Arc<UpstreamPool>> {
+        match &self.route {
+            Route::Pool(t) => vec![&t.pool],
+            Route::Dynamic(d) => d.upstreams.values().map(|t| &t.pool).collect(),
+            Route::Return(_) => Vec::new(),
+        }
+    }
+}
+
+/// Where a service's connections go.
+#[derive(Clone)]
+pub enum Route {
+    Pool(Arc<Target>),
+    /// nginx `proxy_pass $var`: an upstream named by the value, or an address.
+    Dynamic(Dynamic),
+    /// nginx's stream `return`: the value is sent and the connection closed.
+    Return(Arc<script::Value>),
+}
+
+#[cfg(test)]
+impl Route {
+    /// The target of a service that proxies to one pool.
+    pub fn target(&self) -> &Arc<Target> {
+        match self {
+            Route::Pool(t) => t,
+            _ => panic!("not a pool"),
+        }
+    }
+
+    pub fn pool(&self) -> &Arc<UpstreamPool> {
+        &self.target().pool
+    }
+}
+
+/// `proxy_pass` with variables in a stream server.
+#[derive(Clone)]
+pub struct Dynamic {
+    pub value: Arc<script::Value>,
+    /// The stream upstreams by name (lowercase), as this service uses them.
+    pub upstreams: HashMap<String, Arc<Target>>,
+}
+
+impl Dynamic {
+    /// The target the value names for session `s`: an upstream (by name, without a port)
+    /// or an `address:port`; `Err` says why there is none (nginx closes the connection).
+    pub fn choose(&self, s: &mut Session) -> Result<Arc<Target>, String> {
+        let text = String::from_utf8_lossy(&self.value.render(s)).into_owned();
+        if let Some(t) = self.upstreams.get(&text.to_ascii_lowercase()) {
+            return Ok(t.clone());
+        }
+        if let Ok(addr) = text.parse::<SocketAddr>() {
+            return Ok(Arc::new(Target::new(plan::single(addr, &text))));
+        }
+        if text.is_empty() {
+            return Err("empty upstream".into());
+        }
+        Err(format!("no resolver defined to resolve {text}"))
+    }
 }
 
 /// What happens when connecting to the chosen server fails.

@@ -11,11 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::ipvs::virtual_service;
-use super::key::Key;
+use super::preread;
+use super::script::{self, Names, Sets, Value};
 use super::knobs::{dur, knobs, Knobs};
 use super::passive::Passive;
 use super::select::Target;
-use super::{L4Plan, L4Service, Retry};
+use super::{Dynamic, L4Plan, L4Service, Retry, Route};
 use crate::ir::{Action, Algorithm, Format, Ir, Opaque, Origin, Pool, Protocol, Service};
 use crate::serve::balance::Balancer;
 use crate::serve::health::{self, PeerChecks};
@@ -69,6 +70,7 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
             stream_defaults.insert(d.origin.file, k);
         }
     }
+    let names = script::names(ir, f);
     let mut pools: BTreeMap<&str, PlannedPool> = BTreeMap::new();
     for p in ir.pools.iter().filter(|p| p.protocol != Protocol::Http) {
         let outer = stream_defaults
@@ -76,10 +78,13 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
             .copied()
             .unwrap_or_default();
         let key = match &p.algorithm {
-            Algorithm::Hash { key, .. } => match Key::parse(key) {
-                Ok(k) => Some(k),
-                Err(what) => {
-                    f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
+            Algorithm::Hash { key, .. } => match Value::compile(key, &names, None) {
+                Ok(k) => Some(Arc::new(k)),
+                Err(var) => {
+                    f.refuse(
+                        p.algorithm_origin.unwrap_or(p.origin),
+                        format!("the variable `${var}` in a stream hash key"),
+                    );
                     continue;
                 }
             },
@@ -102,7 +107,7 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
             .get(&s.origin.file)
             .copied()
             .unwrap_or_default();
-        services.extend(service(ir, s, outer, &pools, f));
+        services.extend(service(ir, s, outer, &pools, &names, f));
     }
     for v in &ir.virtual_services {
         if let Some((svc, pool)) = virtual_service(v, f) {
@@ -286,16 +291,48 @@ fn pool(
 type PlannedPool = (
     Arc<UpstreamPool>,
     Knobs,
-    Option<Key>,
+    Option<Arc<Value>>,
     Vec<bool>,
     Option<Arc<Passive>>,
 );
+
+/// A one-server pool for `addr` (`proxy_pass 127.0.0.1:53;`, a `proxy_pass $var` naming an
+/// address).
+pub fn single(addr: SocketAddr, name: &str) -> Arc<UpstreamPool> {
+    let peers = Peers {
+        name: name.to_string(),
+        peers: vec![Peer::new(addr, name.to_string(), 1)],
+    };
+    let balancer = Balancer::new(&Algorithm::RoundRobin, &peers)
+        .expect("round-robin balances any pool");
+    Arc::new(UpstreamPool {
+        peers,
+        balancer,
+        checks: Vec::new(),
+        key: None,
+        settings: Default::default(),
+        keepalive: Default::default(),
+        options: Default::default(),
+    })
+}
+
+/// A planned pool as one service uses it.
+fn target_of(p: &PlannedPool, first_backup_only: bool) -> Arc<Target> {
+    let (pool, _, key, send_proxy, passive) = p;
+    let mut target = Target::new(pool.clone());
+    target.first_backup_only = first_backup_only;
+    target.key = key.clone();
+    target.send_proxy = send_proxy.clone();
+    target.passive = passive.clone();
+    Arc::new(target)
+}
 
 fn service(
     ir: &Ir,
     s: &Service,
     outer: Knobs,
     pools: &BTreeMap<&str, PlannedPool>,
+    names: &Names,
     f: &mut Findings,
 ) -> Vec<Arc<L4Service>> {
     let haproxy = format_of(ir, s.origin) == Format::Haproxy;
@@ -312,54 +349,72 @@ fn service(
     if s.defaults.is_some() {
         f.refuse(s.origin, "named defaults sections");
     }
-    let (pool, pk, key, send_proxy, passive) = match &s.action {
-        Some(Action::Proxy {
-            target,
-            pool,
-            origin,
-        }) => {
-            match pool.as_deref().and_then(|p| pools.get(p)) {
-                Some((p, pk, key, sp, ps)) => (p.clone(), *pk, key.clone(), sp.clone(), ps.clone()),
-                None if target.contains('$') => {
-                    f.refuse(*origin, "variables in `proxy_pass`");
+    let sets = Sets::compile(&s.settings.opaque, names, f);
+    let planned = match &s.action {
+        Some(Action::Proxy { pool: Some(p), .. }) => pools.get(p.as_str()),
+        _ => None,
+    };
+    // The backend's settings, then the frontend's (HAProxy: `timeout connect`, `retries` and
+    // `option redispatch` belong to the backend).
+    let k = match planned {
+        Some(p) if haproxy => p.1.or(k),
+        _ => k,
+    };
+    let first_backup_only = haproxy && !k.allbackups;
+    let route = match (&s.action, planned) {
+        (_, Some(p)) => Route::Pool(target_of(p, first_backup_only)),
+        (Some(Action::Proxy { target, .. }), None) if target.contains('$') && !haproxy => {
+            match Value::compile(target, names, None) {
+                Ok(value) => Route::Dynamic(Dynamic {
+                    value: Arc::new(value),
+                    upstreams: pools
+                        .iter()
+                        .map(|(name, p)| (name.to_ascii_lowercase(), target_of(p, false)))
+                        .collect(),
+                }),
+                Err(var) => {
+                    f.refuse(
+                        s.action.as_ref().map_or(s.origin, Action::origin),
+                        format!("the variable `${var}` in `proxy_pass`"),
+                    );
                     return Vec::new();
                 }
-                None => match resolve(target) {
-                    Some(addr) => {
-                        let peers = Peers {
-                            name: target.clone(),
-                            peers: vec![Peer::new(addr, target.clone(), 1)],
-                        };
-                        let Ok(balancer) = Balancer::new(&Algorithm::RoundRobin, &peers) else {
-                            return Vec::new();
-                        };
-                        let pool = UpstreamPool {
-                            peers,
-                            balancer,
-                            checks: Vec::new(),
-                            key: None,
-                            settings: Default::default(),
-                            keepalive: Default::default(),
-                            options: Default::default(),
-                        };
-                        (Arc::new(pool), Knobs::default(), None, Vec::new(), None)
-                    }
-                    None if pool.is_some() => {
-                        // The pool exists but was refused: that finding is already reported.
-                        return Vec::new();
-                    }
-                    None => {
-                        f.refuse(*origin, format!("the unresolvable upstream `{target}`"));
-                        return Vec::new();
-                    }
-                },
             }
         }
-        Some(other) => {
+        (Some(Action::Proxy { pool: Some(_), .. }), None) => {
+            // The pool exists but was refused: that finding is already reported.
+            return Vec::new();
+        }
+        (Some(Action::Proxy { target, origin, .. }), None) => match resolve(target) {
+            Some(addr) => Route::Pool(Arc::new(Target::new(single(addr, target)))),
+            None => {
+                f.refuse(*origin, format!("the unresolvable upstream `{target}`"));
+                return Vec::new();
+            }
+        },
+        (
+            Some(Action::Return {
+                status,
+                body_or_url,
+                origin,
+            }),
+            None,
+        ) if !haproxy => {
+            // The stream `return` sends one value (a number reads as a status to the IR).
+            let text = body_or_url.clone().unwrap_or_else(|| status.to_string());
+            match Value::compile(&text, names, None) {
+                Ok(v) => Route::Return(Arc::new(v)),
+                Err(var) => {
+                    f.refuse(*origin, format!("the variable `${var}` in `return`"));
+                    return Vec::new();
+                }
+            }
+        }
+        (Some(other), None) => {
             f.refuse(other.origin(), "this action in a TCP/UDP service");
             return Vec::new();
         }
-        None => {
+        (None, None) => {
             f.refuse(
                 s.origin,
                 "a TCP/UDP service without `proxy_pass` or `default_backend`",
@@ -367,15 +422,7 @@ fn service(
             return Vec::new();
         }
     };
-    // The backend's settings, then the frontend's (HAProxy: `timeout connect`, `retries` and
-    // `option redispatch` belong to the backend).
-    let k = if haproxy { pk.or(k) } else { k };
-    let mut target = Target::new(pool);
-    target.first_backup_only = haproxy && !k.allbackups;
-    target.key = key;
-    target.send_proxy = send_proxy;
-    target.passive = passive;
-    let target = Arc::new(target);
+    let sets = Arc::new(sets);
     let (connect_timeout, idle_timeout, retry) = if haproxy {
         let idle = k.idle.or(match (k.client, k.server) {
             (Some(c), Some(s)) => Some(c.min(s)),
@@ -436,7 +483,14 @@ fn service(
             udp,
             origin: l.origin,
             label: label.clone(),
-            target: target.clone(),
+            route: route.clone(),
+            sets: sets.clone(),
+            preread: (k.preread == Some(true) && !udp).then(|| {
+                (
+                    k.preread_buffer.unwrap_or(preread::BUFFER),
+                    k.preread_timeout.unwrap_or(preread::TIMEOUT),
+                )
+            }),
             connect_timeout,
             idle_timeout,
             retry,
@@ -486,7 +540,7 @@ mod tests {
         );
         assert!(b.udp && b.udp_responses == Some(1) && b.retry == Retry::Close);
         assert_eq!(b.idle_timeout, Some(NGINX_IDLE));
-        assert_eq!(b.target.pool.peers.peers.len(), 1);
+        assert_eq!(b.route.pool().peers.peers.len(), 1);
     }
 
     #[test]
@@ -506,7 +560,7 @@ mod tests {
                 redispatch: true
             }
         );
-        assert!(s.target.first_backup_only && s.target.pool.peers.peers[0].backup);
+        assert!(s.route.target().first_backup_only && s.route.target().pool.peers.peers[0].backup);
     }
 
     #[test]
@@ -517,7 +571,7 @@ mod tests {
         );
         assert!(!f.has_errors(), "{:?}", f.diags);
         let s = &l4.services[0];
-        let t = &s.target;
+        let t = s.route.target();
         assert!(s.udp && s.retry == Retry::Close);
         assert_eq!(s.idle_timeout, Some(IPVS_UDP_IDLE));
         assert_eq!(t.sorry, Some(SocketAddr::from(([127, 0, 0, 1], 9009))));

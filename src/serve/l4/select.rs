@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::key::{Conn, Key};
+use super::script::{Session, Value};
 use super::passive::Passive;
 use crate::serve::balance::PickRequest;
 use crate::serve::peers::Peer;
@@ -31,7 +31,7 @@ pub struct Target {
     /// HAProxy without `option allbackups`: only the first available backup takes traffic.
     pub first_backup_only: bool,
     /// The pool's hash key (nginx `hash KEY`), rendered per connection for the balancer.
-    pub key: Option<Key>,
+    pub key: Option<Arc<Value>>,
     /// nginx's passive health (`max_fails`/`fail_timeout`), for nginx pools.
     pub passive: Option<Arc<Passive>>,
     /// HAProxy `send-proxy`, indexed like the peers.
@@ -97,9 +97,9 @@ impl Target {
         }
     }
 
-    /// The server for a new connection `conn`, skipping the peers in `tried`.
-    pub fn pick(&self, conn: &Conn, tried: &[bool]) -> Option<Choice> {
-        let client = conn.client.ip();
+    /// The server for a new connection (session `s`), skipping the peers in `tried`.
+    pub fn pick(&self, s: &mut Session, tried: &[bool]) -> Option<Choice> {
+        let client = s.conn.client.ip();
         let peers = &self.pool.peers.peers;
         let now = Instant::now();
         let Ok(mut state) = self.state.lock() else {
@@ -136,7 +136,7 @@ impl Target {
                 }
             }
         }
-        let key = self.key.as_ref().map(|k| k.render(conn));
+        let key = self.key.as_ref().map(|k| k.render(s));
         let chosen = self.pick_tiers(client, key.as_deref(), tried);
         if let (Some(i), Some(ps)) = (chosen, &self.passive) {
             if let Some(p) = peers.get(i) {
@@ -290,6 +290,7 @@ impl Drop for Active<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::script::Conn;
     use super::*;
     use crate::ir::Algorithm;
     use crate::serve::balance::Balancer;
@@ -321,13 +322,13 @@ mod tests {
         }))
     }
 
-    fn ip(octets: [u8; 4]) -> Conn {
-        Conn::from_ip(IpAddr::from(octets))
+    fn ip(octets: [u8; 4]) -> Session {
+        Session::new(Conn::from_ip(IpAddr::from(octets)))
     }
 
     fn picks(t: &Target, n: usize) -> Vec<Choice> {
-        let client = Conn::from_ip(IpAddr::from([127, 0, 0, 1]));
-        (0..n).map(|_| t.pick(&client, &[]).unwrap()).collect()
+        let mut client = ip([127, 0, 0, 1]);
+        (0..n).map(|_| t.pick(&mut client, &[]).unwrap()).collect()
     }
 
     #[test]
@@ -347,7 +348,7 @@ mod tests {
         t.pool.peers.peers[0].set_check_up(false);
         assert_eq!(picks(&t, 1), [Choice::Peer(1)]);
         t.pool.peers.peers[1].set_check_up(false);
-        assert_eq!(t.pick(&ip([127, 0, 0, 1]), &[]), None);
+        assert_eq!(t.pick(&mut ip([127, 0, 0, 1]), &[]), None);
         let sorry = SocketAddr::from(([127, 0, 0, 1], 1));
         t.sorry = Some(sorry);
         assert_eq!(picks(&t, 1), [Choice::Sorry(sorry)]);
@@ -373,10 +374,10 @@ mod tests {
             timeout: Duration::from_secs(60),
             prefix: 24,
         });
-        let a = t.pick(&ip([10, 0, 0, 1]), &[]);
-        assert_eq!(t.pick(&ip([10, 0, 0, 1]), &[]), a);
-        assert_eq!(t.pick(&ip([10, 0, 0, 7]), &[]), a, "same /24");
-        assert_ne!(t.pick(&ip([10, 0, 1, 1]), &[]), a);
+        let a = t.pick(&mut ip([10, 0, 0, 1]), &[]);
+        assert_eq!(t.pick(&mut ip([10, 0, 0, 1]), &[]), a);
+        assert_eq!(t.pick(&mut ip([10, 0, 0, 7]), &[]), a, "same /24");
+        assert_ne!(t.pick(&mut ip([10, 0, 1, 1]), &[]), a);
     }
 
     #[test]
@@ -401,6 +402,6 @@ mod tests {
         assert_eq!(picks(&t, 2), [Choice::Peer(1), Choice::Peer(1)]);
         Arc::get_mut(&mut t.pool).unwrap().peers.peers[1].max_conns = Some(1);
         let _busy = Active::new(&t.pool.peers.peers[1]);
-        assert_eq!(t.pick(&ip([127, 0, 0, 1]), &[]), None);
+        assert_eq!(t.pick(&mut ip([127, 0, 0, 1]), &[]), None);
     }
 }

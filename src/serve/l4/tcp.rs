@@ -15,9 +15,10 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use super::key::Conn;
+use super::script::{Conn, Session};
 use super::select::{Active, Choice};
-use super::{current, L4Service, Retry, Slot};
+use super::preread::{self, Outcome};
+use super::{current, L4Service, Retry, Route, Slot};
 
 /// How long connections in flight may go on after the stop signal.
 const GRACE: Duration = Duration::from_secs(5);
@@ -62,13 +63,44 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
         local: client.local_addr().unwrap_or(s.addr),
         udp: false,
     };
-    let target = &s.target;
+    let mut session = Session::new(conn);
+    s.sets.run(&mut session);
+    // What `ssl_preread` read goes to the upstream first.
+    let mut early = Vec::new();
+    if let Some((limit, timeout)) = s.preread {
+        match preread::preread(&mut client, &mut early, limit, timeout).await {
+            Outcome::Go(hello) => session.hello = hello,
+            Outcome::Close(why) => {
+                eprintln!("lbc serve: {}: {from}: {why}", s.label);
+                return;
+            }
+        }
+    }
+    let target = match &s.route {
+        Route::Pool(t) => t.clone(),
+        Route::Dynamic(d) => match d.choose(&mut session) {
+            Ok(t) => t,
+            Err(why) => {
+                eprintln!("lbc serve: {}: {from}: {why}", s.label);
+                return;
+            }
+        },
+        Route::Return(v) => {
+            let text = v.render(&mut session);
+            if !text.is_empty() {
+                let _ = client.write_all(&text).await;
+            }
+            let _ = client.shutdown().await;
+            return;
+        }
+    };
+    let target = &target;
     let peers = &target.pool.peers.peers;
     let mut tried = vec![false; peers.len()];
     let mut attempts = 0u32;
     let started = Instant::now();
     loop {
-        let Some(choice) = target.pick(&conn, &tried) else {
+        let Some(choice) = target.pick(&mut session, &tried) else {
             eprintln!("lbc serve: {}: no server can take {from}", s.label);
             return;
         };
@@ -115,6 +147,9 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
                     if upstream.write_all(header.as_bytes()).await.is_err() {
                         return;
                     }
+                }
+                if !early.is_empty() && upstream.write_all(&early).await.is_err() {
+                    return;
                 }
                 splice(&mut client, upstream, s.idle_timeout).await;
                 drop(active);

@@ -12,9 +12,9 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 
-use super::key::Conn;
-use super::select::{Active, Choice};
-use super::{current, L4Service, Slot};
+use super::script::{Conn, Session};
+use super::select::{Active, Choice, Target};
+use super::{current, L4Service, Route, Slot};
 
 /// Sessions without an idle timeout still end after this long without traffic.
 const IDLE_CAP: Duration = Duration::from_secs(600);
@@ -60,14 +60,33 @@ async fn open(
     first: Vec<u8>,
     s: &Arc<L4Service>,
 ) {
-    let target = &s.target;
-    let peers = &target.pool.peers.peers;
     let conn = Conn {
         client,
         local: s.addr,
         udp: true,
     };
-    let (addr, peer) = match target.pick(&conn, &[]) {
+    let mut vars = Session::new(conn);
+    s.sets.run(&mut vars);
+    let target = match &s.route {
+        Route::Pool(t) => t.clone(),
+        Route::Dynamic(d) => match d.choose(&mut vars) {
+            Ok(t) => t,
+            Err(why) => {
+                eprintln!("lbc serve: {}: {client}: {why}", s.label);
+                return;
+            }
+        },
+        Route::Return(v) => {
+            // nginx answers the datagram with the value and ends the session.
+            let text = v.render(&mut vars);
+            if !text.is_empty() {
+                let _ = socket.send_to(&text, client).await;
+            }
+            return;
+        }
+    };
+    let peers = &target.pool.peers.peers;
+    let (addr, peer) = match target.pick(&mut vars, &[]) {
         Some(Choice::Peer(i)) if i < peers.len() => (peers[i].addr, Some(i)),
         Some(Choice::Sorry(a)) => (a, None),
         _ => {
@@ -99,7 +118,7 @@ async fn open(
         upstream,
         rx,
         s.clone(),
-        peer,
+        peer.map(|i| (target.clone(), i)),
     ));
 }
 
@@ -110,9 +129,11 @@ async fn session(
     upstream: UdpSocket,
     mut rx: mpsc::Receiver<Vec<u8>>,
     s: Arc<L4Service>,
-    peer: Option<usize>,
+    peer: Option<(Arc<Target>, usize)>,
 ) {
-    let _active = peer.and_then(|i| s.target.pool.peers.peers.get(i).map(Active::new));
+    let _active = peer
+        .as_ref()
+        .and_then(|(t, i)| t.pool.peers.peers.get(*i).map(Active::new));
     let idle = s.idle_timeout.unwrap_or(IDLE_CAP);
     let (mut requests, mut responses) = (0u64, 0u64);
     // After `proxy_requests` datagrams the client's next datagram opens a new session; this
