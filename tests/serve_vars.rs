@@ -77,6 +77,7 @@ http {{
         ported app_a:80;
     }}
     map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    split_clients "${{http_x_split}}AAA" $variant {{ 33.3% one; 0.7% two; 50% three; * four; }}
     map $uri $section {{
         default none;
         /exact exact;
@@ -121,6 +122,7 @@ http {{
             add_header X-Pair $pair;
             return 200 "sec=$section site=$site ch=$chained early=$early pair=$pair from=$from zone=$zone r=$ranged nd=[$nodefault] cu=$connection_upgrade base=$base a=$arg_ip c=$cookie_sid g=$argzone\n";
         }}
+        location = /split {{ return 200 "split=$variant\n"; }}
         location /set {{
             set $x "one";
             if ($http_x_a) {{
@@ -336,6 +338,10 @@ fn map_geo_and_set_as_nginx() {
         "GET /pr/x?y=1 HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/x",
         "POST /pr/x HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0",
     ];
+    let splits: Vec<String> = (0..24)
+        .map(|i| format!("GET /split HTTP/1.1\r\nHost: localhost\r\nX-Split: {i}"))
+        .collect();
+    let requests = requests.iter().copied().chain(splits.iter().map(String::as_str));
     let mut diffs = Vec::new();
     for r in requests {
         let (real, lbc) = (ask(p.real, r), ask(p.lbc, r));
@@ -345,6 +351,9 @@ fn map_geo_and_set_as_nginx() {
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
     // The values are not all empty: the comparison saw real work.
+    let variants: std::collections::HashSet<String> =
+        splits.iter().map(|r| ask(p.lbc, r)).collect();
+    assert!(variants.len() >= 3, "{variants:?}");
     let sample = ask(p.lbc, "GET /api/v2/users/7 HTTP/1.1\r\nHost: a.example.org");
     assert!(
         sample.contains("sec=api-v2-users/7 site=org-sub"),
