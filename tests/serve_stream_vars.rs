@@ -179,8 +179,7 @@ fn record_backend(name: &'static str) -> u16 {
                 c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
                 let mut got = Vec::new();
                 let mut buf = [0u8; 4096];
-                loop {
-                    let Ok(n) = c.read(&mut buf) else { break };
+                while let Ok(n) = c.read(&mut buf) {
                     if n == 0 {
                         break;
                     }
@@ -243,4 +242,58 @@ fn check_accepts_stream_variables_and_names_unknown_ones() {
     let (code, text) = common::serve::serve_check(&conf);
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("the variable `$nope` in `map`"), "{text}");
+}
+
+#[test]
+fn stream_access_log_lines_like_nginx() {
+    let a = record_backend("a");
+    let dead = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().to_path_buf();
+    let (nginx, lbc, _d) = both(5, |p| {
+        // Each side logs to its own files: the config names them by its first port.
+        let base = logs.join(p[0].to_string());
+        std::fs::create_dir_all(&base).unwrap();
+        let b = base.display();
+        let maps = format!(
+            "    map $server_port $quoted {{ {} 'say \"hi\"'; default -; }}\n    map $server_port $logme {{ {} 0; default 1; }}\n",
+            p[1], p[4]
+        );
+        let servers = format!(
+            "    server {{ listen 127.0.0.1:{}; proxy_pass up; access_log {b}/main.log main; }}\n    server {{ listen 127.0.0.1:{}; return 'x\"y'; access_log {b}/js.log js; }}\n    server {{ listen 127.0.0.1:{}; proxy_pass gone; }}\n    server {{ listen 127.0.0.1:{}; ssl_preread on; preread_buffer_size 42; proxy_pass up; access_log {b}/times.log times; }}\n    server {{ listen 127.0.0.1:{}; proxy_pass up; access_log {b}/main.log main if=$logme; }}\n",
+            p[0], p[1], p[2], p[3], p[4]
+        );
+        format!(
+            "events {{}}\nstream {{\n    log_format main '$remote_addr $protocol $status $bytes_received $bytes_sent [$upstream_addr] $upstream_bytes_sent $upstream_bytes_received \"$ssl_preread_server_name\" $quoted';\n    log_format js escape=json '{{\"q\":\"$quoted\",\"s\":$status}}';\n    log_format times '$upstream_connect_time $session_time';\n{maps}    upstream up {{ server 127.0.0.1:{a}; }}\n    upstream gone {{ server 127.0.0.1:{dead}; }}\n    access_log {b}/main.log main;\n{servers}}}\n"
+        )
+    });
+    let hello = client_hello("a.test", &[], true);
+    for side in [&nginx, &lbc] {
+        exchange(Ipv4Addr::LOCALHOST, side.ports[0], b"ping");
+        exchange(Ipv4Addr::new(127, 0, 0, 3), side.ports[1], b"");
+        exchange(Ipv4Addr::LOCALHOST, side.ports[2], b"ping");
+        exchange(Ipv4Addr::LOCALHOST, side.ports[3], &hello);
+        exchange(Ipv4Addr::LOCALHOST, side.ports[3], b"ping");
+        exchange(Ipv4Addr::LOCALHOST, side.ports[4], b"ping");
+    }
+    thread::sleep(Duration::from_millis(500));
+    let read = |side: &Side, name: &str| {
+        let path = logs.join(side.ports[0].to_string()).join(name);
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        symbolic(&text, &side.ports)
+    };
+    for name in ["main.log", "js.log"] {
+        let (x, y) = (read(&nginx, name), read(&lbc, name));
+        assert!(!x.is_empty(), "nginx wrote no {name}");
+        assert_eq!(x, y, "{name}");
+    }
+    // Times differ run to run; their shape does not.
+    let (x, y) = (read(&nginx, "times.log"), read(&lbc, "times.log"));
+    let shape = |t: &str| -> String {
+        t.chars()
+            .map(|c| if c.is_ascii_digit() { '9' } else { c })
+            .collect()
+    };
+    assert_eq!(shape(&x), shape(&y), "{x} / {y}");
+    assert_eq!(x.lines().count(), 2, "{x}");
 }

@@ -341,7 +341,10 @@ fn map_geo_and_set_as_nginx() {
     let splits: Vec<String> = (0..24)
         .map(|i| format!("GET /split HTTP/1.1\r\nHost: localhost\r\nX-Split: {i}"))
         .collect();
-    let requests = requests.iter().copied().chain(splits.iter().map(String::as_str));
+    let requests = requests
+        .iter()
+        .copied()
+        .chain(splits.iter().map(String::as_str));
     let mut diffs = Vec::new();
     for r in requests {
         let (real, lbc) = (ask(p.real, r), ask(p.lbc, r));

@@ -182,6 +182,34 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The writer of the access log at `path` (one per file, shared by every level and by
+    /// the stream side); refused, at `origin`, when the file cannot be opened.
+    pub fn writer(
+        &mut self,
+        path: &str,
+        origin: crate::ir::Origin,
+        f: &mut Findings,
+    ) -> Option<Arc<Writer>> {
+        let path = self.resolve(path);
+        if let Some(w) = self.logs.writers.get(&path) {
+            return Some(w.clone());
+        }
+        match Writer::open(&path) {
+            Ok(w) => {
+                let w = Arc::new(w);
+                self.logs.writers.insert(path, w.clone());
+                Some(w)
+            }
+            Err(e) => {
+                f.refuse(
+                    origin,
+                    format!("an access log it cannot open (`{path}`: {e})"),
+                );
+                None
+            }
+        }
+    }
+
     /// `path` as nginx reads it: absolute ones as they are, others under the prefix.
     pub fn resolve(&self, path: &str) -> String {
         if path.starts_with('/') || self.prefix.as_os_str().is_empty() {
@@ -652,23 +680,6 @@ fn access_log(chain: &[&Settings], shared: &mut Shared, f: &mut Findings) -> Opt
         );
         return None;
     };
-    let path = &shared.resolve(path);
-    let writer = match shared.logs.writers.get(path) {
-        Some(w) => w.clone(),
-        None => match Writer::open(path) {
-            Ok(w) => {
-                let w = Arc::new(w);
-                shared.logs.writers.insert(path.clone(), w.clone());
-                w
-            }
-            Err(e) => {
-                f.refuse(
-                    setting.origin,
-                    format!("an access log it cannot open (`{path}`: {e})"),
-                );
-                return None;
-            }
-        },
-    };
+    let writer = shared.writer(path, setting.origin, f)?;
     Some(AccessLog { writer, format })
 }

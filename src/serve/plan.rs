@@ -560,7 +560,6 @@ pub fn plan_in(
     let mut f = Findings::default();
     // The user variables are known to every value compiled while the plan is built.
     let _names = super::uservars::collect(ir, &mut f);
-    let (l4, mut health) = super::l4::plan(ir, l4_options, &mut f);
     let mut shared = Shared::new(ir, &mut f);
     shared.prefix = match prefix {
         Some(p) => p.to_path_buf(),
@@ -571,6 +570,7 @@ pub fn plan_in(
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default(),
     };
+    let (l4, mut health) = super::l4::plan(ir, l4_options, &mut shared, &mut f);
     // `worker_processes` sets the runtime's worker threads (cli/serve.rs reads it).
     super::stats::refuse_in_pools(ir, &mut f);
     let top = super::l4::top_level(ir, &mut f);

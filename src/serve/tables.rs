@@ -326,9 +326,7 @@ pub fn split_table(entries: &[Opaque]) -> Result<SplitTable, Why> {
                 .strip_suffix('%')
                 .and_then(hundredths)
                 .filter(|n| *n > 0)
-                .ok_or_else(|| {
-                    Why::Refused(e.origin, format!("the percentage `{}`", e.name))
-                })?
+                .ok_or_else(|| Why::Refused(e.origin, format!("the percentage `{}`", e.name)))?
         };
         sum = if percent > 0 { sum + percent } else { 10_000 };
         if sum > 10_000 {

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use super::pcre::Pcre;
 
 use super::headers::{template, Extra, Template, Vars};
-use super::tables::{self, GeoTable, MapTable, SplitTable, Why};
 use super::support::Findings;
+use super::tables::{self, GeoTable, MapTable, SplitTable, Why};
 use crate::ir::{Ir, MatchKind, NameKind, Opaque, Protocol, Route, Settings};
 
 /// What a user variable's name stands for.
@@ -125,12 +125,7 @@ pub fn collect(ir: &Ir, f: &mut Findings) -> Installed {
     let mut blocks = Vec::new();
     for d in ir.defaults.iter().filter(|d| d.protocol == Protocol::Http) {
         walk(&d.settings, &mut sets);
-        blocks.extend(
-            d.settings
-                .opaque
-                .iter()
-                .filter(|o| tables::is_table(o)),
-        );
+        blocks.extend(d.settings.opaque.iter().filter(|o| tables::is_table(o)));
     }
     for s in ir.services.iter().filter(|s| s.protocol == Protocol::Http) {
         walk(&s.settings, &mut sets);

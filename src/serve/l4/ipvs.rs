@@ -196,6 +196,8 @@ pub fn virtual_service(
         label: format!("virtual server {vip}:{port}"),
         route: Route::Pool(Arc::new(target)),
         sets: Default::default(),
+        log: None,
+        half_close: true,
         preread: None,
         connect_timeout: IPVS_CONNECT,
         idle_timeout: Some(if udp { IPVS_UDP_IDLE } else { IPVS_TCP_IDLE }),

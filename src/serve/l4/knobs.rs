@@ -29,6 +29,8 @@ pub struct Knobs {
     pub preread: Option<bool>,
     pub preread_buffer: Option<usize>,
     pub preread_timeout: Option<Duration>,
+    /// nginx `proxy_half_close`.
+    pub half_close: Option<bool>,
 }
 
 impl Knobs {
@@ -52,6 +54,7 @@ impl Knobs {
             preread: self.preread.or(outer.preread),
             preread_buffer: self.preread_buffer.or(outer.preread_buffer),
             preread_timeout: self.preread_timeout.or(outer.preread_timeout),
+            half_close: self.half_close.or(outer.half_close),
         }
     }
 }
@@ -63,7 +66,6 @@ pub fn dur(d: &crate::ir::Duration) -> Duration {
 /// Opaque directives of L4 scopes that change nothing in what is forwarded where.
 const COSMETIC: &[&str] = &[
     "log",
-    "log_format",
     "access_log",
     "error_log",
     "tcp_nodelay",
@@ -164,9 +166,6 @@ pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
         }
     }
     if let Some(c) = &s.client {
-        if let Some(v) = &c.access_log {
-            f.ignore(v.origin, "`access_log`");
-        }
         if let Some(v) = &c.keepalive_requests {
             f.ignore(v.origin, "`keepalive_requests` on a TCP/UDP service");
         }
@@ -221,6 +220,9 @@ pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
                 k.proxy_protocol = Some(word == "on");
             }
             "ssl_preread" if word == "on" || word == "off" => k.preread = Some(word == "on"),
+            "proxy_half_close" if word == "on" || word == "off" => {
+                k.half_close = Some(word == "on");
+            }
             "preread_buffer_size" => match crate::ir::Size::parse_nginx(word) {
                 Some(n) => k.preread_buffer = Some(usize::try_from(n.0).unwrap_or(usize::MAX)),
                 None => f.refuse(o.origin, format!("`preread_buffer_size {word}`")),
@@ -230,7 +232,7 @@ pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
                 None => f.refuse(o.origin, format!("`preread_timeout {word}`")),
             },
             // Compiled with the stream variables (`set` per server, the tables at the top).
-            "set" | "map" | "geo" | "split_clients" => {}
+            "set" | "map" | "geo" | "split_clients" | "log_format" => {}
             "option" if word == "allbackups" => k.allbackups = true,
             "option" if COSMETIC_OPTIONS.contains(&word) => {
                 f.ignore(o.origin, format!("`option {word}`"));

@@ -10,6 +10,7 @@
 
 mod ipvs;
 mod knobs;
+mod log;
 mod passive;
 mod plan;
 mod preread;
@@ -49,6 +50,11 @@ pub struct L4Service {
     pub route: Route,
     /// The server's `set`s, run when a session starts.
     pub sets: Arc<script::Sets>,
+    /// Whether a TCP session lasts until both sides closed (HAProxy, IPVS, nginx's
+    /// `proxy_half_close on`) or ends when one side closed (nginx's default).
+    pub half_close: bool,
+    /// nginx's stream `access_log`: a line when a session ends.
+    pub log: Option<Arc<log::AccessLog>>,
     /// nginx `ssl_preread on` (TCP only): the buffer limit and the timeout of the preread.
     pub preread: Option<(usize, Duration)>,
     pub connect_timeout: Duration,

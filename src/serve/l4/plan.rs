@@ -5,20 +5,24 @@
 //! refused (lbc serve is not a VRRP speaker) unless [`Options::ignore_vrrp`] is set. Every
 //! directive outside what the runtime honours is refused or, when cosmetic, warned about.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::ipvs::virtual_service;
+use super::knobs::{dur, knobs, Knobs};
+use super::log;
+use super::passive::Passive;
 use super::preread;
 use super::script::{self, Names, Sets, Value};
-use super::knobs::{dur, knobs, Knobs};
-use super::passive::Passive;
 use super::select::Target;
 use super::{Dynamic, L4Plan, L4Service, Retry, Route};
-use crate::ir::{Action, Algorithm, Format, Ir, Opaque, Origin, Pool, Protocol, Service};
+use crate::ir::{
+    Action, Algorithm, Format, Ir, Opaque, Origin, Pool, Protocol, Service, Setting, Settings,
+};
 use crate::serve::balance::Balancer;
+use crate::serve::content::Shared;
 use crate::serve::health::{self, PeerChecks};
 use crate::serve::peers::{Peer, Peers};
 use crate::serve::plan::UpstreamPool;
@@ -54,7 +58,12 @@ pub fn balancer(algorithm: &Algorithm, peers: &Peers, format: Format) -> Result<
 }
 
 /// Plans the L4 services of `ir`; the HTTP planner skips every non-HTTP element.
-pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<UpstreamPool>>) {
+pub fn plan(
+    ir: &Ir,
+    opts: &Options,
+    shared: &mut Shared,
+    f: &mut Findings,
+) -> (L4Plan, Vec<Arc<UpstreamPool>>) {
     vrrp(ir, opts, f);
     let mut checked = Vec::new();
     // nginx `stream {}`-level settings by file; HAProxy already copied its defaults into the
@@ -71,6 +80,25 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
         }
     }
     let names = script::names(ir, f);
+    let stream_levels: Vec<&crate::ir::Defaults> = ir
+        .defaults
+        .iter()
+        .filter(|d| d.protocol != Protocol::Http && format_of(ir, d.origin) == Format::Nginx)
+        .collect();
+    let opaque: Vec<&Opaque> = stream_levels
+        .iter()
+        .flat_map(|d| &d.settings.opaque)
+        .collect();
+    let formats = log::formats(&opaque, &names, f);
+    let mut logs = Logs {
+        formats: &formats,
+        names: &names,
+        shared,
+        outer: stream_levels
+            .iter()
+            .map(|d| (d.origin.file, access_log_of(&d.settings)))
+            .collect(),
+    };
     let mut pools: BTreeMap<&str, PlannedPool> = BTreeMap::new();
     for p in ir.pools.iter().filter(|p| p.protocol != Protocol::Http) {
         let outer = stream_defaults
@@ -107,7 +135,7 @@ pub fn plan(ir: &Ir, opts: &Options, f: &mut Findings) -> (L4Plan, Vec<Arc<Upstr
             .get(&s.origin.file)
             .copied()
             .unwrap_or_default();
-        services.extend(service(ir, s, outer, &pools, &names, f));
+        services.extend(service(ir, s, outer, &pools, &mut logs, f));
     }
     for v in &ir.virtual_services {
         if let Some((svc, pool)) = virtual_service(v, f) {
@@ -303,8 +331,8 @@ pub fn single(addr: SocketAddr, name: &str) -> Arc<UpstreamPool> {
         name: name.to_string(),
         peers: vec![Peer::new(addr, name.to_string(), 1)],
     };
-    let balancer = Balancer::new(&Algorithm::RoundRobin, &peers)
-        .expect("round-robin balances any pool");
+    let balancer =
+        Balancer::new(&Algorithm::RoundRobin, &peers).expect("round-robin balances any pool");
     Arc::new(UpstreamPool {
         peers,
         balancer,
@@ -327,14 +355,28 @@ fn target_of(p: &PlannedPool, first_backup_only: bool) -> Arc<Target> {
     Arc::new(target)
 }
 
+/// What the services of a plan need to set up their access logs.
+struct Logs<'a> {
+    formats: &'a HashMap<String, Arc<log::Format>>,
+    names: &'a Names,
+    shared: &'a mut Shared,
+    /// The `stream`-level `access_log` of each file.
+    outer: HashMap<u32, Option<&'a Setting<Vec<String>>>>,
+}
+
+fn access_log_of(s: &Settings) -> Option<&Setting<Vec<String>>> {
+    s.client.as_ref()?.access_log.as_ref()
+}
+
 fn service(
     ir: &Ir,
     s: &Service,
     outer: Knobs,
     pools: &BTreeMap<&str, PlannedPool>,
-    names: &Names,
+    logs: &mut Logs,
     f: &mut Findings,
 ) -> Vec<Arc<L4Service>> {
+    let names = logs.names;
     let haproxy = format_of(ir, s.origin) == Format::Haproxy;
     let k = knobs(&s.settings, f).or(outer);
     for a in &s.acls {
@@ -423,6 +465,13 @@ fn service(
         }
     };
     let sets = Arc::new(sets);
+    let log = if haproxy {
+        None
+    } else {
+        let outer = logs.outer.get(&s.origin.file).copied().flatten();
+        let chain = [outer, access_log_of(&s.settings)];
+        log::access_log(&chain, logs.formats, names, logs.shared, f)
+    };
     let (connect_timeout, idle_timeout, retry) = if haproxy {
         let idle = k.idle.or(match (k.client, k.server) {
             (Some(c), Some(s)) => Some(c.min(s)),
@@ -485,6 +534,8 @@ fn service(
             label: label.clone(),
             route: route.clone(),
             sets: sets.clone(),
+            log: log.clone(),
+            half_close: haproxy || k.half_close == Some(true),
             preread: (k.preread == Some(true) && !udp).then(|| {
                 (
                     k.preread_buffer.unwrap_or(preread::BUFFER),
@@ -515,7 +566,12 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let loaded = load(&[path], &LoadOptions::default()).unwrap();
         let mut f = Findings::default();
-        let (l4, _) = plan(&loaded.ir, &Options::default(), &mut f);
+        let (l4, _) = plan(
+            &loaded.ir,
+            &Options::default(),
+            &mut Shared::default(),
+            &mut f,
+        );
         (l4, f)
     }
 

@@ -14,6 +14,9 @@ use tokio::net::TcpStream;
 pub const BUFFER: usize = 16 * 1024;
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Why a preread closed the connection when the buffer filled (nginx logs status 400).
+pub const FULL: &str = "preread buffer full";
+
 /// What a ClientHello told.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hello {
@@ -76,7 +79,7 @@ pub async fn preread(
         }
         let room = limit.saturating_sub(buf.len());
         if room == 0 {
-            return Outcome::Close("preread buffer full");
+            return Outcome::Close(FULL);
         }
         let want = room.min(chunk.len());
         match tokio::time::timeout_at(deadline, client.read(&mut chunk[..want])).await {

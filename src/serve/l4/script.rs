@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::preread::Hello;
 use crate::ir::{Ir, Opaque, Protocol};
@@ -49,6 +50,28 @@ pub struct Session {
     serial: u64,
     set: Vec<Option<Vec<u8>>>,
     cache: Vec<Option<Vec<u8>>>,
+    /// What the access log reads when the session ends: nginx's `$status` (200, 400 for a
+    /// full preread buffer, 500, 502 when no server could be reached), the bytes to and from
+    /// the client, and each upstream tried.
+    pub started: Instant,
+    pub status: u16,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub tries: Vec<Try>,
+}
+
+/// One upstream server tried.
+#[derive(Debug, Clone)]
+pub struct Try {
+    pub addr: SocketAddr,
+    /// Time to connect, when it connected.
+    pub connect: Option<Duration>,
+    /// Time to the first byte from the server, when one came.
+    pub first_byte: Option<Duration>,
+    /// How long the try lasted.
+    pub session: Duration,
+    pub sent: u64,
+    pub received: u64,
 }
 
 impl Session {
@@ -59,6 +82,11 @@ impl Session {
             serial: SERIAL.fetch_add(1, Ordering::Relaxed),
             set: Vec::new(),
             cache: Vec::new(),
+            started: Instant::now(),
+            status: 200,
+            bytes_sent: 0,
+            bytes_received: 0,
+            tries: Vec::new(),
         }
     }
 }
@@ -77,6 +105,35 @@ enum Builtin {
     SslPrereadProtocol,
     SslPrereadAlpn,
     Time(Clock),
+    Status,
+    BytesSent,
+    BytesReceived,
+    SessionTime,
+    UpstreamAddr,
+    UpstreamBytesSent,
+    UpstreamBytesReceived,
+    UpstreamConnectTime,
+    UpstreamFirstByteTime,
+    UpstreamSessionTime,
+}
+
+impl Builtin {
+    /// Whether nginx has a value (else the log writes `-`): the preread variables need a
+    /// ClientHello, the upstream ones an upstream.
+    fn found(self, s: &Session) -> bool {
+        match self {
+            Builtin::SslPrereadServerName
+            | Builtin::SslPrereadProtocol
+            | Builtin::SslPrereadAlpn => s.hello.is_some(),
+            Builtin::UpstreamAddr
+            | Builtin::UpstreamBytesSent
+            | Builtin::UpstreamBytesReceived
+            | Builtin::UpstreamConnectTime
+            | Builtin::UpstreamFirstByteTime
+            | Builtin::UpstreamSessionTime => !s.tries.is_empty(),
+            _ => true,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -152,6 +209,16 @@ impl Value {
                 "ssl_preread_server_name" => Part::Builtin(Builtin::SslPrereadServerName),
                 "ssl_preread_protocol" => Part::Builtin(Builtin::SslPrereadProtocol),
                 "ssl_preread_alpn_protocols" => Part::Builtin(Builtin::SslPrereadAlpn),
+                "status" => Part::Builtin(Builtin::Status),
+                "bytes_sent" => Part::Builtin(Builtin::BytesSent),
+                "bytes_received" => Part::Builtin(Builtin::BytesReceived),
+                "session_time" => Part::Builtin(Builtin::SessionTime),
+                "upstream_addr" => Part::Builtin(Builtin::UpstreamAddr),
+                "upstream_bytes_sent" => Part::Builtin(Builtin::UpstreamBytesSent),
+                "upstream_bytes_received" => Part::Builtin(Builtin::UpstreamBytesReceived),
+                "upstream_connect_time" => Part::Builtin(Builtin::UpstreamConnectTime),
+                "upstream_first_byte_time" => Part::Builtin(Builtin::UpstreamFirstByteTime),
+                "upstream_session_time" => Part::Builtin(Builtin::UpstreamSessionTime),
                 n => match (Clock::parse(n), names.vars.get(n)) {
                     (Some(c), _) => Part::Builtin(Builtin::Time(c)),
                     (None, Some(Var::Set(i))) => Part::Set(*i),
@@ -161,6 +228,15 @@ impl Value {
             });
         }
         Ok(Value(parts))
+    }
+
+    /// The value as the access log writes it: `None` when it is one variable nginx has no
+    /// value for (written `-`).
+    pub fn render_log(&self, s: &mut Session) -> Option<Vec<u8>> {
+        match self.0.as_slice() {
+            [Part::Builtin(b)] if !b.found(s) => None,
+            _ => Some(self.render(s)),
+        }
     }
 
     /// Whether the value is text only.
@@ -227,7 +303,30 @@ fn builtin(b: Builtin, s: &Session, out: &mut Vec<u8>) {
             }
         }
         Builtin::Time(clock) => text(out, &clock.now()),
+        Builtin::Status => text(out, &s.status.to_string()),
+        Builtin::BytesSent => text(out, &s.bytes_sent.to_string()),
+        Builtin::BytesReceived => text(out, &s.bytes_received.to_string()),
+        Builtin::SessionTime => text(out, &seconds(s.started.elapsed())),
+        Builtin::UpstreamAddr => tries(out, s, |t| t.addr.to_string()),
+        Builtin::UpstreamBytesSent => tries(out, s, |t| t.sent.to_string()),
+        Builtin::UpstreamBytesReceived => tries(out, s, |t| t.received.to_string()),
+        Builtin::UpstreamConnectTime => tries(out, s, |t| t.connect.map_or("-".into(), seconds)),
+        Builtin::UpstreamFirstByteTime => {
+            tries(out, s, |t| t.first_byte.map_or("-".into(), seconds))
+        }
+        Builtin::UpstreamSessionTime => tries(out, s, |t| seconds(t.session)),
     }
+}
+
+/// One value per upstream tried, as nginx lists them: `a, b`.
+fn tries(out: &mut Vec<u8>, s: &Session, each: impl Fn(&Try) -> String) {
+    let all: Vec<String> = s.tries.iter().map(each).collect();
+    out.extend_from_slice(all.join(", ").as_bytes());
+}
+
+/// nginx's `%T.%03M`: seconds with milliseconds.
+fn seconds(d: Duration) -> String {
+    format!("{}.{:03}", d.as_secs(), d.subsec_millis())
 }
 
 impl Table {
@@ -380,8 +479,12 @@ mod tests {
     #[test]
     fn renders_stream_variables() {
         let names = Names::default();
-        let v = Value::compile("$remote_addr:${remote_port}-$protocol/$server_port", &names, None)
-            .unwrap();
+        let v = Value::compile(
+            "$remote_addr:${remote_port}-$protocol/$server_port",
+            &names,
+            None,
+        )
+        .unwrap();
         assert_eq!(render(&v), "10.0.0.7:5353-UDP/8082");
         let v = Value::compile("$binary_remote_addr", &names, None).unwrap();
         assert_eq!(v.render(&mut Session::new(conn())), [10, 0, 0, 7]);
@@ -400,8 +503,7 @@ mod tests {
             "events {}\nstream {\n    map $server_port $x { 8080 literal; ~(?P<tail>80)(8.) $1+$tail; default d; }\n    split_clients $remote_addr $half { 50% a; * b; }\n    map $x $y { literal one; default $x$connection; }\n    server { listen 127.0.0.1:8082; set $s ${y}!; return $s; }\n}\n",
         )
         .unwrap();
-        let loaded =
-            crate::load::load(&[path], &crate::load::LoadOptions::default()).unwrap();
+        let loaded = crate::load::load(&[path], &crate::load::LoadOptions::default()).unwrap();
         let mut f = Findings::default();
         let names = names(&loaded.ir, &mut f);
         assert!(!f.has_errors(), "{:?}", f.diags);

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::script::{Session, Value};
 use super::passive::Passive;
+use super::script::{Session, Value};
 use crate::serve::balance::PickRequest;
 use crate::serve::peers::Peer;
 use crate::serve::plan::UpstreamPool;

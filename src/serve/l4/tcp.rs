@@ -15,9 +15,9 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use super::script::{Conn, Session};
-use super::select::{Active, Choice};
 use super::preread::{self, Outcome};
+use super::script::{Conn, Session, Try};
+use super::select::{Active, Choice};
 use super::{current, L4Service, Retry, Route, Slot};
 
 /// How long connections in flight may go on after the stop signal.
@@ -64,34 +64,46 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
         udp: false,
     };
     let mut session = Session::new(conn);
-    s.sets.run(&mut session);
+    session.status = serve_session(&mut client, &s, &mut session).await;
+    if let Some(log) = &s.log {
+        log.write(&mut session);
+    }
+}
+
+/// Runs one TCP session to its end; its status for the log (nginx's: 200, 400 when the
+/// preread buffer fills, 500, 502 when no server could be reached).
+async fn serve_session(client: &mut TcpStream, s: &L4Service, session: &mut Session) -> u16 {
+    let from = session.conn.client;
+    s.sets.run(session);
     // What `ssl_preread` read goes to the upstream first.
     let mut early = Vec::new();
     if let Some((limit, timeout)) = s.preread {
-        match preread::preread(&mut client, &mut early, limit, timeout).await {
+        let outcome = preread::preread(client, &mut early, limit, timeout).await;
+        session.bytes_received = early.len() as u64;
+        match outcome {
             Outcome::Go(hello) => session.hello = hello,
             Outcome::Close(why) => {
                 eprintln!("lbc serve: {}: {from}: {why}", s.label);
-                return;
+                return if why == preread::FULL { 400 } else { 200 };
             }
         }
     }
     let target = match &s.route {
         Route::Pool(t) => t.clone(),
-        Route::Dynamic(d) => match d.choose(&mut session) {
+        Route::Dynamic(d) => match d.choose(session) {
             Ok(t) => t,
             Err(why) => {
                 eprintln!("lbc serve: {}: {from}: {why}", s.label);
-                return;
+                return 500;
             }
         },
         Route::Return(v) => {
-            let text = v.render(&mut session);
-            if !text.is_empty() {
-                let _ = client.write_all(&text).await;
+            let text = v.render(session);
+            if !text.is_empty() && client.write_all(&text).await.is_ok() {
+                session.bytes_sent = text.len() as u64;
             }
             let _ = client.shutdown().await;
-            return;
+            return 200;
         }
     };
     let target = &target;
@@ -100,14 +112,14 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
     let mut attempts = 0u32;
     let started = Instant::now();
     loop {
-        let Some(choice) = target.pick(&mut session, &tried) else {
+        let Some(choice) = target.pick(session, &tried) else {
             eprintln!("lbc serve: {}: no server can take {from}", s.label);
-            return;
+            return 502;
         };
         let (addr, peer) = match choice {
             Choice::Peer(i) => match peers.get(i) {
                 Some(p) => (p.addr, Some((i, p))),
-                None => return,
+                None => return 500,
             },
             Choice::Sorry(a) => (a, None),
         };
@@ -127,6 +139,7 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
             }
             _ => 1,
         };
+        let try_started = Instant::now();
         let mut result = connect(addr, s.connect_timeout).await;
         let mut n = 1;
         while result.is_err() && n < same_server_tries {
@@ -135,30 +148,51 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
             n += 1;
         }
         attempts += 1;
+        let mut this = Try {
+            addr,
+            connect: None,
+            first_byte: None,
+            session: Duration::ZERO,
+            sent: 0,
+            received: 0,
+        };
         match result {
             Ok(mut upstream) => {
+                this.connect = Some(try_started.elapsed());
                 if let Some((i, _)) = peer {
                     target.succeeded(i);
                 }
                 let _ = upstream.set_nodelay(true);
                 let per_peer = peer.is_some_and(|(i, _)| target.send_proxy.get(i) == Some(&true));
+                let mut head = Vec::new();
                 if s.send_proxy || per_peer {
-                    let header = proxy_v1(conn.client, conn.local);
-                    if upstream.write_all(header.as_bytes()).await.is_err() {
-                        return;
-                    }
+                    head.extend_from_slice(
+                        proxy_v1(session.conn.client, session.conn.local).as_bytes(),
+                    );
                 }
-                if !early.is_empty() && upstream.write_all(&early).await.is_err() {
-                    return;
+                head.extend_from_slice(&early);
+                if !head.is_empty() && upstream.write_all(&head).await.is_err() {
+                    this.session = try_started.elapsed();
+                    session.tries.push(this);
+                    return 200;
                 }
-                splice(&mut client, upstream, s.idle_timeout).await;
+                let t = splice(client, upstream, s.idle_timeout, s.half_close).await;
                 drop(active);
-                return;
+                session.bytes_received += t.from_client;
+                session.bytes_sent = t.to_client;
+                this.sent = t.to_upstream + early.len() as u64;
+                this.received = t.from_upstream;
+                this.first_byte = t.first_upstream_byte.map(|at| at - try_started);
+                this.session = try_started.elapsed();
+                session.tries.push(this);
+                return 200;
             }
             Err(e) => {
                 eprintln!("lbc serve: {}: connecting to {addr}: {e}", s.label);
+                this.session = try_started.elapsed();
+                session.tries.push(this);
                 drop(active);
-                let Some((i, _)) = peer else { return };
+                let Some((i, _)) = peer else { return 502 };
                 target.failed(i);
                 tried[i] = true;
                 let again = match s.retry {
@@ -170,7 +204,7 @@ async fn handle(mut client: TcpStream, from: SocketAddr, s: Arc<L4Service>) {
                     Retry::Close => false,
                 };
                 if !again {
-                    return;
+                    return 502;
                 }
             }
         }
@@ -198,27 +232,30 @@ fn proxy_v1(client: SocketAddr, local: SocketAddr) -> String {
     }
 }
 
-/// Both directions until both are closed, or until nothing moved for `idle`.
-async fn splice(client: &mut TcpStream, upstream: TcpStream, idle: Option<Duration>) {
+/// What moved through a spliced connection.
+struct Traffic {
+    from_client: u64,
+    to_client: u64,
+    from_upstream: u64,
+    to_upstream: u64,
+    first_upstream_byte: Option<Instant>,
+}
+
+/// Both directions until nothing moved for `idle`, and until both are closed
+/// (`half_close`: HAProxy, IPVS, nginx's `proxy_half_close on`) or one side has closed and
+/// what it sent was delivered (nginx's default: the session ends there).
+async fn splice(
+    client: &mut TcpStream,
+    mut upstream: TcpStream,
+    idle: Option<Duration>,
+    half_close: bool,
+) -> Traffic {
     let start = Instant::now();
     let last = Arc::new(AtomicU64::new(0));
-    let mut a = Watched {
-        inner: client,
-        start,
-        last: last.clone(),
-    };
-    let mut upstream = upstream;
-    let mut b = Watched {
-        inner: &mut upstream,
-        start,
-        last: last.clone(),
-    };
-    let copy = tokio::io::copy_bidirectional(&mut a, &mut b);
-    let Some(idle) = idle else {
-        let _ = copy.await;
-        return;
-    };
     let watchdog = async {
+        let Some(idle) = idle else {
+            return std::future::pending().await;
+        };
         loop {
             let since = Duration::from_millis(last.load(Ordering::Relaxed));
             let deadline = start + since + idle;
@@ -229,59 +266,122 @@ async fn splice(client: &mut TcpStream, upstream: TcpStream, idle: Option<Durati
             tokio::time::sleep(deadline - now).await;
         }
     };
-    tokio::select! {
-        _ = copy => {}
-        _ = watchdog => {}
+    if half_close {
+        let mut a = Watched::new(client, start, last.clone());
+        let mut b = Watched::new(&mut upstream, start, last.clone());
+        {
+            let copy = tokio::io::copy_bidirectional(&mut a, &mut b);
+            tokio::select! {
+                _ = copy => {}
+                _ = watchdog => {}
+            }
+        }
+        return Traffic {
+            from_client: a.read,
+            to_client: a.written,
+            from_upstream: b.read,
+            to_upstream: b.written,
+            first_upstream_byte: b.first_read,
+        };
+    }
+    let (cr, cw) = client.split();
+    let (ur, uw) = upstream.split();
+    let (mut cr, mut cw) = (
+        Watched::new(cr, start, last.clone()),
+        Watched::new(cw, start, last.clone()),
+    );
+    let (mut ur, mut uw) = (
+        Watched::new(ur, start, last.clone()),
+        Watched::new(uw, start, last.clone()),
+    );
+    {
+        let up = tokio::io::copy(&mut cr, &mut uw);
+        let down = tokio::io::copy(&mut ur, &mut cw);
+        tokio::select! {
+            _ = up => {}
+            _ = down => {}
+            _ = watchdog => {}
+        }
+    }
+    Traffic {
+        from_client: cr.read,
+        to_client: cw.written,
+        from_upstream: ur.read,
+        to_upstream: uw.written,
+        first_upstream_byte: ur.first_read,
     }
 }
 
-/// A stream that stamps the time of its last read or write.
-struct Watched<'a> {
-    inner: &'a mut TcpStream,
+/// A stream (or half of one) that stamps the time of its last read or write and counts the
+/// bytes.
+struct Watched<T> {
+    inner: T,
     start: Instant,
     last: Arc<AtomicU64>,
+    read: u64,
+    written: u64,
+    first_read: Option<Instant>,
 }
 
-impl Watched<'_> {
+impl<T> Watched<T> {
+    fn new(inner: T, start: Instant, last: Arc<AtomicU64>) -> Watched<T> {
+        Watched {
+            inner,
+            start,
+            last,
+            read: 0,
+            written: 0,
+            first_read: None,
+        }
+    }
+
     fn touch(&self) {
         let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last.store(ms, Ordering::Relaxed);
     }
 }
 
-impl AsyncRead for Watched<'_> {
+impl<T: AsyncRead + Unpin> AsyncRead for Watched<T> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
-        let r = Pin::new(&mut *self.inner).poll_read(cx, buf);
-        if matches!(r, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+        let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        if matches!(r, Poll::Ready(Ok(()))) && n > 0 {
             self.touch();
+            self.read += n as u64;
+            if self.first_read.is_none() {
+                self.first_read = Some(Instant::now());
+            }
         }
         r
     }
 }
 
-impl AsyncWrite for Watched<'_> {
+impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let r = Pin::new(&mut *self.inner).poll_write(cx, data);
-        if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
-            self.touch();
+        let r = Pin::new(&mut self.inner).poll_write(cx, data);
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 {
+                self.touch();
+                self.written += n as u64;
+            }
         }
         r
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.inner).poll_flush(cx)
+        Pin::new(&mut self.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.inner).poll_shutdown(cx)
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

@@ -7,12 +7,12 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 
-use super::script::{Conn, Session};
+use super::script::{Conn, Session, Try};
 use super::select::{Active, Choice, Target};
 use super::{current, L4Service, Route, Slot};
 
@@ -73,15 +73,18 @@ async fn open(
             Ok(t) => t,
             Err(why) => {
                 eprintln!("lbc serve: {}: {client}: {why}", s.label);
+                finish(s, &mut vars, 500);
                 return;
             }
         },
         Route::Return(v) => {
             // nginx answers the datagram with the value and ends the session.
+            vars.bytes_received = first.len() as u64;
             let text = v.render(&mut vars);
-            if !text.is_empty() {
-                let _ = socket.send_to(&text, client).await;
+            if !text.is_empty() && socket.send_to(&text, client).await.is_ok() {
+                vars.bytes_sent = text.len() as u64;
             }
+            finish(s, &mut vars, 200);
             return;
         }
     };
@@ -91,6 +94,7 @@ async fn open(
         Some(Choice::Sorry(a)) => (a, None),
         _ => {
             eprintln!("lbc serve: {}: no server can take {client}", s.label);
+            finish(s, &mut vars, 502);
             return;
         }
     };
@@ -102,6 +106,7 @@ async fn open(
         Ok(u) if u.connect(addr).await.is_ok() => u,
         _ => {
             eprintln!("lbc serve: {}: cannot open a socket to {addr}", s.label);
+            finish(s, &mut vars, 502);
             return;
         }
     };
@@ -118,8 +123,27 @@ async fn open(
         upstream,
         rx,
         s.clone(),
-        peer.map(|i| (target.clone(), i)),
+        Flow {
+            vars,
+            addr,
+            peer: peer.map(|i| (target.clone(), i)),
+        },
     ));
+}
+
+/// Ends session `vars` with `status`: its access-log line.
+fn finish(s: &L4Service, vars: &mut Session, status: u16) {
+    vars.status = status;
+    if let Some(log) = &s.log {
+        log.write(vars);
+    }
+}
+
+/// A session's variables, its server's address and the peer it counts against.
+struct Flow {
+    vars: Session,
+    addr: SocketAddr,
+    peer: Option<(Arc<Target>, usize)>,
 }
 
 async fn session(
@@ -129,8 +153,16 @@ async fn session(
     upstream: UdpSocket,
     mut rx: mpsc::Receiver<Vec<u8>>,
     s: Arc<L4Service>,
-    peer: Option<(Arc<Target>, usize)>,
+    flow: Flow,
 ) {
+    let Flow {
+        mut vars,
+        addr,
+        peer,
+    } = flow;
+    let started = Instant::now();
+    let (mut sent, mut received) = (0u64, 0u64);
+    let mut first_byte = None;
     let _active = peer
         .as_ref()
         .and_then(|(t, i)| t.pool.peers.peers.get(*i).map(Active::new));
@@ -147,6 +179,7 @@ async fn session(
                 if upstream.send(&d).await.is_err() {
                     break;
                 }
+                sent += d.len() as u64;
                 requests += 1;
                 let last = s.udp_requests.is_some_and(|r| requests >= r);
                 if s.udp_responses == Some(0) && (last || s.udp_requests.is_none()) {
@@ -165,6 +198,8 @@ async fn session(
             r = upstream.recv(&mut buf) => {
                 let Ok(n) = r else { break };
                 let _ = socket.send_to(&buf[..n], client).await;
+                received += n as u64;
+                first_byte.get_or_insert_with(|| started.elapsed());
                 responses += 1;
                 let expected = s.udp_responses.map(|per| per * requests.max(1));
                 if expected.is_some_and(|e| responses >= e) {
@@ -180,4 +215,15 @@ async fn session(
             m.remove(&client);
         }
     }
+    vars.bytes_received = sent;
+    vars.bytes_sent = received;
+    vars.tries.push(Try {
+        addr,
+        connect: Some(Duration::ZERO),
+        first_byte,
+        session: started.elapsed(),
+        sent,
+        received,
+    });
+    finish(&s, &mut vars, 200);
 }
