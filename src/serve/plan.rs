@@ -299,7 +299,7 @@ fn single_server(addr: std::net::SocketAddr, name: &str) -> UpstreamPool {
 }
 
 /// A round-robin pool of the servers a `proxy_pass` URL names (a name's addresses).
-fn servers(addrs: &[std::net::SocketAddr], name: &str) -> UpstreamPool {
+pub fn servers(addrs: &[std::net::SocketAddr], name: &str) -> UpstreamPool {
     let peers = Peers {
         name: name.to_string(),
         peers: addrs
@@ -309,14 +309,21 @@ fn servers(addrs: &[std::net::SocketAddr], name: &str) -> UpstreamPool {
     };
     let balancer = Balancer::new(&Algorithm::RoundRobin, &peers)
         .unwrap_or_else(|_| unreachable!("round-robin takes any pool"));
-    UpstreamPool {
-        peers,
-        balancer,
-        key: None,
-        settings: Settings::default(),
-        checks: Vec::new(),
-        keepalive: Default::default(),
-        options: Default::default(),
+    UpstreamPool::bare(peers, balancer)
+}
+
+impl UpstreamPool {
+    /// `peers` balanced by `balancer`, without checks, hash key, settings or keep-alive.
+    pub fn bare(peers: Peers, balancer: Balancer) -> UpstreamPool {
+        UpstreamPool {
+            peers,
+            balancer,
+            key: None,
+            settings: Settings::default(),
+            checks: Vec::new(),
+            keepalive: Default::default(),
+            options: Default::default(),
+        }
     }
 }
 

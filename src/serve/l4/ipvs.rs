@@ -161,13 +161,8 @@ pub fn virtual_service(
         }
     };
     let pool = Arc::new(UpstreamPool {
-        peers,
-        balancer,
         checks,
-        key: None,
-        settings: Default::default(),
-        keepalive: Default::default(),
-        options: Default::default(),
+        ..UpstreamPool::bare(peers, balancer)
     });
     let mut target = Target::new(pool.clone());
     target.sorry = sorry;

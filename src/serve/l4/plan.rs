@@ -297,13 +297,8 @@ fn pool(
     match balancer(&p.algorithm, &peers, format_of(ir, p.origin)) {
         Ok(balancer) => Some((
             UpstreamPool {
-                peers,
-                balancer,
                 checks,
-                key: None,
-                settings: Default::default(),
-                keepalive: Default::default(),
-                options: Default::default(),
+                ..UpstreamPool::bare(peers, balancer)
             },
             k,
             send_proxy,
@@ -327,21 +322,7 @@ type PlannedPool = (
 /// A one-server pool for `addr` (`proxy_pass 127.0.0.1:53;`, a `proxy_pass $var` naming an
 /// address).
 pub fn single(addr: SocketAddr, name: &str) -> Arc<UpstreamPool> {
-    let peers = Peers {
-        name: name.to_string(),
-        peers: vec![Peer::new(addr, name.to_string(), 1)],
-    };
-    let balancer =
-        Balancer::new(&Algorithm::RoundRobin, &peers).expect("round-robin balances any pool");
-    Arc::new(UpstreamPool {
-        peers,
-        balancer,
-        checks: Vec::new(),
-        key: None,
-        settings: Default::default(),
-        keepalive: Default::default(),
-        options: Default::default(),
-    })
+    Arc::new(crate::serve::plan::servers(&[addr], name))
 }
 
 /// A planned pool as one service uses it.

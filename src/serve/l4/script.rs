@@ -489,8 +489,10 @@ mod tests {
         let v = Value::compile("$binary_remote_addr", &names, None).unwrap();
         assert_eq!(v.render(&mut Session::new(conn())), [10, 0, 0, 7]);
         assert_eq!(
-            Value::compile("$status", &names, None).err().as_deref(),
-            Some("status")
+            Value::compile("$nginx_version", &names, None)
+                .err()
+                .as_deref(),
+            Some("nginx_version")
         );
     }
 

@@ -311,15 +311,7 @@ mod tests {
             peers.peers.push(p);
         }
         let balancer = Balancer::new(&Algorithm::RoundRobin, &peers).unwrap();
-        Target::new(Arc::new(UpstreamPool {
-            peers,
-            balancer,
-            checks: Vec::new(),
-            key: None,
-            settings: Default::default(),
-            keepalive: Default::default(),
-            options: Default::default(),
-        }))
+        Target::new(Arc::new(UpstreamPool::bare(peers, balancer)))
     }
 
     fn ip(octets: [u8; 4]) -> Session {
