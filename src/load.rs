@@ -260,6 +260,13 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
     // The format of every file: its own for inputs, its includer's for included files.
     let mut formats: HashMap<FileId, Format> = inputs.iter().copied().collect();
     let mut lowered_files: HashSet<FileId> = Default::default();
+    // HAProxy files are read as `haproxy -f A -f B` reads them: one environment.
+    let haproxy_files: Vec<String> = inputs
+        .iter()
+        .filter(|(_, f)| *f == Format::Haproxy)
+        .map(|&(id, _)| l.sources.get(id).path.display().to_string())
+        .collect();
+    let haproxy_env = haproxy::Env::process(&haproxy_files);
     for (id, format) in inputs {
         if lowered_files.contains(&id) {
             continue;
@@ -289,7 +296,7 @@ pub fn load(paths: &[PathBuf], opts: &LoadOptions) -> Result<Loaded, LoadError> 
                 l.nginx.push(lowered);
             }
             Format::Haproxy if haproxy::AVAILABLE => {
-                let lowered = haproxy::lower(&mut l.sources, id, &mut l.ir);
+                let lowered = haproxy::lower(&mut l.sources, id, &mut l.ir, &haproxy_env);
                 l.diagnostics.extend(lowered.diagnostics.iter().cloned());
                 l.haproxy.push(lowered);
             }

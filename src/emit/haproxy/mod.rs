@@ -316,31 +316,19 @@ pub(crate) fn opaque_line(o: &Opaque) -> String {
         .join(" ")
 }
 
-/// A word as HAProxy reads it back: quoted when it holds blanks, quotes, `#` or backslashes,
-/// and in double quotes when it refers to an environment variable (which only they expand).
+/// A word as HAProxy reads it back: quoted when it holds blanks, quotes, `#` or backslashes.
 pub(crate) fn quote(w: &str) -> String {
+    // The IR holds words as HAProxy read them (environment variables expanded): a `$` left
+    // is literal, which it stays unquoted or in single quotes (double quotes escape it).
     let plain = !w.is_empty()
-        && !w.contains("${")
         && !w
             .chars()
             .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '#' | '\\'));
     if plain {
         return w.to_string();
     }
-    if w.chars().any(char::is_control) {
+    if w.chars().any(char::is_control) || w.contains('\'') {
         return actions::quote_dq(w);
-    }
-    if w.contains("${") || w.contains('\'') {
-        let mut s = String::from("\"");
-        for (i, c) in w.char_indices() {
-            let literal_dollar = c == '$' && !w[i..].starts_with("${");
-            if matches!(c, '"' | '\\') || literal_dollar {
-                s.push('\\');
-            }
-            s.push(c);
-        }
-        s.push('"');
-        return s;
     }
     format!("'{w}'")
 }

@@ -40,7 +40,13 @@ declare_rule! {
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.haproxy {
         let src = &cx.sources.get(l.file).text;
-        for (section, line) in l.tree.lines() {
+        // Lines in a branch HAProxy does not take (often meant for another version) are not
+        // read by HAProxy, nor judged here.
+        let read = l
+            .tree
+            .lines()
+            .filter(|(_, line)| !l.skipped.contains(&line.range.start));
+        for (section, line) in read {
             let ki = line.keyword_index(src);
             let words = line.head_values(src, ki, 2);
             let Some(r) = keywords::removed(section.kind(src), &words) else {

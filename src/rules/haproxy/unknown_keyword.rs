@@ -41,7 +41,13 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     for l in cx.haproxy {
         let src = &cx.sources.get(l.file).text;
         let span = |w: &Word| Span::new(l.file, w.range.start, w.range.end);
-        for (section, line) in l.tree.lines() {
+        // Lines in a branch HAProxy does not take (often meant for another version) are not
+        // read by HAProxy, nor judged here.
+        let read = l
+            .tree
+            .lines()
+            .filter(|(_, line)| !l.skipped.contains(&line.range.start));
+        for (section, line) in read {
             let kind = section.kind(src);
             let ki = line.keyword_index(src);
             let words = line.head_values(src, ki, 2);

@@ -71,6 +71,26 @@ impl Line {
         self.words.iter().skip(from).map(|w| w.value(src)).collect()
     }
 
+    /// Word values from `from` on as HAProxy reads them: `$NAME`, `${NAME}` and
+    /// `${NAME-default}` inside double quotes replaced by what `env` gives (nothing when it
+    /// gives nothing), `${NAME[*]}` split into words at spaces, and an empty last word dropped
+    /// (`parse_line()` does not count it).
+    pub fn expand(&self, src: &str, from: usize, env: &Lookup) -> Vec<String> {
+        let mut out = Vec::with_capacity(self.words.len().saturating_sub(from));
+        for w in self.words.iter().skip(from) {
+            let raw = w.raw(src);
+            if raw.contains(['\\', '"', '\'']) {
+                out.extend(scan_with(raw, Some(env)).0);
+            } else {
+                out.push(raw.to_string());
+            }
+        }
+        if out.last().is_some_and(String::is_empty) {
+            out.pop();
+        }
+        out
+    }
+
     /// The values of at most `n` words from `from` on (a keyword and its first argument).
     pub fn head_values(&self, src: &str, from: usize, n: usize) -> Vec<String> {
         self.words
@@ -122,6 +142,16 @@ impl Word {
         scan(raw).0
     }
 
+    /// The value HAProxy sees with environment variables read from `env` (one string even
+    /// where `${NAME[*]}` would make several words; see [`Line::expand`]).
+    pub fn expand(&self, src: &str, env: &Lookup) -> String {
+        let raw = self.raw(src);
+        if !raw.contains(['\\', '"', '\'']) {
+            return raw.to_string();
+        }
+        scan_with(raw, Some(env)).0.join(" ")
+    }
+
     /// The first error HAProxy would report in this word, if any.
     pub fn error(&self, src: &str) -> Option<WordError> {
         let raw = self.raw(src);
@@ -136,11 +166,23 @@ fn is_hex(b: u8) -> bool {
     b.is_ascii_hexdigit()
 }
 
+/// Where environment variables get their values: the name (`NAME`, or `.LINE`, `.FILE`,
+/// `.SECTION`) to the value, `None` when it is not set.
+pub type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
 /// Unquotes and unescapes one word the way `parse_line()` does with the options HAProxy's
 /// configuration reader passes (quotes, backslashes, `#`, environment variables in double
-/// quotes), and reports the first error it would raise.
+/// quotes kept as written), and reports the first error it would raise.
 fn scan(raw: &str) -> (String, Option<WordError>) {
+    let (words, err) = scan_with(raw, None);
+    (words.concat(), err)
+}
+
+/// [`scan`], with environment variables replaced by what `env` gives when there is one; the
+/// words (one, or more where `${NAME[*]}` expands to several).
+fn scan_with(raw: &str, env: Option<&Lookup>) -> (Vec<String>, Option<WordError>) {
     let b = raw.as_bytes();
+    let mut words: Vec<String> = Vec::new();
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
     let mut err: Option<WordError> = None;
     let (mut squote, mut dquote) = (false, false);
@@ -230,17 +272,22 @@ fn scan(raw: &str) -> (String, Option<WordError>) {
                     i = j;
                     continue;
                 }
+                let name_at = j;
                 if first == b'.' {
                     j += 1;
                 }
                 while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
                     j += 1;
                 }
+                let name = &raw[name_at..j];
+                let mut split = false;
+                let mut default = None;
                 if brace {
                     if b.get(j) == Some(&b'[') {
                         j += 1;
                         if b.get(j) == Some(&b'*') && b.get(j + 1) == Some(&b']') {
                             j += 2;
+                            split = true;
                         } else {
                             set(WordError {
                                 at: j - 1,
@@ -251,9 +298,11 @@ fn scan(raw: &str) -> (String, Option<WordError>) {
                         }
                     }
                     if b.get(j) == Some(&b'-') {
+                        let from = j + 1;
                         while j < b.len() && b[j] != b'}' {
                             j += 1;
                         }
+                        default = raw.get(from..j);
                     }
                     if b.get(j) == Some(&b'}') {
                         j += 1;
@@ -266,7 +315,37 @@ fn scan(raw: &str) -> (String, Option<WordError>) {
                         });
                     }
                 }
-                out.extend_from_slice(&b[start..j]);
+                match env {
+                    None => out.extend_from_slice(&b[start..j]),
+                    Some(env) => {
+                        let value = env(name).or_else(|| default.map(str::to_string));
+                        let value = value.unwrap_or_default();
+                        if split {
+                            // Spaces end words; runs of them count once.
+                            let mut parts = value.split(|c: char| c.is_ascii_whitespace());
+                            if let Some(p) = parts.next() {
+                                out.extend_from_slice(p.as_bytes());
+                            }
+                            let mut gap = false;
+                            for p in parts {
+                                if p.is_empty() {
+                                    gap = true;
+                                    continue;
+                                }
+                                words.push(String::from_utf8_lossy(&out).into_owned());
+                                out.clear();
+                                out.extend_from_slice(p.as_bytes());
+                                gap = false;
+                            }
+                            if gap {
+                                words.push(String::from_utf8_lossy(&out).into_owned());
+                                out.clear();
+                            }
+                        } else {
+                            out.extend_from_slice(value.as_bytes());
+                        }
+                    }
+                }
                 i = j;
             }
             _ => {
@@ -283,7 +362,8 @@ fn scan(raw: &str) -> (String, Option<WordError>) {
             help: "close the quote on the same line: HAProxy reads one line at a time",
         });
     }
-    (String::from_utf8_lossy(&out).into_owned(), err)
+    words.push(String::from_utf8_lossy(&out).into_owned());
+    (words, err)
 }
 
 impl SyntaxTree {
@@ -314,6 +394,30 @@ mod tests {
         assert_eq!(word("\"fd@${fe1}\"").0, "fd@${fe1}");
         assert_eq!(word("\"${A-def}x\"").0, "${A-def}x");
         assert_eq!(word("$HOME").0, "$HOME");
+    }
+
+    #[test]
+    fn environment_variables() {
+        let env = |name: &str| match name {
+            "A" => Some("x y".to_string()),
+            "E" => Some(String::new()),
+            "L" => Some(" a  b ".to_string()),
+            ".LINE" => Some("7".to_string()),
+            _ => None,
+        };
+        let words = |s: &str| scan_with(s, Some(&env)).0;
+        assert_eq!(words("\"${A}\""), ["x y"]);
+        assert_eq!(words("\"$A-z\""), ["x y-z"]);
+        assert_eq!(words("\"${U-5s}\""), ["5s"]);
+        // The default is for an unset variable, not an empty one.
+        assert_eq!(words("\"${E-5s}\""), [""]);
+        assert_eq!(words("\"fd@${U}\""), ["fd@"]);
+        assert_eq!(words("\"${A[*]}\""), ["x", "y"]);
+        assert_eq!(words("\"<${L[*]}>\""), ["<", "a", "b", ">"]);
+        assert_eq!(words("\"${.LINE}\""), ["7"]);
+        // Outside double quotes nothing is read.
+        assert_eq!(words("${A}'${A}'"), ["${A}${A}"]);
+        assert_eq!(words("\"\\${A}\""), ["${A}"]);
     }
 
     #[test]

@@ -288,13 +288,14 @@ pub fn acl(words: &[String], origin: Origin) -> Acl {
 /// when it is a single, positive `path_beg`/`path`/`path_reg` test (named or anonymous),
 /// and an empty prefix (every request) otherwise.
 pub fn use_backend(w: &Walk, line: &Line, ki: usize, st: &ProxyState, origin: Origin) -> Route {
-    let words = line.values(w.src, ki);
+    let words = w.values(line, ki);
     let cond_at = words.iter().position(|x| x == "if" || x == "unless");
     let target_end = cond_at.unwrap_or(words.len());
     let target = words[1..target_end].join(" ");
     let (condition, cond_origin) = match cond_at {
         Some(i) => {
-            let first = line.words[ki + i].range;
+            // An environment variable may have made more words than were written.
+            let first = line.words.get(ki + i).unwrap_or(&line.words[ki]).range;
             let last = line.words.last().map_or(first, |l| l.range);
             (Some(words[i..].join(" ")), w.origin(first.cover(last)))
         }

@@ -15,6 +15,11 @@ use crate::source::FileId;
 pub struct Walk<'a> {
     pub src: &'a str,
     pub file: FileId,
+    /// The words of every line HAProxy reads, as it reads them (environment variables
+    /// expanded), by line start.
+    pub words: std::collections::HashMap<u32, Vec<String>>,
+    /// The lines HAProxy's reader skips (`.if` directives and branches not taken).
+    pub skipped: std::collections::HashSet<u32>,
 }
 
 /// A proxy as its lines build it, starting from what it inherits.
@@ -234,7 +239,7 @@ fn split(all: &Settings, kind: &str) -> (Settings, Settings) {
 impl Walk<'_> {
     /// Applies the lines of a proxy section to `state`.
     pub fn proxy_lines(&self, kind: &str, section: &Section, state: &mut ProxyState) {
-        for line in &section.lines {
+        for line in section.lines.iter().filter(|l| !self.skips(l)) {
             self.proxy_line(kind, line, state);
         }
     }
@@ -243,7 +248,10 @@ impl Walk<'_> {
         let src = self.src;
         let ki = line.keyword_index(src);
         let no = ki == 1 && line.words[0].raw(src) == "no";
-        let words = line.values(src, ki);
+        let words = self.values(line, ki);
+        if words.is_empty() {
+            return;
+        }
         let origin = self.origin(line.range);
         let kw = words[0].as_str();
         let arg = |i: usize| words.get(i).map(String::as_str);

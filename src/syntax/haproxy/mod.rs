@@ -1,5 +1,6 @@
 //! The HAProxy front-end: lexer, lossless syntax tree, parser, keyword tables and lowering.
 
+pub mod cond;
 pub mod cst;
 pub mod keywords;
 pub mod lexer;
@@ -8,7 +9,7 @@ mod lower_items;
 mod lower_proxy;
 pub mod parser;
 
-pub use lower::{lower, Lowered, ProxyInfo};
+pub use lower::{lower, Env, Lowered, ProxyInfo};
 pub use lower_items::{parse_time, split_address};
 pub use parser::parse;
 
