@@ -13,6 +13,7 @@ use crate::ir::{Format, Ir, Origin};
 
 pub static RULES: &[&Rule] = &[
     &frontend::SYNTAX,
+    &frontend::READER,
     &unknown_keyword::UNKNOWN_KEYWORD,
     &removed_keyword::REMOVED_KEYWORD,
     &undefined_backend::UNDEFINED_BACKEND,

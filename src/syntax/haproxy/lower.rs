@@ -145,7 +145,7 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
                 Severity::Warning,
                 "HAProxy warns with this as it reads the file",
             ),
-            Level::Error => (Severity::Error, "HAProxy stops reading here"),
+            Level::Error => (Severity::Error, "`haproxy -c` fails here"),
         };
         diagnostics
             .push(Diagnostic::new("haproxy/reader", severity, m.text.clone(), span).label(label));
