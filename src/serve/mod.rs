@@ -36,6 +36,7 @@ mod park;
 mod passwd;
 mod pcre;
 pub mod peers;
+mod persist;
 mod phases;
 pub mod plan;
 pub mod proxy;

@@ -362,6 +362,8 @@ pub struct ServerOptions {
     /// The requests an idle server connection must have carried for the first request of a
     /// client connection to take it (0: any, as nginx; `u32::MAX`: none).
     pub first_takes: u32,
+    /// `cookie NAME …` with the servers' `cookie VALUE`s: persistence by cookie.
+    pub persist: Option<Arc<super::persist::Persist>>,
 }
 
 /// HAProxy's `http-reuse` modes that lbc honours (`never` is refused).
@@ -449,6 +451,8 @@ impl ServerOptions {
             reuse: self.reuse.or(outer.reuse),
             // Decided by the target that reads the merged options (`backend`).
             first_takes: 0,
+            // A backend's own.
+            persist: self.persist.clone(),
         }
     }
 }
@@ -894,6 +898,11 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             all_backups = true;
             continue;
         }
+        // Read with the servers' values below.
+        let persistence = o.name == "cookie" || (o.name == "option" && o.args == ["persist"]);
+        if flavor == Flavor::Haproxy && persistence {
+            continue;
+        }
         if flavor == Flavor::Haproxy && options.take(o, false, f) {
             continue;
         }
@@ -925,6 +934,8 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
         name: p.name.clone(),
         peers: Vec::new(),
     };
+    // Each peer's `cookie` value (HAProxy persistence).
+    let mut cookies = Vec::new();
     // nginx has no `backup` with the hashing methods and `random` (it rejects the parameter).
     let no_backup = flavor == Flavor::Nginx
         && matches!(
@@ -942,7 +953,8 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             );
             continue;
         }
-        if s.slow_start.is_some() || s.cookie.is_some() || s.resolve || !s.other.is_empty() {
+        let cookie_alone = s.cookie.is_some() && flavor != Flavor::Haproxy;
+        if s.slow_start.is_some() || cookie_alone || s.resolve || !s.other.is_empty() {
             f.refuse(
                 s.origin,
                 "server options other than `weight`, `max_fails`, `fail_timeout`, `max_conns`, \
@@ -991,10 +1003,14 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
                         peer.fail_timeout = std::time::Duration::from_millis(t.0);
                     }
                     peers.peers.push(peer);
+                    cookies.push(s.cookie.clone());
                 }
             }
             Err(e) => f.refuse(s.origin, format!("the unresolvable server `{text}` ({e})")),
         }
+    }
+    if flavor == Flavor::Haproxy {
+        options.persist = super::persist::Persist::compile(&p.opaque, cookies, f).map(Arc::new);
     }
     let key = match &p.algorithm {
         Algorithm::Hash { key, .. } => match KeySpec::compile(key) {

@@ -27,6 +27,7 @@ use super::balance::{KeyInput, PickRequest};
 use super::conn;
 use super::connect::{BodyState, ExchangeError, Framing, Head, OpenError, UpConn, UpRequest};
 use super::headers::{self, Extra, Vars};
+use super::persist::{Direct, Persist};
 use super::plan::{ProxyTarget, ServerOptions, UpstreamPool};
 use super::respond::{self, Body};
 use super::retry::{ft, status_condition, Policy, Retries};
@@ -166,6 +167,11 @@ impl Upstreams {
         // upstream as they are (moved, not copied), less the hop-by-hop ones, with the
         // configured ones set.
         let mut headers = std::mem::take(req.headers_mut());
+        // HAProxy's cookie persistence reads (and may change) the client's cookies.
+        let direct = match (&target.options.persist, target.policy.haproxy) {
+            (Some(p), Some(_)) => p.request(&mut headers, &pool.peers),
+            _ => None,
+        };
         headers::strip_for_upstream(&mut headers);
         headers::set(&mut headers, &target.headers, set);
         server_options(&target.options, &mut headers, cx.remote.ip());
@@ -188,7 +194,10 @@ impl Upstreams {
             trail: &trail,
         };
         let mut resp = match target.policy.haproxy {
-            Some(r) => haproxy(pool, &target.policy, r, &pick, &out).await,
+            Some(r) => {
+                let persist = target.options.persist.as_deref().map(|p| (p, direct));
+                haproxy(pool, &target.policy, r, &pick, &out, persist).await
+            }
             None => nginx(pool, &target.policy, &pick, &out).await,
         };
         if trail.is_on() {
@@ -352,17 +361,27 @@ async fn haproxy(
     r: Retries,
     pick: &PickRequest<'_>,
     out: &Outgoing<'_>,
+    persist: Option<(&Persist, Option<Direct>)>,
 ) -> Response<Body> {
     let peers = &pool.peers.peers;
     let mut tried = Tried::new(peers.len());
-    let Some(mut i) = pool.balancer.pick(&pool.peers, pick, &tried) else {
+    // A request whose cookie names a usable server goes there without balancing.
+    let direct = persist.and_then(|(_, d)| d).map(|Direct(i)| i);
+    let Some(mut i) = direct.or_else(|| pool.balancer.pick(&pool.peers, pick, &tried)) else {
         return respond::error(StatusCode::SERVICE_UNAVAILABLE);
     };
     let mut left = r.retries;
     loop {
         let flight = InFlight::enter(pool, i);
         match attempt(pool, i, policy, out).await {
-            Ok((head, conn)) => return relay(head, conn, flight, policy.read, Ends::Apart),
+            Ok((mut head, conn)) => {
+                if let Some((p, _)) = persist {
+                    let status = head.parts.status.as_u16();
+                    let by_cookie = direct == Some(i);
+                    p.response(&mut head.parts.headers, status, out.method, i, by_cookie);
+                }
+                return relay(head, conn, flight, policy.read, Ends::Apart);
+            }
             Err(f) => {
                 peers[i]
                     .failures
