@@ -462,6 +462,41 @@ pub fn proxy_keyword(name: &str) -> Option<u8> {
     PROXY.iter().find(|(k, _)| *k == name).map(|(_, c)| *c)
 }
 
+/// The `option`s a frontend does not take (section 4.1's matrix: defaults, listen and backend
+/// only): in a `listen`, they belong to its backend side.
+const BACKEND_OPTIONS: &[&str] = &[
+    "abortonclose",
+    "accept-invalid-http-response",
+    "allbackups",
+    "checkcache",
+    "external-check",
+    "http-pretend-keepalive",
+    "httpchk",
+    "ldap-check",
+    "log-health-checks",
+    "mysql-check",
+    "persist",
+    "pgsql-check",
+    "prefer-last-server",
+    "redis-check",
+    "redispatch",
+    "smtpchk",
+    "spop-check",
+    "srvtcpka",
+    "ssl-hello-chk",
+    "tcp-check",
+    "transparent",
+];
+
+/// Where `option NAME` may stand (as [`proxy_keyword`] tells for keywords).
+pub fn option_caps(name: &str) -> u8 {
+    if BACKEND_OPTIONS.contains(&name) {
+        D | L | B
+    } else {
+        D | F | L | B
+    }
+}
+
 /// A keyword HAProxy no longer accepts: the version that removed it and what to write instead.
 pub struct Removed {
     pub keyword: &'static str,

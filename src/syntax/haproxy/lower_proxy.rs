@@ -345,7 +345,10 @@ impl Walk<'_> {
             _ => false,
         };
         if !handled || matches!(kw, "hash-type") {
-            let caps = keywords::proxy_keyword(kw).unwrap_or(D | F | L | B);
+            let caps = match (kw, arg(1)) {
+                ("option", Some(name)) => keywords::option_caps(name),
+                _ => keywords::proxy_keyword(kw).unwrap_or(D | F | L | B),
+            };
             st.opaque.push((self.opaque_line(line), caps));
         }
     }
