@@ -256,11 +256,23 @@ fn checker(k: &Ctx, e: &mut Emitter, b: &Block) {
             method,
             path,
             expect_status,
+            headers,
             ..
         } = &c.kind
         else {
             continue;
         };
+        if !headers.is_empty() {
+            let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+            e.approximated(
+                c.origin,
+                format!(
+                    "keepalived's HTTP_GET sends no `{}` header",
+                    names.join("`, `")
+                ),
+                "a `Host` can be given with `virtualhost` in the checker",
+            );
+        }
         let written = verbatim_urls.iter().any(|u| {
             u.children
                 .iter()

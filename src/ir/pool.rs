@@ -197,6 +197,14 @@ pub enum CheckKind {
         expect_status: Vec<String>,
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         tls: bool,
+        /// The request line's version (HAProxy `option httpchk M U VERSION`, `http-check
+        /// send ver`); HTTP/1.0 without it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+        /// Request header fields, in order (`http-check send hdr NAME VALUE`, or the lines
+        /// hidden after the version of `option httpchk`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        headers: Vec<(String, String)>,
     },
     /// An external command (keepalived `MISC_CHECK`).
     Script {

@@ -203,6 +203,8 @@ pub fn haproxy(
             path,
             expect_status,
             tls: false,
+            version,
+            headers,
         } => {
             // `option httpchk` sends `OPTIONS / HTTP/1.0` by default; 2xx and 3xx pass.
             let expect = match expect_ranges(expect_status, (200, 399)) {
@@ -214,7 +216,7 @@ pub fn haproxy(
             };
             let method = method.as_deref().unwrap_or("OPTIONS");
             Probe::Http {
-                request: format!("{method} {path} HTTP/1.0\r\n\r\n"),
+                request: haproxy_request(method, path, version.as_deref(), headers),
                 expect,
                 digest: None,
             }
@@ -231,6 +233,30 @@ pub fn haproxy(
         timeout: timeout.unwrap_or(interval),
         rule,
     })
+}
+
+/// The request of a HAProxy HTTP check as HAProxy 2.6 writes it (seen on the wire): the
+/// request line, the configured header fields (names in lower case), `content-length: 0` for
+/// a method other than GET, HEAD, OPTIONS and DELETE, and `connection: close` for HTTP/1.1.
+fn haproxy_request(
+    method: &str,
+    path: &str,
+    version: Option<&str>,
+    headers: &[(String, String)],
+) -> String {
+    let version = version.unwrap_or("HTTP/1.0");
+    let mut r = format!("{method} {path} {version}\r\n");
+    for (n, v) in headers {
+        r.push_str(&format!("{}: {v}\r\n", n.to_ascii_lowercase()));
+    }
+    if !matches!(method, "GET" | "HEAD" | "OPTIONS" | "DELETE") {
+        r.push_str("content-length: 0\r\n");
+    }
+    if version == "HTTP/1.1" {
+        r.push_str("connection: close\r\n");
+    }
+    r.push_str("\r\n");
+    r
 }
 
 /// keepalived's checker settings outside the IR check itself.

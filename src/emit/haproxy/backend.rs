@@ -201,11 +201,23 @@ fn health(cx: &Ctx, h: &HealthCheck, e: &mut Emitter) {
             path,
             expect_status,
             tls,
+            version,
+            headers,
         } => {
             e.carried();
             match method {
                 Some(m) => e.line(format!("option httpchk {m} {}", quote(path))),
                 None => e.line(format!("option httpchk {}", quote(path))),
+            }
+            if version.is_some() || !headers.is_empty() {
+                let mut send = String::from("http-check send");
+                if let Some(v) = version {
+                    send.push_str(&format!(" ver {}", quote(v)));
+                }
+                for (n, v) in headers {
+                    send.push_str(&format!(" hdr {} {}", quote(n), quote(v)));
+                }
+                e.line(send);
             }
             if !expect_status.is_empty() {
                 e.line(format!(

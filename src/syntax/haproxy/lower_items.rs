@@ -53,11 +53,24 @@ pub fn option(st: &mut ProxyState, words: &[String], no: bool, origin: Origin) -
         }
         Some("httpchk") if !no => {
             // `option httpchk [METHOD] [URI] [VERSION]`; one argument is the URI.
+            // `option httpchk [METHOD] [URI] [VERSION]`: one argument is the URI, two are the
+            // method and the URI. Header lines may hide after the version (`HTTP/1.1\r\nHost:\ a`,
+            // deprecated but common).
             let (method, path) = match words.len() {
                 2 => (None, "/".to_string()),
                 3 => (None, words[2].clone()),
                 _ => (Some(words[2].clone()), words[3].clone()),
             };
+            let mut headers = Vec::new();
+            let version = words.get(4).map(|v| {
+                let mut lines = v.split("\r\n");
+                let version = lines.next().unwrap_or("").to_string();
+                for l in lines.filter(|l| !l.is_empty()) {
+                    let (n, v) = l.split_once(':').unwrap_or((l, ""));
+                    headers.push((n.trim().to_string(), v.trim().to_string()));
+                }
+                version
+            });
             let expect = match &st.health {
                 Some(HealthCheck {
                     kind: CheckKind::Http { expect_status, .. },
@@ -71,6 +84,8 @@ pub fn option(st: &mut ProxyState, words: &[String], no: bool, origin: Origin) -
                     path,
                     expect_status: expect,
                     tls: false,
+                    version,
+                    headers,
                 },
                 origin,
                 ..Default::default()
@@ -89,7 +104,7 @@ pub fn option(st: &mut ProxyState, words: &[String], no: bool, origin: Origin) -
     }
 }
 
-/// `http-check expect [!] status CODE` and `http-check send meth M uri U`.
+/// `http-check expect [!] status CODE` and `http-check send [meth M] [uri U] [ver V] [hdr N V]…`.
 pub fn http_check(st: &mut ProxyState, words: &[String], origin: Origin) -> bool {
     let Some(HealthCheck {
         kind:
@@ -97,6 +112,8 @@ pub fn http_check(st: &mut ProxyState, words: &[String], origin: Origin) -> bool
                 method,
                 path,
                 expect_status,
+                version,
+                headers,
                 ..
             },
         ..
@@ -121,11 +138,16 @@ pub fn http_check(st: &mut ProxyState, words: &[String], origin: Origin) -> bool
                 match words[i].as_str() {
                     "meth" => *method = Some(words[i + 1].clone()),
                     "uri" => *path = words[i + 1].clone(),
+                    "ver" => *version = Some(words[i + 1].clone()),
+                    "hdr" if i + 2 < words.len() => {
+                        headers.push((words[i + 1].clone(), words[i + 2].clone()));
+                        i += 1;
+                    }
                     _ => return false,
                 }
                 i += 2;
             }
-            true
+            i == words.len()
         }
         _ => false,
     }

@@ -153,6 +153,8 @@ fn check(w: &mut Walker, at: &At, ctx: Ctx) -> (Vec<HealthCheck>, Option<Opaque>
                         path,
                         expect_status: expect,
                         tls: name == "SSL_GET",
+                        version: None,
+                        headers: Vec::new(),
                     },
                     origin: c.full_origin(),
                     ..Default::default()
