@@ -708,3 +708,46 @@ fn check_refuses_what_l4_cannot_honour() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("MISC_CHECK"), "{err}");
 }
+
+/// Echoes the request head it got as the body of a 200.
+fn echo_head(mut conn: TcpStream) {
+    let (head, _) = common::serve::read_head(&mut conn);
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        head.len()
+    );
+    let _ = conn.write_all(reply.as_bytes());
+    let _ = conn.shutdown(Shutdown::Write);
+}
+
+#[test]
+fn http_rules_in_a_tcp_proxy_are_ignored_as_haproxy_ignores_them() {
+    let backend = spawn_backend(echo_head);
+    let config = |port: u16| {
+        format!(
+            "defaults\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n\
+             listen l\n  mode tcp\n  bind 127.0.0.1:{port}\n  http-request set-header X-Added 1\n\
+             http-response set-header X-Resp 1\n  http-after-response set-header X-After 1\n\
+             option httpclose\n  option forwardfor\n  cookie SRV insert\n  stats uri /s\n\
+             server s 127.0.0.1:{backend} cookie a\n"
+        )
+    };
+    let p = common::serve::start_pair(config, start_haproxy);
+    let exchange = |port: u16| {
+        let mut c = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        c.write_all(b"GET /s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        let mut out = String::new();
+        let _ = c.read_to_string(&mut out);
+        out
+    };
+    let real = exchange(p.real);
+    // Bytes pass untouched: no header added either way, no cookie, no statistics page.
+    assert!(
+        real.ends_with("GET /s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"),
+        "{real}"
+    );
+    assert!(!real.contains("X-") && !real.contains("SRV"), "{real}");
+    assert_eq!(exchange(p.lbc), real);
+}

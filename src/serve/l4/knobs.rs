@@ -73,6 +73,28 @@ const COSMETIC: &[&str] = &[
     "proxy_socket_keepalive",
 ];
 /// HAProxy options that only concern logs, TCP keep-alive probes or kernel splicing.
+/// HAProxy keywords that need HTTP mode: in a TCP proxy HAProxy ignores them (with a warning:
+/// "'http-request' rules ignored for proxy 'x' as they require HTTP mode").
+const HAPROXY_HTTP_ONLY: &[&str] = &[
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "cookie",
+];
+
+/// HAProxy `option`s that need HTTP mode, ignored in a TCP proxy as HAProxy does (`httplog`
+/// falls back to `tcplog`).
+const HAPROXY_HTTP_OPTIONS: &[&str] = &[
+    "forwardfor",
+    "originalto",
+    "httpclose",
+    "http-server-close",
+    "http-keep-alive",
+    "http-buffer-request",
+    "http-pretend-keepalive",
+    "httplog",
+];
+
 const COSMETIC_OPTIONS: &[&str] = &[
     "tcplog",
     "dontlognull",
@@ -180,8 +202,11 @@ pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
         ("static files", s.content.as_ref().map(first_origin)),
         ("compression", s.compression.as_ref().map(first_origin)),
         ("caching", s.cache.as_ref().map(first_origin)),
-        ("statistics pages", s.stats.as_ref().map(first_origin)),
     ];
+    if let Some(o) = s.stats.as_ref().map(first_origin) {
+        // Only HAProxy has them; it ignores them in TCP mode.
+        f.ignore(o, "`stats` (HAProxy ignores it in TCP mode)");
+    }
     for (what, origin) in refused {
         if let Some(o) = origin {
             f.refuse(o, format!("{what} on a TCP/UDP service"));
@@ -236,6 +261,18 @@ pub fn knobs(s: &Settings, f: &mut Findings) -> Knobs {
             "option" if word == "allbackups" => k.allbackups = true,
             "option" if COSMETIC_OPTIONS.contains(&word) => {
                 f.ignore(o.origin, format!("`option {word}`"));
+            }
+            "option" if HAPROXY_HTTP_OPTIONS.contains(&word) => {
+                f.ignore(
+                    o.origin,
+                    format!("`option {word}` (HAProxy ignores it in TCP mode)"),
+                );
+            }
+            name if HAPROXY_HTTP_ONLY.contains(&name) => {
+                f.ignore(
+                    o.origin,
+                    format!("`{name}` (HAProxy ignores it in TCP mode)"),
+                );
             }
             "option" => f.refuse(o.origin, format!("`option {word}`")),
             name if COSMETIC.contains(&name) => f.ignore(o.origin, format!("`{name}`")),

@@ -236,7 +236,14 @@ fn pool(
 ) -> Option<(UpstreamPool, Knobs, Vec<bool>)> {
     let k = knobs(&p.settings, f).or(outer);
     let haproxy = format_of(ir, p.origin) == Format::Haproxy;
-    f.opaque(&p.opaque);
+    // HAProxy ignores a backend's `cookie` in TCP mode ("cookie will be ignored for proxy …
+    // (needs 'mode http')").
+    let (cookie, rest): (Vec<Opaque>, Vec<Opaque>) =
+        p.opaque.iter().cloned().partition(|o| o.name == "cookie");
+    for o in &cookie {
+        f.ignore(o.origin, "`cookie` (HAProxy ignores it in TCP mode)");
+    }
+    f.opaque(&rest);
     if let Some(z) = &p.zone {
         f.ignore(p.origin, format!("the shared memory zone `{z}`"));
     }
@@ -250,9 +257,15 @@ fn pool(
         // HAProxy `send-proxy`: the PROXY protocol v1 header before the client's bytes.
         let proxy_v1 = s.other.iter().any(|o| o == "send-proxy");
         let other: Vec<&String> = s.other.iter().filter(|o| *o != "send-proxy").collect();
-        if s.slow_start.is_some() || s.cookie.is_some() || s.resolve || !other.is_empty() {
+        if s.cookie.is_some() {
+            f.ignore(
+                s.origin,
+                "a server's `cookie` (HAProxy ignores it in TCP mode)",
+            );
+        }
+        if s.slow_start.is_some() || s.resolve || !other.is_empty() {
             let what = if other.is_empty() {
-                "`slowstart`, `cookie` and `resolve`".to_string()
+                "`slowstart` and `resolve`".to_string()
             } else {
                 let words: Vec<&str> = other.iter().map(|o| o.as_str()).collect();
                 format!("the server options `{}`", words.join(" "))
