@@ -167,11 +167,13 @@ impl Upstreams {
         // upstream as they are (moved, not copied), less the hop-by-hop ones, with the
         // configured ones set.
         let mut headers = std::mem::take(req.headers_mut());
-        // HAProxy's cookie persistence reads (and may change) the client's cookies.
-        let direct = match (&target.options.persist, target.policy.haproxy) {
-            (Some(p), Some(_)) => p.request(&mut headers, &pool.peers),
-            _ => None,
-        };
+        // HAProxy's cookie persistence (only HAProxy backends have it) reads, and may change,
+        // the client's cookies.
+        let persist = target
+            .options
+            .persist
+            .as_deref()
+            .map(|p| (p, p.request(&mut headers, &pool.peers)));
         headers::strip_for_upstream(&mut headers);
         headers::set(&mut headers, &target.headers, set);
         server_options(&target.options, &mut headers, cx.remote.ip());
@@ -194,10 +196,7 @@ impl Upstreams {
             trail: &trail,
         };
         let mut resp = match target.policy.haproxy {
-            Some(r) => {
-                let persist = target.options.persist.as_deref().map(|p| (p, direct));
-                haproxy(pool, &target.policy, r, &pick, &out, persist).await
-            }
+            Some(r) => haproxy(pool, &target.policy, r, &pick, &out, persist).await,
             None => nginx(pool, &target.policy, &pick, &out).await,
         };
         if trail.is_on() {

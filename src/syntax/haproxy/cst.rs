@@ -71,13 +71,13 @@ impl Line {
         self.words.iter().skip(from).map(|w| w.value(src)).collect()
     }
 
-    /// Word values from `from` on as HAProxy reads them: `$NAME`, `${NAME}` and
-    /// `${NAME-default}` inside double quotes replaced by what `env` gives (nothing when it
-    /// gives nothing), `${NAME[*]}` split into words at spaces, and an empty last word dropped
-    /// (`parse_line()` does not count it).
-    pub fn expand(&self, src: &str, from: usize, env: &Lookup) -> Vec<String> {
-        let mut out = Vec::with_capacity(self.words.len().saturating_sub(from));
-        for w in self.words.iter().skip(from) {
+    /// The line's words as HAProxy reads them: `$NAME`, `${NAME}` and `${NAME-default}`
+    /// inside double quotes replaced by what `env` gives (nothing when it gives nothing),
+    /// `${NAME[*]}` split into words at spaces, and an empty last word dropped (`parse_line()`
+    /// does not count it).
+    pub fn expand(&self, src: &str, env: &Lookup) -> Vec<String> {
+        let mut out = Vec::with_capacity(self.words.len());
+        for w in &self.words {
             let raw = w.raw(src);
             if raw.contains(['\\', '"', '\'']) {
                 out.extend(scan_with(raw, Some(env)).0);
@@ -140,16 +140,6 @@ impl Word {
             return raw.to_string();
         }
         scan(raw).0
-    }
-
-    /// The value HAProxy sees with environment variables read from `env` (one string even
-    /// where `${NAME[*]}` would make several words; see [`Line::expand`]).
-    pub fn expand(&self, src: &str, env: &Lookup) -> String {
-        let raw = self.raw(src);
-        if !raw.contains(['\\', '"', '\'']) {
-            return raw.to_string();
-        }
-        scan_with(raw, Some(env)).0.join(" ")
     }
 
     /// The first error HAProxy would report in this word, if any.

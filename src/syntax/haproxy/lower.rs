@@ -227,7 +227,6 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
 fn from_clause(w: &Walk, section: &Section) -> Option<String> {
     let words = &section.header.words;
     let i = words.iter().position(|x| x.raw(w.src) == "from")?;
-    let _ = words.get(i + 1)?;
     w.values(&section.header, i + 1).into_iter().next()
 }
 
@@ -257,7 +256,7 @@ fn read(
             _ if name.starts_with('.') => None,
             _ => env.get(name),
         };
-        line.expand(src, 0, &lookup)
+        line.expand(src, &lookup)
     };
     for line in &tree.preamble {
         let w = line_words(line, &section);
