@@ -1,6 +1,6 @@
 //! The book's rule pages are generated from the rules' doc comments: this test fails when a
 //! page is missing or stale (run with `LBC_UPDATE_BOOK=1` to rewrite them), and checks that
-//! SUMMARY.md links every page.
+//! SUMMARY.md and the rules index link every page.
 
 use std::path::PathBuf;
 
@@ -18,6 +18,7 @@ fn page(rule: &lbc::rules::Rule) -> String {
 fn rule_pages_are_current() {
     let book = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("book/src");
     let summary = std::fs::read_to_string(book.join("SUMMARY.md")).unwrap();
+    let index = std::fs::read_to_string(book.join("rules/index.md")).unwrap();
     let update = std::env::var_os("LBC_UPDATE_BOOK").is_some();
     let mut stale = Vec::new();
     for rule in lbc::rules::all() {
@@ -32,6 +33,9 @@ fn rule_pages_are_current() {
         }
         if !summary.contains(&format!("({rel})")) {
             stale.push(format!("SUMMARY.md does not link {rel}"));
+        }
+        if !index.contains(&format!("[`{}`]({}.md)", rule.code, rule.code)) {
+            stale.push(format!("rules/index.md does not list {}", rule.code));
         }
     }
     assert!(

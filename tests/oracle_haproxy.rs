@@ -1,6 +1,7 @@
 //! The real HAProxy is the oracle: every corpus file and seed that `haproxy -c` (2.6) accepts
-//! must get no error from `lbc check`, and where HAProxy rejects a seed, lbc must report an
-//! error on the line HAProxy names. Fails (rather than skipping) when haproxy is missing.
+//! must get no error from `lbc check` (as must each rule's `pass.cfg` it accepts), and where
+//! HAProxy rejects a seed or a rule's `fail.cfg`, lbc must report an error on the line HAProxy
+//! names. Fails (rather than skipping) when haproxy is missing.
 //!
 //! Corpus files cut from HAProxy's reg-tests still hold VTest macros. Unquoted ones
 //! (`${s1_addr}:${s1_port}`) are plain words to HAProxy; quoted ones are environment variables,
@@ -51,6 +52,7 @@ fn accepted_by_haproxy_means_no_lbc_error() {
     let tmp = tempfile::tempdir().unwrap();
     let mut files = files_in(&shared().join("corpus/haproxy"));
     files.extend(files_in(&root().join("fixtures/seeds/haproxy")));
+    files.extend(rule_fixtures("pass.cfg"));
     let (mut accepted, mut rejected) = (0, 0);
     let mut disagreements = Vec::new();
     for f in &files {
@@ -86,10 +88,25 @@ fn accepted_by_haproxy_means_no_lbc_error() {
     );
 }
 
+/// The `name` file (`fail.cfg`, `pass.cfg`) of every HAProxy rule's fixtures.
+fn rule_fixtures(name: &str) -> Vec<std::path::PathBuf> {
+    let dir = root().join("fixtures/rules/haproxy");
+    let mut rules: Vec<_> = std::fs::read_dir(&dir)
+        .expect("fixtures/rules/haproxy")
+        .map(|e| e.unwrap().path().join(name))
+        .filter(|p| p.exists())
+        .collect();
+    rules.sort();
+    rules
+}
+
+/// Where HAProxy rejects a seed or a rule's fixture, lbc reports an error on each line it names.
 #[test]
 fn rejected_seeds_get_an_error_on_that_line() {
     let mut checked = 0;
-    for seed in files_in(&root().join("fixtures/seeds/haproxy")) {
+    let mut files = files_in(&root().join("fixtures/seeds/haproxy"));
+    files.extend(rule_fixtures("fail.cfg"));
+    for seed in files {
         let Err(msg) = haproxy_c(&seed) else { continue };
         let out = check_file(&seed);
         // HAProxy reports `parsing [FILE:LINE]` for each line-level alert.

@@ -6,6 +6,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::{Origin, Settings};
 use crate::rules::{first_line, RuleContext};
+use crate::syntax::haproxy::ProxyInfo;
 
 declare_rule! {
     /// A frontend without an effective `timeout client`, or a backend without `timeout
@@ -50,7 +51,11 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
     let services: HashMap<_, _> = cx.ir.services.iter().map(|s| (key(&s.origin), s)).collect();
     let pools: HashMap<_, _> = cx.ir.pools.iter().map(|p| (key(&p.origin), p)).collect();
     for l in cx.haproxy {
-        for p in l.proxies.iter().filter(|p| p.kind != "defaults") {
+        // A `from` naming no single defaults section is `defaults-inheritance`'s finding; what
+        // the proxy would have inherited is unknown.
+        let judged =
+            |p: &&ProxyInfo| p.kind != "defaults" && (p.from.is_none() || p.inherits.is_some());
+        for p in l.proxies.iter().filter(judged) {
             let at = (l.file.0, p.header.start);
             let mut missing = Vec::new();
             if let Some(s) = services.get(&at) {

@@ -1,5 +1,6 @@
 //! HAProxy rules.
 
+mod defaults_inheritance;
 mod frontend;
 mod missing_timeouts;
 mod mode_mismatch;
@@ -17,6 +18,7 @@ pub static RULES: &[&Rule] = &[
     &unknown_keyword::UNKNOWN_KEYWORD,
     &removed_keyword::REMOVED_KEYWORD,
     &undefined_backend::UNDEFINED_BACKEND,
+    &defaults_inheritance::DEFAULTS_INHERITANCE,
     &missing_timeouts::MISSING_TIMEOUTS,
     &mode_mismatch::MODE_MISMATCH,
     &weak_stats_auth::WEAK_STATS_AUTH,

@@ -16,11 +16,14 @@ declare_rule! {
     /// proxies, `userlist`, `peers`, `resolvers`, `cache`, `program`, `http-errors`, `ring`,
     /// `mailers`, `log-forward`, `fcgi-app`), checks `option NAME` and `timeout NAME`, and
     /// suggests the closest known name. A proxy keyword in a section without its capability
-    /// (`balance` in a `frontend`, `bind` in a `backend`) is a warning: HAProxy ignores it.
+    /// (`balance` in a `frontend`, `bind` in a `backend`) is a warning: HAProxy ignores it;
+    /// in a `defaults` section (`use_backend`, `server`, `stick`, `filter`…) it is an error,
+    /// as HAProxy refuses to start.
     ///
     /// ## Why is this bad?
     /// `haproxy -c` fails on an unknown keyword (`unknown keyword 'maxconns' in 'global'
-    /// section`), and silently drops a misplaced one after a warning.
+    /// section`) and on a proxy keyword in `defaults` (`'use_backend' not allowed in
+    /// 'defaults' section`), and silently drops a misplaced one elsewhere after a warning.
     ///
     /// ## Example
     /// ```haproxy
@@ -97,7 +100,21 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 "timeout" => out.extend(sub(kw::TIMEOUTS, "timeout")),
                 _ => {}
             }
-            if caps & kw::cap(kind) == 0 {
+            if caps & kw::cap(kind) == 0 && kind == "defaults" {
+                out.push(
+                    Diagnostic::new(
+                        UNKNOWN_KEYWORD.code,
+                        Severity::Error,
+                        format!("`{name}` is not allowed in a `defaults` section"),
+                        span(&line.words[ki]),
+                    )
+                    .label("HAProxy refuses to start on it")
+                    .help(format!(
+                        "move it to the sections it belongs to ({})",
+                        where_allowed(caps)
+                    )),
+                );
+            } else if caps & kw::cap(kind) == 0 {
                 let needs = if caps & kw::F == 0 {
                     "a backend"
                 } else {

@@ -39,6 +39,8 @@ pub struct ProxyInfo {
     pub protocol: Protocol,
     /// The defaults section it inherits from (its header), if any.
     pub inherits: Option<TextRange>,
+    /// The name its header gives with `from`, found or not.
+    pub from: Option<String>,
 }
 
 /// The environment HAProxy reads as it parses (`"${NAME}"` in double quotes): the process's,
@@ -157,8 +159,9 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
         skipped: blocks.skipped,
     };
     let mut proxies = Vec::new();
-    // Defaults sections by name, and the last one seen (what a proxy without `from` uses).
-    let mut named: HashMap<String, (ProxyState, TextRange)> = HashMap::new();
+    // Defaults sections by name (`None` once two share the name: HAProxy finds the name
+    // ambiguous), and the last one seen (what a proxy without `from` uses).
+    let mut named: HashMap<String, Option<(ProxyState, TextRange)>> = HashMap::new();
     let mut last: Option<(ProxyState, TextRange)> = None;
     for section in &tree.sections {
         if w.skips(&section.header) {
@@ -172,7 +175,7 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
                 let name = section.name(&src);
                 let from = from_clause(&w, section);
                 let parent = match &from {
-                    Some(f) => named.get(f).cloned(),
+                    Some(f) => named.get(f).cloned().flatten(),
                     None if kind == "defaults" => None,
                     None => last.clone(),
                 };
@@ -193,6 +196,7 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
                     header: section.header.range,
                     protocol: state.protocol(),
                     inherits: parent.as_ref().map(|(_, r)| *r),
+                    from: from.clone(),
                 });
                 if kind == "defaults" {
                     ir.defaults.push(Defaults {
@@ -203,7 +207,11 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
                         origin,
                     });
                     if let Some(n) = &name {
-                        named.insert(n.clone(), (state.clone(), section.header.range));
+                        let entry = (state.clone(), section.header.range);
+                        named
+                            .entry(n.clone())
+                            .and_modify(|e| *e = None)
+                            .or_insert(Some(entry));
                     }
                     last = Some((state, section.header.range));
                 } else {
