@@ -709,20 +709,9 @@ fn check_refuses_what_l4_cannot_honour() {
     assert!(err.contains("MISC_CHECK"), "{err}");
 }
 
-/// Echoes the request head it got as the body of a 200.
-fn echo_head(mut conn: TcpStream) {
-    let (head, _) = common::serve::read_head(&mut conn);
-    let reply = format!(
-        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
-        head.len()
-    );
-    let _ = conn.write_all(reply.as_bytes());
-    let _ = conn.shutdown(Shutdown::Write);
-}
-
 #[test]
 fn http_rules_in_a_tcp_proxy_are_ignored_as_haproxy_ignores_them() {
-    let backend = spawn_backend(echo_head);
+    let backend = spawn_backend(common::serve::echo_head);
     let config = |port: u16| {
         format!(
             "defaults\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n\

@@ -145,6 +145,9 @@ pub struct Defaults {
     pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Settings::is_empty")]
     pub settings: Settings,
+    /// Named conditions of a HAProxy `defaults NAME` section: only its own rules read them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acls: Vec<Acl>,
     pub origin: Origin,
 }
 

@@ -35,7 +35,7 @@ pub struct Pool {
     /// Pool-level settings (HAProxy backend timeouts, retries, cookies, stats …).
     #[serde(default, skip_serializing_if = "crate::ir::Settings::is_empty")]
     pub settings: crate::ir::Settings,
-    /// The named defaults section it inherits from (HAProxy).
+    /// The defaults section its `from` names (HAProxy); without it, the last one before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

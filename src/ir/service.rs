@@ -37,7 +37,7 @@ pub struct Service {
     /// Named conditions (HAProxy `acl NAME criterion value…`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acls: Vec<Acl>,
-    /// The named defaults section this service inherits from (HAProxy `defaults NAME`/`from`).
+    /// The defaults section its `from` names (HAProxy); without it, the last one before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<String>,
     pub origin: Origin,

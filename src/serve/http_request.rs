@@ -31,6 +31,20 @@ pub const READ: &[&str] = &[
 pub struct ResponseRules(Vec<Action>);
 
 impl ResponseRules {
+    /// `first`'s rules, then `then`'s.
+    pub fn then(
+        first: Option<ResponseRules>,
+        then: Option<ResponseRules>,
+    ) -> Option<ResponseRules> {
+        match (first, then) {
+            (Some(mut a), Some(b)) => {
+                a.0.extend(b.0);
+                Some(a)
+            }
+            (a, b) => a.or(b),
+        }
+    }
+
     pub fn compile(opaque: &[Opaque], f: &mut Findings) -> Option<ResponseRules> {
         let mut rules = Vec::new();
         for o in opaque.iter().filter(|o| o.name == "http-response") {
@@ -158,6 +172,19 @@ impl Rules {
         }
         let monitor = monitor.map(|uri| (uri, fails));
         (monitor.is_some() || !rules.is_empty()).then_some(Rules { monitor, rules })
+    }
+
+    /// `first`'s rules, then `then`'s (a named defaults section's before its proxy's); the
+    /// proxy's `monitor-uri` over the inherited one.
+    pub fn then(first: Option<Rules>, then: Option<Rules>) -> Option<Rules> {
+        match (first, then) {
+            (Some(mut a), Some(b)) => {
+                a.rules.extend(b.rules);
+                a.monitor = b.monitor.or(a.monitor);
+                Some(a)
+            }
+            (a, b) => a.or(b),
+        }
     }
 
     /// The conditions of every rule, for [`Acls::compile`] to know which ACLs are used.

@@ -587,14 +587,11 @@ pub fn plan_in(
     let top = super::l4::top_level(ir, &mut f);
     f.opaque(&top);
     shared.haproxy_head = Some(HeadLimits::haproxy(&top, &mut f));
+    // nginx's `http {}` level; each HAProxy proxy has its own chain of `defaults` sections.
     let mut http_defaults = None;
-    for d in &ir.defaults {
-        if d.protocol != Protocol::Http {
-            continue; // planned by `l4`
-        } else if d.name.is_some() || d.from.is_some() {
-            f.refuse(d.origin, "named defaults sections");
-        } else {
-            f.scope_settings(&d.settings);
+    for d in ir.defaults.iter().filter(|d| d.protocol == Protocol::Http) {
+        f.scope_settings(&d.settings);
+        if flavor(ir, d.origin) == Flavor::Nginx {
             http_defaults = Some(&d.settings);
         }
     }
@@ -603,6 +600,25 @@ pub fn plan_in(
         .unwrap_or_default();
     let mut pools = BTreeMap::new();
     for p in ir.pools.iter().filter(|p| p.protocol == Protocol::Http) {
+        // A backend's own rules are refused with its other lines (`pool`); so are those of
+        // a named defaults section it inherits.
+        if flavor(ir, p.origin) == Flavor::Haproxy {
+            let chain = haproxy_defaults(ir, p.origin, p.defaults.as_deref());
+            let rules = chain
+                .last()
+                .into_iter()
+                .flat_map(|d| &d.settings.opaque)
+                .filter(|o| o.name == "http-request" || o.name == "http-response");
+            for o in rules {
+                f.refuse(
+                    o.origin,
+                    format!(
+                        "`{}` rules in a defaults section a backend inherits",
+                        o.name
+                    ),
+                );
+            }
+        }
         // A refused pool stays known, so that its users are not refused a second time.
         let rt = pool(p, flavor(ir, p.origin), &mut f).map(Arc::new);
         if let Some(rt) = rt.as_ref().filter(|rt| !rt.checks.is_empty()) {
@@ -619,7 +635,28 @@ pub fn plan_in(
         let (s, stats) = super::stats::split(s, &mut f);
         let s = s.as_ref();
         shared.nginx = matches!(flavor(ir, s.origin), Flavor::Nginx);
-        let Some(host) = host(s, &pools, &base_headers, &scopes, &mut shared, &mut f) else {
+        let chain = match shared.nginx {
+            true => Vec::new(),
+            false => haproxy_defaults(ir, s.origin, s.defaults.as_deref()),
+        };
+        let (scopes, base_headers) = match chain.last() {
+            None if shared.nginx => (scopes.clone(), base_headers.clone()),
+            None => (Vec::new(), Vec::new()),
+            Some(d) => (
+                chain.iter().map(|d| &d.settings).collect(),
+                proxy_headers(&d.settings, &[]),
+            ),
+        };
+        let inherited = chain.last().copied();
+        let Some(host) = host(
+            s,
+            &pools,
+            &base_headers,
+            &scopes,
+            inherited,
+            &mut shared,
+            &mut f,
+        ) else {
             continue;
         };
         let mut addrs = Vec::new();
@@ -643,7 +680,10 @@ pub fn plan_in(
                 f.refuse(l.origin, "PROXY protocol and unix sockets");
                 continue;
             }
-            let (proto, options) = haproxy_proto(&l.options, shared.nginx);
+            let (proto, mut options) = haproxy_proto(&l.options, shared.nginx);
+            if !shared.nginx {
+                options = haproxy_bind_tuning(&options, l.origin, &mut f);
+            }
             let http2 = match proto {
                 Some("h2") => Http2::Only,
                 Some("h1") => Http2::No,
@@ -791,6 +831,35 @@ fn haproxy_proto(options: &[String], nginx: bool) -> (Option<&str>, Vec<String>)
     }
 }
 
+/// HAProxy `bind` options that change nothing a client sees (`name`, `id`, `backlog`,
+/// `tfo`, `process`, …): ignored with a warning, with their argument; the others are returned.
+fn haproxy_bind_tuning(
+    options: &[String],
+    origin: crate::ir::Origin,
+    f: &mut Findings,
+) -> Vec<String> {
+    const WITH_ARG: &[&str] = &[
+        "name", "id", "backlog", "mss", "nice", "process", "thread", "tcp-ut",
+    ];
+    const FLAGS: &[&str] = &["tfo", "defer-accept", "v4v6"];
+    let mut rest = Vec::new();
+    let mut it = options.iter();
+    while let Some(o) = it.next() {
+        if WITH_ARG.contains(&o.as_str()) {
+            let arg = it.next().map_or("", String::as_str);
+            f.ignore(
+                origin,
+                format!("the bind option `{o} {arg}` (naming or socket tuning)"),
+            );
+        } else if FLAGS.contains(&o.as_str()) {
+            f.ignore(origin, format!("the bind option `{o}` (socket tuning)"));
+        } else {
+            rest.push(o.clone());
+        }
+    }
+    rest
+}
+
 /// `http2_max_concurrent_streams` in `scopes` (outermost first; nginx's default 128), or
 /// HAProxy's 100.
 fn h2_streams(scopes: &[&Settings], nginx: bool, f: &mut Findings) -> u32 {
@@ -852,6 +921,40 @@ fn listen_options(options: &[String], origin: crate::ir::Origin, f: &mut Finding
         }
     }
     ok
+}
+
+/// The HAProxy `defaults` sections a proxy at `at` inherits from, outermost first: the one
+/// its `from` names (else the last before it in its file), preceded by the one that names
+/// with its own `from`, and so on. A name given to no earlier section, or to two, gives
+/// nothing (`haproxy/defaults-inheritance` reports it).
+pub(crate) fn haproxy_defaults<'a>(
+    ir: &'a Ir,
+    at: crate::ir::Origin,
+    from: Option<&str>,
+) -> Vec<&'a crate::ir::Defaults> {
+    let before = |at: crate::ir::Origin| {
+        ir.defaults
+            .iter()
+            .filter(move |d| d.origin.file == at.file && d.origin.start < at.start)
+    };
+    let named = |at: crate::ir::Origin, name: &str| {
+        let mut found = before(at).filter(|d| d.name.as_deref() == Some(name));
+        match (found.next(), found.next()) {
+            (Some(d), None) => Some(d),
+            _ => None,
+        }
+    };
+    let mut chain = Vec::new();
+    let mut next = match from {
+        Some(name) => named(at, name),
+        None => before(at).next_back(),
+    };
+    while let Some(d) = next {
+        chain.push(d);
+        next = d.from.as_deref().and_then(|name| named(d.origin, name));
+    }
+    chain.reverse();
+    chain
 }
 
 fn flavor(ir: &Ir, origin: crate::ir::Origin) -> Flavor {
@@ -1058,15 +1161,13 @@ fn host(
     pools: &Pools,
     base_headers: &[crate::ir::Header],
     scopes: &[&Settings],
+    defaults: Option<&crate::ir::Defaults>,
     shared: &mut Shared,
     f: &mut Findings,
 ) -> Option<Host> {
     if s.protocol != Protocol::Http {
         f.refuse(s.origin, "stream (TCP/UDP) services");
         return None;
-    }
-    if s.defaults.is_some() {
-        f.refuse(s.origin, "named defaults sections");
     }
     let mut names = Vec::new();
     for n in &s.server_names {
@@ -1103,7 +1204,21 @@ fn host(
         .chain(rule_conditions.iter().map(String::as_str))
         .collect();
     let acls = super::acl::Acls::compile(&s.acls, &conditions, f);
-    let http_request = super::http_request::Rules::compile(&s.settings.opaque, &acls, f);
+    // HAProxy runs the rules of a named defaults section first, with its own ACLs.
+    let inherited = defaults.map(|d| {
+        let conditions = super::http_request::Rules::conditions(&d.settings.opaque);
+        let conditions: Vec<&str> = conditions.iter().map(String::as_str).collect();
+        let acls = super::acl::Acls::compile(&d.acls, &conditions, f);
+        (
+            super::http_request::Rules::compile(&d.settings.opaque, &acls, f),
+            super::http_request::ResponseRules::compile(&d.settings.opaque, f),
+        )
+    });
+    let (inherited_request, inherited_response) = inherited.unzip();
+    let http_request = super::http_request::Rules::then(
+        inherited_request.flatten(),
+        super::http_request::Rules::compile(&s.settings.opaque, &acls, f),
+    );
     let mut rules = Vec::new();
     for r in &s.routes {
         if let (Some(text), Some(action)) = (&r.condition, &r.action) {
@@ -1165,7 +1280,10 @@ fn host(
         header_timeout: header_timeout(&scopes, shared.nginx),
         switch: (!rules.is_empty()).then(|| super::acl::Switch { rules }),
         http_request,
-        http_response: super::http_request::ResponseRules::compile(&s.settings.opaque, f),
+        http_response: super::http_request::ResponseRules::then(
+            inherited_response.flatten(),
+            super::http_request::ResponseRules::compile(&s.settings.opaque, f),
+        ),
         head: match shared.haproxy_head {
             Some(h) if !shared.nginx => h,
             _ => HeadLimits::nginx(&scopes, f),

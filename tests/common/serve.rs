@@ -81,6 +81,17 @@ pub fn serve_one(name: &str, mut conn: TcpStream) {
     let _ = conn.shutdown(Shutdown::Write);
 }
 
+/// Echoes the request head it got as the body of a 200.
+pub fn echo_head(mut conn: TcpStream) {
+    let (head, _) = read_head(&mut conn);
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        head.len()
+    );
+    let _ = conn.write_all(reply.as_bytes());
+    let _ = conn.shutdown(Shutdown::Write);
+}
+
 /// The value of header `name` (lower-cased) among parsed `(name, value)` lines.
 pub fn header_in<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers

@@ -21,7 +21,7 @@ pub struct Generated {
 pub fn backend(cx: &Ctx, p: &Pool, kind: &str, e: &mut Emitter) {
     if !kind.is_empty() {
         let from = if cx.native {
-            super::native::from_clause(cx, p.defaults.as_deref(), p.origin)
+            super::native::from_clause(p.defaults.as_deref())
         } else {
             String::new()
         };

@@ -13,7 +13,7 @@ pub fn frontend(cx: &Ctx, s: &Service, pool: Option<&Pool>, e: &mut Emitter) {
     let head = format!(
         "{kind} {}{}",
         s.name.clone().unwrap_or_default(),
-        from_clause(cx, s.defaults.as_deref(), s.origin)
+        from_clause(s.defaults.as_deref())
     );
     e.line(head);
     e.indent();
@@ -45,9 +45,7 @@ pub fn frontend(cx: &Ctx, s: &Service, pool: Option<&Pool>, e: &mut Emitter) {
     // ACLs first: other lines may use them.
     for a in &s.acls {
         e.carried();
-        let mut w = vec![format!("acl {} {}", a.name, a.criterion)];
-        w.extend(a.values.iter().map(|v| quote(v)));
-        e.line(w.join(" "));
+        e.line(acl_line(a));
     }
     for l in proxy_params(Some(cx), &s.settings, e) {
         e.line(l);
@@ -82,22 +80,10 @@ pub fn frontend(cx: &Ctx, s: &Service, pool: Option<&Pool>, e: &mut Emitter) {
     e.dedent();
 }
 
-/// ` from NAME` when the named defaults a proxy inherits from is not simply the last one
-/// before it.
-pub fn from_clause(cx: &Ctx, defaults: Option<&str>, at: crate::ir::Origin) -> String {
-    let Some(d) = defaults else {
-        return String::new();
-    };
-    let last = cx
-        .ir
-        .defaults
-        .iter()
-        .rfind(|x| x.origin.start < at.start && x.origin.file == at.file);
-    if last.is_some_and(|l| l.name.as_deref() == Some(d)) {
-        String::new()
-    } else {
-        format!(" from {d}")
-    }
+/// ` from NAME` when the proxy names its defaults section (without it, HAProxy takes the last
+/// one before it, as the input did: sections keep their order).
+pub fn from_clause(defaults: Option<&str>) -> String {
+    defaults.map(|d| format!(" from {d}")).unwrap_or_default()
 }
 
 /// An HAProxy bind address for a listener.
@@ -115,4 +101,11 @@ fn bind_addr(l: &Listener) -> String {
         (Some(a), None) => a.clone(),
         (None, None) => ":80".into(),
     }
+}
+
+/// `acl NAME CRITERION VALUE…` as written.
+pub fn acl_line(a: &crate::ir::Acl) -> String {
+    let mut w = vec![format!("acl {} {}", a.name, a.criterion)];
+    w.extend(a.values.iter().map(|v| quote(v)));
+    w.join(" ")
 }

@@ -26,6 +26,10 @@ pub fn defaults_section(cx: &Ctx, d: &Defaults, e: &mut Emitter) {
     e.indent();
     e.line(format!("mode {}", mode(d.protocol)));
     let _ = cx;
+    for a in &d.acls {
+        e.carried();
+        e.line(super::native::acl_line(a));
+    }
     for l in proxy_params(None, &d.settings, e) {
         e.line(l);
     }

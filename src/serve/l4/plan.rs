@@ -70,10 +70,6 @@ pub fn plan(
     // sections that inherit them.
     let mut stream_defaults: BTreeMap<u32, Knobs> = BTreeMap::new();
     for d in ir.defaults.iter().filter(|d| d.protocol != Protocol::Http) {
-        if d.name.is_some() || d.from.is_some() {
-            f.refuse(d.origin, "named defaults sections");
-            continue;
-        }
         let k = knobs(&d.settings, f);
         if format_of(ir, d.origin) == Format::Nginx {
             stream_defaults.insert(d.origin.file, k);
@@ -381,9 +377,6 @@ fn service(
     }
     for n in &s.server_names {
         f.refuse(n.origin, "`server_name` in a stream server");
-    }
-    if s.defaults.is_some() {
-        f.refuse(s.origin, "named defaults sections");
     }
     let sets = Sets::compile(&s.settings.opaque, names, f);
     let planned = match &s.action {

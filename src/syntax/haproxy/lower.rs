@@ -183,11 +183,8 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
                     .as_ref()
                     .map(|(p, _)| p.inherit())
                     .unwrap_or_default();
-                state.defaults_name = match &from {
-                    Some(f) => Some(f.clone()),
-                    None if kind != "defaults" => parent.as_ref().and_then(|(p, _)| p.name.clone()),
-                    None => None,
-                };
+                // What `from` names (the IR's link); without it, the last defaults before.
+                state.defaults_name = from.clone().filter(|_| kind != "defaults");
                 state.name.clone_from(&name);
                 w.proxy_lines(kind, section, &mut state);
                 proxies.push(ProxyInfo {
@@ -204,6 +201,7 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
                         name: name.clone(),
                         from: from.clone(),
                         settings: state.defaults_settings(),
+                        acls: state.acls.clone(),
                         origin,
                     });
                     if let Some(n) = &name {

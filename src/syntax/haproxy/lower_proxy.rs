@@ -26,7 +26,7 @@ pub struct Walk<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct ProxyState {
     pub name: Option<String>,
-    /// The named defaults section it inherits from.
+    /// The defaults section its `from` names (without it, the last one before it).
     pub defaults_name: Option<String>,
     pub mode: Option<Setting<Protocol>>,
     /// Every modelled setting of the proxy, split between service and pool at the end.

@@ -1,0 +1,146 @@
+//! `lbc serve` against real HAProxy on named `defaults` sections: `frontend fe from web`,
+//! `defaults web from base`, the last `defaults` for proxies without `from`, and the TCP/HTTP
+//! rules of a named `defaults` (run before the proxy's own, with the section's own ACLs).
+//! The same requests go to both; status, the response headers the rules set and the request
+//! headers the backend receives must be the same.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+
+use common::serve::{
+    echo_head, free_port, serve_check, spawn_backend, start_haproxy, start_lbc, wait_ready,
+    IO_TIMEOUT,
+};
+
+fn config(port: u16, second: u16, backend: u16) -> String {
+    format!(
+        "defaults base
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    option forwardfor
+
+defaults web from base
+    acl blocked path_beg /blocked
+    http-request deny if blocked
+    http-request add-header X-Order defaults
+    http-request set-header X-Tier web
+    http-response set-header X-Defaults web
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe from web
+    bind 127.0.0.1:{port}
+    acl tier path_beg /tier
+    http-request add-header X-Order frontend
+    http-request set-header X-Tier frontend if tier
+    default_backend be
+
+frontend plain
+    bind 127.0.0.1:{second}
+    default_backend be
+
+backend be
+    server s1 127.0.0.1:{backend}
+"
+    )
+}
+
+/// The status line, the `x-` response headers, and the `x-` request headers the backend got
+/// (lower-cased), for `path` on `port`.
+fn ask(port: u16, path: &str) -> String {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    conn.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let _ = conn.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).to_ascii_lowercase();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    // Lines of one name keep their order; names are sorted (hyper keeps a name's lines
+    // together where HAProxy appends a set header at the end).
+    let x = |s: &str| {
+        let mut lines: Vec<&str> = s
+            .lines()
+            .filter(|l| l.starts_with("x-"))
+            .map(str::trim)
+            .collect();
+        lines.sort_by_key(|l| l.split(':').next().unwrap_or("").to_string());
+        lines.join("; ")
+    };
+    let status = head.lines().next().unwrap_or("");
+    format!("{status} | {} | {}", x(head), x(body))
+}
+
+#[test]
+fn named_defaults_and_their_rules_as_haproxy() {
+    let backend = spawn_backend(echo_head);
+    let dir = tempfile::tempdir().unwrap();
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let (rdir, ldir) = (dir.path().join("real"), dir.path().join("lbc"));
+    std::fs::create_dir_all(&rdir).unwrap();
+    std::fs::create_dir_all(&ldir).unwrap();
+    let _real = start_haproxy(&config(ports[0], ports[1], backend), &rdir);
+    let _lbc = start_lbc(&config(ports[2], ports[3], backend), &ldir);
+    for p in &ports {
+        wait_ready(*p);
+    }
+    let cases = [
+        (ports[0], ports[2], "/"),
+        (ports[0], ports[2], "/tier"),
+        (ports[0], ports[2], "/blocked"),
+        (ports[1], ports[3], "/"),
+        (ports[1], ports[3], "/blocked"),
+    ];
+    let mut seen = Vec::new();
+    for (real, lbc, path) in cases {
+        let want = ask(real, path);
+        assert_eq!(ask(lbc, path), want, "{path} on port {real}/{lbc}");
+        seen.push(want);
+    }
+    // The cases say something: the defaults' rules ran first, its response rule, its ACL, its
+    // `option forwardfor` through `from base`; none of it on the proxy without `from`.
+    assert!(seen[0].starts_with("http/1.1 200"), "{}", seen[0]);
+    assert!(seen[0].contains("x-defaults: web |"), "{}", seen[0]);
+    assert!(
+        seen[0].contains(
+            "x-forwarded-for: 127.0.0.1; x-order: defaults; x-order: frontend; x-tier: web"
+        ),
+        "{}",
+        seen[0]
+    );
+    assert!(seen[1].contains("x-tier: frontend"), "{}", seen[1]);
+    assert!(seen[2].starts_with("http/1.1 403"), "{}", seen[2]);
+    assert_eq!(seen[3], "http/1.1 200 ok |  | ", "{}", seen[3]);
+    assert!(seen[4].starts_with("http/1.1 200"), "{}", seen[4]);
+}
+
+#[test]
+fn a_backend_inheriting_rules_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("haproxy.cfg");
+    std::fs::write(
+        &file,
+        "defaults apps\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    http-request set-header X-App 1\n\
+         defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\
+         frontend fe\n    bind 127.0.0.1:8080\n    default_backend be\n\
+         backend be from apps\n    server s1 127.0.0.1:8081\n",
+    )
+    .unwrap();
+    let (code, err) = serve_check(&file);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("`http-request` rules in a defaults section a backend inherits"),
+        "{err}"
+    );
+}
