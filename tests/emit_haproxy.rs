@@ -153,11 +153,7 @@ fn nginx_inputs_convert_to_configs_haproxy_accepts() {
 
 /// HAProxy inputs lbc writes back in a form HAProxy rejects although it accepts the input, and
 /// why.
-const HAPROXY_EXCEPTIONS: &[(&str, &str)] = &[(
-    "haproxy__haproxy__examples_option-http_proxy.cfg",
-    "`acl` lines of a `backend`: the IR has no place for them (pools have no ACLs), so the \
-     `http-request deny if !valid_method` kept verbatim names an ACL that is gone",
-)];
+const HAPROXY_EXCEPTIONS: &[(&str, &str)] = &[];
 
 #[test]
 fn haproxy_inputs_written_back_pass_haproxy_c() {

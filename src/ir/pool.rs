@@ -38,6 +38,10 @@ pub struct Pool {
     /// The defaults section its `from` names (HAProxy); without it, the last one before it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<String>,
+    /// Named conditions of a HAProxy backend, read by its own rules (`http-request … if`,
+    /// `use-server`). A `listen` keeps its ACLs on its service.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acls: Vec<crate::ir::Acl>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opaque: Vec<Opaque>,
     pub origin: Origin,

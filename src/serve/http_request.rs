@@ -30,6 +30,37 @@ pub const READ: &[&str] = &[
 /// response, which lbc's ACLs do not).
 pub struct ResponseRules(Vec<Action>);
 
+/// The rules a section runs where HAProxy runs a backend's (or a named defaults section's):
+/// `http-request` and `redirect` on the request, `http-response` on the response.
+#[derive(Default)]
+pub struct BackendRules {
+    pub request: Option<Rules>,
+    pub response: Option<ResponseRules>,
+}
+
+impl BackendRules {
+    /// The rules among `opaque`, with `acls`, after those of the named `defaults` section
+    /// the section inherits (compiled with that section's own ACLs).
+    pub fn compile(
+        inherited: Option<&crate::ir::Defaults>,
+        acls: &[crate::ir::Acl],
+        opaque: &[Opaque],
+        f: &mut Findings,
+    ) -> BackendRules {
+        let first = match inherited {
+            Some(d) => BackendRules::compile(None, &d.acls, &d.settings.opaque, f),
+            None => BackendRules::default(),
+        };
+        let conditions = Rules::conditions(opaque);
+        let conditions: Vec<&str> = conditions.iter().map(String::as_str).collect();
+        let acls = Acls::compile(acls, &conditions, f);
+        BackendRules {
+            request: Rules::then(first.request, Rules::compile(opaque, &acls, f)),
+            response: ResponseRules::then(first.response, ResponseRules::compile(opaque, f)),
+        }
+    }
+}
+
 impl ResponseRules {
     /// `first`'s rules, then `then`'s.
     pub fn then(

@@ -785,6 +785,12 @@ async fn proxy(
             *r.uri_mut() = u;
         }
     }
+    // A HAProxy backend's `http-request` rules, once the frontend picked it.
+    if let Some(rules) = &target.pool.rules.request {
+        if let Some(answer) = rules.run(r, cx.remote, cx.local, cx.scheme == "https") {
+            return Outcome::Response(answer);
+        }
+    }
     let pcx = Context {
         remote: cx.remote,
         local: cx.local,
@@ -805,13 +811,13 @@ async fn proxy(
     let mut r = cx.upstreams.forward(target, r, pcx).await;
     // The request went to the proxy (its headers and body with it).
     *req = None;
-    if let Some(rules) = cx
-        .host
-        .http_response
-        .as_ref()
-        .filter(|_| r.extensions().get::<respond::OwnAnswer>().is_none())
-    {
-        rules.run(r.headers_mut(), cx.remote, cx.local);
+    // HAProxy runs the backend's `http-response` rules, then the frontend's, on what a
+    // server sent.
+    if r.extensions().get::<respond::OwnAnswer>().is_none() {
+        let backend = target.pool.rules.response.as_ref();
+        for rules in backend.into_iter().chain(cx.host.http_response.as_ref()) {
+            rules.run(r.headers_mut(), cx.remote, cx.local);
+        }
     }
     let status = r.status().as_u16();
     flow.proxied = r.extensions().get::<respond::OwnAnswer>().is_none();

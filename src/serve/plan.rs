@@ -323,9 +323,13 @@ impl UpstreamPool {
             checks: Vec::new(),
             keepalive: Default::default(),
             options: Default::default(),
+            rules: Default::default(),
         }
     }
 }
+
+/// The rules of a HAProxy backend section, run once it is picked.
+const BACKEND_RULES: &[&str] = &["http-request", "http-response", "redirect"];
 
 /// The pools by name; `None` for one that was refused.
 type Pools = BTreeMap<String, Option<Arc<UpstreamPool>>>;
@@ -344,6 +348,9 @@ pub struct UpstreamPool {
     pub keepalive: super::keepalive::Cache,
     /// A HAProxy backend's `option forwardfor` and `option http-server-close`.
     pub options: ServerOptions,
+    /// A HAProxy backend's `http-request`/`redirect` rules (run once the frontend picked it)
+    /// and its `http-response` rules (run before the frontend's).
+    pub rules: super::http_request::BackendRules,
 }
 
 /// HAProxy `option`s that shape the requests to a backend's servers.
@@ -600,27 +607,15 @@ pub fn plan_in(
         .unwrap_or_default();
     let mut pools = BTreeMap::new();
     for p in ir.pools.iter().filter(|p| p.protocol == Protocol::Http) {
-        // A backend's own rules are refused with its other lines (`pool`); so are those of
-        // a named defaults section it inherits.
-        if flavor(ir, p.origin) == Flavor::Haproxy {
-            let chain = haproxy_defaults(ir, p.origin, p.defaults.as_deref());
-            let rules = chain
+        // A backend runs the rules of a named defaults section it inherits before its own.
+        let inherited = match flavor(ir, p.origin) {
+            Flavor::Haproxy => haproxy_defaults(ir, p.origin, p.defaults.as_deref())
                 .last()
-                .into_iter()
-                .flat_map(|d| &d.settings.opaque)
-                .filter(|o| o.name == "http-request" || o.name == "http-response");
-            for o in rules {
-                f.refuse(
-                    o.origin,
-                    format!(
-                        "`{}` rules in a defaults section a backend inherits",
-                        o.name
-                    ),
-                );
-            }
-        }
+                .copied(),
+            _ => None,
+        };
         // A refused pool stays known, so that its users are not refused a second time.
-        let rt = pool(p, flavor(ir, p.origin), &mut f).map(Arc::new);
+        let rt = pool(p, flavor(ir, p.origin), inherited, &mut f).map(Arc::new);
         if let Some(rt) = rt.as_ref().filter(|rt| !rt.checks.is_empty()) {
             health.push(rt.clone());
         }
@@ -972,7 +967,12 @@ fn keepalive(p: &Pool, flavor: Flavor) -> usize {
     }
 }
 
-fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
+fn pool(
+    p: &Pool,
+    flavor: Flavor,
+    inherited: Option<&crate::ir::Defaults>,
+    f: &mut Findings,
+) -> Option<UpstreamPool> {
     if p.protocol != Protocol::Http {
         f.refuse(p.origin, "stream (TCP/UDP) pools");
         return None;
@@ -996,7 +996,12 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
     let mut avalanche = false;
     let mut opaque = Vec::new();
     let mut options = ServerOptions::default();
+    let mut rule_lines = Vec::new();
     for o in &p.opaque {
+        if flavor == Flavor::Haproxy && BACKEND_RULES.contains(&o.name.as_str()) {
+            rule_lines.push(o.clone());
+            continue;
+        }
         if flavor == Flavor::Haproxy && o.name == "option" && o.args == ["allbackups"] {
             all_backups = true;
             continue;
@@ -1137,6 +1142,7 @@ fn pool(p: &Pool, flavor: Flavor, f: &mut Findings) -> Option<UpstreamPool> {
             checks,
             keepalive: super::keepalive::Cache::new(keepalive(p, flavor)),
             options,
+            rules: super::http_request::BackendRules::compile(inherited, &p.acls, &rule_lines, f),
         }),
         Err(what) => {
             f.refuse(p.algorithm_origin.unwrap_or(p.origin), what);
@@ -1205,18 +1211,11 @@ fn host(
         .collect();
     let acls = super::acl::Acls::compile(&s.acls, &conditions, f);
     // HAProxy runs the rules of a named defaults section first, with its own ACLs.
-    let inherited = defaults.map(|d| {
-        let conditions = super::http_request::Rules::conditions(&d.settings.opaque);
-        let conditions: Vec<&str> = conditions.iter().map(String::as_str).collect();
-        let acls = super::acl::Acls::compile(&d.acls, &conditions, f);
-        (
-            super::http_request::Rules::compile(&d.settings.opaque, &acls, f),
-            super::http_request::ResponseRules::compile(&d.settings.opaque, f),
-        )
+    let inherited = defaults.map_or_else(Default::default, |d| {
+        super::http_request::BackendRules::compile(None, &d.acls, &d.settings.opaque, f)
     });
-    let (inherited_request, inherited_response) = inherited.unzip();
     let http_request = super::http_request::Rules::then(
-        inherited_request.flatten(),
+        inherited.request,
         super::http_request::Rules::compile(&s.settings.opaque, &acls, f),
     );
     let mut rules = Vec::new();
@@ -1281,7 +1280,7 @@ fn host(
         switch: (!rules.is_empty()).then(|| super::acl::Switch { rules }),
         http_request,
         http_response: super::http_request::ResponseRules::then(
-            inherited_response.flatten(),
+            inherited.response,
             super::http_request::ResponseRules::compile(&s.settings.opaque, f),
         ),
         head: match shared.haproxy_head {

@@ -34,6 +34,11 @@ pub fn backend(cx: &Ctx, p: &Pool, kind: &str, e: &mut Emitter) {
         e.indent();
         e.line(format!("mode {}", mode(p.protocol)));
     }
+    // ACLs first: the backend's rules use them.
+    for a in &p.acls {
+        e.carried();
+        e.line(super::native::acl_line(a));
+    }
     e.carried();
     balance(cx, p, e);
     for l in proxy_params(Some(cx), &p.settings, e) {

@@ -119,6 +119,7 @@ impl ProxyState {
                 health_checks: self.health.iter().cloned().collect(),
                 settings: be,
                 defaults: self.defaults_name.clone(),
+                acls: if is_fe { Vec::new() } else { self.acls.clone() },
                 opaque: self
                     .opaque
                     .iter()

@@ -1,8 +1,9 @@
-//! `lbc serve` against real HAProxy on named `defaults` sections: `frontend fe from web`,
-//! `defaults web from base`, the last `defaults` for proxies without `from`, and the TCP/HTTP
-//! rules of a named `defaults` (run before the proxy's own, with the section's own ACLs).
-//! The same requests go to both; status, the response headers the rules set and the request
-//! headers the backend receives must be the same.
+//! `lbc serve` against real HAProxy on where rules come from: named `defaults` sections
+//! (`frontend fe from web`, `defaults web from base`, the last `defaults` for proxies without
+//! `from`, the rules of a named `defaults` run before the proxy's own with the section's own
+//! ACLs), and a backend's own `http-request`/`redirect`/`http-response` rules, run once the
+//! frontend picked it. The same requests go to both; status, the response headers the rules
+//! set and the request headers the backend receives must be the same.
 
 mod common;
 
@@ -10,8 +11,7 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 
 use common::serve::{
-    echo_head, free_port, serve_check, spawn_backend, start_haproxy, start_lbc, wait_ready,
-    IO_TIMEOUT,
+    echo_head, free_port, spawn_backend, start_haproxy, start_lbc, wait_ready, IO_TIMEOUT,
 };
 
 fn config(port: u16, second: u16, backend: u16) -> String {
@@ -125,22 +125,85 @@ fn named_defaults_and_their_rules_as_haproxy() {
     assert!(seen[4].starts_with("http/1.1 200"), "{}", seen[4]);
 }
 
+const BACKEND_RULES: &str = "defaults apis
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+    http-request add-header X-Order apis-defaults
+    http-response add-header X-Resp-Order apis-defaults
+
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:PORT
+    acl api path_beg /api
+    http-request add-header X-Order frontend
+    http-response add-header X-Resp-Order frontend
+    use_backend api if api
+    default_backend web
+
+backend api from apis
+    acl secret path_beg /api/secret
+    http-request deny deny_status 401 if secret
+    http-request add-header X-Order backend
+    http-request return status 202 content-type text/plain string pong if { path /api/ping }
+    redirect location /api/new code 302 if { path /api/old }
+    http-response add-header X-Resp-Order backend
+    server s1 127.0.0.1:BACKEND
+
+backend web
+    server s1 127.0.0.1:BACKEND
+
+listen once
+    bind 127.0.0.1:LISTEN
+    http-request add-header X-Once 1
+    http-response add-header X-Resp-Once 1
+    server s1 127.0.0.1:BACKEND
+";
+
 #[test]
-fn a_backend_inheriting_rules_is_refused() {
+fn backend_rules_run_after_the_frontend_picks_it_as_haproxy() {
+    let backend = spawn_backend(echo_head).to_string();
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("haproxy.cfg");
-    std::fs::write(
-        &file,
-        "defaults apps\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n    http-request set-header X-App 1\n\
-         defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\
-         frontend fe\n    bind 127.0.0.1:8080\n    default_backend be\n\
-         backend be from apps\n    server s1 127.0.0.1:8081\n",
-    )
-    .unwrap();
-    let (code, err) = serve_check(&file);
-    assert_eq!(code, Some(1), "{err}");
-    assert!(
-        err.contains("`http-request` rules in a defaults section a backend inherits"),
-        "{err}"
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let config = |port: u16, listen: u16| {
+        BACKEND_RULES
+            .replace("BACKEND", &backend)
+            .replace("PORT", &port.to_string())
+            .replace("LISTEN", &listen.to_string())
+    };
+    let (rdir, ldir) = (dir.path().join("real"), dir.path().join("lbc"));
+    std::fs::create_dir_all(&rdir).unwrap();
+    std::fs::create_dir_all(&ldir).unwrap();
+    let _real = start_haproxy(&config(ports[0], ports[1]), &rdir);
+    let _lbc = start_lbc(&config(ports[2], ports[3]), &ldir);
+    for p in &ports {
+        wait_ready(*p);
+    }
+    let mut seen = Vec::new();
+    for path in ["/", "/api/x", "/api/secret", "/api/ping", "/api/old"] {
+        let want = ask(ports[0], path);
+        assert_eq!(ask(ports[2], path), want, "{path}");
+        seen.push(want);
+    }
+    let want = ask(ports[1], "/");
+    assert_eq!(ask(ports[3], "/"), want, "listen");
+    // What the cases show: rules in HAProxy's order on both sides, the backend's answers.
+    assert_eq!(
+        seen[0],
+        "http/1.1 200 ok | x-resp-order: frontend | x-order: frontend"
     );
+    assert_eq!(
+        seen[1],
+        "http/1.1 200 ok | x-resp-order: apis-defaults; x-resp-order: backend; x-resp-order: frontend | x-order: frontend; x-order: apis-defaults; x-order: backend"
+    );
+    assert!(seen[2].starts_with("http/1.1 401"), "{}", seen[2]);
+    assert!(seen[3].starts_with("http/1.1 202"), "{}", seen[3]);
+    assert!(seen[4].starts_with("http/1.1 302"), "{}", seen[4]);
+    assert_eq!(want, "http/1.1 200 ok | x-resp-once: 1 | x-once: 1");
 }
