@@ -231,3 +231,68 @@ fn haproxy_head_limits() {
         assert!(seen.len() >= 2, "statuses seen: {seen:?}");
     }
 }
+
+/// Sends `bytes` (maybe nothing) on a fresh connection and waits for the peer to answer and
+/// close: what came, and after how long.
+fn late(port: u16, bytes: &'static [u8]) -> (String, std::time::Duration) {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut conn = TcpStream::connect_timeout(&addr, IO_TIMEOUT).unwrap();
+    conn.set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    let start = std::time::Instant::now();
+    conn.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let _ = conn.read_to_end(&mut out);
+    (String::from_utf8_lossy(&out).into_owned(), start.elapsed())
+}
+
+/// HAProxy answers a request head that is not complete within `timeout http-request` (else
+/// `timeout client`) with its 408 page and closes, also on a connection that sent nothing
+/// unless `option http-ignore-probes`; `lbc serve` writes the same bytes at the same time.
+#[test]
+fn haproxy_late_heads_get_408() {
+    let b = backend("b");
+    let cases = [
+        ("timeout http-request 1s\n", true),
+        ("", true),
+        (
+            "timeout http-request 1s\n  option http-ignore-probes\n",
+            false,
+        ),
+    ];
+    for (extra, probes) in cases {
+        let p = start_pair(
+            |port| {
+                format!(
+                    "defaults\n  mode http\n  timeout connect 1s\n  timeout client 1s\n  timeout server 5s\n  {extra}\
+                     frontend f\n  bind 127.0.0.1:{port}\n  default_backend b\nbackend b\n  server s 127.0.0.1:{b}\n"
+                )
+            },
+            start_haproxy,
+        );
+        let sends: [&'static [u8]; 2] = [b"", b"GET / HTTP/1.1\r\nHost: x\r\n"];
+        // The four probes at once: each takes the timeout.
+        let probes_run: Vec<_> = sends
+            .iter()
+            .flat_map(|s| [(p.real, *s), (p.lbc, *s)])
+            .map(|(port, s)| std::thread::spawn(move || late(port, s)))
+            .collect();
+        let got: Vec<(String, std::time::Duration)> =
+            probes_run.into_iter().map(|t| t.join().unwrap()).collect();
+        for pair in got.chunks(2) {
+            let ((real, real_took), (lbc, lbc_took)) = (&pair[0], &pair[1]);
+            assert_eq!(lbc, real, "{extra:?}");
+            for took in [real_took, lbc_took] {
+                assert!(
+                    (900..2500).contains(&took.as_millis()),
+                    "{extra:?}: closed after {took:?}"
+                );
+            }
+        }
+        assert!(
+            got[2].0.starts_with("HTTP/1.1 408 Request Time-out\r\n"),
+            "{}",
+            got[2].0
+        );
+        assert_eq!(got[0].0.is_empty(), !probes, "{extra:?}: {}", got[0].0);
+    }
+}

@@ -20,7 +20,7 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::HttpService;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -276,15 +276,42 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Io<T> {
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// How long a request head may take to arrive once its first bytes did
-    /// (`client_header_timeout`): the connection is closed without a response then, as nginx
-    /// does (it logs a 408).
+    /// (`client_header_timeout`, HAProxy's `timeout http-request`); then `late` says what
+    /// the client gets.
     pub head: Option<Duration>,
+    pub late: Late,
+}
+
+/// What a client whose request head is late gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Late {
+    /// The connection is closed without a response, as nginx does (it logs a 408).
+    #[default]
+    Close,
+    /// HAProxy's 408 page, then the connection is closed; a connection that sent nothing
+    /// gets it too unless `option http-ignore-probes` (`probes: false`).
+    Answer408 { probes: bool },
+}
+
+impl Late {
+    /// Writes the late answer (if any) on `stream` and closes it; `empty`: the client sent
+    /// nothing.
+    pub async fn answer<T: AsyncWrite + Unpin>(self, stream: &mut T, empty: bool) {
+        if let Late::Answer408 { probes } = self {
+            if probes || !empty {
+                let _ = stream.write_all(&super::http_request::raw_page(408)).await;
+            }
+        }
+        let _ = stream.shutdown().await;
+    }
 }
 
 /// How one hyper connection ended.
 enum Outcome {
     /// Closed, failed, or shut down for the stop: the connection is over.
     Done,
+    /// A request head did not arrive in time.
+    Late,
     /// Idle long enough: hand back the socket and the bytes hyper read but did not use.
     Park,
 }
@@ -337,17 +364,28 @@ where
     }
 }
 
-/// Waits until a new connection has bytes (or its end) to read: false when `limit` ran out
-/// (nginx gives a new connection `client_header_timeout` for its first request), the server
-/// stops or the socket failed. Peeks rather than waits for readiness, which may be a false
-/// positive: a hyper connection is only made for bytes that are there.
+/// What waiting for a new connection's first bytes gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum First {
+    /// Bytes (or the connection's end) to read.
+    Readable,
+    /// The time limit ran out.
+    Late,
+    /// The server stops, or the socket failed.
+    Gone,
+}
+
+/// Waits until a new connection has bytes (or its end) to read, at most `limit` (nginx gives
+/// a new connection `client_header_timeout` for its first request). Peeks rather than waits
+/// for readiness, which may be a false positive: a hyper connection is only made for bytes
+/// that are there.
 pub async fn wait_readable(
     stream: &TcpStream,
     stop: &mut watch::Receiver<bool>,
     limit: Duration,
-) -> bool {
+) -> First {
     if *stop.borrow() {
-        return false;
+        return First::Gone;
     }
     let sleep = tokio::time::sleep(limit);
     tokio::pin!(sleep);
@@ -357,10 +395,17 @@ pub async fn wait_readable(
         let mut byte = [0u8; 1];
         let mut buf = ReadBuf::new(&mut byte);
         if let Poll::Ready(r) = stream.poll_peek(cx, &mut buf) {
-            return Poll::Ready(r.is_ok());
+            return Poll::Ready(if r.is_ok() {
+                First::Readable
+            } else {
+                First::Gone
+            });
         }
-        if sleep.as_mut().poll(cx).is_ready() || stopped.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(false);
+        if stopped.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(First::Gone);
+        }
+        if sleep.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(First::Late);
         }
         Poll::Pending
     })
@@ -466,7 +511,7 @@ where
                     return Poll::Pending;
                 }
                 return match head.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Outcome::Done),
+                    Poll::Ready(()) => Poll::Ready(Outcome::Late),
                     Poll::Pending => {
                         head_armed = true;
                         Poll::Pending
@@ -518,6 +563,11 @@ where
             early.extend_from_slice(&parts.read_buf);
             early.extend_from_slice(&io.prefix);
             splice(Box::new(io.stream), early.freeze()).await;
+            None
+        }
+        Outcome::Late => {
+            let mut io = conn.into_parts().io.into_inner();
+            limits.late.answer(&mut io.stream, false).await;
             None
         }
         Outcome::Park => {

@@ -567,6 +567,18 @@ fn page(status: u16) -> Response<Body> {
 }
 
 /// HAProxy 2.6's reason phrases and page texts (`http_err_msgs`).
+/// HAProxy's own page for `status` as it writes it on the wire (for answers written outside
+/// hyper, such as the 408 to a late request head).
+pub fn raw_page(status: u16) -> Vec<u8> {
+    let (reason, text) = haproxy_page(status).unwrap_or(("Error", ""));
+    let body = format!("<html><body><h1>{status} {reason}</h1>\n{text}\n</body></html>\n");
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-length: {}\r\nCache-Control: no-cache\r\nConnection: close\r\nContent-Type: text/html\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 fn haproxy_page(status: u16) -> Option<(&'static str, &'static str)> {
     Some(match status {
         200 => ("OK", "Service ready."),

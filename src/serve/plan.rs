@@ -85,15 +85,34 @@ impl ListenPlan {
     pub fn header_timeout(&self) -> Option<Duration> {
         self.hosts.get(self.default).and_then(|h| h.header_timeout)
     }
+
+    /// What a client gets when its request head is late: the default server's answer.
+    pub fn late(&self) -> super::conn::Late {
+        self.hosts
+            .get(self.default)
+            .map_or_else(Default::default, |h| h.late)
+    }
 }
 
-/// nginx's `client_header_timeout` of `scopes`, outermost first (60 s by default; 0 means
-/// none). nginx closes a connection whose request head is not complete in time without a
-/// response (its log says 408), and so does hyper. HAProxy answers 408 to a late head (`timeout
-/// http-request`), which hyper does not: its listeners keep a fixed 30 s, and `support` warns.
+/// How long a client has to send a request head, from `scopes` (outermost first): nginx's
+/// `client_header_timeout` (60 s by default; 0 means none), after which nginx closes the
+/// connection without a response (its log says 408); HAProxy's `timeout http-request`, else
+/// its `timeout client` (none without either), after which HAProxy answers 408
+/// ([`super::conn::Late`]).
 fn header_timeout(scopes: &[&Settings], nginx: bool) -> Option<Duration> {
     if !nginx {
-        return Some(Duration::from_secs(30));
+        let last =
+            |pick: fn(&crate::ir::Timeouts) -> Option<&crate::ir::Setting<crate::ir::Duration>>| {
+                scopes
+                    .iter()
+                    .rev()
+                    .find_map(|s| pick(s.timeouts.as_deref()?))
+                    .map(|v| v.value.0)
+            };
+        return last(|t| t.http_request.as_ref())
+            .or_else(|| last(|t| t.client.as_ref()))
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis);
     }
     let mut t = Some(Duration::from_secs(60));
     for v in scopes
@@ -120,6 +139,8 @@ pub struct Host {
     pub realip: Option<super::realip::RealIp>,
     /// How long a client may take to send a request's head ([`header_timeout`]).
     pub header_timeout: Option<Duration>,
+    /// What a client whose head is late gets.
+    pub late: super::conn::Late,
     /// Some scope of this server writes an access log (the request's start time is read only
     /// then).
     pub logs: bool,
@@ -874,20 +895,25 @@ fn h2_streams(scopes: &[&Settings], nginx: bool, f: &mut Findings) -> u32 {
 }
 
 /// Whether HAProxy takes HTTP/2 on a clear-text connection that opens with its preface: yes
-/// unless the last word of `scopes` (outermost first) is `option disable-h2-upgrade`.
+/// unless `option disable-h2-upgrade` is in force.
 fn h2_upgrade(scopes: &[&Settings]) -> bool {
-    let mut upgrade = true;
+    !haproxy_option(scopes, "disable-h2-upgrade")
+}
+
+/// Whether HAProxy's `option NAME` is in force in `scopes` (outermost first): the last of
+/// `option NAME` and `no option NAME` says.
+fn haproxy_option(scopes: &[&Settings], name: &str) -> bool {
+    let mut on = false;
     for o in scopes.iter().flat_map(|s| &s.opaque) {
         match (o.name.as_str(), &o.args[..]) {
-            ("option", [a]) if a == "disable-h2-upgrade" => upgrade = false,
-            ("no", [opt, a]) if opt == "option" && a == "disable-h2-upgrade" => upgrade = true,
+            ("option", [a]) if a == name => on = true,
+            ("no", [opt, a]) if opt == "option" && a == name => on = false,
             _ => {}
         }
     }
-    upgrade
+    on
 }
 
-/// Whose semantics a pool follows: the format of the file it was written in.
 /// nginx `listen` parameters that tune the socket (a warning each; `lbc serve` binds one
 /// socket per address with its own settings) and what it cannot honour (`quic`, …):
 /// false when one is refused.
@@ -952,6 +978,7 @@ pub(crate) fn haproxy_defaults<'a>(
     chain
 }
 
+/// Whose semantics a pool or service follows: the format of the file it was written in.
 fn flavor(ir: &Ir, origin: crate::ir::Origin) -> Flavor {
     ir.sources
         .get(origin.file as usize)
@@ -1277,6 +1304,12 @@ fn host(
         keeps_headers,
         realip,
         header_timeout: header_timeout(&scopes, shared.nginx),
+        late: match shared.nginx {
+            true => super::conn::Late::Close,
+            false => super::conn::Late::Answer408 {
+                probes: !haproxy_option(&scopes, "http-ignore-probes"),
+            },
+        },
         switch: (!rules.is_empty()).then(|| super::acl::Switch { rules }),
         http_request,
         http_response: super::http_request::ResponseRules::then(

@@ -477,10 +477,11 @@ async fn accept_loop(
 async fn connection(stream: tokio::net::TcpStream, mut ticket: Ticket, readable: bool) {
     let l = ticket.l.clone();
     // Read once; not held while the connection lasts (a reload frees the old plan).
-    let (head, tls, nginx, http2, streams) = {
+    let (head, late, tls, nginx, http2, streams) = {
         let p = l.plan();
         (
             p.header_timeout(),
+            p.late(),
             p.tls.clone(),
             p.nginx,
             p.http2,
@@ -491,8 +492,14 @@ async fn connection(stream: tokio::net::TcpStream, mut ticket: Ticket, readable:
     if !readable {
         // A new connection has the head's time limit for its first bytes, as in nginx.
         let limit = head.unwrap_or(conn::KEEPALIVE);
-        if !conn::wait_readable(&stream, &mut l.stop.clone(), limit).await {
-            return;
+        match conn::wait_readable(&stream, &mut l.stop.clone(), limit).await {
+            conn::First::Readable => {}
+            conn::First::Late => {
+                let mut stream = stream;
+                late.answer(&mut stream, true).await;
+                return;
+            }
+            conn::First::Gone => return,
         }
         if tls.is_none() && http2 != Http2::No {
             if h2::starts_with_preface(&stream, limit).await {
@@ -538,8 +545,12 @@ async fn serve_client(
     let state = Arc::new(ConnState::after(served));
     let service = service(l, &state, (remote, local));
     // The head's time limit comes from the plan in force, which a reload may have changed.
-    let limits = conn::Limits {
-        head: l.plan().header_timeout(),
+    let limits = {
+        let p = l.plan();
+        conn::Limits {
+            head: p.header_timeout(),
+            late: p.late(),
+        }
     };
     let idle = conn::serve(
         stream,
@@ -592,7 +603,10 @@ async fn serve_tls_client(
         Box::pin(h2::serve(stream, &builder, service, state, l.stop.clone())).await;
         return;
     }
-    let limits = conn::Limits { head };
+    let limits = conn::Limits {
+        head,
+        late: l.plan().late(),
+    };
     conn::serve_tls(stream, &l.builder, service, state, l.stop.clone(), limits).await;
 }
 

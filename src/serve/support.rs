@@ -138,8 +138,9 @@ const HAPROXY_OPTIONS_HONOURED: &[&str] = &[
     "http-server-close",
     "httpclose",
     "http-keep-alive",
-    // Read where the listeners are planned (`super::plan::Http2`).
+    // Read where the listeners are planned (`super::plan::Http2`, `super::conn::Late`).
     "disable-h2-upgrade",
+    "http-ignore-probes",
 ];
 
 /// Collects the findings of one planning run.
@@ -194,8 +195,12 @@ impl Findings {
                 self.haproxy_global(&o.children);
             } else if o.name == "option" {
                 self.haproxy_option(o);
-            } else if o.name == "no" && o.args == ["option", "disable-h2-upgrade"] {
-                // Read with `option disable-h2-upgrade`.
+            } else if o.name == "no"
+                && o.args.len() == 2
+                && o.args[0] == "option"
+                && ["disable-h2-upgrade", "http-ignore-probes"].contains(&o.args[1].as_str())
+            {
+                // Read with `option disable-h2-upgrade|http-ignore-probes`.
             } else if o.name == "http-reuse" {
                 // `safe`, `aggressive` and `always` are honoured
                 // (`super::plan::ServerOptions`), `never` refused there.
@@ -289,24 +294,23 @@ impl Findings {
             self.ignore(o, "`charset`");
         }
         // Upstream timeouts (`connect`, `upstream_read`, `upstream_send`) are honoured by the
-        // proxy (`super::retry`), nginx's time to send a request's head
-        // (`client_header_timeout`) by the listener (`super::plan::ListenPlan::header_timeout`),
-        // the keep-alive time (`keepalive_timeout`, HAProxy `timeout http-keep-alive`) by the
-        // connection (`super::content::Scope::keepalive`); the other client-side ones are not
-        // yet.
+        // proxy (`super::retry`), the time to send a request's head (`client_header_timeout`,
+        // HAProxy `timeout http-request`, else `timeout client`) by the listener
+        // (`super::plan::ListenPlan::header_timeout`), the keep-alive time
+        // (`keepalive_timeout`, HAProxy `timeout http-keep-alive`) by the connection
+        // (`super::content::Scope::keepalive`); the other client-side ones are not yet.
         if let Some(t) = &s.timeouts {
-            for o in [
-                &t.idle,
-                &t.client,
-                &t.client_body,
-                &t.http_request,
-                &t.queue,
-                &t.check,
-            ]
-            .into_iter()
-            .flatten()
+            for o in [&t.idle, &t.client_body, &t.queue, &t.check]
+                .into_iter()
+                .flatten()
             {
                 self.ignore(o.origin, "timeouts (fixed defaults are used)");
+            }
+            if let Some(o) = &t.client {
+                self.ignore(
+                    o.origin,
+                    "this client timeout while a request body or a response is under way (fixed defaults are used)",
+                );
             }
         }
         if let Some(p) = &s.proxy {
