@@ -3,7 +3,8 @@
 //! `from`, the rules of a named `defaults` run before the proxy's own with the section's own
 //! ACLs), and a backend's own `http-request`/`redirect`/`http-response` rules, run once the
 //! frontend picked it. The same requests go to both; status, the response headers the rules
-//! set and the request headers the backend receives must be the same.
+//! set and the request headers the backend receives must be the same. Also: which `global`
+//! settings `lbc serve --check` warns about rather than refuses.
 
 mod common;
 
@@ -11,7 +12,8 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 
 use common::serve::{
-    echo_head, free_port, spawn_backend, start_haproxy, start_lbc, wait_ready, IO_TIMEOUT,
+    echo_head, free_port, serve_check, spawn_backend, start_haproxy, start_lbc, wait_ready,
+    IO_TIMEOUT,
 };
 
 fn config(port: u16, second: u16, backend: u16) -> String {
@@ -206,4 +208,32 @@ fn backend_rules_run_after_the_frontend_picks_it_as_haproxy() {
     assert!(seen[3].starts_with("http/1.1 202"), "{}", seen[3]);
     assert!(seen[4].starts_with("http/1.1 302"), "{}", seen[4]);
     assert_eq!(want, "http/1.1 200 ok | x-resp-once: 1 | x-once: 1");
+}
+
+/// `global` settings that change nothing `lbc serve` does are warnings naming them; one that
+/// would (`lua-load`) is refused.
+#[test]
+fn global_process_settings_are_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("haproxy.cfg");
+    let proxy = "defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\
+                 frontend fe\n    bind 127.0.0.1:8080\n    default_backend be\n\
+                 backend be\n    server s1 127.0.0.1:8081\n";
+    let global = "global\n    ssl-server-verify none\n    ssl-dh-param-file dh.pem\n    hard-stop-after 5s\n";
+    std::fs::write(&file, format!("{global}{proxy}")).unwrap();
+    let (code, err) = serve_check(&file);
+    assert_eq!(code, Some(0), "{err}");
+    for name in ["ssl-server-verify", "ssl-dh-param-file", "hard-stop-after"] {
+        assert!(
+            err.contains(&format!("ignores `{name}` (a process setting)")),
+            "{name}: {err}"
+        );
+    }
+    std::fs::write(&file, format!("{global}    lua-load x.lua\n{proxy}")).unwrap();
+    let (code, err) = serve_check(&file);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("does not support `lua-load` in `global`"),
+        "{err}"
+    );
 }

@@ -117,6 +117,10 @@ const HAPROXY_GLOBAL: &[&str] = &[
     "localpeer",
     "unix-bind",
     "grace",
+    // Only servers with `ssl` read it, and those are refused.
+    "ssl-server-verify",
+    // DHE parameters: rustls negotiates no DHE cipher suite.
+    "ssl-dh-param-file",
 ];
 
 /// HAProxy `option`s that only shape the logs.
