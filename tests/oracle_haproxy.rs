@@ -136,3 +136,46 @@ fn rejected_seeds_get_an_error_on_that_line() {
     }
     assert!(checked >= 10, "only {checked} HAProxy alerts compared");
 }
+
+/// HAProxy reads its files in order with one parser state: a `defaults` section of the first
+/// file is what the proxies of the next inherit (`-f 00-defaults.cfg -f 10-web.cfg`). Where
+/// `haproxy -c` gives a verdict on such a split, `lbc check` on the same files in the same
+/// order gives the same (no finding at all when HAProxy says nothing).
+#[test]
+fn defaults_carry_from_one_file_to_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let timeouts =
+        "    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n";
+    let proxies = |from: &str| {
+        format!(
+            "frontend fe{from}\n    bind 127.0.0.1:8080\n    default_backend be\n\
+             backend be{from}\n    server s1 127.0.0.1:8081\n"
+        )
+    };
+    for (defaults, from) in [("defaults\n", ""), ("defaults web\n", " from web")] {
+        let files = [
+            write("00-defaults.cfg", &format!("{defaults}{timeouts}")),
+            write("10-web.cfg", &proxies(from)),
+        ];
+        let status = Command::new("haproxy")
+            .args(["-c", "-f"])
+            .arg(&files[0])
+            .arg("-f")
+            .arg(&files[1])
+            .output()
+            .expect("haproxy is installed");
+        assert!(status.status.success(), "{status:?}");
+        let said = String::from_utf8_lossy(&status.stderr).into_owned();
+        assert!(
+            !said.contains("WARNING") && !said.contains("ALERT"),
+            "{said}"
+        );
+        let out = common::check(&files);
+        assert!(out.diagnostics.is_empty(), "{from:?}:\n{}", out.human);
+    }
+}

@@ -945,9 +945,10 @@ fn listen_options(options: &[String], origin: crate::ir::Origin, f: &mut Finding
 }
 
 /// The HAProxy `defaults` sections a proxy at `at` inherits from, outermost first: the one
-/// its `from` names (else the last before it in its file), preceded by the one that names
-/// with its own `from`, and so on. A name given to no earlier section, or to two, gives
-/// nothing (`haproxy/defaults-inheritance` reports it).
+/// its `from` names (else the last before it, in its file or an earlier one: HAProxy reads
+/// its files in order, and so are their ids), preceded by the one that names with its own
+/// `from`, and so on. A name given to no earlier section, or to two, gives nothing
+/// (`haproxy/defaults-inheritance` reports it).
 pub(crate) fn haproxy_defaults<'a>(
     ir: &'a Ir,
     at: crate::ir::Origin,
@@ -956,7 +957,8 @@ pub(crate) fn haproxy_defaults<'a>(
     let before = |at: crate::ir::Origin| {
         ir.defaults
             .iter()
-            .filter(move |d| d.origin.file == at.file && d.origin.start < at.start)
+            .filter(move |d| (d.origin.file, d.origin.start) < (at.file, at.start))
+            .filter(|d| flavor(ir, d.origin) == Flavor::Haproxy)
     };
     let named = |at: crate::ir::Origin, name: &str| {
         let mut found = before(at).filter(|d| d.name.as_deref() == Some(name));

@@ -67,22 +67,23 @@ const RULES: &[&str] = &[
 /// A `defaults` section as the proxies after it see it.
 struct Defaults {
     name: Option<String>,
-    header: TextRange,
+    header: Span,
     /// Its first TCP/HTTP rule: keyword and where it is.
-    rules: Option<(String, TextRange)>,
+    rules: Option<(String, Span)>,
     /// The first proxy naming it with `from`, and the first using it as the last `defaults`.
-    explicit: Option<TextRange>,
-    implicit: Option<TextRange>,
+    explicit: Option<Span>,
+    implicit: Option<Span>,
     /// The first frontend and the first backend inheriting its rules.
-    frontend: Option<TextRange>,
-    backend: Option<TextRange>,
+    frontend: Option<Span>,
+    backend: Option<Span>,
     mixed: bool,
 }
 
 fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
+    // HAProxy carries the `defaults` sections from one file to the next.
+    let mut seen: Vec<Defaults> = Vec::new();
     for l in cx.haproxy {
         let src = &cx.sources.get(l.file).text;
-        let mut seen: Vec<Defaults> = Vec::new();
         for section in &l.tree.sections {
             if l.skipped.contains(&section.header.range.start) {
                 continue;
@@ -120,7 +121,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                     if section.name(src).is_none() {
                         out.push(anonymous(cx.span(word.range), name));
                     } else if rules.is_none() && name != "acl" {
-                        rules = Some((name.to_string(), line.range));
+                        rules = Some((name.to_string(), cx.span(line.range)));
                     }
                 }
                 if let (Some(p), Some((_, range))) = (parent, &from) {
@@ -133,14 +134,14 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                                 cx.span(*range),
                             )
                             .label("this section inherits the rules")
-                            .with_secondary(cx.span(*at), format!("`{kw}` is a TCP/HTTP rule"))
+                            .with_secondary(*at, format!("`{kw}` is a TCP/HTTP rule"))
                             .help("move the rules to the sections that use them, or inherit from a defaults section without rules"),
                         );
                     }
                 }
                 seen.push(Defaults {
                     name: section.name(src),
-                    header: section.header.range,
+                    header: cx.span(section.header.range),
                     rules,
                     explicit: None,
                     implicit: None,
@@ -151,7 +152,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let Some(p) = parent else { continue };
-            let here = from.as_ref().map_or(section.header.range, |(_, r)| *r);
+            let here = cx.span(from.as_ref().map_or(section.header.range, |(_, r)| *r));
             cx.use_defaults(&mut seen[p], here, from.is_some(), out);
         }
     }
@@ -231,8 +232,8 @@ impl Cx<'_> {
                         self.span(at),
                     )
                     .label("more than one `defaults` section has this name")
-                    .with_secondary(self.span(seen[first].header), "one is here")
-                    .with_secondary(self.span(seen[last].header), "another is here")
+                    .with_secondary(seen[first].header, "one is here")
+                    .with_secondary(seen[last].header, "another is here")
                     .help("give each defaults section its own name"),
                 );
                 None
@@ -254,7 +255,7 @@ impl Cx<'_> {
     fn use_defaults(
         &self,
         d: &mut Defaults,
-        here: TextRange,
+        here: Span,
         explicit: bool,
         out: &mut Vec<Diagnostic>,
     ) {
@@ -273,7 +274,7 @@ impl Cx<'_> {
                     format!(
                         "defaults section `{name}` is both named with `from` and used implicitly"
                     ),
-                    self.span(here),
+                    here,
                 )
                 .label(if explicit {
                     "named here"
@@ -281,7 +282,7 @@ impl Cx<'_> {
                     "used here as the last defaults section"
                 })
                 .with_secondary(
-                    self.span(if explicit { i } else { e }),
+                    if explicit { i } else { e },
                     if explicit {
                         "used implicitly here"
                     } else {
@@ -296,15 +297,14 @@ impl Cx<'_> {
         let Some((kw, at)) = d.rules.clone() else {
             return;
         };
-        let rules =
-            |d: Diagnostic| d.with_secondary(self.span(at), format!("`{kw}` is a TCP/HTTP rule"));
+        let rules = |d: Diagnostic| d.with_secondary(at, format!("`{kw}` is a TCP/HTTP rule"));
         match self.kind {
             "listen" => out.push(rules(
                 Diagnostic::new(
                     DEFAULTS_INHERITANCE.code,
                     Severity::Error,
                     "a listen section cannot inherit from a defaults section defining TCP/HTTP rules",
-                    self.span(here),
+                    here,
                 )
                 .label(format!("listen `{}` inherits `defaults {name}`", self.name()))
                 .help("split the listen into a frontend and a backend, or move the rules into it"),
@@ -322,10 +322,10 @@ impl Cx<'_> {
                             DEFAULTS_INHERITANCE.code,
                             Severity::Error,
                             "frontends and backends cannot inherit from the same defaults section if it defines TCP/HTTP rules",
-                            self.span(here),
+                            here,
                         )
                         .label(format!("{} inherits `defaults {name}`", self.what()))
-                        .with_secondary(self.span(o), format!("a {side} inherits it here"))
+                        .with_secondary(o, format!("a {side} inherits it here"))
                         .help(format!(
                             "give the {side}s and the {}s each their own defaults section",
                             self.kind

@@ -92,10 +92,7 @@ fn check(cx: &RuleContext, out: &mut Vec<Diagnostic>) {
                 p.kind
             ));
             if let Some(h) = p.inherits {
-                d = d.with_secondary(
-                    crate::source::Span::new(l.file, h.start, h.end),
-                    "the defaults section it inherits from",
-                );
+                d = d.with_secondary(h, "the defaults section it inherits from");
             }
             out.push(d);
         }

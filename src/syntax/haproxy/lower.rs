@@ -37,21 +37,32 @@ pub struct ProxyInfo {
     pub header: TextRange,
     /// Effective mode after inheritance (HAProxy's default is `tcp`).
     pub protocol: Protocol,
-    /// The defaults section it inherits from (its header), if any.
-    pub inherits: Option<TextRange>,
+    /// The defaults section it inherits from (its header, maybe in an earlier file), if any.
+    pub inherits: Option<Span>,
     /// The name its header gives with `from`, found or not.
     pub from: Option<String>,
 }
 
 /// The environment HAProxy reads as it parses (`"${NAME}"` in double quotes): the process's,
 /// with `HAPROXY_LOCALPEER` and `HAPROXY_CFGFILES` set as HAProxy sets them, changed by the
-/// `setenv`, `presetenv`, `unsetenv` and `resetenv` lines of `global` as they come.
+/// `setenv`, `presetenv`, `unsetenv` and `resetenv` lines of `global` as they come. It also
+/// carries the `defaults` sections read so far from one file to the next, as HAProxy does
+/// (`-f 00-defaults.cfg -f 10-web.cfg`).
 pub struct Env {
     /// Values set (`Some`) or removed (`None`) by the configuration.
     set: RefCell<HashMap<String, Option<String>>>,
     /// After `resetenv NAME…`: the process variables still visible.
     kept: RefCell<Option<Vec<String>>>,
     read: Box<super::cst::Lookup<'static>>,
+    defaults: RefCell<Carried>,
+}
+
+/// The `defaults` sections read so far: by name (`None` once two share the name: HAProxy
+/// finds the name ambiguous), and the last one (what a proxy without `from` uses).
+#[derive(Default)]
+struct Carried {
+    named: HashMap<String, Option<(ProxyState, Span)>>,
+    last: Option<(ProxyState, Span)>,
 }
 
 impl Env {
@@ -73,6 +84,7 @@ impl Env {
             set: RefCell::default(),
             kept: RefCell::default(),
             read: Box::new(read),
+            defaults: RefCell::default(),
         }
     }
 
@@ -159,10 +171,11 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
         skipped: blocks.skipped,
     };
     let mut proxies = Vec::new();
-    // Defaults sections by name (`None` once two share the name: HAProxy finds the name
-    // ambiguous), and the last one seen (what a proxy without `from` uses).
-    let mut named: HashMap<String, Option<(ProxyState, TextRange)>> = HashMap::new();
-    let mut last: Option<(ProxyState, TextRange)> = None;
+    let Carried {
+        mut named,
+        mut last,
+    } = std::mem::take(&mut *env.defaults.borrow_mut());
+    let header = |s: &Section| Span::new(file, s.header.range.start, s.header.range.end);
     for section in &tree.sections {
         if w.skips(&section.header) {
             continue;
@@ -205,13 +218,13 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
                         origin,
                     });
                     if let Some(n) = &name {
-                        let entry = (state.clone(), section.header.range);
+                        let entry = (state.clone(), header(section));
                         named
                             .entry(n.clone())
                             .and_modify(|e| *e = None)
                             .or_insert(Some(entry));
                     }
-                    last = Some((state, section.header.range));
+                    last = Some((state, header(section)));
                 } else {
                     state.finish(&w, kind, origin, ir);
                 }
@@ -219,6 +232,7 @@ pub fn lower(sources: &mut SourceMap, file: FileId, ir: &mut Ir, env: &Env) -> L
             _ => ir.opaque.push(opaque_section(&w, section)),
         }
     }
+    *env.defaults.borrow_mut() = Carried { named, last };
     link_backends(ir, file);
     Lowered {
         file,
